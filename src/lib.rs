@@ -1,0 +1,14 @@
+//! # tabvault
+//!
+//! An embeddable columnar storage engine: Arrow in, Parquet tablets on disk, atomic versioned
+//! commits, instant hard-link snapshots, and backup/restore in StarRocks' dialect.
+//!
+//! This facade re-exports the public API of the workspace crates in one place.
+#![deny(missing_docs)]
+
+pub use tabvault_storage as storage;
+pub use tabvault_storage::{
+    ColumnDef, ColumnType, CommitInfo, CompareOp, Compression, Distribution, Engine, EngineBuilder,
+    KeyModel, PartitionBound, PartitionDef, PartitionScheme, Predicate, Result, ScanRequest,
+    StorageError, TableDef, TableProperties, TableSchema, TableVersion, Value, ViewDef, WriteBatch,
+};

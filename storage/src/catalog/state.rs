@@ -1,0 +1,222 @@
+//! The catalog state and its parts. Every part sits behind an `Arc` so that a new state shares all
+//! unchanged parts with the previous one (copy-on-write through `Arc::make_mut`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StorageError};
+use crate::schema::{PartitionBound, TableSchema, ViewDef};
+use crate::value::Value;
+
+/// The whole catalog at one metadata-log sequence number.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CatalogState {
+    /// The smallest id never handed out. Ids of databases, tables, partitions, tablets and rowsets
+    /// come from one sequence and are never reused.
+    pub next_id: u64,
+    /// Databases by id.
+    pub databases: BTreeMap<u64, Arc<Database>>,
+    /// Tables by id.
+    pub tables: BTreeMap<u64, Arc<Table>>,
+}
+
+/// A database: a namespace for tables and views.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Database {
+    /// Never-reused id.
+    pub id: u64,
+    /// Name, unique among databases.
+    pub name: String,
+    /// Views by name.
+    pub views: BTreeMap<String, ViewDef>,
+}
+
+/// A table: schema plus partitions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Table {
+    /// Never-reused id; also the table's directory name under `data/`.
+    pub id: u64,
+    /// The owning database's id.
+    pub db_id: u64,
+    /// Name, unique among the database's tables and views.
+    pub name: String,
+    /// Columns, keys, partitioning, distribution, properties.
+    pub schema: Arc<TableSchema>,
+    /// Partitions by id.
+    pub partitions: BTreeMap<u64, Arc<Partition>>,
+}
+
+/// One partition: a bound, a visible version and one tablet per bucket.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Partition {
+    /// Never-reused id.
+    pub id: u64,
+    /// Name, unique within the table.
+    pub name: String,
+    /// Which rows it holds.
+    pub bound: PartitionBound,
+    /// Incremented by every commit that changes the partition's rows; starts at 1.
+    pub visible_version: u64,
+    /// Clock time (ms since the epoch) at which `visible_version` was published.
+    pub visible_version_time_ms: u64,
+    /// Tablets, bucket `i` at index `i`.
+    pub tablets: Vec<Arc<Tablet>>,
+}
+
+/// One bucket of a partition: an ordered list of rowsets, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tablet {
+    /// Never-reused id.
+    pub id: u64,
+    /// Rowsets, oldest first. For PRIMARY KEY tables later rowsets win over earlier ones.
+    pub rowsets: Vec<Arc<Rowset>>,
+}
+
+/// What a rowset's rows mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowsetKind {
+    /// Rows of the table (all columns).
+    Data,
+    /// Keys deleted from a PRIMARY KEY table (key columns only).
+    Delete,
+}
+
+/// One immutable Parquet file of a tablet.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Rowset {
+    /// Never-reused id; also the file's name.
+    pub id: u64,
+    /// Data or tombstones.
+    pub kind: RowsetKind,
+    /// The partition version that published it.
+    pub version: u64,
+    /// The file and what was recorded while writing it.
+    pub file: FileMeta,
+}
+
+/// A data file as recorded when it was written: never re-read to learn these.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileMeta {
+    /// Path relative to the data directory, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// BLAKE3 hash of the whole file, lowercase hex.
+    pub checksum: String,
+    /// Row count.
+    pub rows: u64,
+    /// Per-column statistics, in file column order.
+    pub columns: Vec<ColumnStats>,
+}
+
+/// Minimum, maximum and NULL count of one column of one file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStats {
+    /// Column name.
+    pub name: String,
+    /// Smallest non-NULL value, if known.
+    pub min: Option<Value>,
+    /// Largest non-NULL value, if known.
+    pub max: Option<Value>,
+    /// Number of NULLs.
+    pub null_count: u64,
+}
+
+impl CatalogState {
+    /// A database by name.
+    pub fn database(&self, name: &str) -> Option<&Arc<Database>> {
+        self.databases.values().find(|d| d.name == name)
+    }
+
+    /// A database by name, or a NotFound error.
+    pub fn require_database(&self, name: &str) -> Result<&Arc<Database>> {
+        self.database(name).ok_or_else(|| StorageError::NotFound {
+            kind: "database",
+            name: name.to_owned(),
+        })
+    }
+
+    /// A table of a database by name.
+    pub fn table(&self, db_id: u64, name: &str) -> Option<&Arc<Table>> {
+        self.tables
+            .values()
+            .find(|t| t.db_id == db_id && t.name == name)
+    }
+
+    /// A table by database and table name, or a NotFound error naming `db.table`.
+    pub fn require_table(&self, db: &str, name: &str) -> Result<&Arc<Table>> {
+        let database = self.require_database(db)?;
+        self.table(database.id, name)
+            .ok_or_else(|| StorageError::NotFound {
+                kind: "table",
+                name: format!("{db}.{name}"),
+            })
+    }
+
+    /// Tables of a database, by name order.
+    pub fn tables_of(&self, db_id: u64) -> Vec<&Arc<Table>> {
+        let mut tables: Vec<_> = self.tables.values().filter(|t| t.db_id == db_id).collect();
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        tables
+    }
+
+    /// Every rowset of every table, for reference checks and GC.
+    pub fn rowsets(&self) -> impl Iterator<Item = &Arc<Rowset>> {
+        self.tables
+            .values()
+            .flat_map(|t| t.partitions.values())
+            .flat_map(|p| p.tablets.iter())
+            .flat_map(|t| t.rowsets.iter())
+    }
+}
+
+impl Table {
+    /// A partition by name.
+    pub fn partition(&self, name: &str) -> Option<&Arc<Partition>> {
+        self.partitions.values().find(|p| p.name == name)
+    }
+
+    /// Partitions ordered by bound (range lower bound, then name) — the order SHOW PARTITIONS uses.
+    pub fn partitions_in_order(&self) -> Vec<&Arc<Partition>> {
+        let mut parts: Vec<_> = self.partitions.values().collect();
+        parts.sort_by(|a, b| match (&a.bound, &b.bound) {
+            (PartitionBound::Range { lower: la, .. }, PartitionBound::Range { lower: lb, .. }) => {
+                match (la, lb) {
+                    (None, None) => a.name.cmp(&b.name),
+                    (None, Some(_)) => std::cmp::Ordering::Less,
+                    (Some(_), None) => std::cmp::Ordering::Greater,
+                    (Some(x), Some(y)) => x
+                        .compare(y)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then_with(|| a.name.cmp(&b.name)),
+                }
+            }
+            _ => a.id.cmp(&b.id),
+        });
+        parts
+    }
+}
+
+impl Partition {
+    /// Rows stored in the partition's data files (for PRIMARY KEY tables this counts superseded rows
+    /// until compaction removes them).
+    pub fn row_count(&self) -> u64 {
+        self.tablets
+            .iter()
+            .flat_map(|t| t.rowsets.iter())
+            .filter(|r| r.kind == RowsetKind::Data)
+            .map(|r| r.file.rows)
+            .sum()
+    }
+
+    /// Bytes of all the partition's files.
+    pub fn data_size_bytes(&self) -> u64 {
+        self.tablets
+            .iter()
+            .flat_map(|t| t.rowsets.iter())
+            .map(|r| r.file.size_bytes)
+            .sum()
+    }
+}

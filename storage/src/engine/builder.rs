@@ -1,0 +1,123 @@
+//! Engine configuration: `Engine::builder(dir)`, setters, then `open()`.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+
+use parking_lot::{Mutex, RwLock};
+
+use super::{DATA_DIR, Engine, EngineInner, LOCK_FILE, LogState, META_DIR, gc};
+use crate::clock::{Clock, SystemClock};
+use crate::crash::CrashHook;
+use crate::error::{IoContext, Result, StorageError};
+use crate::fs::create_dir_durable;
+use crate::log::recover;
+
+/// Options for opening an engine. Every setter documents its default.
+#[must_use]
+pub struct EngineBuilder {
+    root: PathBuf,
+    clock: Arc<dyn Clock>,
+    crash_hook: Option<CrashHook>,
+    checkpoint_every: u64,
+    threads: usize,
+    row_group_rows: usize,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineBuilder {
+    pub(super) fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+            clock: Arc::new(SystemClock),
+            crash_hook: None,
+            checkpoint_every: 1000,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            row_group_rows: 128 * 1024,
+        }
+    }
+
+    /// The clock used for version times (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A hook called at each [`crate::CrashPoint`] (default: none). For crash tests.
+    pub fn crash_hook(mut self, hook: CrashHook) -> Self {
+        self.crash_hook = Some(hook);
+        self
+    }
+
+    /// Write a checkpoint after this many log records (default 1000; at least 1).
+    pub fn checkpoint_every(mut self, records: u64) -> Self {
+        self.checkpoint_every = records.max(1);
+        self
+    }
+
+    /// Threads for parallel reads and writes (default: the number of CPUs).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Largest Parquet row group written (default 131072 rows).
+    pub fn row_group_rows(mut self, rows: usize) -> Self {
+        self.row_group_rows = rows.max(1);
+        self
+    }
+
+    /// Opens the engine: locks the directory, recovers the catalog from the metadata log, and
+    /// deletes files that no durable record references.
+    pub fn open(self) -> Result<Engine> {
+        create_dir_durable(&self.root)?;
+        let lock_path = self.root.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .io_context(|| format!("opening {}", lock_path.display()))?;
+        lock.try_lock().map_err(|_| StorageError::Io {
+            context: format!("locking {}", lock_path.display()),
+            source: std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "the data directory is open in another engine",
+            ),
+        })?;
+        let recovered = recover(&self.root.join(META_DIR))?;
+        create_dir_durable(&self.root.join(DATA_DIR))?;
+        gc::remove_unreferenced(&self.root, &recovered.state)?;
+        let next_id = recovered.state.next_id.max(1);
+        let inner = EngineInner {
+            root: Arc::new(self.root),
+            clock: self.clock,
+            crash_hook: self.crash_hook,
+            checkpoint_every: self.checkpoint_every,
+            threads: self.threads,
+            row_group_rows: self.row_group_rows,
+            state: RwLock::new(Arc::new(recovered.state)),
+            log: Mutex::new(LogState {
+                writer: recovered.log,
+                last_seq: recovered.last_seq,
+                since_checkpoint: recovered.records_since_checkpoint,
+            }),
+            next_id: AtomicU64::new(next_id),
+            graveyard: Mutex::new(Vec::new()),
+            poisoned: AtomicBool::new(false),
+            round_robin: AtomicU64::new(0),
+            _lock: lock,
+        };
+        Ok(Engine {
+            inner: Arc::new(inner),
+        })
+    }
+}

@@ -1,0 +1,88 @@
+//! Publishing: the one path by which the catalog changes. Edits are applied to a copy of the state
+//! (so an invalid edit changes nothing), written to the log and fsync'd, and only then made visible.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::{Engine, gc};
+use crate::catalog::{CatalogState, Edit};
+use crate::error::Result;
+use crate::log::{LogRecord, write_checkpoint};
+
+impl Engine {
+    /// Builds edits from the current state (under the commit lock, so nothing changes meanwhile),
+    /// applies them, makes them durable and visible. Returns the record's sequence number, or the
+    /// current one when `build` produced no edits.
+    pub(crate) fn publish(
+        &self,
+        build: impl FnOnce(&CatalogState) -> Result<Vec<Edit>>,
+    ) -> Result<u64> {
+        self.check_writable()?;
+        let mut log = self.inner.log.lock();
+        let current = self.catalog();
+        let edits = build(&current)?;
+        if edits.is_empty() {
+            return Ok(log.last_seq);
+        }
+        let mut next = (*current).clone();
+        let mut removed = Vec::new();
+        for edit in &edits {
+            removed.extend(next.apply(edit)?);
+        }
+        next.next_id = next.next_id.max(self.inner.next_id.load(Ordering::SeqCst));
+        let record = LogRecord {
+            seq: log.last_seq + 1,
+            next_id: next.next_id,
+            edits,
+        };
+        if let Err(e) = log.writer.append(&record, self.inner.crash_hook.as_ref()) {
+            self.inner.poisoned.store(true, Ordering::SeqCst);
+            tracing::error!(error = %e, "metadata log append failed; engine poisoned");
+            return Err(e);
+        }
+        log.last_seq = record.seq;
+        log.since_checkpoint += 1;
+        let next = Arc::new(next);
+        *self.inner.state.write() = next.clone();
+        drop(current);
+        if log.since_checkpoint >= self.inner.checkpoint_every {
+            let meta = self.inner.root.join(super::META_DIR);
+            match write_checkpoint(&meta, &next, record.seq, self.inner.crash_hook.as_ref()) {
+                Ok(writer) => {
+                    log.writer = writer;
+                    log.since_checkpoint = 0;
+                }
+                // The commit is durable in the log; a failed checkpoint only delays log trimming.
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint failed; will retry after the next commit")
+                }
+            }
+        }
+        drop(log);
+        drop(next);
+        let mut graveyard = self.inner.graveyard.lock();
+        graveyard.extend(removed);
+        gc::sweep(&self.inner.root, &mut graveyard);
+        Ok(record.seq)
+    }
+
+    /// Writes a checkpoint now and starts a fresh log.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.check_writable()?;
+        let mut log = self.inner.log.lock();
+        let state = self.catalog();
+        let meta = self.inner.root.join(super::META_DIR);
+        log.writer = write_checkpoint(&meta, &state, log.last_seq, self.inner.crash_hook.as_ref())?;
+        log.since_checkpoint = 0;
+        Ok(())
+    }
+
+    /// Deletes the files of removed rowsets that no pinned version still reads. Runs after every
+    /// commit too; call it to release files as soon as readers are done.
+    pub fn collect_garbage(&self) -> usize {
+        let mut graveyard = self.inner.graveyard.lock();
+        let before = graveyard.len();
+        gc::sweep(&self.inner.root, &mut graveyard);
+        before - graveyard.len()
+    }
+}

@@ -1,0 +1,305 @@
+//! Writes: appends and PRIMARY KEY deletes, over one or many tables, published in one commit.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parking_lot::Mutex;
+
+use super::Engine;
+use crate::catalog::{Edit, Rowset, RowsetKind};
+use crate::error::{Result, StorageError};
+use crate::fs::remove_file_if_exists;
+use crate::parallel::parallel_map;
+use crate::schema::{Compression, KeyModel};
+use crate::write::{
+    RowsetWriter, conform_batch, conform_keys, dedupe_and_sort_by_key, route_rows,
+    writer_properties,
+};
+
+/// A set of appends and deletes that commit together or not at all.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    ops: Vec<WriteOp>,
+}
+
+#[derive(Debug, Clone)]
+struct WriteOp {
+    database: String,
+    table: String,
+    kind: RowsetKind,
+    batch: RecordBatch,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends rows to `db.table`. Columns are matched by name; omitted columns take their default
+    /// (or NULL). On a PRIMARY KEY table, rows replace earlier rows with the same key.
+    pub fn append(&mut self, db: &str, table: &str, batch: RecordBatch) -> &mut Self {
+        self.ops.push(WriteOp {
+            database: db.to_owned(),
+            table: table.to_owned(),
+            kind: RowsetKind::Data,
+            batch,
+        });
+        self
+    }
+
+    /// Deletes the keys in `keys` (which must hold the key columns) from PRIMARY KEY table `db.table`.
+    pub fn delete(&mut self, db: &str, table: &str, keys: RecordBatch) -> &mut Self {
+        self.ops.push(WriteOp {
+            database: db.to_owned(),
+            table: table.to_owned(),
+            kind: RowsetKind::Delete,
+            batch: keys,
+        });
+        self
+    }
+
+    /// Whether the batch holds no operation.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// What a commit published.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Metadata-log sequence number of the commit (the previous one when nothing was written).
+    pub seq: u64,
+    /// Rows appended.
+    pub rows_appended: u64,
+    /// Delete keys written.
+    pub keys_deleted: u64,
+    /// The new visible version of every touched partition.
+    pub partitions: Vec<PublishedPartition>,
+}
+
+/// One partition's new visible version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedPartition {
+    /// Database name.
+    pub database: String,
+    /// Table name.
+    pub table: String,
+    /// Partition name.
+    pub partition: String,
+    /// The version the commit published.
+    pub version: u64,
+}
+
+/// One file to write.
+struct PlannedFile {
+    table_id: u64,
+    partition_id: u64,
+    tablet: usize,
+    tablet_id: u64,
+    kind: RowsetKind,
+    schema: SchemaRef,
+    compression: Compression,
+    batch: RecordBatch,
+}
+
+impl Engine {
+    /// Appends `batch` to `db.table` in one commit.
+    pub fn append(&self, db: &str, table: &str, batch: RecordBatch) -> Result<CommitInfo> {
+        let mut write = WriteBatch::new();
+        write.append(db, table, batch);
+        self.write(write)
+    }
+
+    /// Deletes the keys of `keys` from PRIMARY KEY table `db.table` in one commit.
+    pub fn delete_keys(&self, db: &str, table: &str, keys: RecordBatch) -> Result<CommitInfo> {
+        let mut write = WriteBatch::new();
+        write.delete(db, table, keys);
+        self.write(write)
+    }
+
+    /// Commits every operation of `write` atomically: all rows become visible in one metadata
+    /// record, or — on any error — nothing is published and no file is left behind.
+    pub fn write(&self, write: WriteBatch) -> Result<CommitInfo> {
+        self.check_writable()?;
+        let catalog = self.catalog();
+        let mut planned = Vec::new();
+        let mut info = CommitInfo::default();
+        for op in &write.ops {
+            let table = catalog.require_table(&op.database, &op.table)?;
+            let label = format!("{}.{}", op.database, op.table);
+            let schema = &table.schema;
+            let primary = schema.key_model == KeyModel::Primary;
+            let (rows, file_schema) = match op.kind {
+                RowsetKind::Data => {
+                    info.rows_appended += op.batch.num_rows() as u64;
+                    (
+                        conform_batch(schema, &op.batch, &label)?,
+                        schema.arrow_schema(),
+                    )
+                }
+                RowsetKind::Delete => {
+                    if !primary {
+                        return Err(StorageError::Unsupported(format!(
+                            "DELETE by key needs a PRIMARY KEY table; {label} is a DUPLICATE KEY table"
+                        )));
+                    }
+                    info.keys_deleted += op.batch.num_rows() as u64;
+                    (
+                        conform_keys(schema, &op.batch, &label)?,
+                        schema.key_arrow_schema(),
+                    )
+                }
+            };
+            let key_indices: Vec<usize> = (0..schema.key_columns.len()).collect();
+            for routed in route_rows(
+                table,
+                &rows,
+                &self.inner.round_robin,
+                op.kind == RowsetKind::Data,
+                &label,
+            )? {
+                let batch = if primary {
+                    dedupe_and_sort_by_key(&routed.batch, &key_indices)?
+                } else {
+                    routed.batch
+                };
+                let tablet_id = table.partitions[&routed.partition_id].tablets[routed.tablet].id;
+                planned.push(PlannedFile {
+                    table_id: table.id,
+                    partition_id: routed.partition_id,
+                    tablet: routed.tablet,
+                    tablet_id,
+                    kind: op.kind,
+                    schema: file_schema.clone(),
+                    compression: schema.properties.compression,
+                    batch,
+                });
+            }
+        }
+        drop(catalog);
+        let written = self.write_files(planned)?;
+        let paths: Vec<String> = written
+            .iter()
+            .map(|(_, _, r)| r.file.path.clone())
+            .collect();
+        match self.publish_rowsets(written, &mut info) {
+            Ok(()) => Ok(info),
+            Err(e) => {
+                for path in paths {
+                    let _ = remove_file_if_exists(&self.root().join(path));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the planned files in parallel; on error removes those already written.
+    fn write_files(
+        &self,
+        planned: Vec<PlannedFile>,
+    ) -> Result<Vec<((u64, u64), usize, Arc<Rowset>)>> {
+        let root = self.root().to_owned();
+        let finished: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+        let results = parallel_map(planned, self.inner.threads, |file| {
+            let id = self.allocate_id();
+            let relative = format!(
+                "{}/{}/{}/{}/{}.parquet",
+                super::DATA_DIR,
+                file.table_id,
+                file.partition_id,
+                file.tablet_id,
+                id
+            );
+            let props = writer_properties(file.compression, self.inner.row_group_rows);
+            let mut writer = RowsetWriter::create(
+                &root,
+                relative.clone(),
+                file.schema.clone(),
+                props,
+                self.inner.crash_hook.clone(),
+            )?;
+            writer.write(&file.batch)?;
+            let meta = writer.finish()?;
+            finished.lock().push(root.join(&relative));
+            let rowset = Rowset {
+                id,
+                kind: file.kind,
+                version: 0,
+                file: meta,
+            };
+            Ok((
+                (file.table_id, file.partition_id),
+                file.tablet,
+                Arc::new(rowset),
+            ))
+        });
+        if results.is_err() {
+            for path in finished.into_inner() {
+                let _ = remove_file_if_exists(&path);
+            }
+        }
+        results
+    }
+
+    fn publish_rowsets(
+        &self,
+        written: Vec<((u64, u64), usize, Arc<Rowset>)>,
+        info: &mut CommitInfo,
+    ) -> Result<()> {
+        let time_ms = self.clock().now_ms();
+        let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> = BTreeMap::new();
+        for (key, tablet, rowset) in written {
+            let rowset = Arc::try_unwrap(rowset)
+                .map_err(|_| StorageError::Conflict("rowset shared before publication".into()))?;
+            by_partition.entry(key).or_default().push((tablet, rowset));
+        }
+        let mut published = Vec::new();
+        let seq = self.publish(|state| {
+            let mut edits = Vec::with_capacity(by_partition.len());
+            for ((table_id, partition_id), rowsets) in by_partition {
+                let table = state.tables.get(&table_id).ok_or_else(|| {
+                    StorageError::Conflict(
+                        "the table was dropped while the commit was writing".into(),
+                    )
+                })?;
+                let partition = table.partitions.get(&partition_id).ok_or_else(|| {
+                    StorageError::Conflict(format!(
+                        "a partition of table '{}' was dropped while the commit was writing",
+                        table.name
+                    ))
+                })?;
+                let version = partition.visible_version + 1;
+                let database = state
+                    .databases
+                    .get(&table.db_id)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default();
+                published.push(PublishedPartition {
+                    database,
+                    table: table.name.clone(),
+                    partition: partition.name.clone(),
+                    version,
+                });
+                let rowsets = rowsets.into_iter().map(|(tablet, mut r)| {
+                    r.version = version;
+                    (tablet, Arc::new(r))
+                });
+                edits.push(Edit::AddRowsets {
+                    table_id,
+                    partition_id,
+                    version,
+                    time_ms,
+                    rowsets: rowsets.collect(),
+                });
+            }
+            Ok(edits)
+        })?;
+        info.seq = seq;
+        info.partitions = published;
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! The storage crate's error type: one enum whose variants say what went wrong and where.
+
+use std::path::PathBuf;
+
+/// Everything the storage core can fail with. Messages are written for the user who will read them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// An operating-system I/O call failed; `context` says which operation on which path.
+    #[error("I/O error while {context}: {source}")]
+    Io {
+        /// What the engine was doing, e.g. `writing /data/1/2/3/4.parquet`.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bytes on disk do not form what the format promises (torn file, bad checksum, bad JSON).
+    #[error("corrupted file {path}: {detail}")]
+    Corrupted {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A Parquet encode/decode error.
+    #[error("parquet error: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// An Arrow compute error.
+    #[error("arrow error: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// A database, table, view or partition name is not acceptable.
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName {
+        /// The rejected name.
+        name: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A definition (table, partition, column default, ...) is not valid.
+    #[error("{0}")]
+    InvalidDefinition(String),
+    /// Data handed to a write does not fit the table (schema, NULLs, partition routing, lengths).
+    #[error("{0}")]
+    InvalidData(String),
+    /// A named object does not exist.
+    #[error("{kind} '{name}' does not exist")]
+    NotFound {
+        /// `database`, `table`, `view` or `partition`.
+        kind: &'static str,
+        /// The name asked for.
+        name: String,
+    },
+    /// A named object already exists.
+    #[error("{kind} '{name}' already exists")]
+    AlreadyExists {
+        /// `database`, `table`, `view` or `partition`.
+        kind: &'static str,
+        /// The clashing name.
+        name: String,
+    },
+    /// The operation does not apply to this kind of table (e.g. DELETE on a DUPLICATE KEY table).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A concurrent change removed something this commit wrote into; nothing was published.
+    #[error("commit conflict: {0}")]
+    Conflict(String),
+    /// A table is locked by a running job (for example a RESTORE) and cannot be read or written.
+    #[error("table '{table}' is locked by {holder}")]
+    Locked {
+        /// The locked table, `db.table`.
+        table: String,
+        /// Who holds the lock, e.g. `RESTORE job 12`.
+        holder: String,
+    },
+    /// A durable write failed earlier; the engine refuses further writes until it is reopened.
+    #[error("engine is poisoned after a failed durable write; reopen it")]
+    Poisoned,
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Attaches an operation description to an I/O error.
+pub(crate) trait IoContext<T> {
+    /// Wraps the error with `context`, computed lazily.
+    fn io_context(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn io_context(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| StorageError::Io {
+            context: context(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,275 @@
+//! A pinned version of one table: an `Arc` of its catalog entry. Scans of it see exactly the rows
+//! published when it was pinned, whatever commits, drops or compactions happen afterwards.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::compute::{and, filter_record_batch};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+
+use super::merge::merge_newest_wins;
+use super::predicate::{BoundPredicate, Predicate};
+use super::reader::read_rowset;
+use crate::catalog::{Partition, RowsetKind, Table, Tablet};
+use crate::error::{Result, StorageError};
+use crate::parallel::parallel_map;
+use crate::schema::{KeyModel, TableSchema};
+
+/// What to read: columns, row predicates and an optional partition list.
+#[derive(Clone, Debug, Default)]
+pub struct ScanRequest {
+    /// Columns to return, in this order; `None` for all columns in table order.
+    pub columns: Option<Vec<String>>,
+    /// Rows must satisfy all of these; they also prune partitions, files and row groups.
+    pub predicates: Vec<Predicate>,
+    /// Only these partitions (by name); `None` for all.
+    pub partitions: Option<Vec<String>>,
+}
+
+impl ScanRequest {
+    /// Every row and column.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Returns only the named columns.
+    #[must_use]
+    pub fn columns<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.columns = Some(columns.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a row predicate.
+    #[must_use]
+    pub fn filter(mut self, predicate: Predicate) -> Self {
+        self.predicates.push(predicate);
+        self
+    }
+
+    /// Restricts the scan to the named partitions.
+    #[must_use]
+    pub fn partitions<S: Into<String>>(mut self, partitions: impl IntoIterator<Item = S>) -> Self {
+        self.partitions = Some(partitions.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// One table as of the instant it was pinned. Cheap to create and to clone.
+#[derive(Clone, Debug)]
+pub struct TableVersion {
+    pub(crate) root: Arc<PathBuf>,
+    pub(crate) database: String,
+    pub(crate) table: Arc<Table>,
+    pub(crate) threads: usize,
+}
+
+impl TableVersion {
+    /// The table's catalog entry at the pinned instant.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// The table's schema.
+    pub fn schema(&self) -> &TableSchema {
+        &self.table.schema
+    }
+
+    /// The name of the table's database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Arrow schema of the rows `request` returns.
+    pub fn output_schema(&self, request: &ScanRequest) -> Result<SchemaRef> {
+        let full = self.table.schema.arrow_schema();
+        match &request.columns {
+            None => Ok(full),
+            Some(columns) => {
+                let indices = columns
+                    .iter()
+                    .map(|c| {
+                        full.index_of(c).map_err(|_| StorageError::NotFound {
+                            kind: "column",
+                            name: c.clone(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Arc::new(full.project(&indices)?))
+            }
+        }
+    }
+
+    /// The partitions a scan with `request` reads: the named ones, minus those whose bound proves
+    /// that no row matches the predicates.
+    pub fn pruned_partitions(&self, request: &ScanRequest) -> Result<Vec<Arc<Partition>>> {
+        let bound = self.bind(&request.predicates)?;
+        let partition_column = self.table.schema.partition_scheme.column();
+        if let Some(names) = &request.partitions
+            && let Some(missing) = names.iter().find(|n| self.table.partition(n).is_none())
+        {
+            return Err(StorageError::NotFound {
+                kind: "partition",
+                name: missing.clone(),
+            });
+        }
+        Ok(self
+            .table
+            .partitions_in_order()
+            .into_iter()
+            .filter(|p| {
+                request
+                    .partitions
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&p.name))
+            })
+            .filter(|p| {
+                bound
+                    .iter()
+                    .filter(|b| Some(b.column.as_str()) == partition_column)
+                    .all(|b| b.may_match_partition(&p.bound))
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// Reads the rows matching `request`.
+    pub fn scan(&self, request: &ScanRequest) -> Result<Vec<RecordBatch>> {
+        let output_schema = self.output_schema(request)?;
+        let predicates = self.bind(&request.predicates)?;
+        let schema = &self.table.schema;
+        let primary = schema.key_model == KeyModel::Primary;
+        let mut read_columns: Vec<String> = output_schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let extra = predicates.iter().map(|p| &p.column).chain(if primary {
+            schema.key_columns.iter()
+        } else {
+            [].iter()
+        });
+        for column in extra {
+            if !read_columns.contains(column) {
+                read_columns.push(column.clone());
+            }
+        }
+        // A PRIMARY KEY table may only skip data by key columns: all versions of a key share them.
+        let prunable: Vec<BoundPredicate> = predicates
+            .iter()
+            .filter(|p| !primary || schema.key_columns.contains(&p.column))
+            .cloned()
+            .collect();
+        let tablets: Vec<Arc<Tablet>> = self
+            .pruned_partitions(request)?
+            .iter()
+            .flat_map(|p| p.tablets.iter().filter(|t| !t.rowsets.is_empty()).cloned())
+            .collect();
+        let per_tablet = parallel_map(tablets, self.threads, |tablet| {
+            let batches = if primary {
+                self.read_tablet_merged(&tablet, &read_columns, &prunable)?
+            } else {
+                let mut all = Vec::new();
+                for rowset in &tablet.rowsets {
+                    all.extend(read_rowset(&self.root, rowset, &read_columns, &prunable)?);
+                }
+                all
+            };
+            batches
+                .into_iter()
+                .map(|b| finish_batch(&b, &predicates, &output_schema))
+                .filter(|b| b.as_ref().map_or(true, |b| b.num_rows() > 0))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(per_tablet.into_iter().flatten().collect())
+    }
+
+    /// Total rows matching `request`.
+    pub fn count(&self, request: &ScanRequest) -> Result<u64> {
+        Ok(self
+            .scan(request)?
+            .iter()
+            .map(|b| b.num_rows() as u64)
+            .sum())
+    }
+
+    /// Reads one tablet of a PRIMARY KEY table, newest row per key, deleted keys removed.
+    pub(crate) fn read_tablet_merged(
+        &self,
+        tablet: &Tablet,
+        columns: &[String],
+        prunable: &[BoundPredicate],
+    ) -> Result<Vec<RecordBatch>> {
+        let keys = &self.table.schema.key_columns;
+        let mut newest_first = Vec::with_capacity(tablet.rowsets.len());
+        for rowset in tablet.rowsets.iter().rev() {
+            let wanted: &[String] = if rowset.kind == RowsetKind::Data {
+                columns
+            } else {
+                keys
+            };
+            let key_prunable: Vec<BoundPredicate> = prunable
+                .iter()
+                .filter(|p| keys.contains(&p.column))
+                .cloned()
+                .collect();
+            newest_first.push((
+                rowset.kind,
+                read_rowset(&self.root, rowset, wanted, &key_prunable)?,
+            ));
+        }
+        merge_newest_wins(newest_first, keys)
+    }
+
+    fn bind(&self, predicates: &[Predicate]) -> Result<Vec<BoundPredicate>> {
+        predicates
+            .iter()
+            .map(|p| p.bind(&self.table.schema))
+            .collect()
+    }
+}
+
+/// Applies the row predicates and projects to the output schema.
+fn finish_batch(
+    batch: &RecordBatch,
+    predicates: &[BoundPredicate],
+    output: &SchemaRef,
+) -> Result<RecordBatch> {
+    let filtered = match predicates.split_first() {
+        None => batch.clone(),
+        Some((first, rest)) => {
+            let mut mask = first.evaluate(batch)?;
+            for p in rest {
+                mask = and(&mask, &p.evaluate(batch)?)?;
+            }
+            filter_record_batch(batch, &mask)?
+        }
+    };
+    let columns = output
+        .fields()
+        .iter()
+        .map(|f| {
+            filtered
+                .column_by_name(f.name())
+                .cloned()
+                .ok_or_else(|| StorageError::NotFound {
+                    kind: "column",
+                    name: f.name().clone(),
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new_with_options(
+        output.clone(),
+        columns,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(filtered.num_rows())),
+    )?)
+}
+
+/// Reads every row of one rowset of `version`'s table (the compaction input path).
+pub(crate) fn read_rowset_for_compaction(
+    version: &TableVersion,
+    rowset: &crate::catalog::Rowset,
+    columns: &[String],
+) -> Result<Vec<RecordBatch>> {
+    read_rowset(&version.root, rowset, columns, &[])
+}

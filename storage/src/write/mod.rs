@@ -1,0 +1,15 @@
+//! The write path: conform batches to the table, route rows to partitions and buckets, and write one
+//! Parquet rowset per touched tablet. Publishing happens in the engine's commit.
+
+mod bucket;
+mod conform;
+mod primary_key;
+mod route;
+mod rowset_writer;
+mod stats;
+
+pub use bucket::row_hashes;
+pub(crate) use conform::{conform_batch, conform_keys};
+pub(crate) use primary_key::dedupe_and_sort_by_key;
+pub(crate) use route::route_rows;
+pub use rowset_writer::{RowsetWriter, writer_properties};

@@ -1,0 +1,176 @@
+//! Routing rows to tablets: the partition whose bound holds the row's partition value, then the
+//! bucket given by the distribution.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::{Array, AsArray, UInt32Array};
+use arrow::compute::{cast, take_record_batch};
+use arrow::datatypes::{DataType, Int64Type};
+use arrow::record_batch::RecordBatch;
+
+use super::bucket::row_hashes;
+use crate::catalog::{Partition, Table};
+use crate::error::{Result, StorageError};
+use crate::schema::{Distribution, PartitionBound};
+use crate::value::Value;
+
+/// Rows bound for one tablet.
+#[derive(Debug)]
+pub(crate) struct TabletBatch {
+    /// Target partition id.
+    pub partition_id: u64,
+    /// Target tablet index (bucket).
+    pub tablet: usize,
+    /// The rows.
+    pub batch: RecordBatch,
+}
+
+/// Splits a conformed batch (table column order) into per-tablet batches. `missing_partition_is_error`
+/// is false for deletes, whose keys outside every partition simply match nothing.
+pub(crate) fn route_rows(
+    table: &Table,
+    batch: &RecordBatch,
+    round_robin: &AtomicU64,
+    missing_partition_is_error: bool,
+    table_label: &str,
+) -> Result<Vec<TabletBatch>> {
+    let rows = batch.num_rows();
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    let partitions: Vec<&Arc<Partition>> = table.partitions.values().collect();
+    let partition_of = partition_per_row(
+        table,
+        &partitions,
+        batch,
+        missing_partition_is_error,
+        table_label,
+    )?;
+    let buckets = u64::from(table.schema.distribution.buckets());
+    let bucket_of: Vec<u64> = match &table.schema.distribution {
+        Distribution::Hash { columns, .. } => {
+            let arrays: Vec<&dyn Array> = columns
+                .iter()
+                .map(|c| batch.column_by_name(c).map(|a| a.as_ref()))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    StorageError::InvalidData(format!(
+                        "distribution column missing in batch for {table_label}"
+                    ))
+                })?;
+            row_hashes(&arrays, rows)?
+                .into_iter()
+                .map(|h| h % buckets)
+                .collect()
+        }
+        Distribution::Random { .. } => Vec::new(),
+    };
+    let random_bucket: Vec<u64> = partitions
+        .iter()
+        .map(|_| round_robin.fetch_add(1, Ordering::Relaxed) % buckets)
+        .collect();
+    let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
+    for (row, part) in partition_of.iter().enumerate() {
+        let Some(part) = part else { continue };
+        let bucket = bucket_of.get(row).copied().unwrap_or(random_bucket[*part]);
+        groups
+            .entry((*part, bucket))
+            .or_default()
+            .push(u32::try_from(row).unwrap_or(u32::MAX));
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for ((part, bucket), indices) in groups {
+        let rows_batch = if indices.len() == rows {
+            batch.clone()
+        } else {
+            take_record_batch(batch, &UInt32Array::from(indices))?
+        };
+        out.push(TabletBatch {
+            partition_id: partitions[part].id,
+            tablet: usize::try_from(bucket).unwrap_or(0),
+            batch: rows_batch,
+        });
+    }
+    Ok(out)
+}
+
+/// The index (into `partitions`) of each row's partition; `None` for rows that fit none when that
+/// is allowed.
+fn partition_per_row(
+    table: &Table,
+    partitions: &[&Arc<Partition>],
+    batch: &RecordBatch,
+    missing_is_error: bool,
+    table_label: &str,
+) -> Result<Vec<Option<usize>>> {
+    let rows = batch.num_rows();
+    let Some(column_name) = table.schema.partition_scheme.column() else {
+        return Ok(vec![(!partitions.is_empty()).then_some(0); rows]);
+    };
+    let array = batch.column_by_name(column_name).ok_or_else(|| {
+        StorageError::InvalidData(format!("partition column '{column_name}' missing"))
+    })?;
+    let found: Vec<Option<usize>> = match fast_ranges(partitions) {
+        Some(ranges) => {
+            let ints = cast(array, &DataType::Int64)?;
+            let ints = ints.as_primitive::<Int64Type>();
+            (0..rows)
+                .map(|i| {
+                    if ints.is_null(i) {
+                        ranges.iter().find(|r| r.0 == i64::MIN && r.2).map(|r| r.3)
+                    } else {
+                        find_range(&ranges, ints.value(i))
+                    }
+                })
+                .collect()
+        }
+        None => (0..rows)
+            .map(|i| {
+                let value = Value::from_array(array.as_ref(), i)?;
+                Ok(partitions.iter().position(|p| p.bound.contains(&value)))
+            })
+            .collect::<Result<_>>()?,
+    };
+    if missing_is_error && let Some(row) = found.iter().position(Option::is_none) {
+        let value = Value::from_array(array.as_ref(), row)?;
+        return Err(StorageError::InvalidData(format!(
+            "no partition of table {table_label} holds {column_name} = {value}; the statement wrote nothing"
+        )));
+    }
+    Ok(found)
+}
+
+/// `(lower, upper, lower_is_unbounded, partition index)` sorted by lower, when every partition is a
+/// range over integer-like values; `upper` of `None` is MAXVALUE.
+type FastRange = (i64, Option<i64>, bool, usize);
+
+fn fast_ranges(partitions: &[&Arc<Partition>]) -> Option<Vec<(i64, Option<i64>, bool, usize)>> {
+    let mut ranges: Vec<FastRange> = Vec::with_capacity(partitions.len());
+    for (i, p) in partitions.iter().enumerate() {
+        let PartitionBound::Range { lower, upper } = &p.bound else {
+            return None;
+        };
+        let low = match lower {
+            Some(v) => v.as_ordinal()?,
+            None => i64::MIN,
+        };
+        let high = match upper {
+            Some(v) => Some(v.as_ordinal()?),
+            None => None,
+        };
+        ranges.push((low, high, lower.is_none(), i));
+    }
+    ranges.sort_by_key(|r| r.0);
+    Some(ranges)
+}
+
+fn find_range(ranges: &[FastRange], x: i64) -> Option<usize> {
+    let after = ranges.partition_point(|r| r.0 <= x);
+    let candidate = ranges.get(after.checked_sub(1)?)?;
+    candidate
+        .1
+        .is_none_or(|upper| x < upper)
+        .then_some(candidate.3)
+}

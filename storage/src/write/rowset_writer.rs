@@ -1,0 +1,180 @@
+//! Writing one rowset file: `create → write* → finish`. The file is written under a temporary name,
+//! hashed and measured as its bytes pass by, fsync'd and renamed into place by `finish`, which
+//! returns the [`FileMeta`] to publish. Dropping a writer without `finish` removes the temp file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as ParquetCompression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::stats::accumulate;
+use crate::catalog::{ColumnStats, FileMeta};
+use crate::crash::{CrashHook, CrashPoint};
+use crate::error::{IoContext, Result};
+use crate::fs::{create_dir_durable, remove_file_if_exists, rename_durable, temp_path};
+use crate::schema::Compression;
+
+/// Parquet writer settings for a table's files.
+pub fn writer_properties(compression: Compression, row_group_rows: usize) -> WriterProperties {
+    let codec = match compression {
+        Compression::Zstd => ParquetCompression::ZSTD(ZstdLevel::default()),
+        Compression::Lz4 => ParquetCompression::LZ4_RAW,
+        Compression::Snappy => ParquetCompression::SNAPPY,
+        Compression::None => ParquetCompression::UNCOMPRESSED,
+    };
+    WriterProperties::builder()
+        .set_compression(codec)
+        .set_max_row_group_row_count(Some(row_group_rows))
+        .build()
+}
+
+/// Passes bytes to a file while hashing and counting them.
+struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: blake3::Hasher,
+    written: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes one rowset file. Call [`RowsetWriter::finish`] to publish it.
+pub struct RowsetWriter {
+    writer: Option<ArrowWriter<HashingWriter>>,
+    relative_path: String,
+    final_path: PathBuf,
+    temp_path: PathBuf,
+    stats: Vec<ColumnStats>,
+    rows: u64,
+    hook: Option<CrashHook>,
+}
+
+impl std::fmt::Debug for RowsetWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowsetWriter")
+            .field("path", &self.relative_path)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+impl RowsetWriter {
+    /// Starts `root/relative_path` (creating its directories durably) for rows of `schema`.
+    pub fn create(
+        root: &Path,
+        relative_path: String,
+        schema: SchemaRef,
+        properties: WriterProperties,
+        hook: Option<CrashHook>,
+    ) -> Result<Self> {
+        let final_path = root.join(&relative_path);
+        if let Some(dir) = final_path.parent() {
+            create_dir_durable(dir)?;
+        }
+        if let Some(hook) = &hook {
+            hook(CrashPoint::BeforeTempWrite);
+        }
+        let temp_path = temp_path(&final_path);
+        let file =
+            File::create(&temp_path).io_context(|| format!("creating {}", temp_path.display()))?;
+        let sink = HashingWriter {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            hasher: blake3::Hasher::new(),
+            written: 0,
+        };
+        let stats = schema
+            .fields()
+            .iter()
+            .map(|f| ColumnStats {
+                name: f.name().clone(),
+                min: None,
+                max: None,
+                null_count: 0,
+            })
+            .collect();
+        let writer = ArrowWriter::try_new(sink, schema, Some(properties))?;
+        Ok(Self {
+            writer: Some(writer),
+            relative_path,
+            final_path,
+            temp_path,
+            stats,
+            rows: 0,
+            hook,
+        })
+    }
+
+    /// Appends a batch (of the schema given to `create`).
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        for (stats, column) in self.stats.iter_mut().zip(batch.columns()) {
+            accumulate(stats, column.as_ref());
+        }
+        self.rows += batch.num_rows() as u64;
+        if let Some(writer) = self.writer.as_mut() {
+            writer.write(batch)?;
+        }
+        Ok(())
+    }
+
+    /// Completes the file: Parquet footer, fsync, rename into place, fsync of the directory.
+    pub fn finish(mut self) -> Result<FileMeta> {
+        let Some(writer) = self.writer.take() else {
+            return Err(crate::error::StorageError::Unsupported(
+                "rowset writer already finished".into(),
+            ));
+        };
+        let mut sink = writer.into_inner()?;
+        sink.flush()
+            .io_context(|| format!("writing {}", self.temp_path.display()))?;
+        let HashingWriter {
+            inner,
+            hasher,
+            written,
+        } = sink;
+        let file = inner
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .io_context(|| format!("writing {}", self.temp_path.display()))?;
+        file.sync_all()
+            .io_context(|| format!("syncing {}", self.temp_path.display()))?;
+        drop(file);
+        if let Some(hook) = &self.hook {
+            hook(CrashPoint::AfterTempWrite);
+        }
+        rename_durable(&self.temp_path, &self.final_path)?;
+        if let Some(hook) = &self.hook {
+            hook(CrashPoint::AfterRename);
+        }
+        Ok(FileMeta {
+            path: self.relative_path.clone(),
+            size_bytes: written,
+            checksum: hasher.finalize().to_hex().to_string(),
+            rows: self.rows,
+            columns: std::mem::take(&mut self.stats),
+        })
+    }
+}
+
+impl Drop for RowsetWriter {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            drop(self.writer.take());
+            let _ = remove_file_if_exists(&self.temp_path);
+        }
+    }
+}

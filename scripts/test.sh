@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs tabvault's whole test suite, first installing what the tests need when it is missing.
+# This is the test command README.md gives; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tabvault-target}"
+command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc

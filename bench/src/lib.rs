@@ -1,1 +1,1 @@
-
+//! tabvault-bench: benchmarks and the comparison harness (being built).

@@ -1,0 +1,1 @@
+//! tabvault-snapshot: snapshots, repositories and BACKUP/RESTORE jobs (being built).

@@ -1,0 +1,1 @@
+//! tabvault-sql: the StarRocks-dialect SQL layer (being built).

@@ -70,6 +70,7 @@ pub use engine::{
     PublishedPartition, VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
 };
 pub use error::{Result, StorageError};
+pub use fs::{TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path, write_file_durable};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};
 pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion};

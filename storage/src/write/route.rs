@@ -67,9 +67,11 @@ pub(crate) fn route_rows(
         }
         Distribution::Random { .. } => Vec::new(),
     };
-    let random_bucket: Vec<u64> = partitions
-        .iter()
-        .map(|_| round_robin.fetch_add(1, Ordering::Relaxed) % buckets)
+    // One counter step per commit, offset by the partition's index: every partition cycles through
+    // all its buckets, however many partitions there are.
+    let first_bucket = round_robin.fetch_add(1, Ordering::Relaxed);
+    let random_bucket: Vec<u64> = (0..partitions.len() as u64)
+        .map(|p| first_bucket.wrapping_add(p) % buckets)
         .collect();
     let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
     for (row, part) in partition_of.iter().enumerate() {

@@ -66,11 +66,15 @@ pub use catalog::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crash::{CrashHook, CrashPoint};
 pub use engine::{
-    CommitInfo, CompactionReport, DATA_DIR, Engine, EngineBuilder, GcReport, LOCK_FILE, META_DIR,
-    PublishedPartition, VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
+    CommitInfo, CompactionReport, DATA_DIR, Engine, EngineBuilder, GcReport, InstallPartition,
+    InstallPlan, InstallTable, LOCK_FILE, META_DIR, PublishedPartition, StagedRowset, TableLocks,
+    VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
 };
 pub use error::{Result, StorageError};
-pub use fs::{TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path, write_file_durable};
+pub use fs::{
+    TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
+    write_file_durable,
+};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};
 pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion};

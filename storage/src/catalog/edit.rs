@@ -86,6 +86,20 @@ pub enum Edit {
         /// Clock time of the publication, ms since the epoch.
         time_ms: u64,
     },
+    /// Replaces every tablet's rowsets of a partition and sets its version (a restore overwriting
+    /// the partition with a snapshot's content).
+    ReplacePartition {
+        /// Table id.
+        table_id: u64,
+        /// Partition id.
+        partition_id: u64,
+        /// The version recorded in the snapshot, which becomes the visible version.
+        version: u64,
+        /// Clock time of the publication, ms since the epoch.
+        time_ms: u64,
+        /// New rowsets per tablet, in bucket order; must match the partition's bucket count.
+        tablets: Vec<Vec<Arc<Rowset>>>,
+    },
     /// Replaces the oldest rowsets of a tablet by one merged rowset (compaction). The visible rows
     /// do not change, so neither does the version.
     ReplaceRowsets {
@@ -270,6 +284,31 @@ impl CatalogState {
                 partition.visible_version = *version;
                 partition.visible_version_time_ms = *time_ms;
             }
+            Edit::ReplacePartition {
+                table_id,
+                partition_id,
+                version,
+                time_ms,
+                tablets,
+            } => {
+                let partition = self.partition_mut(*table_id, *partition_id)?;
+                if partition.tablets.len() != tablets.len() {
+                    return Err(StorageError::Conflict(format!(
+                        "partition '{}' has {} tablets, the replacement has {}",
+                        partition.name,
+                        partition.tablets.len(),
+                        tablets.len()
+                    )));
+                }
+                for (tablet, rowsets) in partition.tablets.iter_mut().zip(tablets) {
+                    let tablet = Arc::make_mut(tablet);
+                    removed.extend(std::mem::replace(&mut tablet.rowsets, rowsets.clone()));
+                }
+                partition.visible_version = *version;
+                partition.visible_version_time_ms = *time_ms;
+                let ids: Vec<u64> = tablets.iter().flatten().map(|r| r.id).collect();
+                ids.into_iter().for_each(|id| self.note_id(id));
+            }
             Edit::ReplaceRowsets {
                 table_id,
                 partition_id,
@@ -315,6 +354,9 @@ impl CatalogState {
         self.note_id(partition.id);
         for tablet in &partition.tablets {
             self.note_id(tablet.id);
+            for rowset in &tablet.rowsets {
+                self.note_id(rowset.id);
+            }
         }
     }
 

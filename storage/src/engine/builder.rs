@@ -114,6 +114,7 @@ impl EngineBuilder {
             graveyard: Mutex::new(Vec::new()),
             poisoned: AtomicBool::new(false),
             round_robin: AtomicU64::new(0),
+            locks: Default::default(),
             _lock: lock,
         };
         Ok(Engine {

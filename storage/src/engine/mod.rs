@@ -5,6 +5,8 @@ mod commit;
 mod compaction;
 mod ddl;
 mod gc;
+mod install;
+mod locks;
 mod write;
 
 use std::fs::File;
@@ -18,6 +20,8 @@ pub use builder::EngineBuilder;
 pub use compaction::CompactionReport;
 pub use ddl::less_than_lower_bound;
 pub use gc::{GcReport, VerifyReport, hash_file};
+pub use install::{InstallPartition, InstallPlan, InstallTable, StagedRowset};
+pub use locks::TableLocks;
 pub use write::{CommitInfo, PublishedPartition, WriteBatch};
 
 use crate::catalog::{CatalogState, Rowset};
@@ -62,6 +66,7 @@ struct EngineInner {
     graveyard: Mutex<Vec<Arc<Rowset>>>,
     poisoned: AtomicBool,
     round_robin: AtomicU64,
+    locks: locks::LockTable,
     _lock: File,
 }
 
@@ -109,6 +114,7 @@ impl Engine {
     pub fn pin_table(&self, db: &str, table: &str) -> Result<TableVersion> {
         let catalog = self.catalog();
         let table = catalog.require_table(db, table)?.clone();
+        self.check_unlocked(db, &table, None)?;
         Ok(TableVersion {
             root: self.inner.root.clone(),
             database: db.to_owned(),

@@ -278,6 +278,7 @@ impl Engine {
                     .get(&table.db_id)
                     .map(|d| d.name.clone())
                     .unwrap_or_default();
+                self.check_unlocked(&database, table, None)?;
                 published.push(PublishedPartition {
                     database,
                     table: table.name.clone(),

@@ -60,6 +60,8 @@ pub struct RowsetWriter {
     final_path: PathBuf,
     temp_path: PathBuf,
     stats: Vec<ColumnStats>,
+    /// Columns with a value whose bounds could not be recorded: their bounds are dropped.
+    unbounded: Vec<bool>,
     rows: u64,
     hook: Option<CrashHook>,
 }
@@ -106,7 +108,8 @@ impl RowsetWriter {
                 max: None,
                 null_count: 0,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let unbounded = vec![false; stats.len()];
         let writer = ArrowWriter::try_new(sink, schema, Some(properties))?;
         Ok(Self {
             writer: Some(writer),
@@ -114,6 +117,7 @@ impl RowsetWriter {
             final_path,
             temp_path,
             stats,
+            unbounded,
             rows: 0,
             hook,
         })
@@ -121,8 +125,15 @@ impl RowsetWriter {
 
     /// Appends a batch (of the schema given to `create`).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        for (stats, column) in self.stats.iter_mut().zip(batch.columns()) {
-            accumulate(stats, column.as_ref());
+        for ((stats, unbounded), column) in self
+            .stats
+            .iter_mut()
+            .zip(self.unbounded.iter_mut())
+            .zip(batch.columns())
+        {
+            if !accumulate(stats, column.as_ref()) {
+                *unbounded = true;
+            }
         }
         self.rows += batch.num_rows() as u64;
         if let Some(writer) = self.writer.as_mut() {
@@ -155,6 +166,12 @@ impl RowsetWriter {
         drop(file);
         if let Some(hook) = &self.hook {
             hook(CrashPoint::AfterTempWrite);
+        }
+        for (stats, unbounded) in self.stats.iter_mut().zip(&self.unbounded) {
+            if *unbounded {
+                stats.min = None;
+                stats.max = None;
+            }
         }
         rename_durable(&self.temp_path, &self.final_path)?;
         if let Some(hook) = &self.hook {

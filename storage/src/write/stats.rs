@@ -14,15 +14,19 @@ use crate::value::Value;
 /// Strings longer than this are not recorded as bounds (they would bloat the metadata log).
 const STRING_BOUND_LEN_MAX: usize = 64;
 
-/// Folds the statistics of `array` into `stats`.
-pub(crate) fn accumulate(stats: &mut ColumnStats, array: &dyn Array) {
+/// Folds the statistics of `array` into `stats`. Returns false when the array holds values whose
+/// bounds cannot be recorded (floats, over-long strings): the caller must then drop the column's
+/// bounds for the whole file, since bounds of the other batches alone would be wrong.
+pub(crate) fn accumulate(stats: &mut ColumnStats, array: &dyn Array) -> bool {
     stats.null_count += array.null_count() as u64;
     if array.null_count() == array.len() {
-        return;
+        return true;
     }
     let (lo, hi) = min_max(array);
+    let known = lo.is_some() && hi.is_some();
     stats.min = merge(stats.min.take(), lo, std::cmp::Ordering::Less);
     stats.max = merge(stats.max.take(), hi, std::cmp::Ordering::Greater);
+    known
 }
 
 /// Marks statistics as unknown (used once a column's bounds cannot be kept exactly).

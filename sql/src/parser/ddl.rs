@@ -1,0 +1,191 @@
+//! `CREATE …`, `DROP …` and `SHOW …` dispatch, and the database, table and view statements that
+//! are not `CREATE TABLE` itself (that one is in `table.rs`).
+
+use super::ast::{AlterTableAction, CreateView, Statement};
+use super::parser::{PResult, Parser};
+
+impl Parser<'_> {
+    /// After `CREATE`: dispatches on the object kind.
+    pub(crate) fn create(&mut self) -> PResult<Statement> {
+        self.expect_keyword("CREATE")?;
+        const KINDS: &[&str] = &[
+            "DATABASE",
+            "TABLE",
+            "VIEW",
+            "OR",
+            "USER",
+            "ROLE",
+            "READ",
+            "REPOSITORY",
+        ];
+        match self.expect_keyword_of(KINDS)? {
+            "DATABASE" => Ok(Statement::CreateDatabase {
+                if_not_exists: self.if_not_exists()?,
+                name: self.ident()?,
+            }),
+            "TABLE" => self.create_table(),
+            "VIEW" => self.create_view(false),
+            "OR" => {
+                self.expect_keywords(&["REPLACE", "VIEW"])?;
+                self.create_view(true)
+            }
+            "USER" => self.create_user(),
+            "ROLE" => Ok(Statement::CreateRole {
+                if_not_exists: self.if_not_exists()?,
+                name: self.ident()?,
+            }),
+            "READ" => {
+                self.expect_keywords(&["ONLY", "REPOSITORY"])?;
+                self.create_repository(true)
+            }
+            _ => self.create_repository(false),
+        }
+    }
+
+    /// After `DROP`: dispatches on the object kind.
+    pub(crate) fn drop(&mut self) -> PResult<Statement> {
+        self.expect_keyword("DROP")?;
+        const KINDS: &[&str] = &[
+            "DATABASE",
+            "TABLE",
+            "VIEW",
+            "USER",
+            "ROLE",
+            "REPOSITORY",
+            "SNAPSHOT",
+        ];
+        match self.expect_keyword_of(KINDS)? {
+            "DATABASE" => Ok(Statement::DropDatabase {
+                if_exists: self.if_exists()?,
+                name: self.ident()?,
+                force: self.eat_keyword("FORCE"),
+            }),
+            "TABLE" => Ok(Statement::DropTable {
+                if_exists: self.if_exists()?,
+                table: self.object_name()?,
+                force: self.eat_keyword("FORCE"),
+            }),
+            "VIEW" => Ok(Statement::DropView {
+                if_exists: self.if_exists()?,
+                view: self.object_name()?,
+            }),
+            "USER" => Ok(Statement::DropUser {
+                if_exists: self.if_exists()?,
+                user: self.user_identity()?,
+            }),
+            "ROLE" => Ok(Statement::DropRole {
+                if_exists: self.if_exists()?,
+                name: self.ident()?,
+            }),
+            "REPOSITORY" => Ok(Statement::DropRepository {
+                name: self.ident()?,
+            }),
+            _ => self.drop_snapshot(),
+        }
+    }
+
+    /// After `SHOW`: dispatches on what is shown.
+    pub(crate) fn show(&mut self) -> PResult<Statement> {
+        self.expect_keyword("SHOW")?;
+        const KINDS: &[&str] = &[
+            "DATABASES",
+            "TABLES",
+            "PARTITIONS",
+            "CREATE",
+            "GRANTS",
+            "REPOSITORIES",
+            "BACKUP",
+            "RESTORE",
+            "SNAPSHOT",
+        ];
+        match self.expect_keyword_of(KINDS)? {
+            "DATABASES" => Ok(Statement::ShowDatabases),
+            "TABLES" => Ok(Statement::ShowTables {
+                database: self.optional_database()?,
+            }),
+            "PARTITIONS" => {
+                self.expect_keyword("FROM")?;
+                Ok(Statement::ShowPartitions {
+                    table: self.object_name()?,
+                })
+            }
+            "CREATE" => {
+                self.expect_keyword("TABLE")?;
+                Ok(Statement::ShowCreateTable {
+                    table: self.object_name()?,
+                })
+            }
+            "GRANTS" => self.show_grants(),
+            "REPOSITORIES" => Ok(Statement::ShowRepositories),
+            "BACKUP" => Ok(Statement::ShowBackup {
+                database: self.optional_database()?,
+            }),
+            "RESTORE" => Ok(Statement::ShowRestore {
+                database: self.optional_database()?,
+            }),
+            _ => self.show_snapshot(),
+        }
+    }
+
+    /// `[FROM | IN db]`, as in `SHOW TABLES FROM db`.
+    pub(crate) fn optional_database(&mut self) -> PResult<Option<String>> {
+        if self.eat_keyword("FROM") || self.eat_keyword("IN") {
+            Ok(Some(self.ident()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `TRUNCATE TABLE t [PARTITION (p, …)]`.
+    pub(crate) fn truncate(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["TRUNCATE", "TABLE"])?;
+        Ok(Statement::TruncateTable {
+            table: self.object_name()?,
+            partitions: self.partition_names()?,
+        })
+    }
+
+    /// `ALTER TABLE t ADD PARTITION … | DROP PARTITION …`.
+    pub(crate) fn alter_table(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["ALTER", "TABLE"])?;
+        let table = self.object_name()?;
+        let action = match self.expect_keyword_of(&["ADD", "DROP"])? {
+            "ADD" => {
+                self.expect_keyword("PARTITION")?;
+                let if_not_exists = self.if_not_exists()?;
+                AlterTableAction::AddPartition {
+                    if_not_exists,
+                    partition: self.partition_spec()?,
+                }
+            }
+            _ => {
+                self.expect_keyword("PARTITION")?;
+                AlterTableAction::DropPartition {
+                    if_exists: self.if_exists()?,
+                    name: self.ident()?,
+                    force: self.eat_keyword("FORCE"),
+                }
+            }
+        };
+        Ok(Statement::AlterTable { table, action })
+    }
+
+    /// After `CREATE [OR REPLACE] VIEW`: `[IF NOT EXISTS] v [(cols)] AS <query>`.
+    fn create_view(&mut self, or_replace: bool) -> PResult<Statement> {
+        let if_not_exists = self.if_not_exists()?;
+        let name = self.object_name()?;
+        let columns = if self.is_punct('(') {
+            self.ident_list()?
+        } else {
+            Vec::new()
+        };
+        self.expect_keyword("AS")?;
+        Ok(Statement::CreateView(CreateView {
+            or_replace,
+            if_not_exists,
+            name,
+            columns,
+            query: self.query_text()?,
+        }))
+    }
+}

@@ -1,0 +1,92 @@
+//! `INSERT`, `DELETE` and queries. Expressions are not parsed: DataFusion evaluates them later, so
+//! a query, a `WHERE` condition or a non-literal `VALUES` cell is kept as its exact source text,
+//! scanned with balanced parentheses up to where it ends.
+
+use super::ast::{Delete, Insert, InsertSource, InsertValue, Statement};
+use super::lexer::TokenKind;
+use super::parser::{PResult, Parser};
+
+impl Parser<'_> {
+    /// `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] VALUES (…), … | <query>`.
+    pub(crate) fn insert(&mut self) -> PResult<Statement> {
+        self.expect_keyword("INSERT")?;
+        let overwrite = self.expect_keyword_of(&["INTO", "OVERWRITE"])? == "OVERWRITE";
+        let table = self.object_name()?;
+        let partitions = self.partition_names()?;
+        let columns = if self.is_punct('(') && !self.starts_query_at(1) {
+            self.ident_list()?
+        } else {
+            Vec::new()
+        };
+        let source = if self.eat_keyword("VALUES") {
+            let mut rows = vec![self.parenthesized(Self::insert_value)?];
+            while self.eat_punct(',') {
+                rows.push(self.parenthesized(Self::insert_value)?);
+            }
+            InsertSource::Values(rows)
+        } else if self.starts_query_at(0) || self.is_punct('(') {
+            InsertSource::Query(self.query_text()?)
+        } else {
+            return Err(self.expected_one_of(&["VALUES", "SELECT", "WITH"]));
+        };
+        Ok(Statement::Insert(Insert {
+            overwrite,
+            table,
+            partitions,
+            columns,
+            source,
+        }))
+    }
+
+    /// One `VALUES` cell: `DEFAULT`, a lone literal, or any other expression as text.
+    fn insert_value(&mut self) -> PResult<InsertValue> {
+        let start = self.position();
+        if self.eat_keyword("DEFAULT") && self.at_cell_end() {
+            return Ok(InsertValue::Default);
+        }
+        self.rewind(start);
+        if let Ok(literal) = self.literal()
+            && self.at_cell_end()
+        {
+            return Ok(InsertValue::Literal(literal));
+        }
+        self.rewind(start);
+        let range = self.balanced_span(|kind| *kind == TokenKind::Punct(','))?;
+        if range.is_empty() {
+            return Err(self.error("value"));
+        }
+        Ok(InsertValue::Expr(self.span_text(range)))
+    }
+
+    fn at_cell_end(&self) -> bool {
+        self.is_punct(',') || self.is_punct(')')
+    }
+
+    /// Whether the token `n` places ahead starts a query (`SELECT` or `WITH`).
+    fn starts_query_at(&self, n: usize) -> bool {
+        self.is_keyword_at(n, "SELECT") || self.is_keyword_at(n, "WITH")
+    }
+
+    /// A query (`SELECT …`, `WITH …` or a parenthesized query) up to the end of the statement, as
+    /// source text.
+    pub(crate) fn query_text(&mut self) -> PResult<String> {
+        if self.starts_query_at(0) || self.is_punct('(') {
+            self.rest_text("query")
+        } else {
+            Err(self.expected_one_of(&["SELECT", "WITH"]))
+        }
+    }
+
+    /// `DELETE FROM t [PARTITION p | PARTITIONS (p, …)] WHERE <condition>`.
+    pub(crate) fn delete(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["DELETE", "FROM"])?;
+        let table = self.object_name()?;
+        let partitions = self.partition_names()?;
+        self.expect_keyword("WHERE")?;
+        Ok(Statement::Delete(Delete {
+            table,
+            partitions,
+            predicate: self.rest_text("condition")?,
+        }))
+    }
+}

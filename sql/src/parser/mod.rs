@@ -1,0 +1,28 @@
+//! The StarRocks-dialect parser: SQL text in, [`Statement`]s out, and back again through
+//! `Display`.
+//!
+//! Layout: `lexer` makes tokens; `parser` holds the cursor, the shared grammar pieces and the
+//! entry points; `ddl`, `table`, `dml`, `privilege` and `backup` each parse one family of
+//! statements; `ast` defines what they produce and `display` prints it back as canonical SQL.
+
+mod ast;
+mod backup;
+mod ddl;
+mod display;
+mod dml;
+mod error;
+mod lexer;
+#[allow(clippy::module_inception)]
+mod parser;
+mod privilege;
+mod table;
+
+pub use ast::{
+    AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
+    DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
+    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, ObjectKind, ObjectName,
+    PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege, Properties, Restore,
+    ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+};
+pub use error::ParseError;
+pub use parser::{parse_statement, parse_statements};

@@ -1,0 +1,466 @@
+//! The recursive-descent parser: entry points, the token cursor and the small grammar pieces every
+//! statement family shares (names, literals, lists, properties, source-text spans). Each family's
+//! statements live in a sibling module that adds methods to [`Parser`].
+
+use std::ops::Range;
+
+use super::ast::{Literal, ObjectName, Properties, Statement};
+use super::error::ParseError;
+use super::lexer::{Token, TokenKind, tokenize};
+
+/// Parser result.
+pub(crate) type PResult<T> = Result<T, ParseError>;
+
+/// Parses zero or more statements separated by `;`. Empty statements (`;;`) and comments are
+/// skipped, so an input of only comments gives an empty list.
+///
+/// ```
+/// let statements = tabvault_sql::parse_statements("USE db; SHOW TABLES;").unwrap();
+/// assert_eq!(statements.len(), 2);
+/// ```
+pub fn parse_statements(sql: &str) -> Result<Vec<Statement>, ParseError> {
+    let mut parser = Parser::new(sql)?;
+    let mut statements = Vec::new();
+    loop {
+        while parser.eat_punct(';') {}
+        if parser.at_end() {
+            return Ok(statements);
+        }
+        statements.push(parser.statement()?);
+        if !parser.at_end() {
+            parser.expect_punct(';')?;
+        }
+    }
+}
+
+/// Parses exactly one statement, optionally followed by `;`.
+///
+/// ```
+/// use tabvault_sql::{Statement, parse_statement};
+/// assert_eq!(parse_statement("SHOW DATABASES;").unwrap(), Statement::ShowDatabases);
+/// ```
+pub fn parse_statement(sql: &str) -> Result<Statement, ParseError> {
+    let mut parser = Parser::new(sql)?;
+    while parser.eat_punct(';') {}
+    let statement = parser.statement()?;
+    while parser.eat_punct(';') {}
+    if parser.at_end() {
+        Ok(statement)
+    } else {
+        Err(parser.error("end of input"))
+    }
+}
+
+/// A cursor over the tokens of one source text.
+pub(crate) struct Parser<'a> {
+    source: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(source: &'a str) -> PResult<Self> {
+        Ok(Self {
+            source,
+            tokens: tokenize(source)?,
+            pos: 0,
+        })
+    }
+
+    /// Parses one statement, dispatching on its leading keywords.
+    fn statement(&mut self) -> PResult<Statement> {
+        const STARTS: &[&str] = &[
+            "CREATE", "DROP", "SHOW", "USE", "DESC", "DESCRIBE", "TRUNCATE", "ALTER", "INSERT",
+            "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL",
+        ];
+        match self.peek_keyword_of(STARTS) {
+            Some("CREATE") => self.create(),
+            Some("DROP") => self.drop(),
+            Some("SHOW") => self.show(),
+            Some("USE") => {
+                self.advance();
+                Ok(Statement::Use {
+                    database: self.ident()?,
+                })
+            }
+            Some("DESC" | "DESCRIBE") => {
+                self.advance();
+                Ok(Statement::Describe {
+                    table: self.object_name()?,
+                })
+            }
+            Some("TRUNCATE") => self.truncate(),
+            Some("ALTER") => self.alter_table(),
+            Some("INSERT") => self.insert(),
+            Some("DELETE") => self.delete(),
+            Some("SELECT" | "WITH") => Ok(Statement::Query {
+                text: self.query_text()?,
+            }),
+            Some("GRANT") => self.grant(),
+            Some("REVOKE") => self.revoke(),
+            Some("BACKUP") => self.backup(),
+            Some("RESTORE") => self.restore(),
+            Some("CANCEL") => self.cancel(),
+            _ if self.is_punct('(') => Ok(Statement::Query {
+                text: self.query_text()?,
+            }),
+            _ => Err(self.expected_one_of(STARTS)),
+        }
+    }
+
+    // ---- cursor --------------------------------------------------------------------------------
+
+    fn peek_kind(&self) -> Option<&TokenKind> {
+        self.tokens.get(self.pos).map(|t| &t.kind)
+    }
+
+    /// Whether every token has been consumed.
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.tokens.len()
+    }
+
+    /// Skips one token.
+    pub(crate) fn advance(&mut self) {
+        self.pos = (self.pos + 1).min(self.tokens.len());
+    }
+
+    /// An error at the current token: "expected `expected`, found <current token>".
+    pub(crate) fn error(&self, expected: impl Into<String>) -> ParseError {
+        match self.tokens.get(self.pos) {
+            None => ParseError::at(self.source, self.source.len(), "end of input", expected),
+            Some(token) => {
+                let text = &self.source[token.start..token.end];
+                let shown: String = text.chars().take(40).collect();
+                let ellipsis = if shown.len() < text.len() { "…" } else { "" };
+                let found = match token.kind {
+                    TokenKind::String(_) => format!("{shown}{ellipsis}"),
+                    _ => format!("'{shown}{ellipsis}'"),
+                };
+                ParseError::at(self.source, token.start, found, expected)
+            }
+        }
+    }
+
+    /// An error listing the keywords that would have been accepted here.
+    pub(crate) fn expected_one_of(&self, keywords: &[&str]) -> ParseError {
+        match keywords {
+            [only] => self.error(*only),
+            _ => self.error(format!("one of {}", keywords.join(", "))),
+        }
+    }
+
+    // ---- keywords and punctuation --------------------------------------------------------------
+
+    /// Whether the token `n` places ahead is the word `keyword` (any case).
+    pub(crate) fn is_keyword_at(&self, n: usize, keyword: &str) -> bool {
+        matches!(
+            self.tokens.get(self.pos + n).map(|t| &t.kind),
+            Some(TokenKind::Word(w)) if w.eq_ignore_ascii_case(keyword)
+        )
+    }
+
+    /// Whether the current token is the word `keyword` (any case).
+    pub(crate) fn is_keyword(&self, keyword: &str) -> bool {
+        self.is_keyword_at(0, keyword)
+    }
+
+    /// Which of `keywords` the current token is, without consuming it.
+    pub(crate) fn peek_keyword_of(&self, keywords: &[&'static str]) -> Option<&'static str> {
+        keywords.iter().copied().find(|k| self.is_keyword(k))
+    }
+
+    /// Consumes the current token if it is one of `keywords`, and says which; otherwise fails
+    /// listing them.
+    pub(crate) fn expect_keyword_of(&mut self, keywords: &[&'static str]) -> PResult<&'static str> {
+        let found = self
+            .peek_keyword_of(keywords)
+            .ok_or_else(|| self.expected_one_of(keywords))?;
+        self.advance();
+        Ok(found)
+    }
+
+    /// Consumes `keyword` if it is next.
+    pub(crate) fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = self.is_keyword(keyword);
+        if found {
+            self.advance();
+        }
+        found
+    }
+
+    /// Consumes `keyword` or fails.
+    pub(crate) fn expect_keyword(&mut self, keyword: &str) -> PResult<()> {
+        if self.eat_keyword(keyword) {
+            Ok(())
+        } else {
+            Err(self.error(keyword))
+        }
+    }
+
+    /// Consumes each of `keywords` in turn or fails at the first missing one.
+    pub(crate) fn expect_keywords(&mut self, keywords: &[&str]) -> PResult<()> {
+        keywords.iter().try_for_each(|k| self.expect_keyword(k))
+    }
+
+    /// Whether the token `n` places ahead is the punctuation `c`.
+    pub(crate) fn is_punct_at(&self, n: usize, c: char) -> bool {
+        self.tokens.get(self.pos + n).map(|t| &t.kind) == Some(&TokenKind::Punct(c))
+    }
+
+    /// Whether the current token is the punctuation `c`.
+    pub(crate) fn is_punct(&self, c: char) -> bool {
+        self.is_punct_at(0, c)
+    }
+
+    /// Consumes the punctuation `c` if it is next.
+    pub(crate) fn eat_punct(&mut self, c: char) -> bool {
+        let found = self.is_punct(c);
+        if found {
+            self.advance();
+        }
+        found
+    }
+
+    /// Consumes the punctuation `c` or fails.
+    pub(crate) fn expect_punct(&mut self, c: char) -> PResult<()> {
+        if self.eat_punct(c) {
+            Ok(())
+        } else {
+            Err(self.error(format!("'{c}'")))
+        }
+    }
+
+    /// `IF EXISTS`, if present.
+    pub(crate) fn if_exists(&mut self) -> PResult<bool> {
+        let present = self.eat_keyword("IF");
+        if present {
+            self.expect_keyword("EXISTS")?;
+        }
+        Ok(present)
+    }
+
+    /// `IF NOT EXISTS`, if present.
+    pub(crate) fn if_not_exists(&mut self) -> PResult<bool> {
+        let present = self.eat_keyword("IF");
+        if present {
+            self.expect_keywords(&["NOT", "EXISTS"])?;
+        }
+        Ok(present)
+    }
+
+    // ---- names and literals --------------------------------------------------------------------
+
+    /// Whether the token `n` places ahead could be an identifier.
+    pub(crate) fn is_ident_at(&self, n: usize) -> bool {
+        matches!(
+            self.tokens.get(self.pos + n).map(|t| &t.kind),
+            Some(TokenKind::Word(_) | TokenKind::QuotedIdent(_))
+        )
+    }
+
+    /// A plain or back-quoted identifier.
+    pub(crate) fn ident(&mut self) -> PResult<String> {
+        match self.peek_kind() {
+            Some(TokenKind::Word(w) | TokenKind::QuotedIdent(w)) => {
+                let name = w.clone();
+                self.advance();
+                Ok(name)
+            }
+            _ => Err(self.error("identifier")),
+        }
+    }
+
+    /// A quoted string literal.
+    pub(crate) fn string(&mut self) -> PResult<String> {
+        match self.peek_kind() {
+            Some(TokenKind::String(s)) => {
+                let text = s.clone();
+                self.advance();
+                Ok(text)
+            }
+            _ => Err(self.error("string literal")),
+        }
+    }
+
+    /// An identifier or a string, as user names and hosts may be written either way.
+    pub(crate) fn ident_or_string(&mut self) -> PResult<String> {
+        match self.peek_kind() {
+            Some(TokenKind::String(_)) => self.string(),
+            Some(TokenKind::Word(_) | TokenKind::QuotedIdent(_)) => self.ident(),
+            _ => Err(self.error("identifier or string")),
+        }
+    }
+
+    /// `name` or `db.name`.
+    pub(crate) fn object_name(&mut self) -> PResult<ObjectName> {
+        let first = self.ident()?;
+        if self.eat_punct('.') {
+            Ok(ObjectName {
+                database: Some(first),
+                name: self.ident()?,
+            })
+        } else {
+            Ok(ObjectName {
+                database: None,
+                name: first,
+            })
+        }
+    }
+
+    /// An unsigned integer that fits `T`, described as `what` in errors.
+    pub(crate) fn integer<T: std::str::FromStr>(&mut self, what: &str) -> PResult<T> {
+        match self.peek_kind() {
+            Some(TokenKind::Number(n)) => {
+                let value = n.parse().map_err(|_| self.error(what))?;
+                self.advance();
+                Ok(value)
+            }
+            _ => Err(self.error(what)),
+        }
+    }
+
+    /// `NULL`, `TRUE`, `FALSE`, a string, or a number with an optional sign.
+    pub(crate) fn literal(&mut self) -> PResult<Literal> {
+        let literal = match self.peek_kind() {
+            Some(TokenKind::String(s)) => Literal::String(s.clone()),
+            Some(TokenKind::Number(n)) => Literal::Number(n.clone()),
+            Some(TokenKind::Punct(sign @ ('-' | '+'))) => {
+                let sign = *sign;
+                self.advance();
+                return match self.peek_kind() {
+                    Some(TokenKind::Number(n)) => {
+                        let number = if sign == '-' {
+                            format!("-{n}")
+                        } else {
+                            n.clone()
+                        };
+                        self.advance();
+                        Ok(Literal::Number(number))
+                    }
+                    _ => Err(self.error("number")),
+                };
+            }
+            _ if self.is_keyword("NULL") => Literal::Null,
+            _ if self.is_keyword("TRUE") => Literal::Boolean(true),
+            _ if self.is_keyword("FALSE") => Literal::Boolean(false),
+            _ => return Err(self.error("literal")),
+        };
+        self.advance();
+        Ok(literal)
+    }
+
+    // ---- lists ---------------------------------------------------------------------------------
+
+    /// `( item, item, … )` with at least one item.
+    pub(crate) fn parenthesized<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
+        self.expect_punct('(')?;
+        let mut items = vec![item(self)?];
+        while self.eat_punct(',') {
+            items.push(item(self)?);
+        }
+        if self.eat_punct(')') {
+            Ok(items)
+        } else {
+            Err(self.error("',' or ')'"))
+        }
+    }
+
+    /// `(name, name, …)`.
+    pub(crate) fn ident_list(&mut self) -> PResult<Vec<String>> {
+        self.parenthesized(Self::ident)
+    }
+
+    /// `[PARTITION | PARTITIONS] (p, …)` or `PARTITION p`, if present; empty when absent.
+    pub(crate) fn partition_names(&mut self) -> PResult<Vec<String>> {
+        if !self.eat_keyword("PARTITION") && !self.eat_keyword("PARTITIONS") {
+            return Ok(Vec::new());
+        }
+        if self.is_punct('(') {
+            self.ident_list()
+        } else {
+            Ok(vec![self.ident()?])
+        }
+    }
+
+    /// `PROPERTIES ("k" = "v", …)`, if present; empty when absent.
+    pub(crate) fn properties(&mut self) -> PResult<Properties> {
+        if !self.eat_keyword("PROPERTIES") {
+            return Ok(Vec::new());
+        }
+        self.parenthesized(|p| {
+            let key = p.string()?;
+            p.expect_punct('=')?;
+            Ok((key, p.string()?))
+        })
+    }
+
+    /// `KEYWORD = "value"`, as in `SNAPSHOT = "s"`.
+    pub(crate) fn keyword_equals_string(&mut self, keyword: &str) -> PResult<String> {
+        self.expect_keyword(keyword)?;
+        self.expect_punct('=')?;
+        self.string()
+    }
+
+    // ---- source-text spans ---------------------------------------------------------------------
+
+    /// Consumes tokens with balanced parentheses up to the first one at depth 0 that `stop`
+    /// accepts, or that ends the statement (`;`, an unmatched `)`, the end of input), and returns
+    /// the consumed token indices.
+    pub(crate) fn balanced_span(
+        &mut self,
+        stop: impl Fn(&TokenKind) -> bool,
+    ) -> PResult<Range<usize>> {
+        let start = self.pos;
+        let mut depth = 0usize;
+        while let Some(kind) = self.peek_kind() {
+            match kind {
+                TokenKind::Punct('(') => depth += 1,
+                TokenKind::Punct(')') if depth > 0 => depth -= 1,
+                TokenKind::Punct(';' | ')') if depth == 0 => break,
+                kind if depth == 0 && stop(kind) => break,
+                _ => {}
+            }
+            self.advance();
+        }
+        if depth > 0 {
+            return Err(self.error("')'"));
+        }
+        Ok(start..self.pos)
+    }
+
+    /// The exact source text of the tokens `range` (from the first's start to the last's end).
+    pub(crate) fn span_text(&self, range: Range<usize>) -> String {
+        match (
+            self.tokens.get(range.start),
+            range.end.checked_sub(1).and_then(|i| self.tokens.get(i)),
+        ) {
+            (Some(first), Some(last)) if range.start < range.end => {
+                self.source[first.start..last.end].to_owned()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Everything up to the end of the statement as source text; `what` names it in the error when
+    /// it is empty.
+    pub(crate) fn rest_text(&mut self, what: &str) -> PResult<String> {
+        let range = self.balanced_span(|_| false)?;
+        if range.is_empty() {
+            return Err(self.error(what));
+        }
+        Ok(self.span_text(range))
+    }
+
+    /// Moves the cursor back to a token index returned by an earlier span, to re-read it.
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        self.pos = pos.min(self.tokens.len());
+    }
+
+    /// The cursor's token index.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+}

@@ -1,0 +1,160 @@
+//! Users, roles and privileges: `CREATE/DROP USER`, `CREATE/DROP ROLE`, `GRANT`, `REVOKE` and
+//! `SHOW GRANTS`.
+
+use super::ast::{
+    Grant, GrantItems, GrantObject, Grantee, ObjectName, Privilege, Statement, UserIdentity,
+};
+use super::parser::{PResult, Parser};
+
+/// Privilege keywords and what they mean.
+const PRIVILEGES: &[(&str, Privilege)] = &[
+    ("SELECT", Privilege::Select),
+    ("INSERT", Privilege::Insert),
+    ("DELETE", Privilege::Delete),
+    ("ALTER", Privilege::Alter),
+    ("DROP", Privilege::Drop),
+    ("ALL", Privilege::All),
+];
+
+impl Parser<'_> {
+    /// After `CREATE USER`: `[IF NOT EXISTS] 'u'[@'host'] [IDENTIFIED BY 'p']`.
+    pub(crate) fn create_user(&mut self) -> PResult<Statement> {
+        let if_not_exists = self.if_not_exists()?;
+        let user = self.user_identity()?;
+        let password = if self.eat_keyword("IDENTIFIED") {
+            self.expect_keyword("BY")?;
+            Some(self.string()?)
+        } else {
+            None
+        };
+        Ok(Statement::CreateUser {
+            if_not_exists,
+            user,
+            password,
+        })
+    }
+
+    /// `'name'` or `'name'@'host'`; names and hosts may also be identifiers.
+    pub(crate) fn user_identity(&mut self) -> PResult<UserIdentity> {
+        let name = self.ident_or_string()?;
+        let host = if self.eat_punct('@') {
+            Some(self.ident_or_string()?)
+        } else {
+            None
+        };
+        Ok(UserIdentity { name, host })
+    }
+
+    /// After `SHOW GRANTS`: `[FOR 'u']`.
+    pub(crate) fn show_grants(&mut self) -> PResult<Statement> {
+        let user = if self.eat_keyword("FOR") {
+            Some(self.user_identity()?)
+        } else {
+            None
+        };
+        Ok(Statement::ShowGrants { user })
+    }
+
+    /// `GRANT items [ON object] TO grantee`.
+    pub(crate) fn grant(&mut self) -> PResult<Statement> {
+        self.expect_keyword("GRANT")?;
+        Ok(Statement::Grant(self.grant_body("TO")?))
+    }
+
+    /// `REVOKE items [ON object] FROM grantee`.
+    pub(crate) fn revoke(&mut self) -> PResult<Statement> {
+        self.expect_keyword("REVOKE")?;
+        Ok(Statement::Revoke(self.grant_body("FROM")?))
+    }
+
+    /// What follows `GRANT` or `REVOKE`: roles, or privileges with `ON`, then `direction` (`TO` or
+    /// `FROM`) and the grantee. Whether the names are roles or privileges is known only at `ON`.
+    fn grant_body(&mut self, direction: &str) -> PResult<Grant> {
+        let mut names = Vec::new();
+        loop {
+            let at = self.position();
+            let name = self.ident()?;
+            if name.eq_ignore_ascii_case("ALL") {
+                self.eat_keyword("PRIVILEGES");
+            }
+            names.push((at, name));
+            if !self.eat_punct(',') {
+                break;
+            }
+        }
+        let items = if self.eat_keyword("ON") {
+            let resume = self.position();
+            let privileges = names
+                .iter()
+                .map(|(at, name)| self.privilege(*at, name))
+                .collect::<PResult<Vec<_>>>()?;
+            self.rewind(resume);
+            GrantItems::Privileges {
+                privileges,
+                on: self.grant_object()?,
+            }
+        } else {
+            GrantItems::Roles(names.into_iter().map(|(_, name)| name).collect())
+        };
+        self.expect_keyword(direction)?;
+        Ok(Grant {
+            items,
+            grantee: self.grantee()?,
+        })
+    }
+
+    /// The privilege named `name`, read at token `at`, or an error pointing there.
+    fn privilege(&mut self, at: usize, name: &str) -> PResult<Privilege> {
+        match PRIVILEGES
+            .iter()
+            .find(|(k, _)| name.eq_ignore_ascii_case(k))
+        {
+            Some((_, privilege)) => Ok(*privilege),
+            None => {
+                self.rewind(at);
+                let names: Vec<&str> = PRIVILEGES.iter().map(|(k, _)| *k).collect();
+                Err(self.expected_one_of(&names))
+            }
+        }
+    }
+
+    /// `*.*`, `db.*`, `db.t`, `t`, `DATABASE db` or `TABLE [db.]t`.
+    fn grant_object(&mut self) -> PResult<GrantObject> {
+        if self.eat_punct('*') {
+            self.expect_punct('.')?;
+            self.expect_punct('*')?;
+            return Ok(GrantObject::Global);
+        }
+        if self.is_keyword("DATABASE") && !self.is_punct_at(1, '.') {
+            self.advance();
+            return Ok(GrantObject::Database(self.ident()?));
+        }
+        if self.is_keyword("TABLE") && !self.is_punct_at(1, '.') {
+            self.advance();
+            return Ok(GrantObject::Table(self.object_name()?));
+        }
+        let first = self.ident()?;
+        if !self.eat_punct('.') {
+            return Ok(GrantObject::Table(ObjectName {
+                database: None,
+                name: first,
+            }));
+        }
+        if self.eat_punct('*') {
+            return Ok(GrantObject::Database(first));
+        }
+        Ok(GrantObject::Table(ObjectName {
+            database: Some(first),
+            name: self.ident()?,
+        }))
+    }
+
+    /// `ROLE r` or `[USER] 'u'[@'host']`.
+    fn grantee(&mut self) -> PResult<Grantee> {
+        if self.eat_keyword("ROLE") {
+            return Ok(Grantee::Role(self.ident()?));
+        }
+        self.eat_keyword("USER");
+        Ok(Grantee::User(self.user_identity()?))
+    }
+}

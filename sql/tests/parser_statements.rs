@@ -493,7 +493,7 @@ PROPERTIES ("replication_num" = "1", "compression" = "zstd");"#,
             },
         ]
     );
-    assert_eq!(table.if_not_exists, true);
+    assert!(table.if_not_exists);
     assert_eq!(table.name, name(Some("example_db"), "sales"));
     assert_eq!(table.engine.as_deref(), Some("OLAP"));
     assert_eq!(

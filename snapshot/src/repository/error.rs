@@ -1,0 +1,76 @@
+//! [`RepositoryError`]: everything a repository operation can fail with.
+
+/// Why a repository operation failed.
+///
+/// Messages name the location, property keys and object names involved, never a property value
+/// that could be a secret (`aws.s3.access_key`, `aws.s3.secret_key` and their `fs.s3a.*` aliases).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RepositoryError {
+    /// The location string cannot be used (empty, malformed URL, missing bucket, ...).
+    #[error("invalid repository location: {0}")]
+    InvalidLocation(String),
+    /// The location's scheme is not one tabvault can store to.
+    #[error(
+        "unsupported repository location scheme \"{scheme}://\"; supported locations are a local \
+         path, file:///path, s3://bucket/prefix, s3a://bucket/prefix and memory://name"
+    )]
+    UnsupportedScheme {
+        /// The scheme as written, without `://`.
+        scheme: String,
+    },
+    /// One or more property keys this kind of location does not understand (comma-separated).
+    #[error(
+        "unknown repository property {0}; s3:// and s3a:// locations accept aws.s3.access_key, \
+         aws.s3.secret_key, aws.s3.endpoint, aws.s3.region, aws.s3.use_instance_profile, \
+         fs.s3a.access.key, fs.s3a.secret.key and fs.s3a.endpoint; local and memory:// \
+         locations accept none"
+    )]
+    UnknownProperty(String),
+    /// A name that is not a valid [`RepoPath`](super::RepoPath), given by a caller or found in
+    /// the repository (listing never silently skips or follows such an entry).
+    #[error("invalid repository object name {name:?}: {reason}")]
+    InvalidName {
+        /// The offending name, as given or found.
+        name: String,
+        /// Which rule it broke.
+        reason: &'static str,
+    },
+    /// The named object does not exist.
+    #[error("object not found in repository: {0}")]
+    NotFound(String),
+    /// A local filesystem operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, and to which path.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An object store (S3, in-memory) operation failed.
+    #[error("{context}: {source}")]
+    ObjectStore {
+        /// What was being done, and to which object.
+        context: String,
+        /// The underlying error.
+        source: object_store::Error,
+    },
+    /// A failure injected by a [`FaultPlan`](super::FaultPlan) (tests only).
+    #[error("injected fault: {0}")]
+    Injected(String),
+}
+
+/// Attaches a lazily built context to `std::io` results.
+pub(crate) trait IoContext<T> {
+    /// Wraps the error as [`RepositoryError::Io`] with `context()`.
+    fn io_context(self, context: impl FnOnce() -> String) -> Result<T, RepositoryError>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn io_context(self, context: impl FnOnce() -> String) -> Result<T, RepositoryError> {
+        self.map_err(|source| RepositoryError::Io {
+            context: context(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! [`RepositoryStore`]: the synchronous, backend-independent face of one repository location.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::error::RepositoryError;
+use super::faults::{Fault, FaultPlan, FaultState};
+use super::local::LocalRepo;
+use super::location::{self, Location};
+use super::object::ObjectRepo;
+use super::path::RepoPath;
+
+/// How a file reached its destination, so callers can report (and tests can check) whether a
+/// transfer cost O(1) or O(bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransferMethod {
+    /// A hard link: source and destination share one inode (same local filesystem).
+    HardLink,
+    /// A byte copy between local filesystems (`std::fs::copy`, `copy_file_range` on Linux).
+    Copy,
+    /// A transfer through an object store's network API: an upload for `put_file`, a download
+    /// for `get_file`.
+    Upload,
+}
+
+/// The backend behind a store.
+#[derive(Debug)]
+enum Backend {
+    Local(LocalRepo),
+    Object(ObjectRepo),
+}
+
+#[derive(Debug)]
+struct Inner {
+    location: String,
+    /// Properties with credential values already replaced: the secrets themselves live only
+    /// inside the S3 client.
+    redacted_properties: BTreeMap<String, String>,
+    backend: Backend,
+}
+
+/// Storage of one repository location: put, get, size, list and delete named objects, each
+/// write atomic. Synchronous (an internal tokio runtime drives object stores), `Send + Sync`,
+/// and cheap to clone (clones share the backend and any fault plan).
+#[derive(Clone)]
+pub struct RepositoryStore {
+    inner: Arc<Inner>,
+    faults: Option<Arc<FaultState>>,
+}
+
+impl fmt::Debug for RepositoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // By hand, and from the redacted copy only: credentials must never be printed.
+        f.debug_struct("RepositoryStore")
+            .field("location", &self.inner.location)
+            .field("properties", &self.inner.redacted_properties)
+            .field("backend", &self.inner.backend)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl RepositoryStore {
+    /// Opens the repository at `location` with StarRocks-style `properties`.
+    ///
+    /// Locations: a local path (absolute or relative; created if missing), `file:///abs/path`,
+    /// `memory://name[/prefix]` (process-wide in-memory store per name), and
+    /// `s3://bucket[/prefix]` or `s3a://bucket[/prefix]` with `aws.s3.access_key`,
+    /// `aws.s3.secret_key`, `aws.s3.endpoint`, `aws.s3.region`, `aws.s3.use_instance_profile`
+    /// (and the `fs.s3a.access.key` / `fs.s3a.secret.key` / `fs.s3a.endpoint` aliases). Other
+    /// schemes give [`RepositoryError::UnsupportedScheme`]; property keys the location does not
+    /// accept give [`RepositoryError::UnknownProperty`] naming them all.
+    pub fn open(
+        location: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> Result<Self, RepositoryError> {
+        let backend = match location::parse(location, properties)? {
+            Location::Local(root) => Backend::Local(LocalRepo::open(root)?),
+            Location::Memory { name, prefix } => {
+                Backend::Object(ObjectRepo::memory(&name, prefix)?)
+            }
+            Location::S3(config) => Backend::Object(ObjectRepo::s3(config)?),
+        };
+        tracing::debug!(location, "opened repository store");
+        Ok(RepositoryStore {
+            inner: Arc::new(Inner {
+                location: location.to_string(),
+                redacted_properties: location::redact(properties),
+                backend,
+            }),
+            faults: None,
+        })
+    }
+
+    /// The location exactly as given to [`RepositoryStore::open`].
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    /// The properties given to [`RepositoryStore::open`], with every access key and secret key
+    /// value replaced by `******` (for SHOW REPOSITORIES and logs).
+    pub fn redacted_properties(&self) -> BTreeMap<String, String> {
+        self.inner.redacted_properties.clone()
+    }
+
+    /// Stores `bytes` under `name`, replacing any previous object. Atomic: readers see the old
+    /// object (or none) or all of the new one, never a part.
+    pub fn put_bytes(&self, name: &RepoPath, bytes: Bytes) -> Result<(), RepositoryError> {
+        let tear = self.fault(true, "put_bytes", name)?;
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.put_bytes(name, &bytes, tear),
+            Backend::Object(repo) => repo.put_bytes(name, bytes, tear),
+        }
+    }
+
+    /// Stores the local file `local` under `name`, atomically like [`Self::put_bytes`]. Returns
+    /// [`TransferMethod::HardLink`] when the repository is local and on the same filesystem as
+    /// `local` (the repository then shares the file's inode: `local` must never be modified in
+    /// place afterwards, which tabvault's immutable data files guarantee), `Copy` for another
+    /// local filesystem, `Upload` for object stores (multipart with parallel parts when large).
+    pub fn put_file(
+        &self,
+        name: &RepoPath,
+        local: &Path,
+    ) -> Result<TransferMethod, RepositoryError> {
+        let tear = self.fault(true, "put_file", name)?;
+        let method = match &self.inner.backend {
+            Backend::Local(repo) => repo.put_file(name, local, tear),
+            Backend::Object(repo) => repo.put_file(name, local, tear),
+        }?;
+        tracing::trace!(%name, ?method, "stored file");
+        Ok(method)
+    }
+
+    /// Reads the whole object `name`; [`RepositoryError::NotFound`] if absent.
+    pub fn get_bytes(&self, name: &RepoPath) -> Result<Bytes, RepositoryError> {
+        self.fault(false, "get_bytes", name)?;
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.get_bytes(name),
+            Backend::Object(repo) => repo.get_bytes(name),
+        }
+    }
+
+    /// Writes the object `name` to the local file `dest` atomically (temporary file next to
+    /// `dest`, fsync, rename, fsync of the directory, which is created if missing). Hard-links
+    /// when the repository is local and on the same filesystem as `dest`'s directory.
+    pub fn get_file(
+        &self,
+        name: &RepoPath,
+        dest: &Path,
+    ) -> Result<TransferMethod, RepositoryError> {
+        self.fault(false, "get_file", name)?;
+        let method = match &self.inner.backend {
+            Backend::Local(repo) => repo.get_file(name, dest),
+            Backend::Object(repo) => repo.get_file(name, dest),
+        }?;
+        tracing::trace!(%name, ?method, "fetched file");
+        Ok(method)
+    }
+
+    /// The size of object `name` in bytes, `None` if absent.
+    pub fn size(&self, name: &RepoPath) -> Result<Option<u64>, RepositoryError> {
+        self.fault(false, "size", name)?;
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.size(name),
+            Backend::Object(repo) => repo.size(name),
+        }
+    }
+
+    /// Every object strictly below `prefix/` (recursively), with its size, sorted by name. An
+    /// entry whose name is not a valid [`RepoPath`] (or, locally, a symbolic link or special
+    /// file) is an error ([`RepositoryError::InvalidName`]), never skipped nor followed.
+    pub fn list(&self, prefix: &RepoPath) -> Result<Vec<(RepoPath, u64)>, RepositoryError> {
+        self.fault(false, "list", prefix)?;
+        self.list_under(Some(prefix))
+    }
+
+    /// Every object of the repository, like [`Self::list`] without a prefix.
+    pub fn list_all(&self) -> Result<Vec<(RepoPath, u64)>, RepositoryError> {
+        if let Some(faults) = &self.faults
+            && let Fault::Fail(op) | Fault::Tear(op) = faults.next(false)
+        {
+            return Err(RepositoryError::Injected(format!(
+                "operation {op} (list_all) failed"
+            )));
+        }
+        self.list_under(None)
+    }
+
+    fn list_under(
+        &self,
+        prefix: Option<&RepoPath>,
+    ) -> Result<Vec<(RepoPath, u64)>, RepositoryError> {
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.list(prefix),
+            Backend::Object(repo) => repo.list(prefix),
+        }
+    }
+
+    /// Deletes object `name`; an absent object is not an error.
+    pub fn delete(&self, name: &RepoPath) -> Result<(), RepositoryError> {
+        self.fault(false, "delete", name)?;
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.delete(name),
+            Backend::Object(repo) => repo.delete(name),
+        }
+    }
+
+    /// This store with deterministic fault injection (test seam; see [`FaultPlan`]). Operation
+    /// ordinals count from 0 and are shared by the clones of the returned store.
+    pub fn with_faults(self, faults: FaultPlan) -> Self {
+        RepositoryStore {
+            inner: self.inner,
+            faults: Some(Arc::new(FaultState::new(faults))),
+        }
+    }
+
+    /// Consults the fault plan: `Err` for an injected failure, `Ok(Some(op))` when the upload
+    /// must be torn, `Ok(None)` to proceed normally.
+    fn fault(
+        &self,
+        is_upload: bool,
+        what: &str,
+        name: &RepoPath,
+    ) -> Result<Option<u64>, RepositoryError> {
+        let Some(faults) = &self.faults else {
+            return Ok(None);
+        };
+        match faults.next(is_upload) {
+            Fault::None => Ok(None),
+            Fault::Tear(op) => Ok(Some(op)),
+            Fault::Fail(op) => Err(RepositoryError::Injected(format!(
+                "operation {op} ({what} {name}) failed"
+            ))),
+        }
+    }
+}

@@ -1,4 +1,51 @@
-//! tabvault-snapshot: snapshots, repositories and BACKUP/RESTORE jobs (being built).
+//! # tabvault-snapshot
+//!
+//! Snapshots, repositories and BACKUP/RESTORE jobs for tabvault, shaped so that each StarRocks
+//! statement is one call of [`SnapshotService`]:
+//!
+//! - Local snapshots: the visible versions of the selected partitions captured at one instant and
+//!   hard-linked into `snapshots/<id>/` — O(files), flat in bytes; writers never wait.
+//! - Repositories on local disk, `memory://` or S3 (`s3://`, `s3a://`), content-addressed so repeated
+//!   backups only upload what changed, every snapshot still a full restore point.
+//! - BACKUP jobs with StarRocks' states, errors, progress, cancel and timeout; the info file is
+//!   written last, so a snapshot is visible only when complete.
+//! - RESTORE jobs that check existing tables against the snapshot, download and verify every file,
+//!   and commit in one metadata record: atomic, unlike StarRocks.
+//!
+//! Non-goals: incremental snapshots (every snapshot is full; storage is deduplicated), backing up
+//! users and privileges, HDFS or broker repositories.
+#![deny(missing_docs, unsafe_code, clippy::unwrap_used, clippy::dbg_macro)]
 
+mod compare;
+mod error;
+mod job;
+mod layout;
+mod local;
+mod manifest;
+mod registry;
 mod repository;
+mod restore;
+mod service;
+mod timefmt;
+
+pub use error::{Result, SnapshotError};
+pub use job::{
+    BackupState, Job, JobKind, JobRecord, JobStatus, Progress, ProgressSnapshot, RestoreState,
+    StatusCode,
+};
+pub use layout::{
+    DATA_DIR as REPOSITORY_DATA_DIR, MARKER as REPOSITORY_MARKER, META_FILE, SNAPSHOTS_DIR,
+};
+pub use local::{LOCAL_SNAPSHOTS_DIR, LocalSnapshot, ObjectRef, capture, manifest_of};
+pub use manifest::{
+    InfoObject, PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotInfo,
+    SnapshotManifest, TableEntry, TabletEntry,
+};
+pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
 pub use repository::{FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod};
+pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
+pub use service::{
+    BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
+    StateHook,
+};
+pub use timefmt::{show_time, snapshot_timestamp};

@@ -94,6 +94,9 @@ pub struct PublishedPartition {
     pub version: u64,
 }
 
+/// A written, unpublished rowset: `((table id, partition id), tablet index, rowset)`.
+type WrittenRowset = ((u64, u64), usize, Arc<Rowset>);
+
 /// One file to write.
 struct PlannedFile {
     table_id: u64,
@@ -198,10 +201,7 @@ impl Engine {
     }
 
     /// Writes the planned files in parallel; on error removes those already written.
-    fn write_files(
-        &self,
-        planned: Vec<PlannedFile>,
-    ) -> Result<Vec<((u64, u64), usize, Arc<Rowset>)>> {
+    fn write_files(&self, planned: Vec<PlannedFile>) -> Result<Vec<WrittenRowset>> {
         let root = self.root().to_owned();
         let finished: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
         let results = parallel_map(planned, self.inner.threads, |file| {
@@ -245,11 +245,7 @@ impl Engine {
         results
     }
 
-    fn publish_rowsets(
-        &self,
-        written: Vec<((u64, u64), usize, Arc<Rowset>)>,
-        info: &mut CommitInfo,
-    ) -> Result<()> {
+    fn publish_rowsets(&self, written: Vec<WrittenRowset>, info: &mut CommitInfo) -> Result<()> {
         let time_ms = self.clock().now_ms();
         let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> = BTreeMap::new();
         for (key, tablet, rowset) in written {

@@ -148,7 +148,7 @@ fn partition_per_row(
 /// range over integer-like values; `upper` of `None` is MAXVALUE.
 type FastRange = (i64, Option<i64>, bool, usize);
 
-fn fast_ranges(partitions: &[&Arc<Partition>]) -> Option<Vec<(i64, Option<i64>, bool, usize)>> {
+fn fast_ranges(partitions: &[&Arc<Partition>]) -> Option<Vec<FastRange>> {
     let mut ranges: Vec<FastRange> = Vec::with_capacity(partitions.len());
     for (i, p) in partitions.iter().enumerate() {
         let PartitionBound::Range { lower, upper } = &p.bound else {

@@ -1,0 +1,165 @@
+//! Errors of snapshots, repositories and jobs. Messages a StarRocks user would see are StarRocks'
+//! own strings (see shared/reference/starrocks-backup-restore.md §1); the rest say what to do.
+
+use tabvault_storage::StorageError;
+
+use crate::repository::RepositoryError;
+
+/// Everything the snapshot crate can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// A storage operation failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A repository operation failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+    /// `Repository <r> does not exist`.
+    #[error("Repository {0} does not exist")]
+    RepositoryNotFound(String),
+    /// A repository of that name is already registered.
+    #[error("Repository {0} already exists")]
+    RepositoryExists(String),
+    /// `Repository is empty`: no repository name was given.
+    #[error("Repository is empty")]
+    RepositoryNameEmpty,
+    /// `Repository <r> is read only`.
+    #[error("Repository {0} is read only")]
+    RepositoryReadOnly(String),
+    /// `Backup or restore job is running on this repository. Can not drop it`.
+    #[error("Backup or restore job is running on this repository. Can not drop it")]
+    RepositoryBusy,
+    /// `Failed to create repository: <msg>`.
+    #[error("Failed to create repository: {0}")]
+    CreateRepository(String),
+    /// `Unknown database '<db>'`.
+    #[error("Unknown database '{0}'")]
+    UnknownDatabase(String),
+    /// `Unknown table '<t>'`.
+    #[error("Unknown table '{0}'")]
+    UnknownTable(String),
+    /// `partition[<p>] does not exist  in table<t>` (StarRocks' spacing, kept as is).
+    #[error("partition[{partition}] does not exist  in table{table}")]
+    UnknownPartition {
+        /// Partition name.
+        partition: String,
+        /// Table name.
+        table: String,
+    },
+    /// `Duplicated table: <t>`.
+    #[error("Duplicated table: {0}")]
+    DuplicatedTable(String),
+    /// `Duplicated alias name: <a>`.
+    #[error("Duplicated alias name: {0}")]
+    DuplicatedAlias(String),
+    /// `Can only run one backup or restore job of a database at same time`.
+    #[error("Can only run one backup or restore job of a database at same time")]
+    JobRunning,
+    /// `Snapshot with name '<label>' already exist in repository`.
+    #[error("Snapshot with name '{0}' already exist in repository")]
+    SnapshotExists(String),
+    /// An empty or path-like snapshot name.
+    #[error("Invalid snapshot name '{0}': {1}")]
+    InvalidSnapshotName(String, String),
+    /// `Unknown backup job properties: [<keys>]`.
+    #[error("Unknown backup job properties: [{0}]")]
+    UnknownBackupProperties(String),
+    /// `Unknown restore job properties: [<keys>]`.
+    #[error("Unknown restore job properties: [{0}]")]
+    UnknownRestoreProperties(String),
+    /// `Invalid backup job type: <v>`.
+    #[error("Invalid backup job type: {0}")]
+    InvalidBackupType(String),
+    /// `Invalid timeout format: <v>`.
+    #[error("Invalid timeout format: {0}")]
+    InvalidTimeout(String),
+    /// `timeout must be at least 10 min`.
+    #[error("timeout must be at least 10 min")]
+    TimeoutTooSmall,
+    /// `No backup job is currently running`.
+    #[error("No backup job is currently running")]
+    NoBackupRunning,
+    /// `No restore is currently running` (StarRocks' wording, without "job").
+    #[error("No restore is currently running")]
+    NoRestoreRunning,
+    /// `Failed to cancel job: Job with label <l> can not be cancelled. state: <STATE>`.
+    #[error("Failed to cancel job: Job with label {label} can not be cancelled. state: {state}")]
+    CannotCancel {
+        /// The job's snapshot label.
+        label: String,
+        /// Its current state.
+        state: String,
+    },
+    /// A snapshot (or one timestamp of it) is not in the repository.
+    #[error("Snapshot {0} does not exist in repository")]
+    SnapshotNotFound(String),
+    /// Bytes read back from a repository or a local snapshot do not form what the format promises.
+    #[error("corrupted {what}: {detail}")]
+    Corrupted {
+        /// Which file.
+        what: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The job was cancelled (by the user, a timeout or a restart) before it finished.
+    #[error("job cancelled: {0}")]
+    Cancelled(String),
+    /// `Missing backup_timestamp property`.
+    #[error("Missing backup_timestamp property")]
+    MissingBackupTimestamp,
+    /// `Invalid allow load value: <v>`.
+    #[error("Invalid allow load value: {0}")]
+    InvalidAllowLoad(String),
+    /// `Invalid meta version format: <v>` (StarRocks uses it for `replication_num` too).
+    #[error("Invalid meta version format: {0}")]
+    InvalidMetaVersion(String),
+    /// `Failed to get info of snapshot '<label>' because: <msg>. Maybe specified wrong backup timestamp`.
+    #[error(
+        "Failed to get info of snapshot '{label}' because: {msg}. Maybe specified wrong backup timestamp"
+    )]
+    SnapshotInfo {
+        /// Snapshot name.
+        label: String,
+        /// What failed.
+        msg: String,
+    },
+    /// `Table <t> does not exist in snapshot <label>`.
+    #[error("Table {table} does not exist in snapshot {snapshot}")]
+    TableNotInSnapshot {
+        /// Table name.
+        table: String,
+        /// Snapshot name.
+        snapshot: String,
+    },
+    /// `Partition <p> of table <t> does not exist in snapshot <label>`.
+    #[error("Partition {partition} of table {table} does not exist in snapshot {snapshot}")]
+    PartitionNotInSnapshot {
+        /// Partition name.
+        partition: String,
+        /// Table name.
+        table: String,
+        /// Snapshot name.
+        snapshot: String,
+    },
+    /// An existing table does not match the snapshot (`Table <t> already exist but with different
+    /// schema, ...` and the other StarRocks messages of reference §4); the text is complete.
+    #[error("{0}")]
+    SchemaMismatch(String),
+    /// The service is shutting down and accepts no new jobs.
+    #[error("the backup service is shutting down")]
+    ShuttingDown,
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = SnapshotError> = std::result::Result<T, E>;
+
+impl SnapshotError {
+    /// A corruption error for a named file.
+    pub(crate) fn corrupted(what: impl Into<String>, detail: impl std::fmt::Display) -> Self {
+        Self::Corrupted {
+            what: what.into(),
+            detail: detail.to_string(),
+        }
+    }
+}

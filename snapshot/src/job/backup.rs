@@ -1,0 +1,230 @@
+//! The BACKUP state machine: PENDING → SNAPSHOTING → UPLOAD_SNAPSHOT → UPLOADING → SAVE_META →
+//! UPLOAD_INFO → FINISHED, or CANCELLED from any state before FINISHED. The info file is the commit
+//! point: a snapshot without one is invisible, and a cancel after it is refused.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::{BackupState, Job, stop_error};
+use crate::error::{Result, SnapshotError};
+use crate::layout;
+use crate::local::{self, FILES_DIR, ObjectRef, local_file_name};
+use crate::manifest::{InfoObject, SNAPSHOT_FORMAT_VERSION, SnapshotInfo};
+use crate::repository::{RepoPath, TransferMethod};
+use crate::service::ServiceInner;
+
+/// Runs one BACKUP job to its end (FINISHED or CANCELLED).
+pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
+    let snapshot_dir = service.local_snapshot_dir(job.id());
+    let outcome = backup_steps(service, job, &snapshot_dir);
+    if let Err(e) = local::release(&snapshot_dir) {
+        tracing::warn!(error = %e, "could not release a local snapshot; it is removed at the next open");
+    }
+    let record = job.record();
+    match outcome {
+        Ok(()) => service.finish(job, BackupState::Finished.name()),
+        // The info file is the commit point: once it is written the snapshot is complete.
+        Err(_)
+            if job_committed(
+                service,
+                &record.repository,
+                &record.label,
+                &record.timestamp,
+            ) =>
+        {
+            service.finish(job, BackupState::Finished.name());
+        }
+        Err(e) => {
+            cleanup_unpublished(service, &record.repository, &record.label);
+            service.fail(job, &e);
+        }
+    }
+}
+
+fn backup_steps(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    snapshot_dir: &std::path::Path,
+) -> Result<()> {
+    let record = job.record();
+    let repository = service.repository(&record.repository)?;
+    service.advance(job, BackupState::Snapshoting.name())?;
+    let objects: Vec<ObjectRef> = record
+        .objects
+        .iter()
+        .map(|o| ObjectRef {
+            name: o.name.clone(),
+            partitions: o.partitions.clone(),
+        })
+        .collect();
+    let clock = service.engine.clock().clone();
+    let snapshot = local::capture(
+        &service.engine,
+        &record.database,
+        &objects,
+        snapshot_dir,
+        &|| job.stop_reason(clock.now_ms()).is_some(),
+    )
+    .map_err(|e| match job.stop_reason(clock.now_ms()) {
+        Some(reason) => stop_error(reason),
+        None => e,
+    })?;
+    let now = service.now_ms();
+    job.update(|r| r.snapshot_finished_time_ms = Some(now));
+
+    service.advance(job, BackupState::UploadSnapshot.name())?;
+    let mut files: BTreeMap<RepoPath, (PathBuf, u64)> = BTreeMap::new();
+    for rowset in snapshot.manifest.rowsets() {
+        let local_path = snapshot
+            .dir
+            .join(FILES_DIR)
+            .join(local_file_name(&rowset.checksum, rowset.size_bytes));
+        files.insert(
+            layout::data_file(&rowset.checksum, rowset.size_bytes)?,
+            (local_path, rowset.size_bytes),
+        );
+    }
+    job.progress()
+        .set_totals(files.len() as u64, files.values().map(|(_, s)| s).sum());
+
+    service.advance(job, BackupState::Uploading.name())?;
+    upload_all(service, job, &repository, files.into_iter().collect())?;
+    let now = service.now_ms();
+    job.update(|r| r.transfer_finished_time_ms = Some(now));
+
+    service.advance(job, BackupState::SaveMeta.name())?;
+    let meta = snapshot.manifest.encode();
+    let info = SnapshotInfo {
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        name: record.label.clone(),
+        database: record.database.clone(),
+        timestamp: record.timestamp.clone(),
+        backup_time_ms: record.create_time_ms,
+        meta_checksum: blake3::hash(&meta).to_hex().to_string(),
+        meta_size_bytes: meta.len() as u64,
+        objects: snapshot
+            .manifest
+            .tables
+            .iter()
+            .map(|t| InfoObject {
+                name: t.name.clone(),
+                is_view: false,
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| (p.name.clone(), p.version))
+                    .collect(),
+            })
+            .chain(snapshot.manifest.views.iter().map(|v| InfoObject {
+                name: v.name.clone(),
+                is_view: true,
+                partitions: vec![],
+            }))
+            .collect(),
+        backup_result: "succeed".into(),
+    };
+    let meta_path = layout::meta_file(&record.label)?;
+    service.with_retry(job, || repository.put(&meta_path, meta.clone()))?;
+
+    service.advance(job, BackupState::UploadInfo.name())?;
+    job.enter_commit(service.now_ms())?;
+    let info_path = layout::info_file(&record.label, &record.timestamp)?;
+    service.with_retry(job, || repository.put(&info_path, info.encode()))?;
+    Ok(())
+}
+
+/// Uploads every file not already in the repository, on several threads, checking for cancel and
+/// timeout between files.
+fn upload_all(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    files: Vec<(RepoPath, (PathBuf, u64))>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: parking_lot::Mutex<Option<SnapshotError>> = parking_lot::Mutex::new(None);
+    let threads = service.upload_threads.clamp(1, files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((path, (local, size))) = files.get(index) else {
+                        break;
+                    };
+                    if failed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let result = upload_one(service, job, repository, path, local, *size);
+                    if let Err(e) = result {
+                        failed.store(true, Ordering::SeqCst);
+                        first_error.lock().get_or_insert(e);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn upload_one(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    path: &RepoPath,
+    local: &std::path::Path,
+    size: u64,
+) -> Result<()> {
+    if let Some(reason) = job.stop_reason(service.now_ms()) {
+        return Err(stop_error(reason));
+    }
+    let present = service.with_retry(job, || Ok(repository.store().size(path)?))?;
+    if present == Some(size) {
+        job.progress().file_done(size, false);
+        return Ok(());
+    }
+    let method: TransferMethod =
+        service.with_retry(job, || Ok(repository.store().put_file(path, local)?))?;
+    tracing::debug!(file = %path, ?method, "uploaded");
+    job.progress().file_done(size, true);
+    Ok(())
+}
+
+/// Whether the job's info file is in the repository (the job passed its commit point).
+fn job_committed(service: &ServiceInner, repository: &str, label: &str, timestamp: &str) -> bool {
+    let Ok(repository) = service.repository(repository) else {
+        return false;
+    };
+    let Ok(path) = layout::info_file(label, timestamp) else {
+        return false;
+    };
+    matches!(repository.store().size(&path), Ok(Some(_)))
+}
+
+/// Removes what a cancelled backup wrote under its snapshot name (data files are content-addressed
+/// and may serve other snapshots; they stay).
+fn cleanup_unpublished(service: &ServiceInner, repository: &str, label: &str) {
+    let Ok(repository) = service.repository(repository) else {
+        return;
+    };
+    if matches!(repository.has_snapshot(label), Ok(true)) {
+        return;
+    }
+    if let Ok(path) = layout::meta_file(label)
+        && let Err(e) = repository.store().delete(&path)
+    {
+        tracing::warn!(error = %e, "could not remove the manifest of a cancelled backup");
+    }
+}
+
+/// Removes what a backup interrupted by a restart left in its repository.
+pub(crate) fn cleanup_after_restart(service: &ServiceInner, record: &super::JobRecord) {
+    cleanup_unpublished(service, &record.repository, &record.label);
+}

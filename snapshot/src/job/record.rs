@@ -1,0 +1,146 @@
+//! The persisted form of a job: one JSON file per job under `jobs/` in the data directory, rewritten
+//! durably at every state change, so that a restarted engine can show — and clean up — every job.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_durable};
+
+use super::progress::ProgressSnapshot;
+use super::state::JobStatus;
+use crate::error::{Result, SnapshotError};
+
+/// Directory of job files under the data directory.
+pub const JOBS_DIR: &str = "jobs";
+
+/// BACKUP or RESTORE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// A BACKUP job.
+    Backup,
+    /// A RESTORE job.
+    Restore,
+}
+
+/// One object of a job as requested: a table (maybe some partitions, maybe an alias) or a view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    /// Name in the snapshot (and, for BACKUP, in the database).
+    pub name: String,
+    /// Only these partitions; `None` for all.
+    pub partitions: Option<Vec<String>>,
+    /// RESTORE's `AS alias`.
+    pub alias: Option<String>,
+}
+
+/// Everything SHOW BACKUP / SHOW RESTORE report about a job, and what a restart needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Job id, unique within the engine.
+    pub id: u64,
+    /// BACKUP or RESTORE.
+    pub kind: JobKind,
+    /// Snapshot name (StarRocks' label).
+    pub label: String,
+    /// Database name.
+    pub database: String,
+    /// Repository name.
+    pub repository: String,
+    /// Current state name (`PENDING`, ..., `FINISHED`, `CANCELLED`).
+    pub state: String,
+    /// The objects asked for; empty means everything.
+    pub objects: Vec<ObjectRecord>,
+    /// The snapshot timestamp: for BACKUP the one it writes, for RESTORE the one it reads.
+    pub timestamp: String,
+    /// Submission time, ms since the epoch.
+    pub create_time_ms: u64,
+    /// RESTORE: when the catalog check passed.
+    pub meta_prepared_time_ms: Option<u64>,
+    /// When the local snapshot was complete.
+    pub snapshot_finished_time_ms: Option<u64>,
+    /// BACKUP: when all data files were uploaded; RESTORE: when all were downloaded.
+    pub transfer_finished_time_ms: Option<u64>,
+    /// When the job ended.
+    pub finished_time_ms: Option<u64>,
+    /// Timeout in seconds.
+    pub timeout_s: u64,
+    /// RESTORE's `replication_num` (stored; one copy is kept).
+    pub replication_num: u32,
+    /// RESTORE's `allow_load` (stored; restored tables are locked regardless).
+    pub allow_load: bool,
+    /// `[OK]` or the error that ended the job.
+    pub status: JobStatus,
+    /// The last transient error that was retried (SHOW's TaskErrMsg).
+    pub task_err_msg: Option<String>,
+    /// Progress at the last state change (live progress is in [`super::Progress`]).
+    pub progress: ProgressSnapshot,
+}
+
+impl JobRecord {
+    /// Whether the job is FINISHED or CANCELLED.
+    pub fn is_terminal(&self) -> bool {
+        self.state == "FINISHED" || self.state == "CANCELLED"
+    }
+}
+
+/// The job files of one engine.
+#[derive(Debug)]
+pub(crate) struct JobStore {
+    dir: PathBuf,
+}
+
+impl JobStore {
+    /// Opens (creating) `root/jobs` and loads every job file, by id.
+    pub fn open(root: &Path) -> Result<(Self, BTreeMap<u64, JobRecord>)> {
+        let dir = root.join(JOBS_DIR);
+        create_dir_durable(&dir)?;
+        let mut jobs = BTreeMap::new();
+        let entries = fs::read_dir(&dir).map_err(|e| io_error(&dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io_error(&dir, e))?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.ends_with(tabvault_storage::TEMP_SUFFIX) {
+                remove_file_if_exists(&path)?;
+                continue;
+            }
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
+            let record: JobRecord = serde_json::from_slice(&bytes)
+                .map_err(|e| SnapshotError::corrupted(path.display().to_string(), e))?;
+            jobs.insert(record.id, record);
+        }
+        Ok((Self { dir }, jobs))
+    }
+
+    /// Writes a job's record durably.
+    pub fn save(&self, record: &JobRecord) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
+        write_file_durable(&self.path(record.id), &bytes)?;
+        Ok(())
+    }
+
+    /// Forgets a job (its record is replaced by a newer job of the same database).
+    pub fn remove(&self, id: u64) -> Result<()> {
+        remove_file_if_exists(&self.path(id))?;
+        Ok(())
+    }
+
+    fn path(&self, id: u64) -> PathBuf {
+        self.dir.join(format!("job-{id:020}.json"))
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> SnapshotError {
+    tabvault_storage::StorageError::Io {
+        context: format!("reading {}", path.display()),
+        source,
+    }
+    .into()
+}

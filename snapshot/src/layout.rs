@@ -1,0 +1,122 @@
+//! Where things live in a repository (see docs/FORMAT.md, "Repository layout", version 1):
+//!
+//! ```text
+//! tabvault-repository.json                         marker: format, version, name, create time
+//! data/<cc>/<checksum>-<size>.parquet              content-addressed rowset files (cc = checksum[..2])
+//! snapshots/<name>/meta.json                       the snapshot manifest
+//! snapshots/<name>/info-<yyyy-MM-dd-HH-mm-ss-SSS>.json   one per backup run, written last
+//! ```
+
+use crate::error::{Result, SnapshotError};
+use crate::manifest::is_checksum;
+use crate::repository::RepoPath;
+use crate::timefmt::is_snapshot_timestamp;
+
+/// The repository marker file.
+pub const MARKER: &str = "tabvault-repository.json";
+/// Directory of content-addressed data files.
+pub const DATA_DIR: &str = "data";
+/// Directory of snapshots.
+pub const SNAPSHOTS_DIR: &str = "snapshots";
+/// Name of a snapshot's manifest.
+pub const META_FILE: &str = "meta.json";
+
+fn path(text: &str) -> Result<RepoPath> {
+    Ok(RepoPath::parse(text)?)
+}
+
+/// The marker's path.
+pub fn marker() -> Result<RepoPath> {
+    path(MARKER)
+}
+
+/// Where the file with this content lives.
+pub fn data_file(checksum: &str, size_bytes: u64) -> Result<RepoPath> {
+    if !is_checksum(checksum) {
+        return Err(SnapshotError::corrupted(
+            "rowset entry",
+            format!("invalid checksum {checksum:?}"),
+        ));
+    }
+    path(&format!(
+        "{DATA_DIR}/{}/{checksum}-{size_bytes}.parquet",
+        &checksum[..2]
+    ))
+}
+
+/// A snapshot's directory.
+pub fn snapshot_dir(snapshot: &str) -> Result<RepoPath> {
+    path(&format!("{SNAPSHOTS_DIR}/{snapshot}"))
+}
+
+/// A snapshot's manifest.
+pub fn meta_file(snapshot: &str) -> Result<RepoPath> {
+    snapshot_dir(snapshot)?.join(META_FILE).map_err(Into::into)
+}
+
+/// A snapshot's info file for one timestamp.
+pub fn info_file(snapshot: &str, timestamp: &str) -> Result<RepoPath> {
+    if !is_snapshot_timestamp(timestamp) {
+        return Err(SnapshotError::SnapshotNotFound(format!(
+            "{snapshot} with timestamp {timestamp}"
+        )));
+    }
+    snapshot_dir(snapshot)?
+        .join(&format!("info-{timestamp}.json"))
+        .map_err(Into::into)
+}
+
+/// What a listed name under `snapshots/` is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SnapshotFile {
+    /// `snapshots/<name>/meta.json`.
+    Meta(String),
+    /// `snapshots/<name>/info-<ts>.json`.
+    Info(String, String),
+    /// Anything else (temporary uploads, foreign files): listed as invalid, never followed.
+    Other(String),
+}
+
+/// Classifies a listed repository path under `snapshots/`.
+pub fn classify(listed: &RepoPath) -> SnapshotFile {
+    let text = listed.as_str();
+    let Some(rest) = text.strip_prefix("snapshots/") else {
+        return SnapshotFile::Other(text.to_owned());
+    };
+    let Some((name, file)) = rest.split_once('/') else {
+        return SnapshotFile::Other(text.to_owned());
+    };
+    if file == META_FILE {
+        return SnapshotFile::Meta(name.to_owned());
+    }
+    match file
+        .strip_prefix("info-")
+        .and_then(|f| f.strip_suffix(".json"))
+    {
+        Some(ts) if is_snapshot_timestamp(ts) => SnapshotFile::Info(name.to_owned(), ts.to_owned()),
+        _ => SnapshotFile::Other(text.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip_through_classify() -> Result<()> {
+        assert_eq!(classify(&meta_file("s1")?), SnapshotFile::Meta("s1".into()));
+        let ts = "2024-12-09-10-25-58-842";
+        assert_eq!(
+            classify(&info_file("s1", ts)?),
+            SnapshotFile::Info("s1".into(), ts.into())
+        );
+        assert!(matches!(
+            classify(&RepoPath::parse("snapshots/s1/info-x.json")?),
+            SnapshotFile::Other(_)
+        ));
+        assert!(data_file("zz", 1).is_err());
+        assert!(info_file("s1", "../../x").is_err());
+        assert!(snapshot_dir("..").is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,662 @@
+//! The snapshot service: repositories, the job table, and a pool of workers that run BACKUP and
+//! RESTORE jobs. One job per database at a time; every state change is persisted; a restarted
+//! service shows interrupted jobs as CANCELLED and removes what they left.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam::channel::{Sender, unbounded};
+use parking_lot::{Mutex, RwLock};
+use tabvault_storage::Engine;
+
+use crate::error::{Result, SnapshotError};
+use crate::job::{
+    BackupState, Job, JobKind, JobRecord, JobStatus, JobStore, ObjectRecord, RestoreState,
+    StatusCode, run_backup,
+};
+use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
+use crate::registry::{Registry, Repository};
+use crate::repository::RepositoryError;
+use crate::restore::{
+    RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
+};
+use crate::timefmt::snapshot_timestamp;
+
+/// Called after every persisted state change of every job. A test seam: a hook may block (to hold
+/// a job in a state), cancel, or move an injected clock.
+pub type StateHook = Arc<dyn Fn(&JobRecord) + Send + Sync>;
+
+/// Default BACKUP/RESTORE timeout, seconds (StarRocks' `backup_job_default_timeout_ms`).
+pub const DEFAULT_TIMEOUT_S: u64 = 86_400;
+/// Smallest accepted timeout, seconds (StarRocks' "at least 10 min").
+pub const MIN_TIMEOUT_S: u64 = 600;
+
+/// A BACKUP SNAPSHOT statement, typed.
+#[derive(Clone, Debug, Default)]
+pub struct BackupRequest {
+    /// Database to back up.
+    pub database: String,
+    /// Snapshot name, unique within the repository.
+    pub snapshot: String,
+    /// Repository name.
+    pub repository: String,
+    /// The ON list; empty for the whole database.
+    pub objects: Vec<ObjectRef>,
+    /// PROPERTIES: `type` (only `full`), `timeout` (seconds, ≥ 600, default 86400).
+    pub properties: BTreeMap<String, String>,
+}
+
+/// Configures a [`SnapshotService`].
+#[must_use]
+pub struct SnapshotServiceBuilder {
+    engine: Engine,
+    workers: usize,
+    upload_threads: usize,
+    hook: Option<StateHook>,
+}
+
+impl std::fmt::Debug for SnapshotServiceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotServiceBuilder")
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SnapshotServiceBuilder {
+    /// Worker threads running jobs (default 4; jobs of one database never run concurrently).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Parallel transfers per job (default 8).
+    pub fn transfer_threads(mut self, threads: usize) -> Self {
+        self.upload_threads = threads.max(1);
+        self
+    }
+
+    /// A hook called after every job state change (default: none).
+    pub fn state_hook(mut self, hook: StateHook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Opens the service: loads repositories and jobs, cancels jobs a restart interrupted, removes
+    /// leftover local snapshots, and starts the workers.
+    pub fn open(self) -> Result<SnapshotService> {
+        let root = self.engine.root().to_owned();
+        let (registry, errors) = Registry::load(&root)?;
+        for (name, error) in errors {
+            tracing::warn!(repository = %name, %error, "repository could not be reopened");
+        }
+        let (store, records) = JobStore::open(&root)?;
+        let next_job_id = records.keys().max().map_or(1, |id| id + 1);
+        let (sender, receiver) = unbounded::<Arc<Job>>();
+        let inner = Arc::new(ServiceInner {
+            engine: self.engine,
+            registry: RwLock::new(registry),
+            jobs: Mutex::new(BTreeMap::new()),
+            store,
+            next_job_id: AtomicU64::new(next_job_id),
+            hook: self.hook,
+            upload_threads: self.upload_threads,
+            shutting_down: AtomicBool::new(false),
+        });
+        inner.recover(records)?;
+        let mut workers = Vec::with_capacity(self.workers);
+        for i in 0..self.workers {
+            let receiver = receiver.clone();
+            let service = inner.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("tabvault-job-{i}"))
+                .spawn(move || {
+                    for job in receiver {
+                        service.run(&job);
+                    }
+                })
+                .map_err(|e| tabvault_storage::StorageError::Io {
+                    context: "starting job workers".into(),
+                    source: e,
+                })?;
+            workers.push(handle);
+        }
+        Ok(SnapshotService {
+            inner,
+            sender: Mutex::new(Some(sender)),
+            workers: Mutex::new(workers),
+        })
+    }
+}
+
+/// Snapshots, repositories and jobs over one engine. Dropping it cancels running jobs and waits for
+/// the workers.
+pub struct SnapshotService {
+    inner: Arc<ServiceInner>,
+    sender: Mutex<Option<Sender<Arc<Job>>>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for SnapshotService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotService")
+            .field("root", &self.inner.engine.root())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct ServiceInner {
+    pub(crate) engine: Engine,
+    registry: RwLock<Registry>,
+    jobs: Mutex<BTreeMap<u64, Arc<Job>>>,
+    store: JobStore,
+    next_job_id: AtomicU64,
+    hook: Option<StateHook>,
+    pub(crate) upload_threads: usize,
+    shutting_down: AtomicBool,
+}
+
+impl SnapshotService {
+    /// Opens the service with default settings.
+    pub fn open(engine: Engine) -> Result<Self> {
+        Self::builder(engine).open()
+    }
+
+    /// Starts configuring a service over `engine`.
+    pub fn builder(engine: Engine) -> SnapshotServiceBuilder {
+        SnapshotServiceBuilder {
+            engine,
+            workers: 4,
+            upload_threads: 8,
+            hook: None,
+        }
+    }
+
+    /// The engine it serves.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// CREATE [READ ONLY] REPOSITORY: registers (and, when the location holds one, attaches to) a
+    /// repository.
+    pub fn create_repository(
+        &self,
+        name: &str,
+        location: &str,
+        properties: &BTreeMap<String, String>,
+        read_only: bool,
+        broker: Option<&str>,
+    ) -> Result<Arc<Repository>> {
+        let now = self.inner.now_ms();
+        self.inner
+            .registry
+            .write()
+            .create(name, location, properties, read_only, broker, now)
+    }
+
+    /// DROP REPOSITORY: unregisters it; its files stay where they are.
+    pub fn drop_repository(&self, name: &str) -> Result<()> {
+        let jobs = self.inner.jobs.lock();
+        if jobs
+            .values()
+            .any(|j| !j.is_done() && j.record().repository == name)
+        {
+            return Err(SnapshotError::RepositoryBusy);
+        }
+        self.inner.registry.write().drop_repository(name)
+    }
+
+    /// A repository by name.
+    pub fn repository(&self, name: &str) -> Result<Arc<Repository>> {
+        self.inner.repository(name)
+    }
+
+    /// All repositories (SHOW REPOSITORIES).
+    pub fn repositories(&self) -> Vec<Arc<Repository>> {
+        self.inner.registry.read().all()
+    }
+
+    /// BACKUP SNAPSHOT: checks the request (StarRocks' errors), then queues the job and returns it.
+    pub fn backup(&self, request: &BackupRequest) -> Result<Arc<Job>> {
+        let timeout_s = parse_backup_properties(&request.properties)?;
+        tabvault_storage::validate_name(&request.snapshot).map_err(|e| {
+            SnapshotError::InvalidSnapshotName(request.snapshot.clone(), e.to_string())
+        })?;
+        let repository = self.inner.repository(&request.repository)?;
+        let catalog = self.inner.engine.catalog();
+        if catalog.database(&request.database).is_none() {
+            return Err(SnapshotError::UnknownDatabase(request.database.clone()));
+        }
+        let mut jobs = self.inner.jobs.lock();
+        if jobs
+            .values()
+            .any(|j| !j.is_done() && j.record().database == request.database)
+        {
+            return Err(SnapshotError::JobRunning);
+        }
+        if repository.read_only() {
+            return Err(SnapshotError::RepositoryReadOnly(
+                request.repository.clone(),
+            ));
+        }
+        resolve_objects(&catalog, &request.database, &request.objects)?;
+        let label_busy = jobs.values().any(|j| {
+            let r = j.record();
+            !j.is_done() && r.repository == request.repository && r.label == request.snapshot
+        });
+        if label_busy || repository.has_snapshot(&request.snapshot)? {
+            return Err(SnapshotError::SnapshotExists(request.snapshot.clone()));
+        }
+        let now = self.inner.now_ms();
+        let record = JobRecord {
+            id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
+            kind: JobKind::Backup,
+            label: request.snapshot.clone(),
+            database: request.database.clone(),
+            repository: request.repository.clone(),
+            state: BackupState::Pending.name().into(),
+            objects: request
+                .objects
+                .iter()
+                .map(|o| ObjectRecord {
+                    name: o.name.clone(),
+                    partitions: o.partitions.clone(),
+                    alias: None,
+                })
+                .collect(),
+            timestamp: snapshot_timestamp(now),
+            create_time_ms: now,
+            meta_prepared_time_ms: None,
+            snapshot_finished_time_ms: None,
+            transfer_finished_time_ms: None,
+            finished_time_ms: None,
+            timeout_s,
+            replication_num: 1,
+            allow_load: false,
+            status: JobStatus::Ok,
+            task_err_msg: None,
+            progress: Default::default(),
+        };
+        self.submit(&mut jobs, record)
+    }
+
+    /// RESTORE SNAPSHOT: checks the request (StarRocks' errors; the snapshot's info and manifest are
+    /// read and validated now), then queues the job and returns it.
+    pub fn restore(&self, request: &RestoreRequest) -> Result<Arc<Job>> {
+        let properties = parse_restore_properties(&request.properties)?;
+        tabvault_storage::validate_name(&request.database)
+            .map_err(|_| SnapshotError::UnknownDatabase(request.database.clone()))?;
+        let repository = self.inner.repository(&request.repository)?;
+        let mut jobs = self.inner.jobs.lock();
+        if jobs
+            .values()
+            .any(|j| !j.is_done() && j.record().database == request.database)
+        {
+            return Err(SnapshotError::JobRunning);
+        }
+        let manifest = read_snapshot(&repository, &request.snapshot, &properties.backup_timestamp)?;
+        select(&manifest, &request.snapshot, &request.objects)?;
+        let now = self.inner.now_ms();
+        let record = JobRecord {
+            id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
+            kind: JobKind::Restore,
+            label: request.snapshot.clone(),
+            database: request.database.clone(),
+            repository: request.repository.clone(),
+            state: RestoreState::Pending.name().into(),
+            objects: request
+                .objects
+                .iter()
+                .map(|o| ObjectRecord {
+                    name: o.name.clone(),
+                    partitions: o.partitions.clone(),
+                    alias: o.alias.clone(),
+                })
+                .collect(),
+            timestamp: properties.backup_timestamp,
+            create_time_ms: now,
+            meta_prepared_time_ms: None,
+            snapshot_finished_time_ms: None,
+            transfer_finished_time_ms: None,
+            finished_time_ms: None,
+            timeout_s: properties.timeout_s,
+            replication_num: properties.replication_num,
+            allow_load: properties.allow_load,
+            status: JobStatus::Ok,
+            task_err_msg: None,
+            progress: Default::default(),
+        };
+        self.submit(&mut jobs, record)
+    }
+
+    fn submit(&self, jobs: &mut BTreeMap<u64, Arc<Job>>, record: JobRecord) -> Result<Arc<Job>> {
+        if self.inner.shutting_down.load(Ordering::SeqCst) {
+            return Err(SnapshotError::ShuttingDown);
+        }
+        self.inner.store.save(&record)?;
+        let replaced: Vec<u64> = jobs
+            .values()
+            .filter(|j| j.is_done() && j.record().database == record.database)
+            .map(|j| j.id())
+            .collect();
+        for id in replaced {
+            jobs.remove(&id);
+            self.inner.store.remove(id)?;
+        }
+        let job = Job::new(record);
+        jobs.insert(job.id(), job.clone());
+        self.inner.notify(&job.record());
+        let sender = self.sender.lock();
+        let sent = sender.as_ref().map(|s| s.send(job.clone()));
+        if !matches!(sent, Some(Ok(()))) {
+            return Err(SnapshotError::ShuttingDown);
+        }
+        Ok(job)
+    }
+
+    /// CANCEL BACKUP FROM db.
+    pub fn cancel_backup(&self, database: &str) -> Result<()> {
+        self.cancel(database, JobKind::Backup)
+    }
+
+    /// CANCEL RESTORE FROM db.
+    pub fn cancel_restore(&self, database: &str) -> Result<()> {
+        self.cancel(database, JobKind::Restore)
+    }
+
+    fn cancel(&self, database: &str, kind: JobKind) -> Result<()> {
+        let none = || match kind {
+            JobKind::Backup => SnapshotError::NoBackupRunning,
+            JobKind::Restore => SnapshotError::NoRestoreRunning,
+        };
+        let job = self.last_job(database).ok_or_else(none)?;
+        if job.record().kind != kind {
+            return Err(none());
+        }
+        job.request_cancel("user cancelled")
+    }
+
+    /// The latest job of `database` (the one SHOW BACKUP / SHOW RESTORE reports).
+    pub fn last_job(&self, database: &str) -> Option<Arc<Job>> {
+        self.inner
+            .jobs
+            .lock()
+            .values()
+            .filter(|j| j.record().database == database)
+            .max_by_key(|j| j.id())
+            .cloned()
+    }
+
+    /// A job by id.
+    pub fn job(&self, id: u64) -> Option<Arc<Job>> {
+        self.inner.jobs.lock().get(&id).cloned()
+    }
+
+    /// The latest job of each database (of `database` only, when given) of the given kind.
+    pub fn jobs(&self, kind: JobKind, database: Option<&str>) -> Vec<JobRecord> {
+        let jobs = self.inner.jobs.lock();
+        let mut latest: BTreeMap<String, JobRecord> = BTreeMap::new();
+        for job in jobs.values() {
+            let record = job.record();
+            if database.is_some_and(|d| d != record.database) {
+                continue;
+            }
+            if latest
+                .get(&record.database)
+                .is_none_or(|r| r.id < record.id)
+            {
+                latest.insert(record.database.clone(), record);
+            }
+        }
+        latest.into_values().filter(|r| r.kind == kind).collect()
+    }
+
+    /// DROP SNAPSHOT: removes a complete snapshot from a repository, then (when no job uses the
+    /// repository) the data files no remaining snapshot needs.
+    pub fn drop_snapshot(&self, repository: &str, snapshot: &str) -> Result<()> {
+        let repo = self.inner.repository(repository)?;
+        if repo.read_only() {
+            return Err(SnapshotError::RepositoryReadOnly(repository.to_owned()));
+        }
+        let jobs = self.inner.jobs.lock();
+        repo.delete_snapshot(snapshot)?;
+        if !jobs
+            .values()
+            .any(|j| !j.is_done() && j.record().repository == repository)
+        {
+            let removed = repo.remove_unreferenced_data()?;
+            tracing::info!(
+                files = removed,
+                "removed repository data no snapshot references"
+            );
+        }
+        Ok(())
+    }
+
+    /// Cancels running jobs, waits for the workers and stops accepting jobs. Also done on drop.
+    pub fn shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+        for job in self.inner.jobs.lock().values() {
+            let _ = job.request_cancel("service shut down");
+        }
+        drop(self.sender.lock().take());
+        for worker in self.workers.lock().drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for SnapshotService {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Checks BACKUP's PROPERTIES and returns the timeout in seconds.
+fn parse_backup_properties(properties: &BTreeMap<String, String>) -> Result<u64> {
+    let unknown: Vec<&str> = properties
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !matches!(*k, "type" | "timeout"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(SnapshotError::UnknownBackupProperties(unknown.join(", ")));
+    }
+    if let Some(kind) = properties.get("type")
+        && !kind.eq_ignore_ascii_case("full")
+    {
+        return Err(SnapshotError::InvalidBackupType(kind.clone()));
+    }
+    parse_timeout(properties.get("timeout"))
+}
+
+/// Parses a `timeout` property (seconds, at least 600; default 86400).
+pub(crate) fn parse_timeout(value: Option<&String>) -> Result<u64> {
+    let Some(text) = value else {
+        return Ok(DEFAULT_TIMEOUT_S);
+    };
+    let seconds: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| SnapshotError::InvalidTimeout(text.clone()))?;
+    if seconds < MIN_TIMEOUT_S {
+        return Err(SnapshotError::TimeoutTooSmall);
+    }
+    Ok(seconds)
+}
+
+impl ServiceInner {
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.engine.clock().now_ms()
+    }
+
+    pub(crate) fn repository(&self, name: &str) -> Result<Arc<Repository>> {
+        self.registry.read().get(name)
+    }
+
+    pub(crate) fn local_snapshot_dir(&self, job_id: u64) -> PathBuf {
+        self.engine
+            .root()
+            .join(LOCAL_SNAPSHOTS_DIR)
+            .join(job_id.to_string())
+    }
+
+    fn run(&self, job: &Arc<Job>) {
+        match job.record().kind {
+            JobKind::Backup => run_backup(self, job),
+            JobKind::Restore => crate::restore::run_restore(self, job),
+        }
+    }
+
+    fn notify(&self, record: &JobRecord) {
+        if let Some(hook) = &self.hook {
+            hook(record);
+        }
+    }
+
+    fn persist(&self, record: &JobRecord) {
+        if let Err(e) = self.store.save(record) {
+            tracing::error!(error = %e, job = record.id, "could not persist a job state");
+        }
+    }
+
+    /// Moves a job to `state` unless it must stop; persists and notifies.
+    pub(crate) fn advance(&self, job: &Arc<Job>, state: &str) -> Result<()> {
+        if let Some(reason) = job.stop_reason(self.now_ms()) {
+            return Err(crate::job::stop_error(reason));
+        }
+        let record = job.update(|r| r.state = state.to_owned());
+        self.persist(&record);
+        self.notify(&record);
+        Ok(())
+    }
+
+    /// Ends a job successfully.
+    pub(crate) fn finish(&self, job: &Arc<Job>, state: &str) {
+        let now = self.now_ms();
+        let record = job.update(|r| {
+            r.state = state.to_owned();
+            r.finished_time_ms = Some(now);
+        });
+        self.persist(&record);
+        self.notify(&record);
+    }
+
+    /// Ends a job as CANCELLED with the status `error` calls for.
+    pub(crate) fn fail(&self, job: &Arc<Job>, error: &SnapshotError) {
+        let now = self.now_ms();
+        let timed_out = matches!(job.stop_reason(now), Some(crate::job::StopReason::TimedOut));
+        let status = match error {
+            _ if timed_out => JobStatus::Error {
+                code: StatusCode::Timeout,
+                msg: String::new(),
+            },
+            SnapshotError::Cancelled(why) => JobStatus::Error {
+                code: StatusCode::CommonError,
+                msg: why.clone(),
+            },
+            SnapshotError::Corrupted { .. } => JobStatus::Error {
+                code: StatusCode::BadFile,
+                msg: error.to_string(),
+            },
+            _ => JobStatus::Error {
+                code: StatusCode::CommonError,
+                msg: error.to_string(),
+            },
+        };
+        let record = job.update(|r| {
+            if r.kind == JobKind::Restore
+                && let JobStatus::Error { msg, .. } = &status
+                && matches!(error, SnapshotError::Cancelled(_))
+                && !timed_out
+            {
+                r.status = JobStatus::Error {
+                    code: StatusCode::CommonError,
+                    msg: format!("{msg}, current state: {}", r.state),
+                };
+            } else {
+                r.status = status.clone();
+            }
+            r.state = BackupState::Cancelled.name().to_owned();
+            r.finished_time_ms = Some(now);
+        });
+        self.persist(&record);
+        self.notify(&record);
+    }
+
+    /// Runs a repository operation up to three times, recording transient errors in TaskErrMsg.
+    pub(crate) fn with_retry<T>(&self, job: &Arc<Job>, op: impl Fn() -> Result<T>) -> Result<T> {
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 1;
+        loop {
+            match op() {
+                Ok(value) => return Ok(value),
+                Err(SnapshotError::Repository(e)) if attempt < ATTEMPTS && is_transient(&e) => {
+                    let message = e.to_string();
+                    job.update(|r| r.task_err_msg = Some(message));
+                    if let Some(reason) = job.stop_reason(self.now_ms()) {
+                        return Err(crate::job::stop_error(reason));
+                    }
+                    // Back off a little before retrying a remote store.
+                    std::thread::sleep(std::time::Duration::from_millis(20 * u64::from(attempt)));
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// After a restart: cancels the jobs that were running, cleans what they left, removes stray
+    /// local snapshots, and keeps the latest job of each database.
+    fn recover(&self, records: BTreeMap<u64, JobRecord>) -> Result<()> {
+        let now = self.now_ms();
+        let mut latest: BTreeMap<String, u64> = BTreeMap::new();
+        for record in records.values() {
+            if latest
+                .get(&record.database)
+                .is_none_or(|id| *id < record.id)
+            {
+                latest.insert(record.database.clone(), record.id);
+            }
+        }
+        let mut jobs = self.jobs.lock();
+        for (id, mut record) in records {
+            if !record.is_terminal() {
+                let was = record.state.clone();
+                record.status = JobStatus::Error {
+                    code: StatusCode::CommonError,
+                    msg: format!("engine restarted while the job was {was}"),
+                };
+                record.state = BackupState::Cancelled.name().to_owned();
+                record.finished_time_ms = Some(now);
+                self.store.save(&record)?;
+                match record.kind {
+                    JobKind::Backup => crate::job::cleanup_after_restart(self, &record),
+                    JobKind::Restore => crate::restore::cleanup_after_restart(self, &record),
+                }
+            }
+            if latest.get(&record.database) == Some(&id) {
+                jobs.insert(id, Job::new(record));
+            } else {
+                self.store.remove(id)?;
+            }
+        }
+        local::release(&self.engine.root().join(LOCAL_SNAPSHOTS_DIR))?;
+        local::release(&self.engine.root().join(STAGING_DIR))?;
+        Ok(())
+    }
+}
+
+fn is_transient(error: &RepositoryError) -> bool {
+    !matches!(
+        error,
+        RepositoryError::InvalidName { .. }
+            | RepositoryError::NotFound(_)
+            | RepositoryError::InvalidLocation(_)
+            | RepositoryError::UnsupportedScheme { .. }
+            | RepositoryError::UnknownProperty(_)
+    )
+}

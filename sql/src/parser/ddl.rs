@@ -110,7 +110,8 @@ impl Parser<'_> {
                 })
             }
             "CREATE" => {
-                self.expect_keyword("TABLE")?;
+                // StarRocks' SHOW CREATE TABLE shows views too; SHOW CREATE VIEW is its synonym.
+                self.expect_keyword_of(&["TABLE", "VIEW"])?;
                 Ok(Statement::ShowCreateTable {
                     table: self.object_name()?,
                 })

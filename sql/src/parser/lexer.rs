@@ -78,6 +78,14 @@ impl Lexer<'_> {
         }
     }
 
+    /// Whether a name token ends right at `start`: then `.` qualifies it (`db.2024snap`) rather
+    /// than starting a number.
+    fn follows_name(&self, start: usize) -> bool {
+        self.tokens.last().is_some_and(|t| {
+            t.end == start && matches!(t.kind, TokenKind::Word(_) | TokenKind::QuotedIdent(_))
+        })
+    }
+
     fn unterminated(&self, start: usize, what: &str) -> ParseError {
         ParseError::at(self.source, start, "end of input", what)
     }
@@ -104,7 +112,11 @@ impl Lexer<'_> {
                 }
                 '\'' | '"' => TokenKind::String(self.quoted(c, true, start)?),
                 '`' => TokenKind::QuotedIdent(self.quoted('`', false, start)?),
-                '.' if self.peek_second().is_some_and(|d| d.is_ascii_digit()) => self.number(),
+                '.' if self.peek_second().is_some_and(|d| d.is_ascii_digit())
+                    && !self.follows_name(start) =>
+                {
+                    self.number()
+                }
                 c if c.is_ascii_digit() => self.number(),
                 c if is_word_char(c) => {
                     self.bump_while(is_word_char);
@@ -139,28 +151,23 @@ impl Lexer<'_> {
     fn quoted(&mut self, quote: char, escapes: bool, start: usize) -> Result<String, ParseError> {
         self.bump();
         let mut text = String::new();
-        loop {
-            match self.bump() {
-                None => {
-                    return Err(self.unterminated(start, &format!("closing {quote}")));
+        while let Some(c) = self.bump() {
+            if c == quote {
+                if self.peek() != Some(quote) {
+                    return Ok(text);
                 }
-                Some(c) if c == quote => {
-                    if self.peek() == Some(quote) {
-                        self.bump();
-                        text.push(quote);
-                    } else {
-                        return Ok(text);
-                    }
+                self.bump();
+                text.push(quote);
+            } else if c == '\\' && escapes {
+                match self.bump() {
+                    Some(escaped) => text.push(unescape(escaped)),
+                    None => break,
                 }
-                Some('\\') if escapes => match self.bump() {
-                    None => {
-                        return Err(self.unterminated(start, &format!("closing {quote}")));
-                    }
-                    Some(e) => text.push(unescape(e)),
-                },
-                Some(c) => text.push(c),
+            } else {
+                text.push(c);
             }
         }
+        Err(self.unterminated(start, &format!("closing {quote}")))
     }
 
     /// Reads a number; a run like `1abc` that turns out to be a word is returned as a word.
@@ -257,6 +264,22 @@ mod tests {
         assert_eq!(
             kinds("1abc 2e 3e5"),
             vec![word("1abc"), word("2e"), TokenKind::Number("3e5".into())]
+        );
+    }
+
+    #[test]
+    fn a_dot_right_after_a_name_qualifies_it() {
+        assert_eq!(
+            kinds("db.2024snap `d`.5x .5"),
+            vec![
+                word("db"),
+                TokenKind::Punct('.'),
+                word("2024snap"),
+                TokenKind::QuotedIdent("d".into()),
+                TokenKind::Punct('.'),
+                word("5x"),
+                TokenKind::Number(".5".into()),
+            ]
         );
     }
 

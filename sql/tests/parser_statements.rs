@@ -143,6 +143,10 @@ fn backup_variants() -> Result {
     let classic = parse("BACKUP SNAPSHOT db.s TO r PROPERTIES (\"timeout\" = \"86400\")")?;
     let v34 = parse("BACKUP DATABASE db SNAPSHOT s TO r PROPERTIES (\"timeout\"=\"86400\")")?;
     assert_eq!(classic, v34);
+    let Statement::Backup(backup) = parse("BACKUP SNAPSHOT db.2024_snap TO r")? else {
+        panic!("not a backup")
+    };
+    assert_eq!(backup.snapshot, name(Some("db"), "2024_snap"));
     Ok(())
 }
 

@@ -248,11 +248,11 @@ impl ObjectRepo {
             let result = store
                 .get(&key)
                 .await
-                .map_err(|source| object_error("downloading", &name, source))?;
+                .map_err(|source| read_error(&name, source))?;
             result
                 .bytes()
                 .await
-                .map_err(|source| object_error("downloading", &name, source))
+                .map_err(|source| read_error(&name, source))
         })
     }
 
@@ -270,7 +270,7 @@ impl ObjectRepo {
             let result = store
                 .get(&key)
                 .await
-                .map_err(|source| object_error("downloading", &name, source))?;
+                .map_err(|source| read_error(&name, source))?;
             let (dir, temp) = dest_temp(&dest)?;
             let file = create_temp_file(&temp)?;
             if let Err(e) = write_stream(result.into_stream(), file, &name, &temp).await {
@@ -419,7 +419,7 @@ async fn write_stream(
     while let Some(chunk) = stream
         .try_next()
         .await
-        .map_err(|source| object_error("downloading", name, source))?
+        .map_err(|source| read_error(name, source))?
     {
         file.write_all(&chunk)
             .await
@@ -430,14 +430,21 @@ async fn write_stream(
         .io_context(|| format!("syncing {}", temp.display()))
 }
 
-/// Maps an object-store error, turning "not found" into [`RepositoryError::NotFound`].
+/// Wraps an object-store error of a write or delete. A "not found" here means the bucket is
+/// missing, not the object, so it stays an [`RepositoryError::ObjectStore`] error.
 fn object_error(what: &str, name: &RepoPath, source: object_store::Error) -> RepositoryError {
+    RepositoryError::ObjectStore {
+        context: format!("{what} {name}"),
+        source,
+    }
+}
+
+/// Wraps an object-store error of a read, turning "not found" into
+/// [`RepositoryError::NotFound`].
+fn read_error(name: &RepoPath, source: object_store::Error) -> RepositoryError {
     match source {
         object_store::Error::NotFound { .. } => RepositoryError::NotFound(name.to_string()),
-        source => RepositoryError::ObjectStore {
-            context: format!("{what} {name}"),
-            source,
-        },
+        source => object_error("downloading", name, source),
     }
 }
 

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tabvault-target}"
+python3 -c "import moto" 2>/dev/null || python3 -m pip install --quiet "moto[server]"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

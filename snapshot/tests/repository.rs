@@ -537,3 +537,62 @@ fn invalid_names_are_rejected_before_any_io() {
     assert!(base.join("../../etc/passwd").is_err());
     assert_eq!(base.join("s1").expect("join").as_str(), "snapshots/s1");
 }
+
+/// Records every field of every tracing event and span, formatted with `Debug`.
+struct Recorder(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl tracing::field::Visit for Recorder {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if let Ok(mut out) = self.0.lock() {
+            out.push_str(&format!("{}={value:?}\n", field.name()));
+        }
+    }
+}
+
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        span.record(&mut Recorder(self.0.clone()));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Recorder(self.0.clone()));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        event.record(&mut Recorder(self.0.clone()));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn tracing_output_never_contains_secrets() {
+    let secret = "tracing/secret/VALUE";
+    let access = "AKIATRACINGACCESS";
+    let props: BTreeMap<String, String> = [
+        ("aws.s3.access_key", access),
+        ("aws.s3.secret_key", secret),
+        ("aws.s3.endpoint", "http://127.0.0.1:9"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    tracing::subscriber::with_default(Recorder(log.clone()), || {
+        let store = RepositoryStore::open("s3://bucket/p", &props).expect("open");
+        drop(store);
+        let (dir, local) = local_store();
+        let src = dir.path().join("f");
+        fs::write(&src, b"x").expect("write");
+        local.put_file(&name("f"), &src).expect("put");
+    });
+    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(
+        log.contains("s3://bucket/p"),
+        "the recorder saw the events: {log}"
+    );
+    assert!(!log.contains(secret) && !log.contains(access), "{log}");
+}

@@ -26,6 +26,7 @@ mod registry;
 mod repository;
 mod restore;
 mod service;
+mod show;
 mod timefmt;
 
 pub use error::{Result, SnapshotError};
@@ -47,5 +48,9 @@ pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
 pub use service::{
     BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
     StateHook,
+};
+pub use show::{
+    BACKUP_COLUMNS, REPOSITORY_COLUMNS, RESTORE_COLUMNS, SNAPSHOT_COLUMNS, SNAPSHOT_DETAIL_COLUMNS,
+    ShowTable,
 };
 pub use timefmt::{show_time, snapshot_timestamp};

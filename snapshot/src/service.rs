@@ -242,7 +242,7 @@ impl SnapshotService {
                 request.repository.clone(),
             ));
         }
-        resolve_objects(&catalog, &request.database, &request.objects)?;
+        let objects = resolve_objects(&catalog, &request.database, &request.objects)?;
         let label_busy = jobs.values().any(|j| {
             let r = j.record();
             !j.is_done() && r.repository == request.repository && r.label == request.snapshot
@@ -258,8 +258,7 @@ impl SnapshotService {
             database: request.database.clone(),
             repository: request.repository.clone(),
             state: BackupState::Pending.name().into(),
-            objects: request
-                .objects
+            objects: objects
                 .iter()
                 .map(|o| ObjectRecord {
                     name: o.name.clone(),
@@ -298,7 +297,32 @@ impl SnapshotService {
             return Err(SnapshotError::JobRunning);
         }
         let manifest = read_snapshot(&repository, &request.snapshot, &properties.backup_timestamp)?;
-        select(&manifest, &request.snapshot, &request.objects)?;
+        let (tables, views) = select(&manifest, &request.snapshot, &request.objects)?;
+        let objects: Vec<ObjectRecord> = if request.objects.is_empty() {
+            tables
+                .iter()
+                .map(|t| ObjectRecord {
+                    name: t.name.clone(),
+                    partitions: None,
+                    alias: None,
+                })
+                .chain(views.iter().map(|v| ObjectRecord {
+                    name: v.clone(),
+                    partitions: None,
+                    alias: None,
+                }))
+                .collect()
+        } else {
+            request
+                .objects
+                .iter()
+                .map(|o| ObjectRecord {
+                    name: o.name.clone(),
+                    partitions: o.partitions.clone(),
+                    alias: o.alias.clone(),
+                })
+                .collect()
+        };
         let now = self.inner.now_ms();
         let record = JobRecord {
             id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
@@ -307,15 +331,7 @@ impl SnapshotService {
             database: request.database.clone(),
             repository: request.repository.clone(),
             state: RestoreState::Pending.name().into(),
-            objects: request
-                .objects
-                .iter()
-                .map(|o| ObjectRecord {
-                    name: o.name.clone(),
-                    partitions: o.partitions.clone(),
-                    alias: o.alias.clone(),
-                })
-                .collect(),
+            objects,
             timestamp: properties.backup_timestamp,
             create_time_ms: now,
             meta_prepared_time_ms: None,

@@ -1,0 +1,292 @@
+//! What SHOW BACKUP, SHOW RESTORE, SHOW SNAPSHOT (both shapes) and SHOW REPOSITORIES return:
+//! StarRocks' columns in StarRocks' order, cells as text (NULL as `None`), secrets never included.
+
+use serde_json::json;
+
+use crate::error::Result;
+use crate::job::{JobKind, JobRecord};
+use crate::service::SnapshotService;
+use crate::timefmt::show_time;
+
+/// A SHOW result: column names and rows of optional text cells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShowTable {
+    /// Column names, in order.
+    pub columns: Vec<&'static str>,
+    /// Rows; `None` is NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// SHOW BACKUP's columns (StarRocks `ShowBackupStmt`).
+pub const BACKUP_COLUMNS: [&str; 14] = [
+    "JobId",
+    "SnapshotName",
+    "DbName",
+    "State",
+    "BackupObjs",
+    "CreateTime",
+    "SnapshotFinishedTime",
+    "UploadFinishedTime",
+    "FinishedTime",
+    "UnfinishedTasks",
+    "Progress",
+    "TaskErrMsg",
+    "Status",
+    "Timeout",
+];
+
+/// SHOW RESTORE's columns (StarRocks `RestoreJob.getInfo`).
+pub const RESTORE_COLUMNS: [&str; 18] = [
+    "JobId",
+    "Label",
+    "Timestamp",
+    "DbName",
+    "State",
+    "AllowLoad",
+    "ReplicationNum",
+    "RestoreObjs",
+    "CreateTime",
+    "MetaPreparedTime",
+    "SnapshotFinishedTime",
+    "DownloadFinishedTime",
+    "FinishedTime",
+    "UnfinishedTasks",
+    "Progress",
+    "TaskErrMsg",
+    "Status",
+    "Timeout",
+];
+
+/// SHOW SNAPSHOT's columns without a timestamp.
+pub const SNAPSHOT_COLUMNS: [&str; 3] = ["Snapshot", "Timestamp", "Status"];
+/// SHOW SNAPSHOT's columns with SNAPSHOT and TIMESTAMP.
+pub const SNAPSHOT_DETAIL_COLUMNS: [&str; 5] =
+    ["Snapshot", "Timestamp", "Database", "Details", "Status"];
+/// SHOW REPOSITORIES' columns.
+pub const REPOSITORY_COLUMNS: [&str; 7] = [
+    "RepoId",
+    "RepoName",
+    "CreateTime",
+    "IsReadOnly",
+    "Location",
+    "Broker",
+    "ErrMsg",
+];
+
+fn time(ms: Option<u64>) -> Option<String> {
+    ms.map(show_time)
+}
+
+fn progress(record: &JobRecord) -> String {
+    let p = record.progress;
+    format!(
+        "[files: {}/{}, bytes: {}/{}]",
+        p.files_done, p.files_total, p.bytes_done, p.bytes_total
+    )
+}
+
+fn unfinished(record: &JobRecord) -> String {
+    let left = record
+        .progress
+        .files_total
+        .saturating_sub(record.progress.files_done);
+    if record.is_terminal() || left == 0 {
+        String::new()
+    } else {
+        format!("[{left} files]")
+    }
+}
+
+fn task_err(record: &JobRecord) -> String {
+    record
+        .task_err_msg
+        .as_ref()
+        .map(|m| format!("[{m}]"))
+        .unwrap_or_default()
+}
+
+fn backup_row(record: &JobRecord) -> Vec<Option<String>> {
+    let objects = record
+        .objects
+        .iter()
+        .map(|o| match &o.partitions {
+            Some(parts) => format!("[{} PARTITION ({})]", o.name, parts.join(", ")),
+            None => format!("[{}]", o.name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        Some(record.id.to_string()),
+        Some(record.label.clone()),
+        Some(record.database.clone()),
+        Some(record.state.clone()),
+        Some(objects),
+        time(Some(record.create_time_ms)),
+        time(record.snapshot_finished_time_ms),
+        time(record.transfer_finished_time_ms),
+        time(record.finished_time_ms),
+        Some(unfinished(record)),
+        Some(progress(record)),
+        Some(task_err(record)),
+        Some(record.status.to_string()),
+        Some(record.timeout_s.to_string()),
+    ]
+}
+
+fn restore_row(record: &JobRecord) -> Vec<Option<String>> {
+    let objects = record
+        .objects
+        .iter()
+        .map(|o| {
+            let name = match &o.alias {
+                Some(alias) => format!("{} AS {alias}", o.name),
+                None => o.name.clone(),
+            };
+            match &o.partitions {
+                Some(parts) => format!("{name} PARTITIONS [{}]", parts.join(", ")),
+                None => name,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        Some(record.id.to_string()),
+        Some(record.label.clone()),
+        Some(record.timestamp.clone()),
+        Some(record.database.clone()),
+        Some(record.state.clone()),
+        Some(record.allow_load.to_string()),
+        Some(record.replication_num.to_string()),
+        Some(objects),
+        time(Some(record.create_time_ms)),
+        time(record.meta_prepared_time_ms),
+        time(record.snapshot_finished_time_ms),
+        time(record.transfer_finished_time_ms),
+        time(record.finished_time_ms),
+        Some(unfinished(record)),
+        Some(progress(record)),
+        Some(task_err(record)),
+        Some(record.status.to_string()),
+        Some(record.timeout_s.to_string()),
+    ]
+}
+
+impl SnapshotService {
+    /// SHOW BACKUP [FROM db]: the latest job of each database, when it is a backup.
+    pub fn show_backup(&self, database: Option<&str>) -> ShowTable {
+        ShowTable {
+            columns: BACKUP_COLUMNS.to_vec(),
+            rows: self
+                .jobs(JobKind::Backup, database)
+                .iter()
+                .map(backup_row)
+                .collect(),
+        }
+    }
+
+    /// SHOW RESTORE [FROM db]: the latest job of each database, when it is a restore.
+    pub fn show_restore(&self, database: Option<&str>) -> ShowTable {
+        ShowTable {
+            columns: RESTORE_COLUMNS.to_vec(),
+            rows: self
+                .jobs(JobKind::Restore, database)
+                .iter()
+                .map(restore_row)
+                .collect(),
+        }
+    }
+
+    /// SHOW SNAPSHOT ON repo [WHERE SNAPSHOT = s [AND TIMESTAMP = ts]].
+    pub fn show_snapshot(
+        &self,
+        repository: &str,
+        snapshot: Option<&str>,
+        timestamp: Option<&str>,
+    ) -> Result<ShowTable> {
+        let repo = self.repository(repository)?;
+        if let (Some(name), Some(ts)) = (snapshot, timestamp) {
+            let row = match repo.read_info(name, ts) {
+                Ok(info) => {
+                    let objects: serde_json::Map<String, serde_json::Value> = info
+                        .objects
+                        .iter()
+                        .map(|o| {
+                            let parts: Vec<&str> =
+                                o.partitions.iter().map(|(p, _)| p.as_str()).collect();
+                            (
+                                o.name.clone(),
+                                json!({ "partitions": parts, "is_view": o.is_view }),
+                            )
+                        })
+                        .collect();
+                    let details = json!({
+                        "name": info.name,
+                        "database": info.database,
+                        "backup_time": info.backup_time_ms,
+                        "backup_objects": objects,
+                        "format_version": info.format_version,
+                    });
+                    vec![
+                        Some(name.to_owned()),
+                        Some(ts.to_owned()),
+                        Some(info.database.clone()),
+                        Some(details.to_string()),
+                        Some("OK".into()),
+                    ]
+                }
+                Err(e) => vec![
+                    Some(name.to_owned()),
+                    Some(ts.to_owned()),
+                    None,
+                    None,
+                    Some(format!("Failed to get info: {e}")),
+                ],
+            };
+            return Ok(ShowTable {
+                columns: SNAPSHOT_DETAIL_COLUMNS.to_vec(),
+                rows: vec![row],
+            });
+        }
+        let rows = repo
+            .list_snapshots()?
+            .into_iter()
+            .filter(|s| snapshot.is_none_or(|name| s.name == name))
+            .map(|s| {
+                let stamps: Vec<String> = s
+                    .timestamps
+                    .iter()
+                    .cloned()
+                    .chain(s.invalid.iter().map(|f| format!("Invalid: {f}")))
+                    .collect();
+                vec![Some(s.name), Some(stamps.join("\n")), Some("OK".into())]
+            })
+            .collect();
+        Ok(ShowTable {
+            columns: SNAPSHOT_COLUMNS.to_vec(),
+            rows,
+        })
+    }
+
+    /// SHOW REPOSITORIES. Locations are shown as given; properties (which hold secrets) never are.
+    pub fn show_repositories(&self) -> ShowTable {
+        let rows = self
+            .repositories()
+            .iter()
+            .map(|r| {
+                vec![
+                    Some(r.id().to_string()),
+                    Some(r.name().to_owned()),
+                    Some(show_time(r.create_time_ms())),
+                    Some(r.read_only().to_string()),
+                    Some(r.location().to_owned()),
+                    Some(r.broker().unwrap_or_default().to_owned()),
+                    None,
+                ]
+            })
+            .collect();
+        ShowTable {
+            columns: REPOSITORY_COLUMNS.to_vec(),
+            rows,
+        }
+    }
+}

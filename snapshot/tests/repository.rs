@@ -550,6 +550,14 @@ impl tracing::field::Visit for Recorder {
 }
 
 impl tracing::Subscriber for Recorder {
+    // "Sometimes" makes tracing ask `enabled` on every event instead of caching an answer, so
+    // other tests' threads (without this scoped subscriber) cannot hide events from it.
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
@@ -581,9 +589,20 @@ fn tracing_output_never_contains_secrets() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen =
+        |log: &std::sync::Mutex<String>| log.lock().is_ok_and(|l| l.contains("s3://bucket/p"));
     tracing::subscriber::with_default(Recorder(log.clone()), || {
-        let store = RepositoryStore::open("s3://bucket/p", &props).expect("open");
-        drop(store);
+        // Another test thread registering a callsite for the first time can briefly reset
+        // tracing's global level filter (a race inside tracing-core); callsites are registered
+        // once, so after a few attempts the events reliably arrive.
+        for _ in 0..100 {
+            tracing::callsite::rebuild_interest_cache();
+            let store = RepositoryStore::open("s3://bucket/p", &props).expect("open");
+            drop(store);
+            if seen(&log) {
+                break;
+            }
+        }
         let (dir, local) = local_store();
         let src = dir.path().join("f");
         fs::write(&src, b"x").expect("write");

@@ -364,7 +364,6 @@ impl SnapshotService {
         }
         let job = Job::new(record);
         jobs.insert(job.id(), job.clone());
-        self.inner.notify(&job.record());
         let sender = self.sender.lock();
         let sent = sender.as_ref().map(|s| s.send(job.clone()));
         if !matches!(sent, Some(Ok(()))) {
@@ -521,6 +520,9 @@ impl ServiceInner {
     }
 
     fn run(&self, job: &Arc<Job>) {
+        // PENDING was persisted by `submit`; the hook hears of it here, on the worker thread and
+        // outside the job table's lock, so a hook that blocks holds only this job.
+        self.notify(&job.record());
         match job.record().kind {
             JobKind::Backup => run_backup(self, job),
             JobKind::Restore => crate::restore::run_restore(self, job),

@@ -178,3 +178,139 @@ pub fn assert_finished(record: &JobRecord) {
     assert_eq!(record.state, "FINISHED", "job ended {record:?}");
     assert_eq!(record.status.to_string(), "[OK]");
 }
+
+/// Holds jobs in chosen states. Its [`Gate::hook`] is a `StateHook`: when a job reaches an armed
+/// state (on the job's worker thread, after the state is persisted), the hook reports the record
+/// and blocks until the test releases it. No sleeps: the test waits on the report.
+#[derive(Clone, Default)]
+pub struct Gate {
+    armed: Arc<std::sync::Mutex<Vec<Arm>>>,
+}
+
+struct Arm {
+    label: Option<String>,
+    state: String,
+    reached: std::sync::mpsc::Sender<JobRecord>,
+    release: std::sync::mpsc::Receiver<()>,
+}
+
+/// A job held in a state by a [`Gate`]; dropping it (or [`Held::release`]) lets the job go on.
+pub struct Held {
+    reached: std::sync::mpsc::Receiver<JobRecord>,
+    release: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Held {
+    /// Blocks until the job is held in the armed state; returns its record then.
+    pub fn reached(&self) -> Result<JobRecord, Box<dyn std::error::Error>> {
+        // A generous bound that only turns a test bug (a state never reached) into a failure
+        // instead of a hang; it synchronises nothing.
+        Ok(self.reached.recv_timeout(std::time::Duration::from_secs(300))?)
+    }
+
+    /// Lets the held job continue.
+    pub fn release(mut self) {
+        self.release.take();
+    }
+}
+
+impl Gate {
+    /// The state hook to install in the service.
+    pub fn hook(&self) -> tabvault_snapshot::StateHook {
+        let armed = self.armed.clone();
+        Arc::new(move |record: &JobRecord| {
+            let arm = {
+                let mut armed = armed.lock().unwrap_or_else(|e| e.into_inner());
+                armed
+                    .iter()
+                    .position(|a| {
+                        a.state == record.state
+                            && a.label.as_ref().is_none_or(|l| *l == record.label)
+                    })
+                    .map(|i| armed.remove(i))
+            };
+            if let Some(arm) = arm {
+                let _ = arm.reached.send(record.clone());
+                let _ = arm.release.recv();
+            }
+        })
+    }
+
+    /// Holds the next job (of any label) that reaches `state`.
+    pub fn hold(&self, state: &str) -> Held {
+        self.hold_job(None, state)
+    }
+
+    /// Holds the next job with snapshot `label` (any when `None`) that reaches `state`.
+    pub fn hold_job(&self, label: Option<&str>, state: &str) -> Held {
+        let (reached_tx, reached) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arm {
+                label: label.map(str::to_owned),
+                state: state.to_owned(),
+                reached: reached_tx,
+                release: release_rx,
+            });
+        Held {
+            reached,
+            release: Some(release),
+        }
+    }
+}
+
+/// A service over a fresh engine in `dir` with a manual clock and a gate's hook.
+pub fn gated_service(
+    dir: &std::path::Path,
+    clock: Arc<tabvault_storage::ManualClock>,
+    gate: &Gate,
+) -> Result<SnapshotService, Box<dyn std::error::Error>> {
+    let engine = Engine::builder(dir).clock(clock).open()?;
+    Ok(SnapshotService::builder(engine)
+        .state_hook(gate.hook())
+        .open()?)
+}
+
+/// 2024-12-09 10:25:58.842 UTC, a fixed start for manual clocks.
+pub const T0_MS: u64 = 1_733_739_958_842;
+
+/// Registers a local repository `name` at `dir`.
+pub fn local_repo(
+    service: &SnapshotService,
+    name: &str,
+    dir: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    service.create_repository(name, dir.to_str().ok_or("path")?, &props(&[]), false, None)?;
+    Ok(())
+}
+
+/// The error message of a result that must fail.
+pub fn err_text<T: std::fmt::Debug, E: std::fmt::Display>(result: Result<T, E>) -> String {
+    match result {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Every file (relative path) below `dir`, sorted; empty when `dir` is absent.
+pub fn files_under(dir: &std::path::Path) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -12,7 +12,7 @@ use tabvault_storage::{validate_name, write_file_durable};
 use crate::error::{Result, SnapshotError};
 use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
-use crate::repository::{RepositoryError, RepositoryStore};
+use crate::repository::{FaultPlan, RepositoryError, RepositoryStore};
 
 /// File in the engine's data directory listing its repositories (it holds credentials: mode 0600).
 pub const REGISTRY_FILE: &str = "repositories.json";
@@ -261,6 +261,8 @@ pub struct Registry {
     file: PathBuf,
     repositories: BTreeMap<String, std::sync::Arc<Repository>>,
     next_id: u64,
+    /// Test seam: every store this registry opens injects these faults.
+    faults: Option<FaultPlan>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -274,8 +276,12 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// Loads the registry of the engine in `root`, reconnecting every repository. A repository whose
     /// location cannot be opened now is still listed (so it can be dropped) — see SHOW REPOSITORIES'
-    /// ErrMsg.
-    pub fn load(root: &Path) -> Result<(Self, Vec<(String, String)>)> {
+    /// ErrMsg. With `faults`, every store opened (now or by a later CREATE REPOSITORY) injects
+    /// them (a test seam; see [`FaultPlan`]).
+    pub fn load(
+        root: &Path,
+        faults: Option<FaultPlan>,
+    ) -> Result<(Self, Vec<(String, String)>)> {
         let file = root.join(REGISTRY_FILE);
         let content: RegistryFile = match std::fs::read(&file) {
             Ok(bytes) => serde_json::from_slice(&bytes)
@@ -293,12 +299,14 @@ impl Registry {
             file,
             repositories: BTreeMap::new(),
             next_id: 1,
+            faults,
         };
         let mut errors = Vec::new();
         for record in content.repositories {
             registry.next_id = registry.next_id.max(record.id + 1);
             match RepositoryStore::open(&record.location, &record.properties) {
                 Ok(store) => {
+                    let store = registry.with_faults(store);
                     registry.repositories.insert(
                         record.name.clone(),
                         std::sync::Arc::new(Repository { record, store }),
@@ -342,6 +350,7 @@ impl Registry {
         }
         let store = RepositoryStore::open(location, properties)
             .map_err(|e| SnapshotError::CreateRepository(e.to_string()))?;
+        let store = self.with_faults(store);
         let marker_path = layout::marker()?;
         let create_time_ms = match store.get_bytes(&marker_path) {
             Ok(bytes) => {
@@ -390,6 +399,13 @@ impl Registry {
         }
         self.next_id += 1;
         Ok(repository)
+    }
+
+    fn with_faults(&self, store: RepositoryStore) -> RepositoryStore {
+        match &self.faults {
+            Some(plan) => store.with_faults(plan.clone()),
+            None => store,
+        }
     }
 
     /// Unregisters a repository (its remote files stay).

@@ -19,7 +19,7 @@ use crate::job::{
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
 use crate::registry::{Registry, Repository};
-use crate::repository::RepositoryError;
+use crate::repository::{FaultPlan, RepositoryError};
 use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
 };
@@ -56,6 +56,7 @@ pub struct SnapshotServiceBuilder {
     workers: usize,
     upload_threads: usize,
     hook: Option<StateHook>,
+    faults: Option<FaultPlan>,
 }
 
 impl std::fmt::Debug for SnapshotServiceBuilder {
@@ -85,11 +86,18 @@ impl SnapshotServiceBuilder {
         self
     }
 
+    /// Test seam: every repository store the service opens (at open and by CREATE REPOSITORY)
+    /// injects the faults of `plan` (default: none). See [`FaultPlan`].
+    pub fn repository_faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = Some(plan);
+        self
+    }
+
     /// Opens the service: loads repositories and jobs, cancels jobs a restart interrupted, removes
     /// leftover local snapshots, and starts the workers.
     pub fn open(self) -> Result<SnapshotService> {
         let root = self.engine.root().to_owned();
-        let (registry, errors) = Registry::load(&root)?;
+        let (registry, errors) = Registry::load(&root, self.faults)?;
         for (name, error) in errors {
             tracing::warn!(repository = %name, %error, "repository could not be reopened");
         }
@@ -172,6 +180,7 @@ impl SnapshotService {
             workers: 4,
             upload_threads: 8,
             hook: None,
+            faults: None,
         }
     }
 

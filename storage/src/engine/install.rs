@@ -87,6 +87,15 @@ impl Engine {
             let existing = database.and_then(|d| catalog.table(d.id, &table.name));
             if let Some(t) = existing {
                 self.check_unlocked(&plan.database, t, locks)?;
+                // The caller checked (and locked) the tables that existed when it planned. A table
+                // it did not lock appeared, or was dropped and re-created, since: it was never
+                // checked against the plan, so it must not be written into.
+                if !locks.is_some_and(|l| l.table_ids().contains(&t.id)) {
+                    return Err(StorageError::Conflict(format!(
+                        "table {} was created while it was being restored",
+                        table.name
+                    )));
+                }
                 if *t.schema != table.schema {
                     return Err(StorageError::Conflict(format!(
                         "table {} changed while it was being restored",
@@ -106,6 +115,14 @@ impl Engine {
                     )));
                 }
                 let current = existing.and_then(|t| target_partition(t, &partition.def));
+                if let Some(p) = current
+                    && p.bound != partition.def.bound
+                {
+                    return Err(StorageError::Conflict(format!(
+                        "partition {} of {} changed its range while it was being restored",
+                        partition.def.name, table.name
+                    )));
+                }
                 placements.push(match current {
                     Some(p) => Placement {
                         table_id,

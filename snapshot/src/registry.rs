@@ -278,10 +278,7 @@ impl Registry {
     /// location cannot be opened now is still listed (so it can be dropped) — see SHOW REPOSITORIES'
     /// ErrMsg. With `faults`, every store opened (now or by a later CREATE REPOSITORY) injects
     /// them (a test seam; see [`FaultPlan`]).
-    pub fn load(
-        root: &Path,
-        faults: Option<FaultPlan>,
-    ) -> Result<(Self, Vec<(String, String)>)> {
+    pub fn load(root: &Path, faults: Option<FaultPlan>) -> Result<(Self, Vec<(String, String)>)> {
         let file = root.join(REGISTRY_FILE);
         let content: RegistryFile = match std::fs::read(&file) {
             Ok(bytes) => serde_json::from_slice(&bytes)

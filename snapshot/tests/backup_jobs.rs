@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BACKUP_COLUMNS, BackupRequest, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest,
-    SnapshotService,
+    BACKUP_COLUMNS, BackupRequest, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest, SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -121,10 +120,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     assert_eq!(err_text(s.backup(&r)), "Duplicated table: t");
     let mut r = request("db", "s", "repo");
     r.properties = props(&[("type", "full"), ("k", "v")]);
-    assert_eq!(
-        err_text(s.backup(&r)),
-        "Unknown backup job properties: [k]"
-    );
+    assert_eq!(err_text(s.backup(&r)), "Unknown backup job properties: [k]");
     r.properties = props(&[("type", "incremental")]);
     assert_eq!(
         err_text(s.backup(&r)),
@@ -290,7 +286,13 @@ fn progress_is_readable_while_uploading() -> R {
     assert_eq!(row[3].as_deref(), Some("UPLOADING"));
     assert_eq!(
         row[10].as_deref(),
-        Some(format!("[files: 0/{}, bytes: 0/{}]", live.files_total, live.bytes_total).as_str())
+        Some(
+            format!(
+                "[files: 0/{}, bytes: 0/{}]",
+                live.files_total, live.bytes_total
+            )
+            .as_str()
+        )
     );
     assert_eq!(
         row[9].as_deref(),

@@ -68,8 +68,12 @@ fn every_backup_is_a_prefix_of_the_committed_batches_in_both_tables() -> R {
     let stop = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (engine, acked, stop, finished) =
-            (engine.clone(), acked.clone(), stop.clone(), finished.clone());
+        let (engine, acked, stop, finished) = (
+            engine.clone(),
+            acked.clone(),
+            stop.clone(),
+            finished.clone(),
+        );
         std::thread::spawn(move || -> Result<(), String> {
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) && n < MAX_BATCHES {

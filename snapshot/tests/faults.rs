@@ -15,9 +15,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use tabvault_snapshot::{
-    BackupRequest, FaultPlan, JobRecord, RestoreRequest, SnapshotService,
-};
+use tabvault_snapshot::{BackupRequest, FaultPlan, JobRecord, RestoreRequest, SnapshotService};
 use tabvault_storage::{Engine, hash_file};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -174,7 +172,11 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
             .and_then(|f| f.strip_suffix(".parquet"))
             .ok_or("data name")?;
         let (checksum, named_size) = stem.rsplit_once('-').ok_or("data name")?;
-        assert_eq!(named_size.parse::<u64>()?, size, "{text}: torn object visible");
+        assert_eq!(
+            named_size.parse::<u64>()?,
+            size,
+            "{text}: torn object visible"
+        );
         assert_eq!(hash_file(&repo_dir.path().join(&text))?, checksum, "{text}");
     }
     Ok((finished, restored))

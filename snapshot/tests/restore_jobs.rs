@@ -100,10 +100,7 @@ fn fingerprint(engine: &Engine, db: &str, table: &str) -> R<String> {
     let catalog = engine.catalog();
     let database = catalog.database(db).ok_or("no database")?;
     let entry = catalog.table(database.id, table).ok_or("no table")?;
-    Ok(format!(
-        "{entry:?}\n{:?}",
-        table_rows(engine, db, table)?
-    ))
+    Ok(format!("{entry:?}\n{:?}", table_rows(engine, db, table)?))
 }
 
 fn status(record: &tabvault_snapshot::JobRecord) -> String {
@@ -144,7 +141,10 @@ fn bad_requests_get_starrocks_errors() -> R {
         vec![obj("t", None, Some("a")), obj("pk", None, Some("a"))],
     );
     assert_eq!(err_text(s.restore(&r)), "Duplicated alias name: a");
-    let r = f.request("db", vec![obj("t", None, Some("pk")), obj("pk", None, None)]);
+    let r = f.request(
+        "db",
+        vec![obj("t", None, Some("pk")), obj("pk", None, None)],
+    );
     assert_eq!(err_text(s.restore(&r)), "Duplicated alias name: pk");
     let r = f.request("db", vec![obj("t", None, None), obj("t", None, Some("b"))]);
     assert_eq!(err_text(s.restore(&r)), "Duplicated table: t");
@@ -169,7 +169,9 @@ fn bad_requests_get_starrocks_errors() -> R {
         err_text(s.cancel_restore("db")),
         "No restore is currently running"
     );
-    let end = s.restore(&f.request("db", vec![obj("pk", None, None)]))?.wait();
+    let end = s
+        .restore(&f.request("db", vec![obj("pk", None, None)]))?
+        .wait();
     assert_finished(&end);
     assert_eq!(
         err_text(s.cancel_restore("db")),
@@ -215,7 +217,9 @@ fn alias_and_partition_subsets() -> R {
     assert_eq!(table_rows(e, "db", "pk_copy")?, f.pk_rows);
     // The unpartitioned table's single partition follows the alias.
     assert_eq!(
-        versions(e, "db", "pk_copy")?.into_keys().collect::<Vec<_>>(),
+        versions(e, "db", "pk_copy")?
+            .into_keys()
+            .collect::<Vec<_>>(),
         vec!["pk_copy"]
     );
     let row = &s.show_restore(Some("db")).rows[0];
@@ -258,7 +262,10 @@ fn partition_fingerprint(engine: &Engine, table: &str, partition: &str) -> R<Str
     let catalog = engine.catalog();
     let database = catalog.database("db").ok_or("db")?;
     let table = catalog.table(database.id, table).ok_or("table")?;
-    Ok(format!("{:?}", table.partition(partition).ok_or("partition")?))
+    Ok(format!(
+        "{:?}",
+        table.partition(partition).ok_or("partition")?
+    ))
 }
 
 #[test]
@@ -417,7 +424,11 @@ fn schema_mismatches_fail_and_leave_the_table_identical() -> R {
             text.starts_with(&format!("[COMMON_ERROR, msg: {message}")),
             "{what}: {text}"
         );
-        assert_eq!(fingerprint(e, &db, "t")?, before, "{what} changed the table");
+        assert_eq!(
+            fingerprint(e, &db, "t")?,
+            before,
+            "{what} changed the table"
+        );
         assert!(files_under(&e.root().join(STAGING_DIR)).is_empty());
     }
     Ok(())
@@ -441,12 +452,16 @@ fn views_and_tables_do_not_replace_each_other() -> R {
     )?;
     let table_before = fingerprint(e, "vt", "v")?;
     let views_before = e.views("vt")?;
-    let end = s.restore(&f.request("vt", vec![obj("v", None, None)]))?.wait();
+    let end = s
+        .restore(&f.request("vt", vec![obj("v", None, None)]))?
+        .wait();
     assert_eq!(
         status(&end),
         "[COMMON_ERROR, msg: Table: v has existed and it is not a View]"
     );
-    let end = s.restore(&f.request("vt", vec![obj("t", None, None)]))?.wait();
+    let end = s
+        .restore(&f.request("vt", vec![obj("t", None, None)]))?
+        .wait();
     assert_eq!(
         status(&end),
         "[COMMON_ERROR, msg: View t has existed and it is not a Table]"
@@ -473,7 +488,10 @@ fn views_and_tables_do_not_replace_each_other() -> R {
         },
         false,
     )?;
-    assert_finished(&s.restore(&f.request("db", vec![obj("v", None, None)]))?.wait());
+    assert_finished(
+        &s.restore(&f.request("db", vec![obj("v", None, None)]))?
+            .wait(),
+    );
     let views = e.views("db")?;
     assert_eq!(views.len(), 2);
     assert_eq!(
@@ -528,7 +546,10 @@ fn ddl_on_a_locked_target_is_refused() -> R {
     held.release();
     let end = job.wait();
     assert!(truncated.is_err(), "TRUNCATE of a locked table succeeded");
-    assert!(dropped.is_err(), "DROP PARTITION of a locked table succeeded");
+    assert!(
+        dropped.is_err(),
+        "DROP PARTITION of a locked table succeeded"
+    );
     assert_finished(&end);
     Ok(())
 }
@@ -567,7 +588,11 @@ fn tables_changed_behind_the_restore_are_not_written_into() -> R {
     held.release();
     let end = job.wait();
     assert_eq!(end.state, "CANCELLED", "{end:?}");
-    assert!(status(&end).contains("while it was being restored"), "{}", status(&end));
+    assert!(
+        status(&end).contains("while it was being restored"),
+        "{}",
+        status(&end)
+    );
     assert_eq!(fingerprint(e, "db", "t")?, t_before);
     assert_eq!(fingerprint(e, "db", "pk_new")?, pk_new_before);
     assert!(e.verify(true)?.problems.is_empty());
@@ -608,8 +633,14 @@ fn cancel_in_every_state_before_the_commit_changes_nothing() -> R {
         );
         assert_eq!(fingerprint(e, "db", "t")?, t_before, "{state}");
         assert_eq!(fingerprint(e, "db", "pk")?, pk_before, "{state}");
-        assert!(!e.table_names("db")?.contains(&"pk_fresh".to_owned()), "{state}");
-        assert!(files_under(&e.root().join(STAGING_DIR)).is_empty(), "{state}");
+        assert!(
+            !e.table_names("db")?.contains(&"pk_fresh".to_owned()),
+            "{state}"
+        );
+        assert!(
+            files_under(&e.root().join(STAGING_DIR)).is_empty(),
+            "{state}"
+        );
         // Unlocked again.
         table_rows(e, "db", "t")?;
     }
@@ -667,12 +698,20 @@ fn restore_into_a_fresh_engine() -> R {
     assert_eq!(e.views("db")?, f.engine().views("db")?);
     assert!(e.verify(true)?.problems.is_empty());
     // Restored versions are the snapshot's (recorded in the manifest at capture).
-    let info = service.repository("repo")?.read_info("snap", &f.timestamp)?;
+    let info = service
+        .repository("repo")?
+        .read_info("snap", &f.timestamp)?;
     let manifest = service.repository("repo")?.read_manifest(&info)?;
     for table in &manifest.tables {
         let restored = versions(e, "db", &table.name)?;
         for p in &table.partitions {
-            assert_eq!(restored.get(&p.name), Some(&p.version), "{}.{}", table.name, p.name);
+            assert_eq!(
+                restored.get(&p.name),
+                Some(&p.version),
+                "{}.{}",
+                table.name,
+                p.name
+            );
         }
     }
     Ok(())

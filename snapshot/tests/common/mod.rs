@@ -205,7 +205,9 @@ impl Held {
     pub fn reached(&self) -> Result<JobRecord, Box<dyn std::error::Error>> {
         // A generous bound that only turns a test bug (a state never reached) into a failure
         // instead of a hang; it synchronises nothing.
-        Ok(self.reached.recv_timeout(std::time::Duration::from_secs(300))?)
+        Ok(self
+            .reached
+            .recv_timeout(std::time::Duration::from_secs(300))?)
     }
 
     /// Lets the held job continue.

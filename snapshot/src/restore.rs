@@ -233,6 +233,72 @@ pub(crate) fn cleanup_after_restart(service: &ServiceInner, record: &crate::job:
     }
 }
 
+/// Whether an interrupted restore's commit was published before the restart: its job file still
+/// says COMMITTING, but the one install record may have been durable. True when every restored
+/// partition holds exactly the snapshot's version and files and every restored view is in place.
+/// When the snapshot cannot be read now, false (the job is then shown CANCELLED).
+pub(crate) fn committed_before_restart(
+    service: &ServiceInner,
+    record: &crate::job::JobRecord,
+) -> bool {
+    let Ok(repository) = service.repository(&record.repository) else {
+        return false;
+    };
+    let Ok(manifest) = read_snapshot(&repository, &record.label, &record.timestamp) else {
+        return false;
+    };
+    let objects: Vec<RestoreObject> = record
+        .objects
+        .iter()
+        .map(|o| RestoreObject {
+            name: o.name.clone(),
+            partitions: o.partitions.clone(),
+            alias: o.alias.clone(),
+        })
+        .collect();
+    let Ok((targets, views)) = select(&manifest, &record.label, &objects) else {
+        return false;
+    };
+    let catalog = service.engine.catalog();
+    let Some(db) = catalog.database(&record.database) else {
+        return false;
+    };
+    let tables_match = targets.iter().all(|target| {
+        let Some(table) = catalog.table(db.id, &target.name) else {
+            return false;
+        };
+        let unpartitioned = matches!(
+            table.schema.partition_scheme,
+            PartitionScheme::Unpartitioned
+        );
+        target.entry.partitions.iter().all(|p| {
+            let local = if unpartitioned {
+                table.partitions.values().next()
+            } else {
+                table.partition(&p.name)
+            };
+            local.is_some_and(|local| {
+                local.visible_version == p.version
+                    && local.tablets.len() == p.tablets.len()
+                    && local.tablets.iter().zip(&p.tablets).all(|(mine, theirs)| {
+                        mine.rowsets.len() == theirs.rowsets.len()
+                            && mine
+                                .rowsets
+                                .iter()
+                                .zip(&theirs.rowsets)
+                                .all(|(a, b)| a.file.checksum == b.checksum)
+                    })
+            })
+        })
+    });
+    tables_match
+        && views.iter().all(|v| {
+            db.views
+                .get(v)
+                .is_some_and(|mine| Some(mine) == manifest.view(v))
+        })
+}
+
 fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Result<()> {
     let record = job.record();
     let repository = service.repository(&record.repository)?;

@@ -653,11 +653,21 @@ impl ServiceInner {
         for (id, mut record) in records {
             if !record.is_terminal() {
                 let was = record.state.clone();
-                record.status = JobStatus::Error {
-                    code: StatusCode::CommonError,
-                    msg: format!("engine restarted while the job was {was}"),
-                };
-                record.state = BackupState::Cancelled.name().to_owned();
+                // A restore killed after its one install record became durable but before
+                // FINISHED was persisted did finish: say so instead of CANCELLED.
+                let committed = record.kind == JobKind::Restore
+                    && was == RestoreState::Committing.name()
+                    && crate::restore::committed_before_restart(self, &record);
+                if committed {
+                    record.status = JobStatus::Ok;
+                    record.state = RestoreState::Finished.name().to_owned();
+                } else {
+                    record.status = JobStatus::Error {
+                        code: StatusCode::CommonError,
+                        msg: format!("engine restarted while the job was {was}"),
+                    };
+                    record.state = BackupState::Cancelled.name().to_owned();
+                }
                 record.finished_time_ms = Some(now);
                 self.store.save(&record)?;
                 match record.kind {

@@ -381,11 +381,11 @@ fn defaults_fill_omitted_columns() -> R {
     Ok(())
 }
 
+/// Last log sequence number, number of data files, rows and partition versions of some tables.
+type Fingerprint = (u64, usize, Vec<Vec<Row>>, Vec<Vec<(String, u64)>>);
+
 /// A snapshot of everything a failed commit must leave unchanged.
-fn fingerprint(
-    engine: &Engine,
-    tables: &[&str],
-) -> R<(u64, usize, Vec<Vec<Row>>, Vec<Vec<(String, u64)>>)> {
+fn fingerprint(engine: &Engine, tables: &[&str]) -> R<Fingerprint> {
     let rows = tables
         .iter()
         .map(|t| all_rows(engine, DB, t))
@@ -473,7 +473,8 @@ fn multi_table_write_batch_is_atomic() -> R {
     let before = fingerprint(&engine, &["a", "b"])?;
     let a_rows = dup_rows(0..12);
     let b_rows = pk_rows(&[(1, Some("one")), (2, None), (3, Some("three"))]);
-    let bad_ops: Vec<Box<dyn Fn(&mut WriteBatch) -> R>> = vec![
+    type BadOp<'a> = Box<dyn Fn(&mut WriteBatch) -> R + 'a>;
+    let bad_ops: Vec<BadOp> = vec![
         // A row fitting no partition in the last op.
         Box::new(|w| {
             w.append(DB, "b", table_batch(&b.schema, &b_rows)?);

@@ -214,7 +214,9 @@ fn cleanup_unpublished(service: &ServiceInner, repository: &str, label: &str) {
     let Ok(repository) = service.repository(repository) else {
         return;
     };
-    if matches!(repository.has_snapshot(label), Ok(true)) {
+    // Only a listing that positively shows no info file proves the snapshot unpublished; on any
+    // doubt the manifest stays (an orphan manifest is harmless, a published one is not).
+    if !matches!(repository.has_snapshot(label), Ok(false)) {
         return;
     }
     if let Ok(path) = layout::meta_file(label)

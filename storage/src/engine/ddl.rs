@@ -43,6 +43,9 @@ impl Engine {
         let mut dropped = false;
         self.publish(|state| match state.database(name) {
             Some(db) => {
+                for table in state.tables_of(db.id) {
+                    self.check_unlocked(name, table, None)?;
+                }
                 dropped = true;
                 Ok(vec![Edit::DropDatabase { id: db.id }])
             }
@@ -106,6 +109,7 @@ impl Engine {
             let database = state.require_database(db)?;
             match state.table(database.id, name) {
                 Some(table) => {
+                    self.check_unlocked(db, table, None)?;
                     dropped = true;
                     Ok(vec![Edit::DropTable { id: table.id }])
                 }
@@ -183,6 +187,7 @@ impl Engine {
     pub fn add_partition(&self, db: &str, table: &str, def: &PartitionDef) -> Result<()> {
         self.publish(|state| {
             let t = state.require_table(db, table)?;
+            self.check_unlocked(db, t, None)?;
             if matches!(t.schema.partition_scheme, PartitionScheme::Unpartitioned) {
                 return Err(StorageError::Unsupported(format!(
                     "table {db}.{table} is not partitioned"
@@ -209,6 +214,7 @@ impl Engine {
         let mut dropped = false;
         self.publish(|state| {
             let t = state.require_table(db, table)?;
+            self.check_unlocked(db, t, None)?;
             if matches!(t.schema.partition_scheme, PartitionScheme::Unpartitioned) {
                 return Err(StorageError::Unsupported(format!(
                     "table {db}.{table} is not partitioned"
@@ -237,6 +243,7 @@ impl Engine {
         let time_ms = self.clock().now_ms();
         self.publish(|state| {
             let t = state.require_table(db, table)?;
+            self.check_unlocked(db, t, None)?;
             let chosen: Vec<&Arc<Partition>> = match partitions {
                 None => t.partitions.values().collect(),
                 Some(names) => names

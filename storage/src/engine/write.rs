@@ -133,6 +133,7 @@ impl Engine {
         let mut info = CommitInfo::default();
         for op in &write.ops {
             let table = catalog.require_table(&op.database, &op.table)?;
+            self.check_unlocked(&op.database, table, None)?;
             let label = format!("{}.{}", op.database, op.table);
             let schema = &table.schema;
             let primary = schema.key_model == KeyModel::Primary;

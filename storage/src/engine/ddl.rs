@@ -238,13 +238,14 @@ impl Engine {
         Ok(dropped)
     }
 
-    /// Empties the named partitions of a table (all partitions for `None`) in one commit.
+    /// Empties the named partitions of a table (all partitions for `None`) in one commit. A
+    /// partition named more than once is truncated once.
     pub fn truncate(&self, db: &str, table: &str, partitions: Option<&[String]>) -> Result<()> {
         let time_ms = self.clock().now_ms();
         self.publish(|state| {
             let t = state.require_table(db, table)?;
             self.check_unlocked(db, t, None)?;
-            let chosen: Vec<&Arc<Partition>> = match partitions {
+            let mut chosen: Vec<&Arc<Partition>> = match partitions {
                 None => t.partitions.values().collect(),
                 Some(names) => names
                     .iter()
@@ -256,6 +257,9 @@ impl Engine {
                     })
                     .collect::<Result<_>>()?,
             };
+            // A partition named twice is truncated once (one version bump).
+            chosen.sort_by_key(|p| p.id);
+            chosen.dedup_by_key(|p| p.id);
             Ok(chosen
                 .into_iter()
                 .map(|p| Edit::TruncatePartition {

@@ -1,4 +1,4 @@
-//! tabvault's main job on the embedded default data directory (`./tabvault-data`, or the first
+//! Embedding tabvault without SQL, on the default data directory (`./tabvault-data`, or the first
 //! argument): create a range-partitioned table, load generated rows in one commit per batch, scan
 //! them back, prune by partition, compact, and print what happened with timings.
 

@@ -12,3 +12,9 @@ pub use tabvault_storage::{
     KeyModel, PartitionBound, PartitionDef, PartitionScheme, Predicate, Result, ScanRequest,
     StorageError, TableDef, TableProperties, TableSchema, TableVersion, Value, ViewDef, WriteBatch,
 };
+
+pub use tabvault_snapshot as snapshot;
+pub use tabvault_snapshot::{BackupRequest, Job, JobRecord, RestoreRequest, SnapshotService};
+
+pub use tabvault_sql as sql;
+pub use tabvault_sql::{Database, QueryResult, Session, SqlError};

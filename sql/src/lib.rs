@@ -1,44 +1,57 @@
 //! tabvault-sql: the StarRocks-dialect SQL layer of tabvault.
 //!
-//! Today this crate is the parser: it turns SQL text into a typed [`Statement`] for every
-//! statement tabvault supports (databases, tables, partitions, views, `INSERT`/`DELETE`/queries,
-//! users, roles and privileges, repositories, `BACKUP`, `RESTORE`, snapshots and jobs), in
-//! StarRocks' grammar, and prints statements back as canonical SQL. Sessions, privileges checks
-//! and the executor that maps statements onto the storage and snapshot crates come next.
+//! - A parser that turns SQL text into a typed [`Statement`] for every statement tabvault supports
+//!   (databases, tables, partitions, views, `INSERT`/`DELETE`/queries, users, roles and privileges,
+//!   repositories, `BACKUP`, `RESTORE`, snapshots and jobs), in StarRocks' grammar, and prints
+//!   statements back as canonical SQL.
+//! - An executor: a [`Database`] (engine + snapshot service + users) opens [`Session`]s whose
+//!   [`Session::execute`] runs statements and returns [`QueryResult`]s (Arrow record batches, an
+//!   affected-row count or a message). DDL maps onto the storage engine, BACKUP/RESTORE/SHOW onto
+//!   the snapshot service, and queries, `INSERT … SELECT`, view bodies and `DELETE … WHERE` go
+//!   through DataFusion, each table a provider over one pinned version.
+//! - Users and roles: `root` and `db_admin`, `CREATE/DROP USER`, `GRANT/REVOKE`, with one privilege
+//!   check for every statement ([`auth::required`] + [`auth::authorize`]).
 //!
 //! ```
-//! use tabvault_sql::{Statement, parse_statement};
+//! use tabvault_sql::Database;
 //!
-//! let statement = parse_statement(
-//!     "BACKUP SNAPSHOT example_db.snapshot_label2 TO example_repo ON (example_tbl);",
-//! )
-//! .unwrap();
-//! let Statement::Backup(backup) = &statement else { panic!("not a backup") };
-//! assert_eq!(backup.repository, "example_repo");
-//! assert_eq!(backup.on[0].name, "example_tbl");
-//! // Printing gives canonical SQL that parses back to the same statement.
-//! assert_eq!(parse_statement(&statement.to_string()).unwrap(), statement);
+//! let dir = tempfile::tempdir()?;
+//! let mut session = Database::open(dir.path())?.root_session()?;
+//! session.execute(
+//!     "CREATE DATABASE db; USE db;
+//!      CREATE TABLE t (k INT, v STRING) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 2;
+//!      INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+//! )?;
+//! let results = session.execute("SELECT COUNT(*) AS n FROM t")?;
+//! assert_eq!(results[0].row_count(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Features:
-//! - Keywords are case-insensitive; identifiers are plain or back-quoted (`` `a``b` ``); strings
-//!   are single- or double-quoted with backslash escapes and doubled quotes; `--`, `#` and
-//!   `/* */` comments.
-//! - Errors carry line, column, byte offset, what was found and what was expected. No input
-//!   panics.
+//! Parser features: keywords are case-insensitive; identifiers are plain or back-quoted; strings
+//! are single- or double-quoted with backslash escapes; `--`, `#` and `/* */` comments; errors
+//! carry line, column and what was expected. No input panics.
 //!
-//! Non-goals:
-//! - No expression grammar. Queries, `DELETE` conditions and non-literal `VALUES` cells are kept
-//!   as their exact source text, for DataFusion to parse and evaluate.
-//! - No semantic checks: unknown properties, missing `backup_timestamp`, DECIMAL ranges and the
-//!   like are the executor's, with StarRocks' error strings.
-//! - No dependency on the storage crate: the AST holds plain values that the executor maps onto
-//!   storage types.
+//! Non-goals: an expression grammar of our own (queries and expressions are DataFusion's, in its
+//! MySQL dialect with case-sensitive identifiers); the MySQL wire protocol (see the binary).
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod auth;
+mod database;
+mod ddl;
+mod dml;
+mod error;
+mod jobs;
+mod literal;
 mod parser;
+pub mod query;
+mod result;
+mod session;
 
+pub use database::Database;
+pub use ddl::{DEFAULT_BUCKETS, PARTITION_COLUMNS};
+pub use error::{Result, SqlError};
+pub use literal::{DEFAULT_DECIMAL_PRECISION, DEFAULT_VARCHAR_LEN};
 pub use parser::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
@@ -47,3 +60,5 @@ pub use parser::{
     Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
     parse_statements,
 };
+pub use result::QueryResult;
+pub use session::Session;

@@ -482,9 +482,16 @@ fn backup_statement() -> BoxedStrategy<Statement> {
             timestamp,
         })
     });
-    let drop_snapshot = (ident(), text(), prop::option::of(text()), any::<bool>()).prop_map(
-        |(repository, snapshot, timestamp, force)| {
+    let drop_snapshot = (
+        any::<bool>(),
+        ident(),
+        text(),
+        prop::option::of(text()),
+        any::<bool>(),
+    )
+        .prop_map(|(if_exists, repository, snapshot, timestamp, force)| {
             Statement::DropSnapshot(DropSnapshot {
+                if_exists,
                 repository,
                 snapshot,
                 timestamp,
@@ -494,7 +501,8 @@ fn backup_statement() -> BoxedStrategy<Statement> {
     );
     prop_oneof![
         repository,
-        ident().prop_map(|name| Statement::DropRepository { name }),
+        (any::<bool>(), ident())
+            .prop_map(|(if_exists, name)| Statement::DropRepository { if_exists, name }),
         Just(Statement::ShowRepositories),
         backup,
         restore,

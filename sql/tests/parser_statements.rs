@@ -235,6 +235,7 @@ WHERE SNAPSHOT = "backup2" AND TIMESTAMP = "2018-05-05-15-34-26";"#
 fn drop_snapshot_forms() -> Result {
     let drop = |timestamp: Option<&str>, force| {
         Statement::DropSnapshot(DropSnapshot {
+            if_exists: false,
             repository: "repo".into(),
             snapshot: "s1".into(),
             timestamp: timestamp.map(str::to_owned),
@@ -242,6 +243,11 @@ fn drop_snapshot_forms() -> Result {
         })
     };
     assert_eq!(parse("DROP SNAPSHOT s1 ON repo")?, drop(None, false));
+    let Statement::DropSnapshot(if_exists) = parse("DROP SNAPSHOT IF EXISTS s1 ON repo")? else {
+        panic!("not a DROP SNAPSHOT");
+    };
+    assert!(if_exists.if_exists);
+    assert_eq!(if_exists.snapshot, "s1");
     assert_eq!(parse("DROP SNAPSHOT `s1` ON repo FORCE")?, drop(None, true));
     assert_eq!(
         parse(r#"DROP SNAPSHOT ON repo WHERE SNAPSHOT = "s1""#)?,
@@ -303,7 +309,17 @@ PROPERTIES(
 fn repository_and_job_statements() -> Result {
     assert_eq!(
         parse("DROP REPOSITORY `r`")?,
-        Statement::DropRepository { name: "r".into() }
+        Statement::DropRepository {
+            if_exists: false,
+            name: "r".into()
+        }
+    );
+    assert_eq!(
+        parse("DROP REPOSITORY IF EXISTS r")?,
+        Statement::DropRepository {
+            if_exists: true,
+            name: "r".into()
+        }
     );
     assert_eq!(parse("show repositories")?, Statement::ShowRepositories);
     let db = Some("db".to_owned());

@@ -136,8 +136,10 @@ pub enum Statement {
     },
     /// `CREATE [READ ONLY] REPOSITORY …`.
     CreateRepository(CreateRepository),
-    /// `DROP REPOSITORY r`.
+    /// `DROP REPOSITORY [IF EXISTS] r` (`IF EXISTS` is a tabvault extension).
     DropRepository {
+        /// `IF EXISTS` was given.
+        if_exists: bool,
         /// The repository to forget (its remote files stay).
         name: String,
     },
@@ -600,10 +602,12 @@ pub struct ShowSnapshot {
     pub timestamp: Option<String>,
 }
 
-/// `DROP SNAPSHOT s ON repo [FORCE]`, or `DROP SNAPSHOT ON repo WHERE SNAPSHOT = "s"
-/// [AND TIMESTAMP = "ts"] [FORCE]`.
+/// `DROP SNAPSHOT [IF EXISTS] s ON repo [FORCE]`, or `DROP SNAPSHOT [IF EXISTS] ON repo WHERE
+/// SNAPSHOT = "s" [AND TIMESTAMP = "ts"] [FORCE]` (`IF EXISTS` is a tabvault extension).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DropSnapshot {
+    /// `IF EXISTS` was given: a missing snapshot is not an error.
+    pub if_exists: bool,
     /// The repository holding the snapshot.
     pub repository: String,
     /// The snapshot label.

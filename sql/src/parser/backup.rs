@@ -141,9 +141,10 @@ impl Parser<'_> {
         Ok((snapshot, timestamp))
     }
 
-    /// After `DROP SNAPSHOT`: `s ON repo [FORCE]` or `ON repo WHERE SNAPSHOT = "s"
-    /// [AND TIMESTAMP = "ts"] [FORCE]`.
+    /// After `DROP SNAPSHOT`: `[IF EXISTS] s ON repo [FORCE]` or `[IF EXISTS] ON repo WHERE
+    /// SNAPSHOT = "s" [AND TIMESTAMP = "ts"] [FORCE]`.
     pub(crate) fn drop_snapshot(&mut self) -> PResult<Statement> {
+        let if_exists = self.if_exists()?;
         let (repository, snapshot, timestamp) = if self.eat_keyword("ON") {
             let repository = self.ident()?;
             self.expect_keyword("WHERE")?;
@@ -155,6 +156,7 @@ impl Parser<'_> {
             (self.ident()?, snapshot, None)
         };
         Ok(Statement::DropSnapshot(DropSnapshot {
+            if_exists,
             repository,
             snapshot,
             timestamp,

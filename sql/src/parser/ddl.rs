@@ -78,6 +78,7 @@ impl Parser<'_> {
                 name: self.ident()?,
             }),
             "REPOSITORY" => Ok(Statement::DropRepository {
+                if_exists: self.if_exists()?,
                 name: self.ident()?,
             }),
             _ => self.drop_snapshot(),

@@ -481,15 +481,16 @@ impl Display for ShowSnapshot {
 
 impl Display for DropSnapshot {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let if_exists = if self.if_exists { "IF EXISTS " } else { "" };
         match &self.timestamp {
             None => write!(
                 f,
-                "DROP SNAPSHOT {} ON {}",
+                "DROP SNAPSHOT {if_exists}{} ON {}",
                 Ident(&self.snapshot),
                 Ident(&self.repository)
             )?,
             Some(ts) => {
-                write!(f, "DROP SNAPSHOT ON {}", Ident(&self.repository))?;
+                write!(f, "DROP SNAPSHOT {if_exists}ON {}", Ident(&self.repository))?;
                 snapshot_filter(f, &self.snapshot, Some(ts))?;
             }
         }
@@ -621,7 +622,10 @@ impl Display for Statement {
                 }
             }
             Self::CreateRepository(create) => write!(f, "{create}"),
-            Self::DropRepository { name } => write!(f, "DROP REPOSITORY {}", Ident(name)),
+            Self::DropRepository { if_exists, name } => {
+                let if_exists = if *if_exists { "IF EXISTS " } else { "" };
+                write!(f, "DROP REPOSITORY {if_exists}{}", Ident(name))
+            }
             Self::ShowRepositories => f.write_str("SHOW REPOSITORIES"),
             Self::Backup(backup) => write!(f, "{backup}"),
             Self::ShowBackup { database } => {

@@ -1,0 +1,400 @@
+//! Users, roles and their grants, persisted as `users.json` in the data directory (written with
+//! `write_file_durable`). Passwords are stored as BLAKE3 hashes with a per-user random salt and
+//! never printed.
+//!
+//! Built in: the user `root` (role `root`, no password until one is set) and the roles `root`
+//! (every privilege) and `db_admin` (ADMIN: BACKUP, RESTORE, CANCEL, repositories, plus every
+//! table privilege). Host parts of `'user'@'host'` are accepted and ignored: a user is its name.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SqlError};
+
+/// The users file's name inside the data directory.
+pub const USERS_FILE: &str = "users.json";
+/// The built-in superuser and its role.
+pub const ROOT: &str = "root";
+/// The built-in administrator role.
+pub const DB_ADMIN: &str = "db_admin";
+
+/// What a grant covers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Scope {
+    /// `*.*`.
+    Global,
+    /// `db.*`.
+    Database(String),
+    /// `db.t`.
+    Table(String, String),
+}
+
+impl Scope {
+    /// Whether a privilege on this scope applies to `db` (and `table`, when given).
+    pub fn covers(&self, db: &str, table: Option<&str>) -> bool {
+        match self {
+            Self::Global => true,
+            Self::Database(d) => d == db,
+            Self::Table(d, t) => d == db && table == Some(t.as_str()),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Self::Global => "*.*".into(),
+            Self::Database(d) => format!("{d}.*"),
+            Self::Table(d, t) => format!("{d}.{t}"),
+        }
+    }
+}
+
+/// One privilege on one scope; `privilege` is `SELECT`, `INSERT`, `DELETE`, `ALTER`, `DROP` or
+/// `ALL`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// Privilege name, upper case.
+    pub privilege: String,
+    /// What it covers.
+    pub scope: Scope,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct UserRecord {
+    salt: String,
+    password_hash: Option<String>,
+    roles: BTreeSet<String>,
+    grants: BTreeSet<GrantRecord>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct RoleRecord {
+    grants: BTreeSet<GrantRecord>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct UsersFile {
+    users: BTreeMap<String, UserRecord>,
+    roles: BTreeMap<String, RoleRecord>,
+}
+
+/// What one user holds: roles and grants, their own and their roles'.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// Roles, built-in or created.
+    pub roles: BTreeSet<String>,
+    /// Privileges, direct and through roles.
+    pub grants: BTreeSet<GrantRecord>,
+}
+
+/// The users and roles of one data directory.
+#[derive(Debug)]
+pub struct UserStore {
+    path: PathBuf,
+    file: UsersFile,
+}
+
+impl UserStore {
+    /// Loads `users.json` from `dir`, or starts with only `root` when there is none.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join(USERS_FILE);
+        let mut file: UsersFile = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                SqlError::Invalid(format!("corrupted {}: {e}", path.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => UsersFile::default(),
+            Err(source) => {
+                return Err(SqlError::Io {
+                    context: format!("reading {}", path.display()),
+                    source,
+                });
+            }
+        };
+        file.users.entry(ROOT.into()).or_insert_with(|| UserRecord {
+            roles: BTreeSet::from([ROOT.to_owned()]),
+            ..UserRecord::default()
+        });
+        Ok(Self { path, file })
+    }
+
+    /// Whether `name` is a user.
+    pub fn has_user(&self, name: &str) -> bool {
+        self.file.users.contains_key(name)
+    }
+
+    /// Checks a login: the user exists and the password matches (a user without password accepts
+    /// an empty one).
+    pub fn authenticate(&self, name: &str, password: Option<&str>) -> Result<()> {
+        let user = self
+            .file
+            .users
+            .get(name)
+            .ok_or_else(|| SqlError::Login(name.to_owned()))?;
+        let ok = match &user.password_hash {
+            None => password.unwrap_or("").is_empty(),
+            Some(stored) => password.is_some_and(|p| hash(&user.salt, p).to_hex().as_str() == stored),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(SqlError::Login(name.to_owned()))
+        }
+    }
+
+    /// `CREATE USER`. Returns false when it exists and `if_not_exists`.
+    pub fn create_user(&mut self, name: &str, password: Option<&str>, if_not_exists: bool) -> Result<bool> {
+        if self.file.users.contains_key(name) {
+            return if if_not_exists {
+                Ok(false)
+            } else {
+                Err(SqlError::Invalid(format!("Operation CREATE USER failed for '{name}': user already exists")))
+            };
+        }
+        let salt = new_salt();
+        let password_hash = password
+            .filter(|p| !p.is_empty())
+            .map(|p| hash(&salt, p).to_hex().to_string());
+        self.file.users.insert(
+            name.to_owned(),
+            UserRecord {
+                salt,
+                password_hash,
+                ..UserRecord::default()
+            },
+        );
+        self.save()?;
+        Ok(true)
+    }
+
+    /// `DROP USER`. `root` cannot be dropped.
+    pub fn drop_user(&mut self, name: &str, if_exists: bool) -> Result<bool> {
+        if name == ROOT {
+            return Err(SqlError::Invalid("Operation DROP USER failed for 'root': the root user cannot be dropped".into()));
+        }
+        if self.file.users.remove(name).is_none() {
+            return if if_exists {
+                Ok(false)
+            } else {
+                Err(SqlError::Invalid(format!("Operation DROP USER failed for '{name}': user does not exist")))
+            };
+        }
+        self.save()?;
+        Ok(true)
+    }
+
+    /// `CREATE ROLE`.
+    pub fn create_role(&mut self, name: &str, if_not_exists: bool) -> Result<bool> {
+        if self.role_exists(name) {
+            return if if_not_exists {
+                Ok(false)
+            } else {
+                Err(SqlError::Invalid(format!("Role '{name}' already exists")))
+            };
+        }
+        self.file.roles.insert(name.to_owned(), RoleRecord::default());
+        self.save()?;
+        Ok(true)
+    }
+
+    /// `DROP ROLE`. Built-in roles cannot be dropped; users lose the role.
+    pub fn drop_role(&mut self, name: &str, if_exists: bool) -> Result<bool> {
+        if name == ROOT || name == DB_ADMIN {
+            return Err(SqlError::Invalid(format!("Role '{name}' is built in and cannot be dropped")));
+        }
+        if self.file.roles.remove(name).is_none() {
+            return if if_exists {
+                Ok(false)
+            } else {
+                Err(SqlError::Invalid(format!("Role '{name}' does not exist")))
+            };
+        }
+        for user in self.file.users.values_mut() {
+            user.roles.remove(name);
+        }
+        self.save()?;
+        Ok(true)
+    }
+
+    /// Gives (`grant`) or takes (`!grant`) roles to a user.
+    pub fn set_roles(&mut self, user: &str, roles: &[String], grant: bool) -> Result<()> {
+        if let Some(missing) = roles.iter().find(|r| !self.role_exists(r)) {
+            return Err(SqlError::Invalid(format!("Role '{missing}' does not exist")));
+        }
+        if !grant && user == ROOT && roles.iter().any(|r| r == ROOT) {
+            return Err(SqlError::Invalid("the root user keeps the root role".into()));
+        }
+        let record = self.user_mut(user)?;
+        for role in roles {
+            if grant {
+                record.roles.insert(role.clone());
+            } else {
+                record.roles.remove(role);
+            }
+        }
+        self.save()
+    }
+
+    /// Gives or takes privileges, to a user or (with `role`) to a role.
+    pub fn set_grants(&mut self, grantee: Grantee<'_>, grants: &[GrantRecord], grant: bool) -> Result<()> {
+        let set = match grantee {
+            Grantee::User(user) => &mut self.user_mut(user)?.grants,
+            Grantee::Role(role) if role == ROOT || role == DB_ADMIN => {
+                return Err(SqlError::Invalid(format!("Role '{role}' is built in; its privileges cannot change")));
+            }
+            Grantee::Role(role) => {
+                &mut self
+                    .file
+                    .roles
+                    .get_mut(role)
+                    .ok_or_else(|| SqlError::Invalid(format!("Role '{role}' does not exist")))?
+                    .grants
+            }
+        };
+        for g in grants {
+            if grant {
+                set.insert(g.clone());
+            } else {
+                set.remove(g);
+            }
+        }
+        self.save()
+    }
+
+    /// A user's roles and effective grants.
+    pub fn grants_of(&self, user: &str) -> Grants {
+        let Some(record) = self.file.users.get(user) else {
+            return Grants::default();
+        };
+        let mut grants = record.grants.clone();
+        for role in &record.roles {
+            if let Some(r) = self.file.roles.get(role) {
+                grants.extend(r.grants.iter().cloned());
+            }
+        }
+        Grants {
+            roles: record.roles.clone(),
+            grants,
+        }
+    }
+
+    /// `SHOW GRANTS` lines of a user (never its password).
+    pub fn grant_lines(&self, user: &str) -> Result<Vec<String>> {
+        let record = self
+            .file
+            .users
+            .get(user)
+            .ok_or_else(|| SqlError::Invalid(format!("User '{user}' does not exist")))?;
+        let who = format!("'{user}'@'%'");
+        let mut lines: Vec<String> = record
+            .roles
+            .iter()
+            .map(|r| format!("GRANT {r} TO {who}"))
+            .collect();
+        lines.extend(
+            record
+                .grants
+                .iter()
+                .map(|g| format!("GRANT {} ON {} TO {who}", g.privilege, g.scope.text())),
+        );
+        Ok(lines)
+    }
+
+    fn role_exists(&self, name: &str) -> bool {
+        name == ROOT || name == DB_ADMIN || self.file.roles.contains_key(name)
+    }
+
+    fn user_mut(&mut self, name: &str) -> Result<&mut UserRecord> {
+        self.file
+            .users
+            .get_mut(name)
+            .ok_or_else(|| SqlError::Invalid(format!("User '{name}' does not exist")))
+    }
+
+    fn save(&self) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(&self.file)
+            .map_err(|e| SqlError::Invalid(format!("cannot encode users: {e}")))?;
+        tabvault_storage::write_file_durable(&self.path, &bytes)?;
+        Ok(())
+    }
+}
+
+/// Who a privilege grant goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Grantee<'a> {
+    /// A user by name.
+    User(&'a str),
+    /// A role by name.
+    Role(&'a str),
+}
+
+fn hash(salt: &str, password: &str) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(salt.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(password.as_bytes());
+    hasher.finalize()
+}
+
+/// 128 unpredictable bits: the standard library's randomly keyed hasher (seeded from the
+/// operating system), mixed with the time.
+fn new_salt() -> String {
+    let mut hasher = blake3::Hasher::new();
+    for _ in 0..2 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(0);
+        hasher.update(&h.finish().to_le_bytes());
+    }
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.update(&nanos.to_le_bytes());
+    hasher.finalize().to_hex()[..32].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_salted_hashes_and_survive_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = UserStore::open(dir.path()).expect("open");
+        store.authenticate(ROOT, None).expect("root has no password");
+        assert!(store.create_user("alice", Some("s3cret"), false).expect("create"));
+        store.create_user("bob", Some("s3cret"), false).expect("create");
+        let text = std::fs::read_to_string(dir.path().join(USERS_FILE)).expect("file");
+        assert!(!text.contains("s3cret"), "password stored in clear");
+        let reopened = UserStore::open(dir.path()).expect("reopen");
+        reopened.authenticate("alice", Some("s3cret")).expect("good password");
+        assert!(reopened.authenticate("alice", Some("wrong")).is_err());
+        assert!(reopened.authenticate("alice", None).is_err());
+        let a = &reopened.file.users["alice"];
+        let b = &reopened.file.users["bob"];
+        assert_ne!(a.salt, b.salt);
+        assert_ne!(a.password_hash, b.password_hash);
+    }
+
+    #[test]
+    fn roles_and_grants_combine() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = UserStore::open(dir.path()).expect("open");
+        store.create_user("u", None, false).expect("create");
+        store.create_role("readers", false).expect("role");
+        let select = GrantRecord {
+            privilege: "SELECT".into(),
+            scope: Scope::Database("db".into()),
+        };
+        store
+            .set_grants(Grantee::Role("readers"), std::slice::from_ref(&select), true)
+            .expect("grant");
+        store.set_roles("u", &["readers".into()], true).expect("role");
+        assert!(store.grants_of("u").grants.contains(&select));
+        store.drop_role("readers", false).expect("drop");
+        assert!(store.grants_of("u").grants.is_empty());
+        assert!(store.drop_user(ROOT, false).is_err());
+    }
+}

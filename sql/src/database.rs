@@ -1,0 +1,93 @@
+//! [`Database`]: one open data directory — the storage engine, the snapshot service, the users —
+//! from which [`Session`]s are opened.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tabvault_snapshot::SnapshotService;
+use tabvault_storage::Engine;
+
+use crate::auth::{ROOT, UserStore};
+use crate::error::{Result, SqlError};
+use crate::session::Session;
+
+/// An open data directory. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: SnapshotService,
+    users: Mutex<UserStore>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("root", &self.engine().root())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Opens (creating or recovering) the data directory `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::with_engine(Engine::open(dir)?)
+    }
+
+    /// Wraps an already open engine: starts its snapshot service and loads its users.
+    pub fn with_engine(engine: Engine) -> Result<Self> {
+        let users = UserStore::open(engine.root())?;
+        let service = SnapshotService::open(engine)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tabvault-sql")
+            .enable_all()
+            .build()
+            .map_err(|source| SqlError::Io {
+                context: "starting the query runtime".into(),
+                source,
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                service,
+                users: Mutex::new(users),
+                runtime,
+            }),
+        })
+    }
+
+    /// The storage engine.
+    pub fn engine(&self) -> &Engine {
+        self.inner.service.engine()
+    }
+
+    /// The snapshot service (repositories, BACKUP and RESTORE jobs).
+    pub fn snapshots(&self) -> &SnapshotService {
+        &self.inner.service
+    }
+
+    /// A session of `user`, after checking `password` (a user without password takes none).
+    pub fn session(&self, user: &str, password: Option<&str>) -> Result<Session> {
+        self.inner.users.lock().authenticate(user, password)?;
+        Ok(Session::new(self.clone(), user.to_owned()))
+    }
+
+    /// A session of `root` (who has no password unless one was set with SQL).
+    pub fn root_session(&self) -> Result<Session> {
+        self.session(ROOT, None)
+    }
+
+    pub(crate) fn users(&self) -> parking_lot::MutexGuard<'_, UserStore> {
+        self.inner.users.lock()
+    }
+
+    /// Runs a future (a DataFusion query) to completion on the database's runtime.
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.runtime.block_on(future)
+    }
+}

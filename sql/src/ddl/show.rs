@@ -1,0 +1,169 @@
+//! `SHOW DATABASES`, `SHOW TABLES`, `DESC` and `SHOW PARTITIONS`: catalog facts as text tables
+//! with StarRocks' column names.
+
+use tabvault_storage::{
+    Distribution, Engine, KeyModel, Partition, PartitionBound, RowsetKind, ScanRequest,
+    TableVersion, Value, format_datetime,
+};
+
+use crate::error::Result;
+use crate::result::QueryResult;
+
+/// Columns of `SHOW PARTITIONS` (StarRocks' names, in StarRocks' order).
+pub const PARTITION_COLUMNS: [&str; 12] = [
+    "PartitionId",
+    "PartitionName",
+    "VisibleVersion",
+    "VisibleVersionTime",
+    "State",
+    "PartitionKey",
+    "Range",
+    "DistributionKey",
+    "Buckets",
+    "ReplicationNum",
+    "DataSize",
+    "RowCount",
+];
+
+/// `SHOW DATABASES`.
+pub fn show_databases(engine: &Engine) -> Result<QueryResult> {
+    let rows = engine
+        .database_names()
+        .into_iter()
+        .map(|n| vec![Some(n)])
+        .collect();
+    QueryResult::text_table(&["Database"], rows)
+}
+
+/// `SHOW TABLES`: tables and views of `db`, by name.
+pub fn show_tables(engine: &Engine, db: &str) -> Result<QueryResult> {
+    let mut names = engine.table_names(db)?;
+    names.extend(engine.views(db)?.into_iter().map(|v| v.name));
+    names.sort();
+    let column = format!("Tables_in_{db}");
+    let rows = names.into_iter().map(|n| vec![Some(n)]).collect();
+    QueryResult::text_table(&[column.as_str()], rows)
+}
+
+/// `DESC t`: `Field, Type, Null, Key, Default, Extra`.
+pub fn describe(version: &TableVersion) -> Result<QueryResult> {
+    let schema = version.schema();
+    let rows = schema
+        .columns
+        .iter()
+        .map(|c| {
+            let is_key = schema.key_columns.contains(&c.name);
+            vec![
+                Some(c.name.clone()),
+                Some(c.ty.to_string()),
+                Some(if c.nullable { "YES" } else { "NO" }.to_owned()),
+                Some(is_key.to_string()),
+                c.default.as_ref().map(ToString::to_string),
+                Some(String::new()),
+            ]
+        })
+        .collect();
+    QueryResult::text_table(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+}
+
+/// `DESC v` of a view: its output columns, all nullable.
+pub fn describe_fields(fields: &arrow::datatypes::Fields) -> Result<QueryResult> {
+    let rows = fields
+        .iter()
+        .map(|f| {
+            vec![
+                Some(f.name().clone()),
+                Some(f.data_type().to_string()),
+                Some(if f.is_nullable() { "YES" } else { "NO" }.to_owned()),
+                Some("false".to_owned()),
+                None,
+                Some(String::new()),
+            ]
+        })
+        .collect();
+    QueryResult::text_table(&["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+}
+
+/// `SHOW PARTITIONS FROM t`. `DataSize` is in bytes (the table's Parquet files, tombstones
+/// included); `RowCount` counts visible rows (for PRIMARY KEY tables, after upserts and deletes).
+pub fn show_partitions(version: &TableVersion) -> Result<QueryResult> {
+    let schema = version.schema();
+    let key = schema.partition_scheme.column().unwrap_or("").to_owned();
+    let (distribution_key, buckets) = match &schema.distribution {
+        Distribution::Hash { columns, buckets } => (columns.join(", "), *buckets),
+        Distribution::Random { buckets } => ("RANDOM".to_owned(), *buckets),
+    };
+    let mut rows = Vec::new();
+    for partition in version.table().partitions_in_order() {
+        let rows_visible = row_count(version, partition)?;
+        rows.push(vec![
+            Some(partition.id.to_string()),
+            Some(partition.name.clone()),
+            Some(partition.visible_version.to_string()),
+            Some(format_datetime(
+                i64::try_from(partition.visible_version_time_ms)
+                    .unwrap_or(i64::MAX / 1000)
+                    .saturating_mul(1000),
+            )),
+            Some("NORMAL".to_owned()),
+            Some(key.clone()),
+            Some(bound_text(&partition.bound)),
+            Some(distribution_key.clone()),
+            Some(buckets.to_string()),
+            Some(schema.properties.replication_num.to_string()),
+            Some(data_size(partition).to_string()),
+            Some(rows_visible.to_string()),
+        ]);
+    }
+    QueryResult::text_table(&PARTITION_COLUMNS, rows)
+}
+
+fn data_size(partition: &Partition) -> u64 {
+    partition
+        .tablets
+        .iter()
+        .flat_map(|t| t.rowsets.iter())
+        .map(|r| r.file.size_bytes)
+        .sum()
+}
+
+fn row_count(version: &TableVersion, partition: &Partition) -> Result<u64> {
+    if version.schema().key_model == KeyModel::Primary {
+        let key = version.schema().key_columns.clone();
+        let request = ScanRequest::all()
+            .columns(key)
+            .partitions([partition.name.clone()]);
+        return Ok(version.count(&request)?);
+    }
+    Ok(partition
+        .tablets
+        .iter()
+        .flat_map(|t| t.rowsets.iter())
+        .filter(|r| r.kind == RowsetKind::Data)
+        .map(|r| r.file.rows)
+        .sum())
+}
+
+/// StarRocks' rendering of a partition's range or values.
+fn bound_text(bound: &PartitionBound) -> String {
+    let value = |v: &Option<Value>, missing: &str| {
+        v.as_ref()
+            .map_or_else(|| missing.to_owned(), ToString::to_string)
+    };
+    match bound {
+        PartitionBound::Whole => String::new(),
+        PartitionBound::Range { lower, upper } => format!(
+            "[keys: [{}]; ..keys: [{}]; )",
+            value(lower, "MINVALUE"),
+            value(upper, "MAXVALUE")
+        ),
+        PartitionBound::List(values) => format!(
+            "({})",
+            values
+                .iter()
+                .map(|v| format!("('{v}')"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,126 @@
+//! Repositories, snapshots and jobs: `CREATE/DROP REPOSITORY`, `BACKUP`, `RESTORE`, `CANCEL`,
+//! `SHOW BACKUP/RESTORE/SNAPSHOT/REPOSITORIES` and `DROP SNAPSHOT`, mapped onto
+//! [`SnapshotService`](tabvault_snapshot::SnapshotService).
+//!
+//! A relative local repository location (no `scheme://`) is resolved against the data directory,
+//! so scripts work wherever the data directory is.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tabvault_snapshot::{
+    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError,
+};
+
+use crate::error::{Result, SqlError};
+use crate::parser::{Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore};
+use crate::result::QueryResult;
+use crate::session::Exec;
+
+/// `CREATE [READ ONLY] REPOSITORY`.
+pub fn create_repository(exec: &Exec<'_>, create: &CreateRepository) -> Result<QueryResult> {
+    let broker = match &create.broker {
+        Some(Broker::Named(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    let location = resolve_location(exec.engine().root(), &create.location);
+    exec.snapshots().create_repository(
+        &create.name,
+        &location,
+        &property_map(&create.properties),
+        create.read_only,
+        broker,
+    )?;
+    Ok(QueryResult::ok())
+}
+
+/// `DROP REPOSITORY [IF EXISTS]`.
+pub fn drop_repository(exec: &Exec<'_>, name: &str, if_exists: bool) -> Result<QueryResult> {
+    match exec.snapshots().drop_repository(name) {
+        Err(SnapshotError::RepositoryNotFound(_)) if if_exists => Ok(QueryResult::ok()),
+        other => other.map(|()| QueryResult::ok()).map_err(Into::into),
+    }
+}
+
+/// `BACKUP SNAPSHOT`: starts the job and returns its id (the job is in the result).
+pub fn backup(exec: &Exec<'_>, backup: &Backup) -> Result<QueryResult> {
+    let request = BackupRequest {
+        database: exec.current_db(backup.snapshot.database.as_deref())?,
+        snapshot: backup.snapshot.name.clone(),
+        repository: backup.repository.clone(),
+        objects: backup
+            .on
+            .iter()
+            .map(|o| ObjectRef {
+                name: o.name.clone(),
+                partitions: (!o.partitions.is_empty()).then(|| o.partitions.clone()),
+            })
+            .collect(),
+        properties: property_map(&backup.properties),
+    };
+    let job = exec.snapshots().backup(&request)?;
+    Ok(QueryResult {
+        message: Some(format!("BACKUP job {} started", job.id())),
+        job: Some(job),
+        ..QueryResult::ok()
+    })
+}
+
+/// `RESTORE SNAPSHOT`: starts the job and returns its id (the job is in the result).
+pub fn restore(exec: &Exec<'_>, restore: &Restore) -> Result<QueryResult> {
+    let request = RestoreRequest {
+        database: exec.current_db(restore.snapshot.database.as_deref())?,
+        snapshot: restore.snapshot.name.clone(),
+        repository: restore.repository.clone(),
+        objects: restore
+            .on
+            .iter()
+            .map(|o| RestoreObject {
+                name: o.name.clone(),
+                partitions: (!o.partitions.is_empty()).then(|| o.partitions.clone()),
+                alias: o.alias.clone(),
+            })
+            .collect(),
+        properties: property_map(&restore.properties),
+    };
+    let job = exec.snapshots().restore(&request)?;
+    Ok(QueryResult {
+        message: Some(format!("RESTORE job {} started", job.id())),
+        job: Some(job),
+        ..QueryResult::ok()
+    })
+}
+
+/// `DROP SNAPSHOT [IF EXISTS] s ON repo`. Snapshots are dropped whole: a `TIMESTAMP` filter is
+/// refused.
+pub fn drop_snapshot(exec: &Exec<'_>, drop: &DropSnapshot) -> Result<QueryResult> {
+    if drop.timestamp.is_some() {
+        return Err(SqlError::Unsupported(
+            "DROP SNAPSHOT with a TIMESTAMP is not supported; a snapshot is dropped whole".into(),
+        ));
+    }
+    match exec
+        .snapshots()
+        .drop_snapshot(&drop.repository, &drop.snapshot)
+    {
+        Err(SnapshotError::SnapshotNotFound(_)) if drop.if_exists => Ok(QueryResult::ok()),
+        other => other.map(|()| QueryResult::ok()).map_err(Into::into),
+    }
+}
+
+/// A SHOW table of the snapshot service as a result of text columns.
+pub fn show(table: ShowTable) -> Result<QueryResult> {
+    QueryResult::text_table(&table.columns, table.rows)
+}
+
+/// PROPERTIES as a map; a key written twice keeps its last value.
+fn property_map(properties: &Properties) -> BTreeMap<String, String> {
+    properties.iter().cloned().collect()
+}
+
+fn resolve_location(root: &Path, location: &str) -> String {
+    if location.contains("://") || Path::new(location).is_absolute() {
+        return location.to_owned();
+    }
+    root.join(location).to_string_lossy().into_owned()
+}

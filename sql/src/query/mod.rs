@@ -1,0 +1,105 @@
+//! Queries through DataFusion: a session context per statement whose catalog is the engine (see
+//! [`catalog`]), in the MySQL dialect with case-sensitive identifiers, plus the `FILES` table
+//! function and DataFusion's built-in `generate_series`/`range`.
+
+mod catalog;
+mod files;
+mod filters;
+mod provider;
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::common::config::Dialect;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use tabvault_storage::Engine;
+
+use crate::auth::Grants;
+use crate::error::Result;
+
+pub use catalog::VIEW_DEPTH_MAX;
+pub use files::FilesFunction;
+pub use provider::StorageTable;
+
+/// DataFusion's name for the engine's catalog.
+pub const CATALOG: &str = "tabvault";
+/// The default schema when no database is selected: it never exists, so unqualified names fail.
+const NO_DATABASE: &str = "__no_database_selected__";
+
+/// What a query may see: the engine, the current database and the user's grants.
+#[derive(Debug)]
+pub struct QueryEnv {
+    pub(crate) engine: Engine,
+    pub(crate) current_db: Option<String>,
+    pub(crate) grants: Grants,
+    pub(crate) depth: usize,
+    pub(crate) target_partitions: usize,
+}
+
+impl QueryEnv {
+    /// An environment for one statement.
+    pub fn new(engine: Engine, current_db: Option<String>, grants: Grants) -> Arc<Self> {
+        let target_partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Arc::new(Self {
+            engine,
+            current_db,
+            grants,
+            depth: 0,
+            target_partitions,
+        })
+    }
+
+    /// The environment a view's query is planned in: the view's database, one level deeper.
+    fn nested(&self, db: &str) -> Arc<Self> {
+        Arc::new(Self {
+            engine: self.engine.clone(),
+            current_db: Some(db.to_owned()),
+            grants: self.grants.clone(),
+            depth: self.depth + 1,
+            target_partitions: self.target_partitions,
+        })
+    }
+}
+
+/// A DataFusion session over `env`.
+pub fn context(env: Arc<QueryEnv>) -> SessionContext {
+    let schema = env.current_db.clone().unwrap_or_else(|| NO_DATABASE.into());
+    let mut config = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG, schema)
+        .with_create_default_catalog_and_schema(false)
+        .with_information_schema(false)
+        .with_target_partitions(env.target_partitions);
+    config.options_mut().sql_parser.dialect = Dialect::MySQL;
+    config.options_mut().sql_parser.enable_ident_normalization = false;
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));
+    ctx.register_udtf("files", Arc::new(FilesFunction));
+    ctx
+}
+
+/// Plans and runs one read-only query, returning its schema and rows.
+pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let ctx = context(env);
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let frame = ctx.sql_with_options(sql, options).await?;
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await?;
+    Ok((schema, batches))
+}
+
+/// Plans a query without running it and returns its output schema (CREATE VIEW checks, DESC of a
+/// view).
+pub async fn plan_schema(env: Arc<QueryEnv>, sql: &str) -> Result<SchemaRef> {
+    let ctx = context(env);
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let frame = ctx.sql_with_options(sql, options).await?;
+    Ok(Arc::new(frame.schema().as_arrow().clone()))
+}

@@ -1,0 +1,263 @@
+//! [`Session`]: a user and a current database, running SQL text statement by statement. Each
+//! statement is checked by the privilege check, then mapped onto the storage engine, the snapshot
+//! service or DataFusion.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use tabvault_snapshot::SnapshotService;
+use tabvault_storage::Engine;
+
+use crate::auth::{self, UserStore, authorize, required};
+use crate::database::Database;
+use crate::error::{Result, SqlError};
+use crate::parser::{ObjectName, Statement, parse_statements};
+use crate::query::{QueryEnv, plan_schema, run_query};
+use crate::result::QueryResult;
+use crate::{ddl, dml, jobs};
+
+/// A connection-like handle: who runs statements, and in which database.
+#[derive(Debug)]
+pub struct Session {
+    database: Database,
+    user: String,
+    current: Option<String>,
+    wait_for_jobs: bool,
+}
+
+impl Session {
+    pub(crate) fn new(database: Database, user: String) -> Self {
+        Self {
+            database,
+            user,
+            current: None,
+            wait_for_jobs: false,
+        }
+    }
+
+    /// The user the session runs as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The current database (`USE db`), if any.
+    pub fn current_database(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    /// The database this session runs against.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// When set, BACKUP and RESTORE return only after their job is FINISHED or CANCELLED (scripts
+    /// and tests that read the results next). Off by default: the statements return at once, as in
+    /// StarRocks.
+    pub fn set_wait_for_jobs(&mut self, wait: bool) {
+        self.wait_for_jobs = wait;
+    }
+
+    /// Parses `sql` (one or more statements separated by `;`) and runs the statements in order,
+    /// stopping at the first error. Nothing runs if the text does not parse.
+    pub fn execute(&mut self, sql: &str) -> Result<Vec<QueryResult>> {
+        let statements = parse_statements(sql)?;
+        statements
+            .iter()
+            .map(|s| self.execute_statement(s))
+            .collect()
+    }
+
+    /// Runs one parsed statement.
+    pub fn execute_statement(&mut self, statement: &Statement) -> Result<QueryResult> {
+        let grants = self.database.users().grants_of(&self.user);
+        authorize(
+            &grants,
+            &required(statement, self.current.as_deref(), &self.user),
+        )?;
+        let exec = Exec {
+            database: &self.database,
+            current: self.current.clone(),
+            grants,
+        };
+        let result = run(&exec, &self.user, statement)?;
+        if let Statement::Use { database } = statement {
+            self.current = Some(database.clone());
+        }
+        if self.wait_for_jobs
+            && let Some(job) = &result.job
+        {
+            job.wait();
+        }
+        Ok(result)
+    }
+}
+
+/// Everything a statement needs to run: the database, the session's current database and the
+/// user's grants.
+pub(crate) struct Exec<'a> {
+    database: &'a Database,
+    current: Option<String>,
+    grants: auth::Grants,
+}
+
+impl Exec<'_> {
+    pub(crate) fn engine(&self) -> &Engine {
+        self.database.engine()
+    }
+
+    pub(crate) fn snapshots(&self) -> &SnapshotService {
+        self.database.snapshots()
+    }
+
+    pub(crate) fn users(&self) -> parking_lot::MutexGuard<'_, UserStore> {
+        self.database.users()
+    }
+
+    /// The database of a possibly qualified name.
+    pub(crate) fn db_of(&self, name: &ObjectName) -> Result<String> {
+        self.current_db(name.database.as_deref())
+    }
+
+    /// `explicit`, or the current database.
+    pub(crate) fn current_db(&self, explicit: Option<&str>) -> Result<String> {
+        explicit
+            .or(self.current.as_deref())
+            .map(str::to_owned)
+            .ok_or(SqlError::NoDatabase)
+    }
+
+    fn env(&self) -> Arc<QueryEnv> {
+        QueryEnv::new(
+            self.engine().clone(),
+            self.current.clone(),
+            self.grants.clone(),
+        )
+    }
+
+    /// Runs a read-only query.
+    pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        self.database.block_on(run_query(self.env(), sql))
+    }
+
+    /// Plans a read-only query and returns its schema.
+    pub(crate) fn plan(&self, sql: &str) -> Result<SchemaRef> {
+        self.database.block_on(plan_schema(self.env(), sql))
+    }
+}
+
+fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult> {
+    let engine = exec.engine();
+    match statement {
+        Statement::CreateDatabase {
+            if_not_exists,
+            name,
+        } => {
+            engine.create_database(name, *if_not_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::DropDatabase {
+            if_exists, name, ..
+        } => {
+            engine.drop_database(name, *if_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::Use { database } => {
+            engine.catalog().require_database(database)?;
+            Ok(QueryResult::message("Database changed"))
+        }
+        Statement::ShowDatabases => ddl::show_databases(engine),
+        Statement::ShowTables { database } => {
+            ddl::show_tables(engine, &exec.current_db(database.as_deref())?)
+        }
+        Statement::ShowPartitions { table } => {
+            ddl::show_partitions(&engine.pin_table(&exec.db_of(table)?, &table.name)?)
+        }
+        Statement::ShowCreateTable { table } => ddl::show_create(exec, table),
+        Statement::Describe { table } => ddl::describe(exec, table),
+        Statement::CreateTable(create) => ddl::create_table(exec, create),
+        Statement::DropTable {
+            if_exists, table, ..
+        } => {
+            engine.drop_table(&exec.db_of(table)?, &table.name, *if_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::TruncateTable { table, partitions } => {
+            let partitions = (!partitions.is_empty()).then_some(partitions.as_slice());
+            engine.truncate(&exec.db_of(table)?, &table.name, partitions)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::AlterTable { table, action } => ddl::alter_table(exec, table, action),
+        Statement::CreateView(view) => ddl::create_view(exec, view),
+        Statement::DropView { if_exists, view } => {
+            engine.drop_view(&exec.db_of(view)?, &view.name, *if_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::Insert(insert) => dml::insert(exec, insert),
+        Statement::Delete(delete) => dml::delete(exec, delete),
+        Statement::Query { text } => {
+            let (schema, batches) = exec.query(text)?;
+            Ok(QueryResult::rows(schema, batches))
+        }
+        Statement::CreateUser {
+            if_not_exists,
+            user,
+            password,
+        } => {
+            exec.users()
+                .create_user(&user.name, password.as_deref(), *if_not_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::DropUser { if_exists, user } => {
+            exec.users().drop_user(&user.name, *if_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::CreateRole {
+            if_not_exists,
+            name,
+        } => {
+            exec.users().create_role(name, *if_not_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::DropRole { if_exists, name } => {
+            exec.users().drop_role(name, *if_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::Grant(grant) => auth::grant(exec, grant, true),
+        Statement::Revoke(grant) => auth::grant(exec, grant, false),
+        Statement::ShowGrants { user: who } => {
+            auth::show_grants(exec, who.as_ref().map_or(user, |u| u.name.as_str()))
+        }
+        Statement::CreateRepository(create) => jobs::create_repository(exec, create),
+        Statement::DropRepository { if_exists, name } => {
+            jobs::drop_repository(exec, name, *if_exists)
+        }
+        Statement::ShowRepositories => jobs::show(exec.snapshots().show_repositories()),
+        Statement::Backup(backup) => jobs::backup(exec, backup),
+        Statement::Restore(restore) => jobs::restore(exec, restore),
+        Statement::ShowBackup { database } => {
+            let db = exec.current_db(database.as_deref()).ok();
+            jobs::show(exec.snapshots().show_backup(db.as_deref()))
+        }
+        Statement::ShowRestore { database } => {
+            let db = exec.current_db(database.as_deref()).ok();
+            jobs::show(exec.snapshots().show_restore(db.as_deref()))
+        }
+        Statement::CancelBackup { database } => {
+            exec.snapshots()
+                .cancel_backup(&exec.current_db(database.as_deref())?)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::CancelRestore { database } => {
+            exec.snapshots()
+                .cancel_restore(&exec.current_db(database.as_deref())?)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::ShowSnapshot(show) => jobs::show(exec.snapshots().show_snapshot(
+            &show.repository,
+            show.snapshot.as_deref(),
+            show.timestamp.as_deref(),
+        )?),
+        Statement::DropSnapshot(drop) => jobs::drop_snapshot(exec, drop),
+    }
+}

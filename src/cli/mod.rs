@@ -1,0 +1,70 @@
+//! The command line's pieces: arguments, running statements, rendering results, waiting for jobs
+//! and the interactive shell.
+
+mod interrupt;
+mod render;
+mod runner;
+mod shell;
+mod wait;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tabvault::sql::Database;
+
+/// Command-line arguments.
+#[derive(Debug, clap::Parser)]
+#[command(name = "tabvault", version, about = "tabvault SQL shell (StarRocks dialect)")]
+pub struct Args {
+    /// Data directory (created if missing).
+    #[arg(long = "data", value_name = "DIR", default_value = "tabvault-data")]
+    pub data: PathBuf,
+    /// User to run as.
+    #[arg(long = "user", short = 'u', value_name = "U", default_value = "root")]
+    pub user: String,
+    /// The user's password.
+    #[arg(long = "password", short = 'p', value_name = "P")]
+    pub password: Option<String>,
+    /// Run these statements and exit.
+    #[arg(short = 'e', value_name = "SQL", conflicts_with = "file")]
+    pub execute: Option<String>,
+    /// Run the statements of this file and exit.
+    #[arg(short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Do not wait for BACKUP/RESTORE jobs to finish.
+    #[arg(long = "no-wait")]
+    pub no_wait: bool,
+}
+
+/// Runs the command line; the exit code is 1 after any error.
+pub fn run(args: Args) -> ExitCode {
+    let session = Database::open(&args.data)
+        .and_then(|db| db.session(&args.user, args.password.as_deref()));
+    let mut session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    interrupt::install();
+    let mut runner = runner::Runner::new(&mut session, !args.no_wait);
+    let script = match (&args.execute, &args.file) {
+        (Some(sql), _) => Some(sql.clone()),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                eprintln!("ERROR: cannot read {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        (None, None) => None,
+    };
+    match script {
+        Some(text) => match runner.run_script(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(()) => ExitCode::FAILURE,
+        },
+        None => shell::interactive(&mut runner, &args.data),
+    }
+}

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tabvault_storage::{
     InstallPartition, InstallPlan, InstallTable, PartitionBound, PartitionDef, PartitionScheme,
@@ -15,7 +14,7 @@ use tabvault_storage::{
 
 use crate::compare::check_existing_table;
 use crate::error::{Result, SnapshotError};
-use crate::job::{Job, RestoreState, stop_error};
+use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
 use crate::layout;
 use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
@@ -205,6 +204,19 @@ pub(crate) fn read_snapshot(
     repository.read_manifest(&info).map_err(failed)
 }
 
+/// The ON list a job record holds, as restore objects.
+fn requested_objects(record: &crate::job::JobRecord) -> Vec<RestoreObject> {
+    record
+        .objects
+        .iter()
+        .map(|o| RestoreObject {
+            name: o.name.clone(),
+            partitions: o.partitions.clone(),
+            alias: o.alias.clone(),
+        })
+        .collect()
+}
+
 /// Runs one RESTORE job to its end.
 pub(crate) fn run_restore(service: &ServiceInner, job: &Arc<Job>) {
     let staging = staging_dir(service, job.id());
@@ -247,15 +259,7 @@ pub(crate) fn committed_before_restart(
     let Ok(manifest) = read_snapshot(&repository, &record.label, &record.timestamp) else {
         return false;
     };
-    let objects: Vec<RestoreObject> = record
-        .objects
-        .iter()
-        .map(|o| RestoreObject {
-            name: o.name.clone(),
-            partitions: o.partitions.clone(),
-            alias: o.alias.clone(),
-        })
-        .collect();
+    let objects = requested_objects(record);
     let Ok((targets, views)) = select(&manifest, &record.label, &objects) else {
         return false;
     };
@@ -304,15 +308,7 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
     let repository = service.repository(&record.repository)?;
     service.advance(job, RestoreState::Snapshoting.name())?;
     let manifest = read_snapshot(&repository, &record.label, &record.timestamp)?;
-    let objects: Vec<RestoreObject> = record
-        .objects
-        .iter()
-        .map(|o| RestoreObject {
-            name: o.name.clone(),
-            partitions: o.partitions.clone(),
-            alias: o.alias.clone(),
-        })
-        .collect();
+    let objects = requested_objects(&record);
     let (targets, view_names) = select(&manifest, &record.label, &objects)?;
     let (locks, plan_tables) = check_targets(
         service,
@@ -492,32 +488,9 @@ fn download_all(
     files: &BTreeMap<(String, u64), PathBuf>,
 ) -> Result<()> {
     let work: Vec<(&(String, u64), &PathBuf)> = files.iter().collect();
-    let next = AtomicUsize::new(0);
-    let first_error: parking_lot::Mutex<Option<SnapshotError>> = parking_lot::Mutex::new(None);
-    let threads = service.upload_threads.clamp(1, work.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(((checksum, size), dest)) = work.get(index) else {
-                        break;
-                    };
-                    if first_error.lock().is_some() {
-                        break;
-                    }
-                    if let Err(e) = download_one(service, job, repository, checksum, *size, dest) {
-                        first_error.lock().get_or_insert(e);
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    match first_error.into_inner() {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    for_each_parallel(&work, service.upload_threads, |((checksum, size), dest)| {
+        download_one(service, job, repository, checksum, *size, dest)
+    })
 }
 
 fn download_one(

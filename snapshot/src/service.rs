@@ -14,7 +14,7 @@ use tabvault_storage::Engine;
 
 use crate::error::{Result, SnapshotError};
 use crate::job::{
-    BackupState, Job, JobKind, JobRecord, JobStatus, JobStore, ObjectRecord, RestoreState,
+    BackupState, Job, JobKind, JobRecord, JobStatus, JobStore, NewJob, ObjectRecord, RestoreState,
     StatusCode, run_backup,
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
@@ -260,13 +260,12 @@ impl SnapshotService {
             return Err(SnapshotError::SnapshotExists(request.snapshot.clone()));
         }
         let now = self.inner.now_ms();
-        let record = JobRecord {
+        let record = JobRecord::pending(NewJob {
             id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
             kind: JobKind::Backup,
             label: request.snapshot.clone(),
             database: request.database.clone(),
             repository: request.repository.clone(),
-            state: BackupState::Pending.name().into(),
             objects: objects
                 .iter()
                 .map(|o| ObjectRecord {
@@ -277,17 +276,8 @@ impl SnapshotService {
                 .collect(),
             timestamp: snapshot_timestamp(now),
             create_time_ms: now,
-            meta_prepared_time_ms: None,
-            snapshot_finished_time_ms: None,
-            transfer_finished_time_ms: None,
-            finished_time_ms: None,
             timeout_s,
-            replication_num: 1,
-            allow_load: false,
-            status: JobStatus::Ok,
-            task_err_msg: None,
-            progress: Default::default(),
-        };
+        });
         self.submit(&mut jobs, record)
     }
 
@@ -334,25 +324,19 @@ impl SnapshotService {
         };
         let now = self.inner.now_ms();
         let record = JobRecord {
-            id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
-            kind: JobKind::Restore,
-            label: request.snapshot.clone(),
-            database: request.database.clone(),
-            repository: request.repository.clone(),
-            state: RestoreState::Pending.name().into(),
-            objects,
-            timestamp: properties.backup_timestamp,
-            create_time_ms: now,
-            meta_prepared_time_ms: None,
-            snapshot_finished_time_ms: None,
-            transfer_finished_time_ms: None,
-            finished_time_ms: None,
-            timeout_s: properties.timeout_s,
             replication_num: properties.replication_num,
             allow_load: properties.allow_load,
-            status: JobStatus::Ok,
-            task_err_msg: None,
-            progress: Default::default(),
+            ..JobRecord::pending(NewJob {
+                id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
+                kind: JobKind::Restore,
+                label: request.snapshot.clone(),
+                database: request.database.clone(),
+                repository: request.repository.clone(),
+                objects,
+                timestamp: properties.backup_timestamp,
+                create_time_ms: now,
+                timeout_s: properties.timeout_s,
+            })
         };
         self.submit(&mut jobs, record)
     }

@@ -105,6 +105,19 @@ fn task_err(record: &JobRecord) -> String {
         .unwrap_or_default()
 }
 
+/// The columns SHOW BACKUP and SHOW RESTORE end with: FinishedTime, UnfinishedTasks, Progress,
+/// TaskErrMsg, Status, Timeout.
+fn common_tail(record: &JobRecord) -> [Option<String>; 6] {
+    [
+        time(record.finished_time_ms),
+        Some(unfinished(record)),
+        Some(progress(record)),
+        Some(task_err(record)),
+        Some(record.status.to_string()),
+        Some(record.timeout_s.to_string()),
+    ]
+}
+
 fn backup_row(record: &JobRecord) -> Vec<Option<String>> {
     let objects = record
         .objects
@@ -124,13 +137,10 @@ fn backup_row(record: &JobRecord) -> Vec<Option<String>> {
         time(Some(record.create_time_ms)),
         time(record.snapshot_finished_time_ms),
         time(record.transfer_finished_time_ms),
-        time(record.finished_time_ms),
-        Some(unfinished(record)),
-        Some(progress(record)),
-        Some(task_err(record)),
-        Some(record.status.to_string()),
-        Some(record.timeout_s.to_string()),
     ]
+    .into_iter()
+    .chain(common_tail(record))
+    .collect()
 }
 
 fn restore_row(record: &JobRecord) -> Vec<Option<String>> {
@@ -162,13 +172,10 @@ fn restore_row(record: &JobRecord) -> Vec<Option<String>> {
         time(record.meta_prepared_time_ms),
         time(record.snapshot_finished_time_ms),
         time(record.transfer_finished_time_ms),
-        time(record.finished_time_ms),
-        Some(unfinished(record)),
-        Some(progress(record)),
-        Some(task_err(record)),
-        Some(record.status.to_string()),
-        Some(record.timeout_s.to_string()),
     ]
+    .into_iter()
+    .chain(common_tail(record))
+    .collect()
 }
 
 impl SnapshotService {

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::{BackupState, Job, stop_error};
-use crate::error::{Result, SnapshotError};
+use crate::error::Result;
 use crate::layout;
 use crate::local::{self, FILES_DIR, ObjectRef, local_file_name};
 use crate::manifest::{InfoObject, SNAPSHOT_FORMAT_VERSION, SnapshotInfo};
@@ -143,35 +142,9 @@ fn upload_all(
     repository: &crate::registry::Repository,
     files: Vec<(RepoPath, (PathBuf, u64))>,
 ) -> Result<()> {
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let first_error: parking_lot::Mutex<Option<SnapshotError>> = parking_lot::Mutex::new(None);
-    let threads = service.upload_threads.clamp(1, files.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((path, (local, size))) = files.get(index) else {
-                        break;
-                    };
-                    if failed.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let result = upload_one(service, job, repository, path, local, *size);
-                    if let Err(e) = result {
-                        failed.store(true, Ordering::SeqCst);
-                        first_error.lock().get_or_insert(e);
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    match first_error.into_inner() {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    super::transfer::for_each_parallel(&files, service.upload_threads, |(path, (local, size))| {
+        upload_one(service, job, repository, path, local, *size)
+    })
 }
 
 fn upload_one(

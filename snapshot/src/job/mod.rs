@@ -4,12 +4,14 @@ mod backup;
 mod progress;
 mod record;
 mod state;
+mod transfer;
 
 pub(crate) use backup::{cleanup_after_restart, run_backup};
 pub use progress::{Progress, ProgressSnapshot};
 pub use record::{JobKind, JobRecord};
-pub(crate) use record::{JobStore, ObjectRecord};
+pub(crate) use record::{JobStore, NewJob, ObjectRecord};
 pub use state::{BackupState, JobStatus, RestoreState, StatusCode};
+pub(crate) use transfer::for_each_parallel;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

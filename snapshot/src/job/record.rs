@@ -78,7 +78,46 @@ pub struct JobRecord {
     pub progress: ProgressSnapshot,
 }
 
+/// What a new job record starts from; everything else starts empty.
+#[derive(Debug)]
+pub(crate) struct NewJob {
+    pub id: u64,
+    pub kind: JobKind,
+    pub label: String,
+    pub database: String,
+    pub repository: String,
+    pub objects: Vec<ObjectRecord>,
+    pub timestamp: String,
+    pub create_time_ms: u64,
+    pub timeout_s: u64,
+}
+
 impl JobRecord {
+    /// A PENDING job with no progress, status `[OK]`, one replica, loads not allowed.
+    pub(crate) fn pending(new: NewJob) -> Self {
+        Self {
+            id: new.id,
+            kind: new.kind,
+            label: new.label,
+            database: new.database,
+            repository: new.repository,
+            state: "PENDING".into(),
+            objects: new.objects,
+            timestamp: new.timestamp,
+            create_time_ms: new.create_time_ms,
+            meta_prepared_time_ms: None,
+            snapshot_finished_time_ms: None,
+            transfer_finished_time_ms: None,
+            finished_time_ms: None,
+            timeout_s: new.timeout_s,
+            replication_num: 1,
+            allow_load: false,
+            status: JobStatus::Ok,
+            task_err_msg: None,
+            progress: ProgressSnapshot::default(),
+        }
+    }
+
     /// Whether the job is FINISHED or CANCELLED.
     pub fn is_terminal(&self) -> bool {
         self.state == "FINISHED" || self.state == "CANCELLED"

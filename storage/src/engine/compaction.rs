@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use arrow::compute::concat_batches;
+use parking_lot::Mutex;
 
 use super::Engine;
 use crate::catalog::{Edit, Rowset, RowsetKind, Tablet};
@@ -49,9 +50,22 @@ impl Engine {
                 }
             }
         }
+        let written: Mutex<Vec<String>> = Mutex::new(Vec::new());
         let merged = parallel_map(work, self.inner.threads, |(partition_id, index, tablet)| {
-            self.merge_tablet(&version, partition_id, index, &tablet)
-        })?;
+            let merged = self.merge_tablet(&version, partition_id, index, &tablet)?;
+            written.lock().extend(merged.added.iter().map(|r| r.file.path.clone()));
+            Ok(merged)
+        });
+        let merged = match merged {
+            Ok(merged) => merged,
+            Err(e) => {
+                // Files merged for other tablets before the failure were never published.
+                for path in written.into_inner() {
+                    remove_file_if_exists(&self.root().join(path))?;
+                }
+                return Err(e);
+            }
+        };
         let table_id = version.table().id;
         drop(version);
         let mut report = CompactionReport::default();

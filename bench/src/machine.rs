@@ -79,6 +79,29 @@ pub fn fs_type(path: &Path) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The git revision of the work tree, and how many files of the engine's crates differ from it
+/// (the benchmark measures the work tree as built).
+pub fn revision() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown (not a git work tree)".into();
+    };
+    let changed = git(&["status", "--porcelain", "--", "storage", "snapshot"])
+        .map_or(0, |s| s.lines().count());
+    if changed == 0 {
+        head
+    } else {
+        format!("{head} + {changed} uncommitted file(s) in storage/ and snapshot/")
+    }
+}
+
 /// The first three fields of /proc/loadavg (1, 5, 15 minutes).
 pub fn load_average() -> String {
     read("/proc/loadavg")

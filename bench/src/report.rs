@@ -130,6 +130,8 @@ pub struct Report {
     pub date_utc: String,
     /// The command line.
     pub command_line: String,
+    /// The git revision measured.
+    pub revision: String,
     /// `/proc/loadavg` at the start.
     pub load_start: String,
     /// `/proc/loadavg` at the end.
@@ -188,6 +190,7 @@ impl Report {
             m.data_dir, m.data_fs, m.other_dir, m.other_fs
         );
         let _ = writeln!(md, "- command: `{}`", self.command_line);
+        let _ = writeln!(md, "- revision: {}", self.revision);
         let _ = writeln!(
             md,
             "- load average (/proc/loadavg): start `{}`, end `{}`",

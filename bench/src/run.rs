@@ -95,6 +95,7 @@ pub fn run(config: &Config) -> Result<Report> {
         machine,
         date_utc,
         command_line: config.command_line.clone(),
+        revision: crate::machine::revision(),
         load_start,
         load_end: load_average(),
         dataset: format!(

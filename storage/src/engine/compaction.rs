@@ -53,7 +53,9 @@ impl Engine {
         let written: Mutex<Vec<String>> = Mutex::new(Vec::new());
         let merged = parallel_map(work, self.inner.threads, |(partition_id, index, tablet)| {
             let merged = self.merge_tablet(&version, partition_id, index, &tablet)?;
-            written.lock().extend(merged.added.iter().map(|r| r.file.path.clone()));
+            written
+                .lock()
+                .extend(merged.added.iter().map(|r| r.file.path.clone()));
             Ok(merged)
         });
         let merged = match merged {

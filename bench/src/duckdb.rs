@@ -60,11 +60,9 @@ impl DuckDb {
     {
         let output = Command::new(PYTHON).arg(&self.script).args(args).output()?;
         if !output.status.success() {
-            return Err(format!(
-                "duckdb script failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )
-            .into());
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr.trim().lines().last().unwrap_or("no message");
+            return Err(format!("duckdb script failed: {last}").into());
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let line = stdout.lines().last().unwrap_or_default();

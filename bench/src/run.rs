@@ -88,7 +88,9 @@ pub fn run(config: &Config) -> Result<Report> {
             "DuckDB {} (python3, PyPI `duckdb`), default threads.",
             d.version
         )),
-        Err(reason) if needs_duckdb => notes.push(format!("DuckDB rows not run: {reason}.")),
+        Err(reason) if needs_duckdb => notes.push(format!(
+            "DuckDB rows not run (duckdb unavailable): {reason}."
+        )),
         Err(_) => {}
     }
     let report = Report {

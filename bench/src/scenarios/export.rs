@@ -11,7 +11,7 @@ use tabvault_storage::Engine;
 
 use super::jobs::{add_repository, backup, restore_fresh};
 use super::setup::data_files;
-use super::{Ctx, rotation};
+use super::{Ctx, DUCKDB_UNAVAILABLE, rotation};
 use crate::Result;
 use crate::duckdb::{DuckDb, write_file_list};
 use crate::fsops::remove_tree;
@@ -40,9 +40,11 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
     );
     let duck = match ctx.duckdb {
         Ok(duck) => duck,
-        Err(reason) => {
-            let reason = format!("duckdb unavailable: {reason}");
-            return Ok(vec![other.skipped(&reason), same.skipped(&reason)]);
+        Err(_) => {
+            return Ok(vec![
+                other.skipped(DUCKDB_UNAVAILABLE),
+                same.skipped(DUCKDB_UNAVAILABLE),
+            ]);
         }
     };
     let list = ctx.fresh(ctx.work, "files").with_extension("txt");

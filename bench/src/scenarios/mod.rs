@@ -19,6 +19,9 @@ use crate::config::Config;
 use crate::data::Dataset;
 use crate::duckdb::DuckDb;
 
+/// Why DuckDB rows are not run (the report's notes give the detail).
+pub const DUCKDB_UNAVAILABLE: &str = "duckdb unavailable";
+
 /// The order of `sides` in run `i`: rotated by one each run, so each goes first in turn.
 pub fn rotation<T: Copy>(sides: &[T], i: usize) -> Vec<T> {
     let n = sides.len().max(1);

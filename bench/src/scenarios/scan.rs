@@ -18,7 +18,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tabvault_storage::{CompareOp, Engine, Predicate, ScanRequest, Value};
 
 use super::setup::data_files;
-use super::{Ctx, rotation};
+use super::{Ctx, DUCKDB_UNAVAILABLE, rotation};
 use crate::Result;
 use crate::data::{DB, TABLE, year_start};
 use crate::duckdb::write_file_list;
@@ -166,11 +166,9 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
     );
     filter_duck.note = "DuckDB prunes row groups by statistics; same sum".into();
     let mut rows = vec![full_raw, full_duck, filter_raw, filter_duck];
-    if let Err(reason) = ctx.duckdb {
+    if ctx.duckdb.is_err() {
         for row in rows.iter_mut().filter(|r| r.id.ends_with("duckdb")) {
-            *row = row
-                .clone()
-                .skipped(&format!("duckdb unavailable: {reason}"));
+            *row = row.clone().skipped(DUCKDB_UNAVAILABLE);
         }
     }
     Ok(rows)

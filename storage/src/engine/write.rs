@@ -15,7 +15,7 @@ use crate::fs::remove_file_if_exists;
 use crate::parallel::parallel_map;
 use crate::schema::{Compression, KeyModel};
 use crate::write::{
-    RowsetWriter, conform_batch, conform_keys, dedupe_and_sort_by_key, route_rows,
+    RowsetWriter, TabletRows, conform_batch, conform_keys, dedupe_and_sort_by_key, route_rows,
     writer_properties,
 };
 
@@ -106,7 +106,12 @@ struct PlannedFile {
     kind: RowsetKind,
     schema: SchemaRef,
     compression: Compression,
-    batch: RecordBatch,
+    /// The conformed batch the rows were routed from (shared, not copied).
+    source: RecordBatch,
+    /// Which rows of `source` go to this tablet.
+    rows: TabletRows,
+    /// PRIMARY KEY tables: the key column indices to deduplicate and sort by.
+    key_indices: Option<Vec<usize>>,
 }
 
 impl Engine {
@@ -158,7 +163,8 @@ impl Engine {
                     )
                 }
             };
-            let key_indices: Vec<usize> = (0..schema.key_columns.len()).collect();
+            let key_indices: Option<Vec<usize>> =
+                primary.then(|| (0..schema.key_columns.len()).collect());
             for routed in route_rows(
                 table,
                 &rows,
@@ -166,11 +172,6 @@ impl Engine {
                 op.kind == RowsetKind::Data,
                 &label,
             )? {
-                let batch = if primary {
-                    dedupe_and_sort_by_key(&routed.batch, &key_indices)?
-                } else {
-                    routed.batch
-                };
                 let tablet_id = table.partitions[&routed.partition_id].tablets[routed.tablet].id;
                 planned.push(PlannedFile {
                     table_id: table.id,
@@ -180,7 +181,9 @@ impl Engine {
                     kind: op.kind,
                     schema: file_schema.clone(),
                     compression: schema.properties.compression,
-                    batch,
+                    source: rows.clone(),
+                    rows: routed,
+                    key_indices: key_indices.clone(),
                 });
             }
         }
@@ -223,7 +226,11 @@ impl Engine {
                 props,
                 self.inner.crash_hook.clone(),
             )?;
-            writer.write(&file.batch)?;
+            let mut batch = file.rows.take_from(&file.source)?;
+            if let Some(keys) = &file.key_indices {
+                batch = dedupe_and_sort_by_key(&batch, keys)?;
+            }
+            writer.write(&batch)?;
             let meta = writer.finish()?;
             finished.lock().push(root.join(&relative));
             let rowset = Rowset {

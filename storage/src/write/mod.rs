@@ -11,5 +11,5 @@ mod stats;
 pub use bucket::row_hashes;
 pub(crate) use conform::{conform_batch, conform_keys};
 pub(crate) use primary_key::dedupe_and_sort_by_key;
-pub(crate) use route::route_rows;
+pub(crate) use route::{TabletRows, route_rows};
 pub use rowset_writer::{RowsetWriter, writer_properties};

@@ -16,18 +16,29 @@ use crate::error::{Result, StorageError};
 use crate::schema::{Distribution, PartitionBound};
 use crate::value::Value;
 
-/// Rows bound for one tablet.
+/// Rows bound for one tablet: which rows of the routed batch, not yet copied out of it, so that
+/// the copy happens on the thread that writes the tablet's file.
 #[derive(Debug)]
-pub(crate) struct TabletBatch {
+pub(crate) struct TabletRows {
     /// Target partition id.
     pub partition_id: u64,
     /// Target tablet index (bucket).
     pub tablet: usize,
-    /// The rows.
-    pub batch: RecordBatch,
+    /// Row indices into the routed batch; `None` when every row goes here.
+    pub indices: Option<UInt32Array>,
 }
 
-/// Splits a conformed batch (table column order) into per-tablet batches. `missing_partition_is_error`
+impl TabletRows {
+    /// The rows of `batch` (the batch that was routed) bound for this tablet.
+    pub fn take_from(&self, batch: &RecordBatch) -> Result<RecordBatch> {
+        match &self.indices {
+            None => Ok(batch.clone()),
+            Some(indices) => Ok(take_record_batch(batch, indices)?),
+        }
+    }
+}
+
+/// Splits a conformed batch (table column order) into per-tablet row sets. `missing_partition_is_error`
 /// is false for deletes, whose keys outside every partition simply match nothing.
 pub(crate) fn route_rows(
     table: &Table,
@@ -35,7 +46,7 @@ pub(crate) fn route_rows(
     round_robin: &AtomicU64,
     missing_partition_is_error: bool,
     table_label: &str,
-) -> Result<Vec<TabletBatch>> {
+) -> Result<Vec<TabletRows>> {
     let rows = batch.num_rows();
     if rows == 0 {
         return Ok(Vec::new());
@@ -84,15 +95,10 @@ pub(crate) fn route_rows(
     }
     let mut out = Vec::with_capacity(groups.len());
     for ((part, bucket), indices) in groups {
-        let rows_batch = if indices.len() == rows {
-            batch.clone()
-        } else {
-            take_record_batch(batch, &UInt32Array::from(indices))?
-        };
-        out.push(TabletBatch {
+        out.push(TabletRows {
             partition_id: partitions[part].id,
             tablet: usize::try_from(bucket).unwrap_or(0),
-            batch: rows_batch,
+            indices: (indices.len() != rows).then(|| UInt32Array::from(indices)),
         });
     }
     Ok(out)

@@ -74,7 +74,8 @@
 //! without hard links, or the link count limit) they fall back to a copy
 //! ([`TransferMethod::Copy`], `std::fs::copy`, which uses `copy_file_range` on Linux). A hard
 //! link shares the inode, so this is only sound because tabvault never modifies a data file in
-//! place; the linked file is fsynced before it is published. Object stores always report
+//! place. The source must already be durable (tabvault's rowset files and verified downloads
+//! are), so only the new name's directory is fsync'd. Object stores always report
 //! [`TransferMethod::Upload`] (for downloads too: "through the object-store API").
 //!
 //! # Faults (tests)

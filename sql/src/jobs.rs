@@ -83,12 +83,42 @@ pub fn restore(exec: &Exec<'_>, restore: &Restore) -> Result<QueryResult> {
             .collect(),
         properties: property_map(&restore.properties),
     };
+    let request = resolve_latest(exec, request)?;
     let job = exec.snapshots().restore(&request)?;
     Ok(QueryResult {
         message: Some(format!("RESTORE job {} started", job.id())),
         job: Some(job),
         ..QueryResult::ok()
     })
+}
+
+/// The value of `backup_timestamp` that means "the newest timestamp of the snapshot" (a tabvault
+/// extension for scripts, which cannot know the timestamp in advance).
+pub const LATEST_TIMESTAMP: &str = "LATEST";
+
+/// Replaces `"backup_timestamp" = "LATEST"` with the newest timestamp SHOW SNAPSHOT lists for the
+/// snapshot (left as is when the snapshot has none: the restore then reports it).
+fn resolve_latest(exec: &Exec<'_>, mut request: RestoreRequest) -> Result<RestoreRequest> {
+    let Some(value) = request.properties.get_mut("backup_timestamp") else {
+        return Ok(request);
+    };
+    if !value.eq_ignore_ascii_case(LATEST_TIMESTAMP) {
+        return Ok(request);
+    }
+    let listings = exec
+        .snapshots()
+        .repository(&request.repository)?
+        .list_snapshots()?;
+    // Timestamps are `yyyy-MM-dd-HH-mm-ss-SSS`: text order is time order.
+    if let Some(newest) = listings
+        .iter()
+        .filter(|l| l.name == request.snapshot)
+        .flat_map(|l| l.timestamps.iter())
+        .max()
+    {
+        *value = newest.clone();
+    }
+    Ok(request)
 }
 
 /// `DROP SNAPSHOT [IF EXISTS] s ON repo`. Snapshots are dropped whole: a `TIMESTAMP` filter is

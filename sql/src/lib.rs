@@ -51,6 +51,7 @@ mod session;
 pub use database::Database;
 pub use ddl::{DEFAULT_BUCKETS, PARTITION_COLUMNS};
 pub use error::{Result, SqlError};
+pub use jobs::LATEST_TIMESTAMP;
 pub use literal::{DEFAULT_DECIMAL_PRECISION, DEFAULT_VARCHAR_LEN};
 pub use parser::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,

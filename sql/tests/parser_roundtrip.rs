@@ -497,8 +497,7 @@ fn backup_statement() -> BoxedStrategy<Statement> {
                 timestamp,
                 force,
             })
-        },
-    );
+        });
     prop_oneof![
         repository,
         (any::<bool>(), ident())

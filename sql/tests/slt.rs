@@ -38,7 +38,11 @@ impl sqllogictest::DB for Db {
                         .iter()
                         .map(|f| {
                             let text = f.value(row).to_string();
-                            if text.is_empty() { "(empty)".to_owned() } else { text }
+                            if text.is_empty() {
+                                "(empty)".to_owned()
+                            } else {
+                                text
+                            }
                         })
                         .collect(),
                 );
@@ -62,7 +66,9 @@ fn run_file(path: &PathBuf) -> Result<(), String> {
             Ok::<_, SqlError>(Db { session })
         }
     });
-    runner.run_file(path).map_err(|e| e.display(true).to_string())
+    runner
+        .run_file(path)
+        .map_err(|e| e.display(true).to_string())
 }
 
 #[test]

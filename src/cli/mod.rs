@@ -14,7 +14,11 @@ use tabvault::sql::Database;
 
 /// Command-line arguments.
 #[derive(Debug, clap::Parser)]
-#[command(name = "tabvault", version, about = "tabvault SQL shell (StarRocks dialect)")]
+#[command(
+    name = "tabvault",
+    version,
+    about = "tabvault SQL shell (StarRocks dialect)"
+)]
 pub struct Args {
     /// Data directory (created if missing).
     #[arg(long = "data", value_name = "DIR", default_value = "tabvault-data")]
@@ -38,8 +42,8 @@ pub struct Args {
 
 /// Runs the command line; the exit code is 1 after any error.
 pub fn run(args: Args) -> ExitCode {
-    let session = Database::open(&args.data)
-        .and_then(|db| db.session(&args.user, args.password.as_deref()));
+    let session =
+        Database::open(&args.data).and_then(|db| db.session(&args.user, args.password.as_deref()));
     let mut session = match session {
         Ok(session) => session,
         Err(e) => {

@@ -57,7 +57,10 @@ fn rows(batch: &RecordBatch) -> Vec<Vec<String>> {
         .map(|row| {
             formatters
                 .iter()
-                .map(|f| f.as_ref().map_or_else(|| "?".to_owned(), |f| f.value(row).to_string()))
+                .map(|f| {
+                    f.as_ref()
+                        .map_or_else(|| "?".to_owned(), |f| f.value(row).to_string())
+                })
                 .collect()
         })
         .collect()

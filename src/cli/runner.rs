@@ -41,10 +41,17 @@ impl<'a> Runner<'a> {
             if let (true, Some(job)) = (self.wait_for_jobs, &result.job) {
                 match wait(job) {
                     Waited::Interrupted => {
-                        println!("Stopped waiting; job {} goes on (SHOW BACKUP / SHOW RESTORE)", job.id());
+                        println!(
+                            "Stopped waiting; job {} goes on (SHOW BACKUP / SHOW RESTORE)",
+                            job.id()
+                        );
                     }
                     Waited::Done(record) if record.state == "FINISHED" => {
-                        println!("Job {} FINISHED ({:.2} sec)", record.id, started.elapsed().as_secs_f64());
+                        println!(
+                            "Job {} FINISHED ({:.2} sec)",
+                            record.id,
+                            started.elapsed().as_secs_f64()
+                        );
                     }
                     Waited::Done(record) => {
                         eprintln!(

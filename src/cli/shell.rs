@@ -25,7 +25,10 @@ pub fn interactive(runner: &mut Runner<'_>, data: &Path) -> ExitCode {
         .map(|h| Path::new(&h).join(HISTORY_FILE))
         .unwrap_or_else(|| data.join(HISTORY_FILE));
     let _ = editor.load_history(&history);
-    println!("tabvault shell on {} — statements end with ';', `exit` to leave", data.display());
+    println!(
+        "tabvault shell on {} — statements end with ';', `exit` to leave",
+        data.display()
+    );
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() {

@@ -16,8 +16,8 @@ use tabvault_storage::{
 use crate::error::{Result, SqlError};
 use crate::literal::{column_type, raw_value, typed_value};
 use crate::parser::{
-    ColumnSpec, CreateTable, DefaultValue, DistributionSpec, KeyKind, PartitionKind,
-    PartitionSpec, PartitionValues, Properties,
+    ColumnSpec, CreateTable, DefaultValue, DistributionSpec, KeyKind, PartitionKind, PartitionSpec,
+    PartitionValues, Properties,
 };
 
 /// Buckets of a table whose `DISTRIBUTED BY` clause gives no `BUCKETS`.
@@ -152,10 +152,7 @@ fn partition_def(
     let bound = match &spec.values {
         PartitionValues::LessThan(upper) => PartitionBound::Range {
             lower: previous_upper,
-            upper: upper
-                .as_ref()
-                .map(|u| bound_value(schema, u))
-                .transpose()?,
+            upper: upper.as_ref().map(|u| bound_value(schema, u)).transpose()?,
         },
         PartitionValues::Between { lower, upper } => PartitionBound::Range {
             lower: Some(bound_value(schema, lower)?),
@@ -242,7 +239,10 @@ mod tests {
         let PartitionBound::Range { lower, upper } = &t.partitions[1].bound else {
             panic!("range");
         };
-        assert_eq!(lower.as_ref().map(ToString::to_string).as_deref(), Some("2024-01-01"));
+        assert_eq!(
+            lower.as_ref().map(ToString::to_string).as_deref(),
+            Some("2024-01-01")
+        );
         assert!(upper.is_none());
         assert_eq!(t.schema.distribution.buckets(), 3);
     }
@@ -257,8 +257,13 @@ mod tests {
             .expect_err("unknown property")
             .to_string();
         assert!(err.contains("colour"), "{err}");
-        let err = def("CREATE TABLE t (a INT DEFAULT 'x')").expect_err("bad default").to_string();
-        assert_eq!(err, "Invalid value \"x\" for the default of column 'a' of type INT");
+        let err = def("CREATE TABLE t (a INT DEFAULT 'x')")
+            .expect_err("bad default")
+            .to_string();
+        assert_eq!(
+            err,
+            "Invalid value \"x\" for the default of column 'a' of type INT"
+        );
         assert!(def("CREATE TABLE t (a INT) ENGINE = mysql").is_err());
     }
 }

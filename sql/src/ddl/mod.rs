@@ -19,12 +19,17 @@ pub use show_create::{create_table_sql, create_view_sql};
 pub fn create_table(exec: &Exec<'_>, create: &CreateTable) -> Result<QueryResult> {
     let db = exec.db_of(&create.name)?;
     let def = table_def(create)?;
-    exec.engine().create_table(&db, &def, create.if_not_exists)?;
+    exec.engine()
+        .create_table(&db, &def, create.if_not_exists)?;
     Ok(QueryResult::ok())
 }
 
 /// `ALTER TABLE t ADD|DROP PARTITION`.
-pub fn alter_table(exec: &Exec<'_>, name: &ObjectName, action: &AlterTableAction) -> Result<QueryResult> {
+pub fn alter_table(
+    exec: &Exec<'_>,
+    name: &ObjectName,
+    action: &AlterTableAction,
+) -> Result<QueryResult> {
     let db = exec.db_of(name)?;
     let version = exec.engine().pin_table(&db, &name.name)?;
     match action {
@@ -41,7 +46,8 @@ pub fn alter_table(exec: &Exec<'_>, name: &ObjectName, action: &AlterTableAction
         AlterTableAction::DropPartition {
             if_exists, name: p, ..
         } => {
-            exec.engine().drop_partition(&db, &name.name, p, *if_exists)?;
+            exec.engine()
+                .drop_partition(&db, &name.name, p, *if_exists)?;
         }
     }
     Ok(QueryResult::ok())
@@ -106,5 +112,9 @@ pub fn describe(exec: &Exec<'_>, name: &ObjectName) -> Result<QueryResult> {
 }
 
 fn find_view(exec: &Exec<'_>, db: &str, name: &str) -> Result<Option<ViewDef>> {
-    Ok(exec.engine().views(db)?.into_iter().find(|v| v.name == name))
+    Ok(exec
+        .engine()
+        .views(db)?
+        .into_iter()
+        .find(|v| v.name == name))
 }

@@ -71,7 +71,11 @@ pub fn create_view_sql(view: &ViewDef) -> String {
 
 fn column_sql(column: &ColumnDef) -> String {
     let mut out = format!("  {} {}", backquote(&column.name), column.ty);
-    out.push_str(if column.nullable { " NULL" } else { " NOT NULL" });
+    out.push_str(if column.nullable {
+        " NULL"
+    } else {
+        " NOT NULL"
+    });
     if let Some(default) = &column.default {
         let _ = write!(out, " DEFAULT {}", value_literal(default));
     }
@@ -143,5 +147,8 @@ fn list_partition_sql(partition: &Partition, _previous: Option<&Value>) -> Strin
             .join(", "),
         _ => String::new(),
     };
-    format!("PARTITION {} VALUES IN ({values})", backquote(&partition.name))
+    format!(
+        "PARTITION {} VALUES IN ({values})",
+        backquote(&partition.name)
+    )
 }

@@ -16,11 +16,13 @@ pub fn target_columns(schema: &TableSchema, table: &str, names: &[String]) -> Re
     }
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let index = schema.column_index(name).ok_or_else(|| {
-            SqlError::Invalid(format!("Unknown column '{name}' in '{table}'"))
-        })?;
+        let index = schema
+            .column_index(name)
+            .ok_or_else(|| SqlError::Invalid(format!("Unknown column '{name}' in '{table}'")))?;
         if out.contains(&index) {
-            return Err(SqlError::Invalid(format!("Column '{name}' specified twice")));
+            return Err(SqlError::Invalid(format!(
+                "Column '{name}' specified twice"
+            )));
         }
         out.push(index);
     }
@@ -104,7 +106,10 @@ pub fn table_batch(
 }
 
 /// Batches of one schema as one (an empty input gives an empty batch of `schema`).
-pub fn concat_rows(schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
+pub fn concat_rows(
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<RecordBatch> {
     if batches.is_empty() {
         return Ok(RecordBatch::new_empty(Arc::clone(schema)));
     }

@@ -75,7 +75,12 @@ fn values_rows(
 }
 
 /// Evaluates a non-literal VALUES cell with DataFusion (`SELECT <expr>`).
-fn expression_value(exec: &Exec<'_>, schema: &TableSchema, index: usize, text: &str) -> Result<Value> {
+fn expression_value(
+    exec: &Exec<'_>,
+    schema: &TableSchema,
+    index: usize,
+    text: &str,
+) -> Result<Value> {
     let column = &schema.columns[index];
     let (_, batches) = exec.query(&format!("SELECT {text}"))?;
     let array = batches
@@ -83,7 +88,9 @@ fn expression_value(exec: &Exec<'_>, schema: &TableSchema, index: usize, text: &
         .find(|b| b.num_rows() > 0)
         .and_then(|b| (b.num_columns() == 1).then(|| b.column(0).clone()))
         .ok_or_else(|| {
-            SqlError::Invalid(format!("VALUES expression {text} must give exactly one value"))
+            SqlError::Invalid(format!(
+                "VALUES expression {text} must give exactly one value"
+            ))
         })?;
     let array = cast_column(column, &array)?;
     Ok(Value::from_array(array.as_ref(), 0)?)
@@ -118,7 +125,10 @@ fn check_partitions(version: &TableVersion, names: &[String], batch: &RecordBatc
     let mut bounds = Vec::with_capacity(names.len());
     for name in names {
         let partition = table.partition(name).ok_or_else(|| {
-            SqlError::Invalid(format!("Unknown partition '{name}' in table '{}'", table.name))
+            SqlError::Invalid(format!(
+                "Unknown partition '{name}' in table '{}'",
+                table.name
+            ))
         })?;
         bounds.push(&partition.bound);
     }

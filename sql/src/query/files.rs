@@ -58,7 +58,10 @@ fn load(exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
     let mut batches = Vec::new();
     for file in &files {
         let (file_schema, file_batches) = read(file)?;
-        if schema.as_ref().is_some_and(|s| s.fields() != file_schema.fields()) {
+        if schema
+            .as_ref()
+            .is_some_and(|s| s.fields() != file_schema.fields())
+        {
             return Err(SqlError::Invalid(format!(
                 "FILES(): {} has different columns than the files before it",
                 file.display()
@@ -112,7 +115,10 @@ fn list_files(path: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(extension)))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+        })
         .collect();
     files.sort();
     Ok(files)

@@ -113,9 +113,7 @@ fn swapped(op: CompareOp) -> CompareOp {
 #[cfg(test)]
 mod tests {
     use datafusion::prelude::{col, lit};
-    use tabvault_storage::{
-        ColumnDef, Distribution, KeyModel, PartitionScheme, TableProperties,
-    };
+    use tabvault_storage::{ColumnDef, Distribution, KeyModel, PartitionScheme, TableProperties};
 
     use super::*;
 
@@ -148,7 +146,10 @@ mod tests {
     #[test]
     fn inexact_conversions_are_not_pushed() {
         let s = schema();
-        assert!(to_predicate(&col("k").gt(lit(500i64)), &s).is_none(), "out of TINYINT");
+        assert!(
+            to_predicate(&col("k").gt(lit(500i64)), &s).is_none(),
+            "out of TINYINT"
+        );
         assert!(to_predicate(&col("s").eq(lit("toolong")), &s).is_none());
         assert!(to_predicate(&col("k").gt(lit(1.5f64)), &s).is_none());
         assert!(to_predicate(&col("nope").gt(lit(1i64)), &s).is_none());

@@ -75,7 +75,9 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     config.options_mut().sql_parser.enable_ident_normalization = false;
     let ctx = SessionContext::new_with_config(config);
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));
+    // Table function names are matched as written (identifiers are case-sensitive).
     ctx.register_udtf("files", Arc::new(FilesFunction));
+    ctx.register_udtf("FILES", Arc::new(FilesFunction));
     ctx
 }
 

@@ -1,0 +1,53 @@
+//! Helpers shared by the SQL integration tests.
+
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use tabvault_sql::{Database, QueryResult, Session};
+
+/// A fresh database in a temporary directory and a root session on it (jobs waited for).
+pub fn root() -> (tempfile::TempDir, Database, Session) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = Database::open(dir.path()).expect("open");
+    let mut session = database.root_session().expect("root");
+    session.set_wait_for_jobs(true);
+    (dir, database, session)
+}
+
+/// Runs `sql` and returns the last result.
+pub fn run(session: &mut Session, sql: &str) -> QueryResult {
+    let mut results = session
+        .execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    results.pop().expect("a statement")
+}
+
+/// The result's rows as text (NULL as `NULL`).
+pub fn rows(result: &QueryResult) -> Vec<Vec<String>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for batch in &result.batches {
+        let formatters: Vec<ArrayFormatter<'_>> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("formatter"))
+            .collect();
+        for row in 0..batch.num_rows() {
+            out.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// The result's column names.
+pub fn columns(result: &QueryResult) -> Vec<String> {
+    result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}

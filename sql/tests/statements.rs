@@ -1,0 +1,210 @@
+//! SQL behaviour that slt files cannot express well: SHOW CREATE TABLE round trips, SHOW
+//! PARTITIONS / BACKUP / SNAPSHOT / REPOSITORIES columns, privileges of non-admin users, and
+//! users persisted across reopen.
+
+mod common;
+
+use common::{columns, root, rows, run};
+use tabvault_sql::{Database, PARTITION_COLUMNS};
+
+const ADMIN_DENIED: &str =
+    "Access denied; you need (at least one of) the ADMIN privilege(s) for this operation";
+
+#[test]
+fn show_create_table_round_trips() {
+    let (_dir, _db, mut s) = root();
+    run(&mut s, "CREATE DATABASE a; CREATE DATABASE b; USE a");
+    for ddl in [
+        "CREATE TABLE t (k DATE NOT NULL, id INT, v DECIMAL(9, 3) DEFAULT '1.5' COMMENT 'value', s CHAR(4)) \
+         DUPLICATE KEY(k) PARTITION BY RANGE(k) (PARTITION p1 VALUES LESS THAN ('2024-01-01'), \
+         PARTITION p2 VALUES [('2024-02-01'), ('2024-03-01')), PARTITION p3 VALUES LESS THAN MAXVALUE) \
+         DISTRIBUTED BY HASH(id) BUCKETS 3 PROPERTIES ('compression' = 'snappy', 'replication_num' = '2')",
+        "CREATE TABLE u (id BIGINT, tag VARCHAR(5), ok BOOLEAN) PRIMARY KEY(id, tag) \
+         PARTITION BY LIST(tag) (PARTITION pa VALUES IN ('a', 'b'), PARTITION pc VALUES IN ('c'))",
+        "CREATE TABLE w (x LARGEINT, y DOUBLE, z DATETIME, q STRING)",
+    ] {
+        run(&mut s, "USE a");
+        run(&mut s, ddl);
+        let name = ddl.split_whitespace().nth(2).expect("name").to_owned();
+        let shown = rows(&run(&mut s, &format!("SHOW CREATE TABLE {name}")))[0][1].clone();
+        run(&mut s, "USE b");
+        run(&mut s, &shown);
+        let again = rows(&run(&mut s, &format!("SHOW CREATE TABLE {name}")))[0][1].clone();
+        assert_eq!(shown, again, "SHOW CREATE TABLE does not round-trip");
+        let a = s.database().engine().pin_table("a", &name).expect("a");
+        let b = s.database().engine().pin_table("b", &name).expect("b");
+        assert_eq!(a.schema(), b.schema());
+        let bounds = |v: &tabvault_storage::TableVersion| {
+            v.table()
+                .partitions_in_order()
+                .iter()
+                .map(|p| (p.name.clone(), p.bound.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bounds(&a), bounds(&b));
+    }
+}
+
+#[test]
+fn show_partitions_reports_versions_rows_and_sizes() {
+    let (_dir, _db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d; CREATE TABLE t (k INT, v INT) PRIMARY KEY(k) \
+         PARTITION BY RANGE(k) (PARTITION p1 VALUES LESS THAN (10), PARTITION p2 VALUES LESS THAN (20))",
+    );
+    run(&mut s, "INSERT INTO t VALUES (1, 1), (2, 2), (15, 3)");
+    run(&mut s, "INSERT INTO t VALUES (1, 9)");
+    let result = run(&mut s, "SHOW PARTITIONS FROM t");
+    assert_eq!(columns(&result), PARTITION_COLUMNS);
+    let table = rows(&result);
+    assert_eq!(table[0][1], "p1");
+    assert_eq!(table[0][2], "3", "created, then two commits");
+    assert_eq!(table[0][11], "2", "upserted key counted once");
+    assert_eq!(table[1][11], "1");
+    assert!(table[0][10].parse::<u64>().expect("bytes") > 0);
+}
+
+#[test]
+fn show_backup_snapshot_and_repositories() {
+    let (dir, _db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE example_db; USE example_db; CREATE TABLE t (k INT)",
+    );
+    run(&mut s, "INSERT INTO t VALUES (1)");
+    run(&mut s, "CREATE REPOSITORY r ON LOCATION \"repo\"");
+    assert!(
+        dir.path().join("repo").exists(),
+        "relative location under the data directory"
+    );
+    let repos = run(&mut s, "SHOW REPOSITORIES");
+    assert_eq!(
+        columns(&repos),
+        [
+            "RepoId",
+            "RepoName",
+            "CreateTime",
+            "IsReadOnly",
+            "Location",
+            "Broker",
+            "ErrMsg"
+        ]
+    );
+    assert_eq!(rows(&repos)[0][1], "r");
+    let started = run(&mut s, "BACKUP SNAPSHOT example_db.snap TO r");
+    assert!(started.job.is_some());
+    let backup = run(&mut s, "SHOW BACKUP");
+    assert_eq!(
+        columns(&backup)[..4],
+        ["JobId", "SnapshotName", "DbName", "State"]
+    );
+    let row = &rows(&backup)[0];
+    assert_eq!(
+        (row[1].as_str(), row[2].as_str(), row[3].as_str()),
+        ("snap", "example_db", "FINISHED")
+    );
+    let snapshots = run(&mut s, "SHOW SNAPSHOT ON r");
+    assert_eq!(columns(&snapshots), ["Snapshot", "Timestamp", "Status"]);
+    let listed = &rows(&snapshots)[0];
+    assert_eq!((listed[0].as_str(), listed[2].as_str()), ("snap", "OK"));
+    let detail = run(
+        &mut s,
+        &format!(
+            "SHOW SNAPSHOT ON r WHERE SNAPSHOT = \"snap\" AND TIMESTAMP = \"{}\"",
+            listed[1]
+        ),
+    );
+    assert_eq!(
+        columns(&detail),
+        ["Snapshot", "Timestamp", "Database", "Details", "Status"]
+    );
+    run(
+        &mut s,
+        &format!(
+            "RESTORE SNAPSHOT example_db.snap FROM r ON (t AS t2) PROPERTIES (\"backup_timestamp\" = \"{}\")",
+            listed[1]
+        ),
+    );
+    let restore = run(&mut s, "SHOW RESTORE FROM example_db");
+    assert_eq!(
+        columns(&restore)[..5],
+        ["JobId", "Label", "Timestamp", "DbName", "State"]
+    );
+    assert_eq!(rows(&restore)[0][4], "FINISHED");
+    assert_eq!(rows(&run(&mut s, "SELECT k FROM t2")), [["1"]]);
+}
+
+#[test]
+fn non_admin_users_are_denied_admin_statements() {
+    let (_dir, db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1);
+         CREATE REPOSITORY r ON LOCATION \"memory://priv\";
+         CREATE USER 'alice' IDENTIFIED BY 'pw'; GRANT SELECT ON d.* TO USER 'alice';",
+    );
+    assert!(db.session("alice", Some("wrong")).is_err());
+    assert!(db.session("alice", None).is_err());
+    let mut alice = db.session("alice", Some("pw")).expect("login");
+    alice.execute("USE d").expect("use");
+    assert_eq!(rows(&run(&mut alice, "SELECT k FROM t")), [["1"]]);
+    for sql in [
+        "BACKUP SNAPSHOT d.s TO r",
+        "RESTORE SNAPSHOT d.s FROM r PROPERTIES (\"backup_timestamp\" = \"x\")",
+        "CANCEL BACKUP FROM d",
+        "CANCEL RESTORE FROM d",
+        "CREATE REPOSITORY r2 ON LOCATION \"memory://x\"",
+        "DROP REPOSITORY r",
+        "DROP SNAPSHOT s ON r",
+    ] {
+        let err = alice.execute(sql).expect_err(sql).to_string();
+        assert_eq!(err, ADMIN_DENIED, "{sql}");
+    }
+    let err = alice
+        .execute("INSERT INTO t VALUES (2)")
+        .expect_err("no insert")
+        .to_string();
+    assert!(err.contains("the INSERT privilege"), "{err}");
+    let err = alice
+        .execute("CREATE USER 'eve'")
+        .expect_err("no grant")
+        .to_string();
+    assert!(err.contains("the GRANT privilege"), "{err}");
+    run(&mut s, "GRANT db_admin TO USER 'alice'");
+    let mut alice = db.session("alice", Some("pw")).expect("login");
+    alice.set_wait_for_jobs(true);
+    alice
+        .execute("BACKUP SNAPSHOT d.s TO r")
+        .expect("db_admin may back up");
+    run(
+        &mut s,
+        "REVOKE db_admin FROM USER 'alice'; REVOKE SELECT ON d.* FROM USER 'alice'",
+    );
+    let mut alice = db.session("alice", Some("pw")).expect("login");
+    let err = alice
+        .execute("SELECT * FROM d.t")
+        .expect_err("revoked")
+        .to_string();
+    assert!(err.contains("the SELECT privilege"), "{err}");
+}
+
+#[test]
+fn users_survive_reopen_and_passwords_stay_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let db = Database::open(dir.path()).expect("open");
+        let mut s = db.root_session().expect("root");
+        run(
+            &mut s,
+            "CREATE USER 'bob' IDENTIFIED BY 'hunter2'; GRANT INSERT ON d.* TO USER 'bob'",
+        );
+        let grants = rows(&run(&mut s, "SHOW GRANTS FOR 'bob'"));
+        assert_eq!(grants, [["'bob'@'%'", "GRANT INSERT ON d.* TO 'bob'@'%'"]]);
+    }
+    let text =
+        std::fs::read_to_string(dir.path().join(tabvault_sql::auth::USERS_FILE)).expect("users");
+    assert!(!text.contains("hunter2"));
+    let db = Database::open(dir.path()).expect("reopen");
+    db.session("bob", Some("hunter2")).expect("bob persisted");
+}

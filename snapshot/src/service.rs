@@ -528,8 +528,18 @@ impl ServiceInner {
         }
     }
 
+    /// Records a job's state: durably for the states a restart must see (PENDING — a job existed;
+    /// COMMITTING — the restore may have committed; FINISHED and CANCELLED), lazily otherwise.
     fn persist(&self, record: &JobRecord) {
-        if let Err(e) = self.store.save(record) {
+        let durable = record.is_terminal()
+            || record.state == RestoreState::Committing.name()
+            || record.state == BackupState::Pending.name();
+        let saved = if durable {
+            self.store.save(record)
+        } else {
+            self.store.save_lazily(record)
+        };
+        if let Err(e) = saved {
             tracing::error!(error = %e, job = record.id, "could not persist a job state");
         }
     }
@@ -639,9 +649,14 @@ impl ServiceInner {
                 let was = record.state.clone();
                 // A restore killed after its one install record became durable but before
                 // FINISHED was persisted did finish: say so instead of CANCELLED.
-                let committed = record.kind == JobKind::Restore
-                    && was == RestoreState::Committing.name()
-                    && crate::restore::committed_before_restart(self, &record);
+                let committed = match record.kind {
+                    JobKind::Restore => {
+                        was == RestoreState::Committing.name()
+                            && crate::restore::committed_before_restart(self, &record)
+                    }
+                    // The info file is a backup's commit point.
+                    JobKind::Backup => crate::job::published_before_restart(self, &record),
+                };
                 if committed {
                     record.status = JobStatus::Ok;
                     record.state = RestoreState::Finished.name().to_owned();

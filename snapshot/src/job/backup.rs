@@ -199,6 +199,16 @@ fn cleanup_unpublished(service: &ServiceInner, repository: &str, label: &str) {
     }
 }
 
+/// Whether a backup interrupted by a restart had written its info file (so it is complete).
+pub(crate) fn published_before_restart(service: &ServiceInner, record: &super::JobRecord) -> bool {
+    job_committed(
+        service,
+        &record.repository,
+        &record.label,
+        &record.timestamp,
+    )
+}
+
 /// Removes what a backup interrupted by a restart left in its repository.
 pub(crate) fn cleanup_after_restart(service: &ServiceInner, record: &super::JobRecord) {
     cleanup_unpublished(service, &record.repository, &record.label);

@@ -6,7 +6,7 @@ mod record;
 mod state;
 mod transfer;
 
-pub(crate) use backup::{cleanup_after_restart, run_backup};
+pub(crate) use backup::{cleanup_after_restart, published_before_restart, run_backup};
 pub use progress::{Progress, ProgressSnapshot};
 pub use record::{JobKind, JobRecord};
 pub(crate) use record::{JobStore, NewJob, ObjectRecord};

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_durable};
+use tabvault_storage::{create_dir_durable, remove_file_if_exists, temp_path, write_file_durable};
 
 use super::progress::ProgressSnapshot;
 use super::state::JobStatus;
@@ -162,6 +162,17 @@ impl JobStore {
     pub fn save(&self, record: &JobRecord) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
         write_file_durable(&self.path(record.id), &bytes)?;
+        Ok(())
+    }
+
+    /// Writes a job's record atomically but without waiting for the disk: for intermediate
+    /// states, whose loss in a crash only makes the restart message name an earlier state.
+    pub fn save_lazily(&self, record: &JobRecord) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
+        let path = self.path(record.id);
+        let temp = temp_path(&path);
+        fs::write(&temp, &bytes).map_err(|e| io_error(&temp, e))?;
+        fs::rename(&temp, &path).map_err(|e| io_error(&path, e))?;
         Ok(())
     }
 

@@ -35,7 +35,7 @@ PROPERTIES ("replication_num" = "1");
 
 -- 900,000 events over 2024 and 100,000 users, in two commits.
 INSERT INTO example_tbl
-SELECT date_add(DATE '2024-01-01', CAST(value % 366 AS INT)) AS event_date,
+SELECT arrow_cast(CAST(19723 + value % 366 AS INT), 'Date32') AS event_date,  -- 19723: 2024-01-01
        value % 100000 AS user_id,
        concat('city_', CAST(value % 50 AS VARCHAR)) AS city,
        CAST(value % 10000 AS DECIMAL(12, 2)) / 100 AS amount

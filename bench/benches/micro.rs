@@ -87,7 +87,7 @@ fn snapshot_capture(c: &mut Criterion) {
                 dir.path().join(format!("capture-{n}"))
             },
             |target| {
-                capture(&engine, DB, &[], &target, &|| false).expect("capture");
+                capture(&engine, DB, &[], &target, false, &|| false).expect("capture");
                 std::fs::remove_dir_all(&target).expect("remove");
             },
             BatchSize::PerIteration,

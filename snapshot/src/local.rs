@@ -165,17 +165,20 @@ fn table_entry(table: &Table, partitions: Option<&[String]>) -> TableEntry {
 }
 
 /// Captures `objects` of `db` at this instant into `dir`: hard links plus manifest. `cancelled`
-/// is polled between files; when it returns true the partial snapshot is removed.
+/// is polled between files; when it returns true the partial snapshot is removed. With `durable`
+/// the directory entries and manifest are fsync'd, so the snapshot survives a power loss; a
+/// BACKUP's snapshot does not need that (a restart removes it anyway) and skips those fsyncs.
 pub fn capture(
     engine: &Engine,
     db: &str,
     objects: &[ObjectRef],
     dir: &Path,
+    durable: bool,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<LocalSnapshot> {
     let catalog: Arc<CatalogState> = engine.catalog();
     let manifest = manifest_of(&catalog, db, objects)?;
-    let outcome = link_files(engine, &catalog, &manifest, dir, cancelled);
+    let outcome = link_files(engine, &catalog, &manifest, dir, durable, cancelled);
     drop(catalog);
     if let Err(e) = outcome {
         let _ = fs::remove_dir_all(dir);
@@ -192,10 +195,15 @@ fn link_files(
     catalog: &CatalogState,
     manifest: &SnapshotManifest,
     dir: &Path,
+    durable: bool,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<()> {
     let files = dir.join(FILES_DIR);
-    create_dir_durable(&files)?;
+    if durable {
+        create_dir_durable(&files)?;
+    } else {
+        fs::create_dir_all(&files).map_err(|e| io_error(&files, e))?;
+    }
     let wanted: BTreeSet<(String, u64)> = manifest
         .rowsets()
         .map(|r| (r.checksum.clone(), r.size_bytes))
@@ -221,8 +229,13 @@ fn link_files(
         })?;
         done.insert(key);
     }
-    sync_dir(&files)?;
-    write_file_durable(&dir.join(MANIFEST_FILE), &manifest.encode())?;
+    let manifest_path = dir.join(MANIFEST_FILE);
+    if durable {
+        sync_dir(&files)?;
+        write_file_durable(&manifest_path, &manifest.encode())?;
+    } else {
+        fs::write(&manifest_path, manifest.encode()).map_err(|e| io_error(&manifest_path, e))?;
+    }
     Ok(())
 }
 
@@ -237,4 +250,12 @@ pub fn release(dir: &Path) -> Result<()> {
         }
         .into()),
     }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> SnapshotError {
+    tabvault_storage::StorageError::Io {
+        context: format!("writing {}", path.display()),
+        source,
+    }
+    .into()
 }

@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Row> {
         for tabvault in rotation(&[true, false], i) {
             if tabvault {
                 let dir = ctx.fresh(engine.root(), "bench-capture");
-                let (secs, _) = timed(|| Ok(capture(engine, DB, &[], &dir, &|| false)?))?;
+                let (secs, _) = timed(|| Ok(capture(engine, DB, &[], &dir, false, &|| false)?))?;
                 row.tabvault.push(secs);
                 remove_tree(&dir)?;
             } else {

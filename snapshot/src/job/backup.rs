@@ -64,6 +64,7 @@ fn backup_steps(
         &record.database,
         &objects,
         snapshot_dir,
+        false,
         &|| job.stop_reason(clock.now_ms()).is_some(),
     )
     .map_err(|e| match job.stop_reason(clock.now_ms()) {

@@ -2,6 +2,7 @@
 //! statements that manage them.
 
 mod check;
+mod native;
 mod users;
 
 pub use check::{Need, authorize, privilege_name, required};

@@ -67,6 +67,9 @@ pub struct GrantRecord {
 struct UserRecord {
     salt: String,
     password_hash: Option<String>,
+    /// `SHA1(SHA1(password))` in hex for the MySQL protocol's mysql_native_password (native.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mysql_native_hash: Option<String>,
     roles: BTreeSet<String>,
     grants: BTreeSet<GrantRecord>,
 }
@@ -121,6 +124,16 @@ impl UserStore {
         Ok(Self { path, file })
     }
 
+    /// For mysql_native_password (native.rs): `None` for no such user, else whether the user has
+    /// a password and its stored native hash.
+    pub(crate) fn native_credentials(&self, name: &str) -> Option<(bool, Option<&str>)> {
+        let user = self.file.users.get(name)?;
+        Some((
+            user.password_hash.is_some(),
+            user.mysql_native_hash.as_deref(),
+        ))
+    }
+
     /// Whether `name` is a user.
     pub fn has_user(&self, name: &str) -> bool {
         self.file.users.contains_key(name)
@@ -163,6 +176,9 @@ impl UserStore {
             UserRecord {
                 salt,
                 password_hash,
+                mysql_native_hash: password
+                    .filter(|p| !p.is_empty())
+                    .map(super::native::stored_hash),
                 ..UserRecord::default()
             },
         );

@@ -12,7 +12,7 @@ use super::interrupt;
 /// How the wait ended.
 pub enum Waited {
     /// The job is FINISHED or CANCELLED.
-    Done(JobRecord),
+    Done(Box<JobRecord>),
     /// Ctrl-C: the job goes on.
     Interrupted,
 }
@@ -27,7 +27,7 @@ pub fn wait(job: &Arc<Job>) -> Waited {
             let _ = sender.send(waiter.wait());
         });
     if spawned.is_err() {
-        return Waited::Done(job.wait());
+        return Waited::Done(Box::new(job.wait()));
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -41,8 +41,10 @@ pub fn wait(job: &Arc<Job>) -> Waited {
     interrupt::set_waiting(true);
     let outcome = loop {
         match receiver.recv_timeout(Duration::from_millis(100)) {
-            Ok(record) => break Waited::Done(record),
-            Err(mpsc::RecvTimeoutError::Disconnected) => break Waited::Done(job.record()),
+            Ok(record) => break Waited::Done(Box::new(record)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Waited::Done(Box::new(job.record()));
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
         if interrupt::interrupted() {

@@ -20,6 +20,9 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Result, SqlError};
 
+/// The schema and rows of one file.
+type FileRows = (SchemaRef, Vec<RecordBatch>);
+
 /// The `FILES` table function.
 #[derive(Debug, Default)]
 pub struct FilesFunction;
@@ -44,7 +47,7 @@ fn load(exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
             "Unknown FILES() property \"{unknown}\"; supported: path, format"
         )));
     }
-    let read: fn(&Path) -> Result<(SchemaRef, Vec<RecordBatch>)> = match format.as_str() {
+    let read: fn(&Path) -> Result<FileRows> = match format.as_str() {
         "parquet" => read_parquet,
         "csv" => read_csv,
         other => {
@@ -131,7 +134,7 @@ fn open(path: &Path) -> Result<File> {
     })
 }
 
-fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+fn read_parquet(path: &Path) -> Result<FileRows> {
     let invalid = |e: &dyn std::fmt::Display| {
         SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
     };
@@ -144,7 +147,7 @@ fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     Ok((schema, batches))
 }
 
-fn read_csv(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+fn read_csv(path: &Path) -> Result<FileRows> {
     let invalid = |e: &dyn std::fmt::Display| {
         SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
     };

@@ -1,0 +1,238 @@
+//! The listener: accepts connections up to the limit, runs each as a [`Connection`], and stops
+//! gracefully.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opensrv_mysql::{AsyncMysqlIntermediary, IntermediaryOptions};
+use tabvault_sql::{Database, SqlError};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::config::ServerConfig;
+use crate::connection::Connection;
+use crate::login::{LoginFailure, Output};
+use crate::stop::Input;
+use crate::{reject, signals};
+
+/// Why the server could not start or stop.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Opening the data directory failed.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    /// A network or runtime operation failed.
+    #[error("I/O error while {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
+    let context = context.into();
+    move |source| ServerError::Io { context, source }
+}
+
+/// Opens the data directory `data`, serves it on `config.listen` until SIGINT or SIGTERM, then
+/// shuts down gracefully. Warns on standard error when it listens on a non-loopback address while
+/// `root` has no password.
+pub fn serve(data: &Path, config: &ServerConfig) -> Result<(), ServerError> {
+    let database = Database::open(data)?;
+    if !config.listen.ip().is_loopback() && database.root_session().is_ok() {
+        eprintln!(
+            "WARNING: listening on {} while root has no password: anyone who can reach it can \
+             log in as root. Set one with CREATE USER / a password, or listen on 127.0.0.1.",
+            config.listen
+        );
+    }
+    let server = Server::start(database, config)?;
+    eprintln!(
+        "tabvault serve: listening on {} (data {}); connect with `mysql -h {} -P {} -u root`",
+        server.local_addr(),
+        data.display(),
+        server.local_addr().ip(),
+        server.local_addr().port()
+    );
+    server.run_until_signal()
+}
+
+/// A running MySQL-protocol server over one [`Database`]. Create and drop it outside any async
+/// runtime: it owns its own.
+pub struct Server {
+    runtime: Option<Runtime>,
+    database: Option<Database>,
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Binds `config.listen` and starts accepting connections in the background.
+    pub fn start(database: Database, config: &ServerConfig) -> Result<Self, ServerError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tabvault-server")
+            .enable_all()
+            .build()
+            .map_err(io_error("starting the server runtime"))?;
+        let listener = runtime
+            .block_on(TcpListener::bind(config.listen))
+            .map_err(io_error(format!("listening on {}", config.listen)))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(io_error("reading the listening address"))?;
+        let (stop, stopping) = watch::channel(false);
+        let accept = runtime.spawn(accept_loop(
+            listener,
+            database.clone(),
+            Arc::new(config.clone()),
+            stopping,
+        ));
+        Ok(Self {
+            runtime: Some(runtime),
+            database: Some(database),
+            local_addr,
+            stop,
+            accept: Some(accept),
+        })
+    }
+
+    /// The address the server listens on (with the port picked when `listen` had port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down.
+    pub fn run_until_signal(mut self) -> Result<(), ServerError> {
+        if let Some(runtime) = &self.runtime {
+            runtime
+                .block_on(signals::terminated())
+                .map_err(io_error("waiting for SIGINT/SIGTERM"))?;
+        }
+        eprintln!("tabvault serve: shutting down");
+        self.stop_all();
+        Ok(())
+    }
+
+    /// Stops gracefully: no new connections, idle connections close, running statements finish
+    /// and send their results, then running BACKUP/RESTORE jobs are cancelled and the database
+    /// is closed.
+    pub fn shutdown(mut self) {
+        self.stop_all();
+    }
+
+    fn stop_all(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(runtime) = self.runtime.take() {
+            if let Some(accept) = self.accept.take() {
+                let _ = runtime.block_on(accept);
+            }
+            runtime.shutdown_background();
+        }
+        if let Some(database) = self.database.take() {
+            database.snapshots().shutdown();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    database: Database,
+    config: Arc<ServerConfig>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let mut connections = JoinSet::new();
+    let mut next_id: u32 = 0;
+    let for_connections = stopping.clone();
+    loop {
+        tokio::select! {
+            () = stopped(&mut stopping) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        connections.spawn(reject::refuse(stream));
+                        continue;
+                    };
+                    next_id = next_id.wrapping_add(1).max(1);
+                    connections.spawn(run_connection(
+                        stream,
+                        peer,
+                        next_id,
+                        database.clone(),
+                        config.clone(),
+                        for_connections.clone(),
+                        permit,
+                    ));
+                }
+                Err(error) => {
+                    // Out of descriptors and the like: report, back off briefly, go on.
+                    eprintln!("tabvault serve: accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Returns once the server stops (or its handle is gone).
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+async fn run_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    id: u32,
+    database: Database,
+    config: Arc<ServerConfig>,
+    stopping: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.into_split();
+    let failure = LoginFailure::default();
+    let connection = Connection::new(database, config, id, peer.ip().to_string(), failure.clone());
+    let options = IntermediaryOptions {
+        process_use_statement_on_query: true,
+        reject_connection_on_dbname_absence: false,
+    };
+    let input = Input::new(read, stopping);
+    let output = Output::new(write, failure);
+    if let Err(error) =
+        AsyncMysqlIntermediary::run_with_options(connection, input, output, &options).await
+    {
+        use std::io::ErrorKind::*;
+        // Clients leaving and refused logins are routine; anything else is worth a line.
+        if !matches!(
+            error.kind(),
+            ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | PermissionDenied
+        ) {
+            eprintln!("tabvault serve: connection {id} from {peer}: {error}");
+        }
+    }
+}

@@ -208,3 +208,67 @@ fn users_survive_reopen_and_passwords_stay_secret() {
     let db = Database::open(dir.path()).expect("reopen");
     db.session("bob", Some("hunter2")).expect("bob persisted");
 }
+
+/// `FILES("path" = ..., "format" = ...)` in StarRocks' form bulk-loads Parquet and CSV files, and
+/// an upper-case `GENERATE_SERIES` works like the lower-case one.
+#[test]
+fn files_table_function_loads_parquet_and_csv() {
+    let (dir, _db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d; CREATE TABLE src (k BIGINT, v STRING) DUPLICATE KEY(k); \
+         INSERT INTO src SELECT value, concat('v', CAST(value AS VARCHAR)) FROM GENERATE_SERIES(1, 50)",
+    );
+    let version = s.database().engine().pin_table("d", "src").expect("src");
+    let file = version
+        .table()
+        .partitions
+        .values()
+        .next()
+        .expect("partition")
+        .tablets[0]
+        .rowsets[0]
+        .file
+        .path
+        .clone();
+    let parquet = dir.path().join(file);
+    let csv_dir = tempfile::tempdir().expect("csv dir");
+    std::fs::write(csv_dir.path().join("a.csv"), "k,v\n100,x\n101,y\n").expect("csv");
+    run(
+        &mut s,
+        "CREATE TABLE dst (k BIGINT, v STRING) DUPLICATE KEY(k)",
+    );
+    run(
+        &mut s,
+        &format!(
+            "INSERT INTO dst SELECT * FROM FILES(\"path\" = \"{}\", \"format\" = \"parquet\")",
+            parquet.display()
+        ),
+    );
+    run(
+        &mut s,
+        &format!(
+            "INSERT INTO dst SELECT * FROM FILES(\"path\" = \"{}\", \"format\" = \"csv\")",
+            csv_dir.path().display()
+        ),
+    );
+    let loaded = rows(&run(&mut s, "SELECT count(*), max(k) FROM dst"));
+    let in_file = version
+        .table()
+        .partitions
+        .values()
+        .next()
+        .expect("p")
+        .tablets[0]
+        .rowsets[0]
+        .file
+        .rows;
+    assert_eq!(
+        loaded,
+        vec![vec![(in_file + 2).to_string(), "101".to_owned()]]
+    );
+    let err = s
+        .execute("SELECT * FROM FILES(\"path\" = \"/nonexistent\", \"format\" = \"orc\")")
+        .expect_err("orc is not supported");
+    assert!(err.to_string().contains("orc"), "{err}");
+}

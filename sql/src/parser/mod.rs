@@ -11,7 +11,7 @@ mod ddl;
 mod display;
 mod dml;
 mod error;
-mod lexer;
+pub(crate) mod lexer;
 #[allow(clippy::module_inception)]
 mod parser;
 mod privilege;

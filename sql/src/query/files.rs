@@ -15,7 +15,7 @@ use datafusion::arrow::csv::ReaderBuilder;
 use datafusion::arrow::csv::reader::Format;
 use datafusion::catalog::{MemTable, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::Result as DfResult;
-use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
+use datafusion::logical_expr::Expr;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Result, SqlError};
@@ -78,26 +78,94 @@ fn load(exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
     Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
 }
 
-/// `"key" = "value"` arguments (keys lower-cased).
+/// The arguments as `key, value` pairs of string literals (keys lower-cased); see
+/// [`rewrite_files_calls`] for how StarRocks' `"key" = "value"` form arrives in this shape.
 fn properties(exprs: &[Expr]) -> Result<BTreeMap<String, String>> {
     let text = |e: &Expr| match e {
         Expr::Literal(v, _) => v.try_as_str().flatten().map(str::to_owned),
         _ => None,
     };
+    if !exprs.len().is_multiple_of(2) {
+        return Err(SqlError::Invalid(
+            "FILES() arguments are \"key\" = \"value\" pairs".into(),
+        ));
+    }
     exprs
-        .iter()
-        .map(|e| match e {
-            Expr::BinaryExpr(BinaryExpr {
-                left,
-                op: Operator::Eq,
-                right,
-            }) => match (text(left), text(right)) {
-                (Some(k), Some(v)) => Ok((k.to_ascii_lowercase(), v)),
-                _ => Err(bad_argument(e)),
-            },
-            _ => Err(bad_argument(e)),
+        .chunks(2)
+        .map(|pair| match (text(&pair[0]), text(&pair[1])) {
+            (Some(k), Some(v)) => Ok((k.to_ascii_lowercase(), v)),
+            _ => Err(bad_argument(&pair[0])),
         })
         .collect()
+}
+
+/// Rewrites every `FILES("k" = "v", ...)` call in `sql` to `FILES('k', 'v', ...)`. DataFusion
+/// would evaluate `"k" = "v"` as a comparison (to `false`) before the table function saw it, so
+/// the StarRocks form is turned into plain literal arguments first. Text that is not exactly that
+/// form is left as it is (DataFusion then reports what is wrong).
+pub(crate) fn rewrite_files_calls(sql: &str) -> std::borrow::Cow<'_, str> {
+    use crate::parser::lexer::{TokenKind, tokenize};
+    let Ok(tokens) = tokenize(sql) else {
+        return sql.into();
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < tokens.len() {
+        let is_files =
+            matches!(&tokens[i].kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("files"));
+        let opens = matches!(
+            tokens.get(i + 1).map(|t| &t.kind),
+            Some(TokenKind::Punct('('))
+        );
+        if !(is_files && opens) {
+            i += 1;
+            continue;
+        }
+        let mut pairs = Vec::new();
+        let mut j = i + 2;
+        let close = loop {
+            match (
+                tokens.get(j).map(|t| &t.kind),
+                tokens.get(j + 1).map(|t| &t.kind),
+                tokens.get(j + 2).map(|t| &t.kind),
+            ) {
+                (
+                    Some(TokenKind::String(k)),
+                    Some(TokenKind::Punct('=')),
+                    Some(TokenKind::String(v)),
+                ) => {
+                    pairs.push((k.clone(), v.clone()));
+                    j += 3;
+                    if matches!(tokens.get(j).map(|t| &t.kind), Some(TokenKind::Punct(','))) {
+                        j += 1;
+                    }
+                }
+                (Some(TokenKind::Punct(')')), _, _) if !pairs.is_empty() => break Some(j),
+                _ => break None,
+            }
+        };
+        let Some(close) = close else {
+            i += 1;
+            continue;
+        };
+        let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+        let args: Vec<String> = pairs
+            .iter()
+            .flat_map(|(k, v)| [quote(k), quote(v)])
+            .collect();
+        out.push_str(&sql[copied..tokens[i + 1].start]);
+        out.push('(');
+        out.push_str(&args.join(", "));
+        out.push(')');
+        copied = tokens[close].end;
+        i = close + 1;
+    }
+    if copied == 0 {
+        return sql.into();
+    }
+    out.push_str(&sql[copied..]);
+    out.into()
 }
 
 fn bad_argument(e: &Expr) -> SqlError {

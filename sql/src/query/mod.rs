@@ -78,6 +78,11 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     // Table function names are matched as written (identifiers are case-sensitive).
     ctx.register_udtf("files", Arc::new(FilesFunction));
     ctx.register_udtf("FILES", Arc::new(FilesFunction));
+    for builtin in ["generate_series", "range"] {
+        if let Ok(function) = ctx.table_function(builtin) {
+            ctx.register_udtf(&builtin.to_uppercase(), function.function().clone());
+        }
+    }
     ctx
 }
 
@@ -88,7 +93,9 @@ pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
-    let frame = ctx.sql_with_options(sql, options).await?;
+    let frame = ctx
+        .sql_with_options(&files::rewrite_files_calls(sql), options)
+        .await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     Ok((schema, batches))
@@ -102,6 +109,8 @@ pub async fn plan_schema(env: Arc<QueryEnv>, sql: &str) -> Result<SchemaRef> {
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
-    let frame = ctx.sql_with_options(sql, options).await?;
+    let frame = ctx
+        .sql_with_options(&files::rewrite_files_calls(sql), options)
+        .await?;
     Ok(Arc::new(frame.schema().as_arrow().clone()))
 }

@@ -4,6 +4,7 @@
 mod interrupt;
 mod render;
 mod runner;
+mod serve;
 mod shell;
 mod wait;
 
@@ -21,7 +22,7 @@ use tabvault::sql::Database;
 )]
 pub struct Args {
     /// Data directory (created if missing).
-    #[arg(long = "data", value_name = "DIR", default_value = "tabvault-data")]
+    #[arg(long = "data", value_name = "DIR", default_value = "tabvault-data", global = true)]
     pub data: PathBuf,
     /// User to run as.
     #[arg(long = "user", short = 'u', value_name = "U", default_value = "root")]
@@ -38,10 +39,16 @@ pub struct Args {
     /// Do not wait for BACKUP/RESTORE jobs to finish.
     #[arg(long = "no-wait")]
     pub no_wait: bool,
+    /// A subcommand (`serve`) instead of the shell.
+    #[command(subcommand)]
+    pub command: Option<serve::Command>,
 }
 
 /// Runs the command line; the exit code is 1 after any error.
 pub fn run(args: Args) -> ExitCode {
+    if let Some(serve::Command::Serve(serve)) = &args.command {
+        return serve::run(&args.data, serve);
+    }
     let session =
         Database::open(&args.data).and_then(|db| db.session(&args.user, args.password.as_deref()));
     let mut session = match session {

@@ -1,0 +1,47 @@
+//! `tabvault serve`: the MySQL protocol on the data directory (see the tabvault-server crate).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use tabvault_server::{
+    DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, ServerConfig,
+};
+
+/// Subcommands of `tabvault`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve the data directory over the MySQL protocol (connect with `mysql -h 127.0.0.1 -P 9030
+    /// -u root`). root has no password by default: keep the loopback address unless one is set.
+    Serve(ServeArgs),
+}
+
+/// Arguments of `tabvault serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long = "listen", value_name = "ADDR:PORT", default_value_t = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Connections served at once; more are refused with error 1040.
+    #[arg(long = "max-connections", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Largest statement in bytes; larger ones are refused with error 1153.
+    #[arg(long = "max-statement-bytes", value_name = "BYTES", default_value_t = DEFAULT_MAX_STATEMENT_BYTES)]
+    pub max_statement_bytes: usize,
+}
+
+/// Serves until SIGINT/SIGTERM; exit code 1 when the server cannot start.
+pub fn run(data: &Path, args: &ServeArgs) -> ExitCode {
+    let config = ServerConfig {
+        listen: args.listen,
+        max_connections: args.max_connections,
+        max_statement_bytes: args.max_statement_bytes,
+    };
+    match tabvault_server::serve(data, &config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -22,7 +22,12 @@ use tabvault::sql::Database;
 )]
 pub struct Args {
     /// Data directory (created if missing).
-    #[arg(long = "data", value_name = "DIR", default_value = "tabvault-data", global = true)]
+    #[arg(
+        long = "data",
+        value_name = "DIR",
+        default_value = "tabvault-data",
+        global = true
+    )]
     pub data: PathBuf,
     /// User to run as.
     #[arg(long = "user", short = 'u', value_name = "U", default_value = "root")]

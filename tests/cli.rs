@@ -116,3 +116,100 @@ fn wrong_password_is_refused() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Drives a program through a pseudo-terminal, line by line. It sends a line only once the line
+/// editor is reading (rustyline switches bracketed paste on, `ESC[?2004h`, when it starts reading
+/// and off, `ESC[?2004l`, when it returns a line), then prints everything the program wrote.
+/// Python's `pty` module is on every machine that runs the suite; no sleeps, only reads.
+const PTY_DRIVER: &str = r#"
+import os, pty, select, sys
+program, lines = sys.argv[1:4], sys.stdin.read().splitlines()
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["TERM"] = "xterm"
+    os.execv(program[0], program)
+out = b""
+def read_until(token, start):
+    global out
+    while True:
+        found = out.find(token, start)
+        if found >= 0:
+            return found + len(token)
+        ready, _, _ = select.select([fd], [], [], 120)
+        if not ready:
+            sys.exit("waited 120 s for %r; output so far: %r" % (token, out[-2000:]))
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            sys.exit("the shell ended early; output so far: %r" % out[-2000:])
+        out += chunk
+pos = read_until(b"\x1b[?2004h", 0)
+for line in lines:
+    os.write(fd, line.encode() + b"\r")
+    pos = read_until(b"\x1b[?2004l", pos)
+    if line.strip() != "exit":
+        pos = read_until(b"\x1b[?2004h", pos)
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.WEXITSTATUS(status))
+"#;
+
+#[test]
+fn interactive_shell_through_a_pty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("home");
+    let data = dir.path().join("data");
+    let script = "CREATE DATABASE d;\nUSE d;\nCREATE TABLE t (k INT) DUPLICATE KEY(k);\n\
+                  INSERT INTO t VALUES (1), (2), (3);\nSELECT\n  count(*) AS n\n  FROM t;\n\
+                  SELECT nosuchcolumn FROM t;\nexit\n";
+    let mut child = Command::new("python3")
+        .args(["-c", PTY_DRIVER, env!("CARGO_BIN_EXE_tabvault"), "--data"])
+        .arg(&data)
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the pty driver");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("script written");
+    let out = child.wait_with_output().expect("driver ends");
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "driver failed: {}\n{text}",
+        stderr(&out)
+    );
+    assert!(text.contains("tabvault shell on"), "{text}");
+    assert!(
+        text.contains("tabvault:d> "),
+        "USE changes the prompt: {text}"
+    );
+    assert!(
+        text.contains("    -> "),
+        "a multi-line statement shows the continuation prompt: {text}"
+    );
+    assert!(text.contains("| 3 |"), "the multi-line SELECT ran: {text}");
+    assert!(
+        text.contains("ERROR: "),
+        "errors are printed and the shell goes on: {text}"
+    );
+    let history =
+        std::fs::read_to_string(home.path().join(".tabvault_history")).expect("history saved");
+    assert!(history.contains("INSERT INTO t VALUES"), "{history}");
+}

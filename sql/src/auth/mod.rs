@@ -29,9 +29,7 @@ pub(crate) fn grant(exec: &Exec<'_>, statement: &Grant, grant: bool) -> Result<Q
             let scope = match on {
                 GrantObject::Global => Scope::Global,
                 GrantObject::Database(db) => Scope::Database(db.clone()),
-                GrantObject::Table(name) => {
-                    Scope::Table(exec.db_of(name)?, name.name.clone())
-                }
+                GrantObject::Table(name) => Scope::Table(exec.db_of(name)?, name.name.clone()),
             };
             let records: Vec<GrantRecord> = privileges
                 .iter()

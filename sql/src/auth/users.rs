@@ -106,9 +106,8 @@ impl UserStore {
     pub fn open(dir: &Path) -> Result<Self> {
         let path = dir.join(USERS_FILE);
         let mut file: UsersFile = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                SqlError::Invalid(format!("corrupted {}: {e}", path.display()))
-            })?,
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| SqlError::Invalid(format!("corrupted {}: {e}", path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => UsersFile::default(),
             Err(source) => {
                 return Err(SqlError::Io {
@@ -149,7 +148,9 @@ impl UserStore {
             .ok_or_else(|| SqlError::Login(name.to_owned()))?;
         let ok = match &user.password_hash {
             None => password.unwrap_or("").is_empty(),
-            Some(stored) => password.is_some_and(|p| hash(&user.salt, p).to_hex().as_str() == stored),
+            Some(stored) => {
+                password.is_some_and(|p| hash(&user.salt, p).to_hex().as_str() == stored)
+            }
         };
         if ok {
             Ok(())
@@ -159,12 +160,19 @@ impl UserStore {
     }
 
     /// `CREATE USER`. Returns false when it exists and `if_not_exists`.
-    pub fn create_user(&mut self, name: &str, password: Option<&str>, if_not_exists: bool) -> Result<bool> {
+    pub fn create_user(
+        &mut self,
+        name: &str,
+        password: Option<&str>,
+        if_not_exists: bool,
+    ) -> Result<bool> {
         if self.file.users.contains_key(name) {
             return if if_not_exists {
                 Ok(false)
             } else {
-                Err(SqlError::Invalid(format!("Operation CREATE USER failed for '{name}': user already exists")))
+                Err(SqlError::Invalid(format!(
+                    "Operation CREATE USER failed for '{name}': user already exists"
+                )))
             };
         }
         let salt = new_salt();
@@ -189,13 +197,17 @@ impl UserStore {
     /// `DROP USER`. `root` cannot be dropped.
     pub fn drop_user(&mut self, name: &str, if_exists: bool) -> Result<bool> {
         if name == ROOT {
-            return Err(SqlError::Invalid("Operation DROP USER failed for 'root': the root user cannot be dropped".into()));
+            return Err(SqlError::Invalid(
+                "Operation DROP USER failed for 'root': the root user cannot be dropped".into(),
+            ));
         }
         if self.file.users.remove(name).is_none() {
             return if if_exists {
                 Ok(false)
             } else {
-                Err(SqlError::Invalid(format!("Operation DROP USER failed for '{name}': user does not exist")))
+                Err(SqlError::Invalid(format!(
+                    "Operation DROP USER failed for '{name}': user does not exist"
+                )))
             };
         }
         self.save()?;
@@ -211,7 +223,9 @@ impl UserStore {
                 Err(SqlError::Invalid(format!("Role '{name}' already exists")))
             };
         }
-        self.file.roles.insert(name.to_owned(), RoleRecord::default());
+        self.file
+            .roles
+            .insert(name.to_owned(), RoleRecord::default());
         self.save()?;
         Ok(true)
     }
@@ -219,7 +233,9 @@ impl UserStore {
     /// `DROP ROLE`. Built-in roles cannot be dropped; users lose the role.
     pub fn drop_role(&mut self, name: &str, if_exists: bool) -> Result<bool> {
         if name == ROOT || name == DB_ADMIN {
-            return Err(SqlError::Invalid(format!("Role '{name}' is built in and cannot be dropped")));
+            return Err(SqlError::Invalid(format!(
+                "Role '{name}' is built in and cannot be dropped"
+            )));
         }
         if self.file.roles.remove(name).is_none() {
             return if if_exists {
@@ -238,10 +254,14 @@ impl UserStore {
     /// Gives (`grant`) or takes (`!grant`) roles to a user.
     pub fn set_roles(&mut self, user: &str, roles: &[String], grant: bool) -> Result<()> {
         if let Some(missing) = roles.iter().find(|r| !self.role_exists(r)) {
-            return Err(SqlError::Invalid(format!("Role '{missing}' does not exist")));
+            return Err(SqlError::Invalid(format!(
+                "Role '{missing}' does not exist"
+            )));
         }
         if !grant && user == ROOT && roles.iter().any(|r| r == ROOT) {
-            return Err(SqlError::Invalid("the root user keeps the root role".into()));
+            return Err(SqlError::Invalid(
+                "the root user keeps the root role".into(),
+            ));
         }
         let record = self.user_mut(user)?;
         for role in roles {
@@ -255,11 +275,18 @@ impl UserStore {
     }
 
     /// Gives or takes privileges, to a user or (with `role`) to a role.
-    pub fn set_grants(&mut self, grantee: Grantee<'_>, grants: &[GrantRecord], grant: bool) -> Result<()> {
+    pub fn set_grants(
+        &mut self,
+        grantee: Grantee<'_>,
+        grants: &[GrantRecord],
+        grant: bool,
+    ) -> Result<()> {
         let set = match grantee {
             Grantee::User(user) => &mut self.user_mut(user)?.grants,
             Grantee::Role(role) if role == ROOT || role == DB_ADMIN => {
-                return Err(SqlError::Invalid(format!("Role '{role}' is built in; its privileges cannot change")));
+                return Err(SqlError::Invalid(format!(
+                    "Role '{role}' is built in; its privileges cannot change"
+                )));
             }
             Grantee::Role(role) => {
                 &mut self
@@ -379,13 +406,23 @@ mod tests {
     fn passwords_are_salted_hashes_and_survive_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = UserStore::open(dir.path()).expect("open");
-        store.authenticate(ROOT, None).expect("root has no password");
-        assert!(store.create_user("alice", Some("s3cret"), false).expect("create"));
-        store.create_user("bob", Some("s3cret"), false).expect("create");
+        store
+            .authenticate(ROOT, None)
+            .expect("root has no password");
+        assert!(
+            store
+                .create_user("alice", Some("s3cret"), false)
+                .expect("create")
+        );
+        store
+            .create_user("bob", Some("s3cret"), false)
+            .expect("create");
         let text = std::fs::read_to_string(dir.path().join(USERS_FILE)).expect("file");
         assert!(!text.contains("s3cret"), "password stored in clear");
         let reopened = UserStore::open(dir.path()).expect("reopen");
-        reopened.authenticate("alice", Some("s3cret")).expect("good password");
+        reopened
+            .authenticate("alice", Some("s3cret"))
+            .expect("good password");
         assert!(reopened.authenticate("alice", Some("wrong")).is_err());
         assert!(reopened.authenticate("alice", None).is_err());
         let a = &reopened.file.users["alice"];
@@ -405,9 +442,15 @@ mod tests {
             scope: Scope::Database("db".into()),
         };
         store
-            .set_grants(Grantee::Role("readers"), std::slice::from_ref(&select), true)
+            .set_grants(
+                Grantee::Role("readers"),
+                std::slice::from_ref(&select),
+                true,
+            )
             .expect("grant");
-        store.set_roles("u", &["readers".into()], true).expect("role");
+        store
+            .set_roles("u", &["readers".into()], true)
+            .expect("role");
         assert!(store.grants_of("u").grants.contains(&select));
         store.drop_role("readers", false).expect("drop");
         assert!(store.grants_of("u").grants.is_empty());

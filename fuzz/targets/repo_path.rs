@@ -24,7 +24,10 @@ pub fn run(data: &[u8]) {
             "escaping segment in {s:?}"
         );
     }
-    let joined = path.join("x").expect("joining a plain segment");
-    assert!(joined.as_str().ends_with("/x"));
+    // Joining a plain segment succeeds unless it would pass the 1024-byte name limit.
+    match path.join("x") {
+        Ok(joined) => assert!(joined.as_str().ends_with("/x")),
+        Err(_) => assert!(s.len() + 2 > 1024, "joining 'x' to {s:?} failed"),
+    }
     assert!(path.join("..").is_err());
 }

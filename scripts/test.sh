@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tabvault-target}"
 python3 -c "import moto" 2>/dev/null || python3 -m pip install --quiet "moto[server]"
 # The MySQL-protocol tests (server/tests) drive `tabvault serve` with both of these.
-command -v mysql >/dev/null || (apt-get update -qq && apt-get install -y -qq mariadb-client)
+command -v mysql >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-client)
 python3 -c "import pymysql" 2>/dev/null || python3 -m pip install --quiet pymysql
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast

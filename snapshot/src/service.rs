@@ -74,7 +74,8 @@ impl SnapshotServiceBuilder {
         self
     }
 
-    /// Parallel transfers per job (default 8).
+    /// Parallel transfers per job (default 8; a job on a local-directory repository uses at most
+    /// one less than the CPU count, since its copies are CPU-bound).
     pub fn transfer_threads(mut self, threads: usize) -> Self {
         self.upload_threads = threads.max(1);
         self
@@ -503,6 +504,18 @@ impl ServiceInner {
 
     pub(crate) fn repository(&self, name: &str) -> Result<Arc<Repository>> {
         self.registry.read().get(name)
+    }
+
+    /// Parallel transfers for a job on `repository`: the configured number for object stores
+    /// (latency-bound), at most one less than the CPU count for local directories (CPU-bound
+    /// copies), so that writers keep a core while a backup runs.
+    pub(crate) fn transfer_threads(&self, repository: &Repository) -> usize {
+        if repository.store().is_local() {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            self.upload_threads.min(cores.saturating_sub(1)).max(1)
+        } else {
+            self.upload_threads
+        }
     }
 
     pub(crate) fn local_snapshot_dir(&self, job_id: u64) -> PathBuf {

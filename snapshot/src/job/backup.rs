@@ -143,9 +143,11 @@ fn upload_all(
     repository: &crate::registry::Repository,
     files: Vec<(RepoPath, (PathBuf, u64))>,
 ) -> Result<()> {
-    super::transfer::for_each_parallel(&files, service.upload_threads, |(path, (local, size))| {
-        upload_one(service, job, repository, path, local, *size)
-    })
+    super::transfer::for_each_parallel(
+        &files,
+        service.transfer_threads(repository),
+        |(path, (local, size))| upload_one(service, job, repository, path, local, *size),
+    )
 }
 
 fn upload_one(

@@ -96,6 +96,12 @@ impl RepositoryStore {
         })
     }
 
+    /// Whether the repository is a local directory (transfers are then bound by CPU and memory
+    /// bandwidth, not by network latency, so fewer parallel transfers do as well).
+    pub fn is_local(&self) -> bool {
+        matches!(self.inner.backend, Backend::Local(_))
+    }
+
     /// The location exactly as given to [`RepositoryStore::open`].
     pub fn location(&self) -> &str {
         &self.inner.location

@@ -488,11 +488,9 @@ fn download_all(
     files: &BTreeMap<(String, u64), PathBuf>,
 ) -> Result<()> {
     let work: Vec<(&(String, u64), &PathBuf)> = files.iter().collect();
-    for_each_parallel(
-        &work,
-        service.transfer_threads(repository),
-        |((checksum, size), dest)| download_one(service, job, repository, checksum, *size, dest),
-    )
+    for_each_parallel(&work, service.upload_threads, |((checksum, size), dest)| {
+        download_one(service, job, repository, checksum, *size, dest)
+    })
 }
 
 fn download_one(

@@ -74,8 +74,8 @@ impl SnapshotServiceBuilder {
         self
     }
 
-    /// Parallel transfers per job (default 8; a job on a local-directory repository uses at most
-    /// one less than the CPU count, since its copies are CPU-bound).
+    /// Parallel transfers per job (default 8; a BACKUP to a local-directory repository uses at
+    /// most one less than the CPU count, since its copies are CPU-bound and writers go on).
     pub fn transfer_threads(mut self, threads: usize) -> Self {
         self.upload_threads = threads.max(1);
         self
@@ -506,9 +506,10 @@ impl ServiceInner {
         self.registry.read().get(name)
     }
 
-    /// Parallel transfers for a job on `repository`: the configured number for object stores
+    /// Parallel uploads for a BACKUP to `repository`: the configured number for object stores
     /// (latency-bound), at most one less than the CPU count for local directories (CPU-bound
-    /// copies), so that writers keep a core while a backup runs.
+    /// copies), so that writers keep a core while a backup runs. RESTORE locks its target
+    /// tables and uses the configured number.
     pub(crate) fn transfer_threads(&self, repository: &Repository) -> usize {
         if repository.store().is_local() {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -52,7 +52,8 @@ impl Session {
     }
 
     /// When set, BACKUP and RESTORE return only after their job is FINISHED or CANCELLED (scripts
-    /// and tests that read the results next). Off by default: the statements return at once, as in
+    /// and tests that read the results next); a job that ends CANCELLED is then the statement's
+    /// error, carrying the job's status. Off by default: the statements return at once, as in
     /// StarRocks.
     pub fn set_wait_for_jobs(&mut self, wait: bool) {
         self.wait_for_jobs = wait;
@@ -87,7 +88,13 @@ impl Session {
         if self.wait_for_jobs
             && let Some(job) = &result.job
         {
-            job.wait();
+            let end = job.wait();
+            if end.state == "CANCELLED" {
+                return Err(SqlError::Invalid(format!(
+                    "job {} ({}) ended CANCELLED: {}",
+                    end.id, end.label, end.status
+                )));
+            }
         }
         Ok(result)
     }

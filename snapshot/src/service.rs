@@ -584,37 +584,21 @@ impl ServiceInner {
     pub(crate) fn fail(&self, job: &Arc<Job>, error: &SnapshotError) {
         let now = self.now_ms();
         let timed_out = matches!(job.stop_reason(now), Some(crate::job::StopReason::TimedOut));
-        let status = match error {
-            _ if timed_out => JobStatus::Error {
-                code: StatusCode::Timeout,
-                msg: String::new(),
-            },
-            SnapshotError::Cancelled(why) => JobStatus::Error {
-                code: StatusCode::CommonError,
-                msg: why.clone(),
-            },
-            SnapshotError::Corrupted { .. } => JobStatus::Error {
-                code: StatusCode::BadFile,
-                msg: error.to_string(),
-            },
-            _ => JobStatus::Error {
-                code: StatusCode::CommonError,
-                msg: error.to_string(),
-            },
+        // Only this job's worker changes its state, so this reading is the state it failed in.
+        let failed_in = job.record();
+        let (code, msg) = match error {
+            _ if timed_out => (StatusCode::Timeout, String::new()),
+            // StarRocks names the state a cancelled restore was in.
+            SnapshotError::Cancelled(why) if failed_in.kind == JobKind::Restore => (
+                StatusCode::CommonError,
+                format!("{why}, current state: {}", failed_in.state),
+            ),
+            SnapshotError::Cancelled(why) => (StatusCode::CommonError, why.clone()),
+            SnapshotError::Corrupted { .. } => (StatusCode::BadFile, error.to_string()),
+            _ => (StatusCode::CommonError, error.to_string()),
         };
         let record = job.update(|r| {
-            if r.kind == JobKind::Restore
-                && let JobStatus::Error { msg, .. } = &status
-                && matches!(error, SnapshotError::Cancelled(_))
-                && !timed_out
-            {
-                r.status = JobStatus::Error {
-                    code: StatusCode::CommonError,
-                    msg: format!("{msg}, current state: {}", r.state),
-                };
-            } else {
-                r.status = status.clone();
-            }
+            r.status = JobStatus::Error { code, msg };
             r.state = BackupState::Cancelled.name().to_owned();
             r.finished_time_ms = Some(now);
         });

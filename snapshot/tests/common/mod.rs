@@ -19,6 +19,15 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 /// One row of the test tables: `(k, v, d)`.
 pub type Row = (i64, Option<String>, Option<i32>);
 
+/// The columns of both test tables: `k BIGINT NOT NULL, v STRING, d DATE`.
+fn columns() -> Vec<ColumnDef> {
+    vec![
+        ColumnDef::new("k", ColumnType::BigInt).not_null(),
+        ColumnDef::new("v", ColumnType::String),
+        ColumnDef::new("d", ColumnType::Date),
+    ]
+}
+
 /// A DUPLICATE KEY table range-partitioned by `k` into p1 [0,100), p2 [100,200), p3 [200,MAX).
 pub fn ranged_table(name: &str) -> TableDef {
     let bound = |lo: Option<i64>, hi: Option<i64>| PartitionBound::Range {
@@ -28,11 +37,7 @@ pub fn ranged_table(name: &str) -> TableDef {
     TableDef {
         name: name.into(),
         schema: TableSchema {
-            columns: vec![
-                ColumnDef::new("k", ColumnType::BigInt).not_null(),
-                ColumnDef::new("v", ColumnType::String),
-                ColumnDef::new("d", ColumnType::Date),
-            ],
+            columns: columns(),
             key_model: KeyModel::Duplicate,
             key_columns: vec!["k".into()],
             partition_scheme: PartitionScheme::Range { column: "k".into() },
@@ -64,11 +69,7 @@ pub fn pk_table(name: &str) -> TableDef {
     TableDef {
         name: name.into(),
         schema: TableSchema {
-            columns: vec![
-                ColumnDef::new("k", ColumnType::BigInt).not_null(),
-                ColumnDef::new("v", ColumnType::String),
-                ColumnDef::new("d", ColumnType::Date),
-            ],
+            columns: columns(),
             key_model: KeyModel::Primary,
             key_columns: vec!["k".into()],
             partition_scheme: PartitionScheme::Unpartitioned,

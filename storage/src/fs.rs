@@ -18,12 +18,22 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
         .io_context(|| format!("syncing directory {}", dir.display()))
 }
 
-/// Creates `dir` and any missing parents, fsyncing each parent whose entries changed.
+/// The directory holding `path`: `.` for a bare relative name (whose `Path::parent` is empty).
+pub fn parent_dir(path: &Path) -> Option<&Path> {
+    match path.parent() {
+        Some(parent) if parent.as_os_str().is_empty() => Some(Path::new(".")),
+        other => other,
+    }
+}
+
+/// Creates `dir` and any missing parents, fsyncing each parent whose entries changed. Works for
+/// absolute and relative paths of any form (`x`, `./x`, `x/y`).
 pub fn create_dir_durable(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent() {
+    let parent = parent_dir(dir);
+    if let Some(parent) = parent {
         create_dir_durable(parent)?;
     }
     match fs::create_dir(dir) {
@@ -31,7 +41,7 @@ pub fn create_dir_durable(dir: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
         Err(e) => return Err(e).io_context(|| format!("creating directory {}", dir.display())),
     }
-    match dir.parent() {
+    match parent {
         Some(parent) => sync_dir(parent),
         None => Ok(()),
     }
@@ -58,7 +68,7 @@ pub fn write_file_durable(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn rename_durable(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to)
         .io_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
-    match to.parent() {
+    match parent_dir(to) {
         Some(parent) => sync_dir(parent),
         None => Ok(()),
     }

@@ -77,7 +77,9 @@ impl EngineBuilder {
 
     /// Opens the engine: locks the directory, recovers the catalog from the metadata log, and
     /// deletes files that no durable record references.
-    pub fn open(self) -> Result<Engine> {
+    pub fn open(mut self) -> Result<Engine> {
+        self.root = std::path::absolute(&self.root)
+            .io_context(|| format!("resolving data directory {}", self.root.display()))?;
         create_dir_durable(&self.root)?;
         let lock_path = self.root.join(LOCK_FILE);
         let lock = OpenOptions::new()

@@ -8,7 +8,7 @@ use tabvault_storage::{CatalogState, Engine, LogRecord, decode_frame, encode_fra
 pub fn run(data: &[u8]) {
     if let Some((payload, len)) = decode_frame(data) {
         assert!(len <= data.len());
-        let again = encode_frame(payload);
+        let again = encode_frame(payload).expect("a decoded payload is within the limit");
         assert_eq!(decode_frame(&again).map(|(p, _)| p), Some(payload));
         if let Ok(record) = serde_json::from_slice::<LogRecord>(payload) {
             let mut state = CatalogState::default();

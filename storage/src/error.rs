@@ -23,6 +23,31 @@ pub enum StorageError {
         /// What is wrong with it.
         detail: String,
     },
+    /// The directory is not one the engine may open (not its own, or its metadata is missing).
+    /// Nothing in it was changed.
+    #[error("cannot open data directory {path}: {detail}")]
+    DataDirectory {
+        /// The directory asked for.
+        path: PathBuf,
+        /// Why it was refused and what to do.
+        detail: String,
+    },
+    /// A file carries a format version newer than this build understands; it was left untouched.
+    #[error(
+        "{path} is in format version {found}, but this build of tabvault reads versions up to \
+         {supported}; open it with a newer tabvault"
+    )]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version it carries.
+        found: u64,
+        /// The newest version this build reads.
+        supported: u64,
+    },
+    /// A metadata record or file would exceed a format limit; nothing was made durable.
+    #[error("{0}")]
+    TooLarge(String),
     /// A Parquet encode/decode error.
     #[error("parquet error: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),

@@ -50,6 +50,7 @@ mod crash;
 mod engine;
 mod error;
 mod fs;
+mod layout;
 mod log;
 mod name;
 mod parallel;
@@ -66,15 +67,16 @@ pub use catalog::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crash::{CrashHook, CrashPoint};
 pub use engine::{
-    CommitInfo, CompactionReport, DATA_DIR, Engine, EngineBuilder, GcReport, InstallPartition,
-    InstallPlan, InstallTable, LOCK_FILE, META_DIR, PublishedPartition, StagedRowset, TableLocks,
-    VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
+    CommitInfo, CompactionReport, Engine, EngineBuilder, GcReport, InstallPartition, InstallPlan,
+    InstallTable, OpenReport, PublishedPartition, StagedRowset, TableLocks, VerifyReport,
+    WriteBatch, hash_file, less_than_lower_bound,
 };
 pub use error::{Result, StorageError};
 pub use fs::{
     TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
     write_file_durable,
 };
+pub use layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};
 pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion};

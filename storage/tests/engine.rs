@@ -1436,20 +1436,39 @@ fn open_removes_temp_and_unreferenced_files() -> R {
         existing_dir.join("999999.parquet"),
         existing_dir.join("999998.parquet.tmp"),
         data.join("424242/1/2/3.parquet"),
-        data.join("x.tmp"),
     ];
-    for j in &junk {
+    // Not shaped like anything the engine writes: left alone (ownership.rs tests the rest).
+    let foreign = [
+        data.join("x.tmp"),
+        dir.path().join(META_DIR).join("log-x.tvlog.tmp"),
+    ];
+    for j in junk.iter().chain(&foreign) {
         std::fs::create_dir_all(j.parent().ok_or("parent")?)?;
         std::fs::write(j, b"junk")?;
     }
-    std::fs::write(dir.path().join(META_DIR).join("log-x.tvlog.tmp"), b"junk")?;
+    std::fs::write(
+        dir.path()
+            .join(META_DIR)
+            .join("checkpoint-00000000000000000009.tvckpt.tmp"),
+        b"junk",
+    )?;
     let engine = open(dir.path())?;
     for j in &junk {
         assert!(!j.exists(), "{} survived open", j.display());
     }
+    for f in &foreign {
+        assert!(f.exists(), "{} was removed", f.display());
+    }
     assert!(!data.join("424242").exists(), "empty directories stay");
-    assert_eq!(data_files(dir.path()), referenced);
-    assert!(!meta_files(dir.path()).iter().any(|f| f.ends_with(".tmp")));
+    let mut expected = referenced.clone();
+    expected.push(data.join("x.tmp"));
+    expected.sort();
+    assert_eq!(data_files(dir.path()), expected);
+    assert!(
+        !meta_files(dir.path())
+            .iter()
+            .any(|f| f.starts_with("checkpoint") && f.ends_with(".tmp"))
+    );
     assert_eq!(
         all_rows(&engine, DB, "t")?,
         sorted(dup_rows((0..20).chain(30..40)))

@@ -7,12 +7,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use parking_lot::{Mutex, RwLock};
 
-use super::{DATA_DIR, Engine, EngineInner, LOCK_FILE, LogState, META_DIR, gc};
+use super::gc::{self, Disposal, GcReport};
+use super::ownership::{self, Ownership};
+use super::{Engine, EngineInner, LogState};
 use crate::clock::{Clock, SystemClock};
 use crate::crash::CrashHook;
 use crate::error::{IoContext, Result, StorageError};
 use crate::fs::create_dir_durable;
-use crate::log::recover;
+use crate::layout::{DATA_DIR, LOCK_FILE, META_DIR};
+use crate::log::{RecoverOptions, recover};
 
 /// Options for opening an engine. Every setter documents its default.
 #[must_use]
@@ -23,6 +26,21 @@ pub struct EngineBuilder {
     checkpoint_every: u64,
     threads: usize,
     row_group_rows: usize,
+    repair: bool,
+}
+
+/// What [`EngineBuilder::open`] found and did, for the operator (`tabvault verify` prints it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpenReport {
+    /// The directory was created (or was empty) and has been marked as a new data directory.
+    pub created: bool,
+    /// Log bytes were cut (a torn final record, or damage in repair mode); they are kept in
+    /// `lost_found`.
+    pub log_truncated: bool,
+    /// Where this open kept what it set aside, if it set anything aside.
+    pub lost_found: Option<PathBuf>,
+    /// What garbage collection did.
+    pub gc: GcReport,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -42,6 +60,7 @@ impl EngineBuilder {
             checkpoint_every: 1000,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             row_group_rows: 128 * 1024,
+            repair: false,
         }
     }
 
@@ -75,11 +94,22 @@ impl EngineBuilder {
         self
     }
 
-    /// Opens the engine: locks the directory, recovers the catalog from the metadata log, and
-    /// deletes files that no durable record references.
+    /// Repair mode (default off; `tabvault verify --repair`): a log damaged in the middle is cut at
+    /// the damage instead of refused, accepting the loss of the records after it, and every entry
+    /// under `data/` the engine did not write is moved out of the way. Everything cut or moved is
+    /// kept in `lost+found/`; nothing is deleted.
+    pub fn repair(mut self, repair: bool) -> Self {
+        self.repair = repair;
+        self
+    }
+
+    /// Opens the engine: checks that the directory is the engine's to open (new and empty, or
+    /// marked), locks it, recovers the catalog from the metadata log, and collects the engine's
+    /// own files that no durable record references. See docs/ARCHITECTURE.md, "Recovery".
     pub fn open(mut self) -> Result<Engine> {
         self.root = std::path::absolute(&self.root)
             .io_context(|| format!("resolving data directory {}", self.root.display()))?;
+        let ownership = ownership::inspect(&self.root)?;
         create_dir_durable(&self.root)?;
         let lock_path = self.root.join(LOCK_FILE);
         let lock = OpenOptions::new()
@@ -95,9 +125,32 @@ impl EngineBuilder {
                 "the data directory is open in another engine",
             ),
         })?;
-        let recovered = recover(&self.root.join(META_DIR))?;
+        let lost_found = gc::lost_found_dir(&self.root, "open", self.clock.now_ms());
+        let options = RecoverOptions {
+            repair: self.repair,
+            lost_found: lost_found.clone(),
+        };
+        let recovered = recover(&self.root.join(META_DIR), &options)?;
         create_dir_durable(&self.root.join(DATA_DIR))?;
-        gc::remove_unreferenced(&self.root, &recovered.state)?;
+        if ownership != Ownership::Marked {
+            ownership::write_marker(&self.root)?;
+        }
+        let disposal = if recovered.truncated || self.repair {
+            Disposal::Quarantine(lost_found.clone())
+        } else {
+            Disposal::Delete
+        };
+        let foreign_to = self.repair.then_some(lost_found.as_path());
+        let gc = gc::collect_unreferenced(&self.root, &recovered.state, &disposal, foreign_to)?;
+        let set_aside = recovered.truncated
+            || gc.files_quarantined > 0
+            || (self.repair && !gc.foreign.is_empty());
+        let opened = OpenReport {
+            created: ownership == Ownership::New,
+            log_truncated: recovered.truncated,
+            lost_found: set_aside.then_some(lost_found),
+            gc,
+        };
         let next_id = recovered.state.next_id.max(1);
         let inner = EngineInner {
             root: Arc::new(self.root),
@@ -114,6 +167,8 @@ impl EngineBuilder {
             }),
             next_id: AtomicU64::new(next_id),
             graveyard: Mutex::new(Vec::new()),
+            checkpointing: Mutex::new(()),
+            opened,
             poisoned: AtomicBool::new(false),
             round_robin: AtomicU64::new(0),
             locks: Default::default(),

@@ -6,8 +6,9 @@ use std::sync::atomic::Ordering;
 
 use super::{Engine, gc};
 use crate::catalog::{CatalogState, Edit};
-use crate::error::Result;
-use crate::log::{LogRecord, write_checkpoint};
+use crate::error::{Result, StorageError};
+use crate::layout::META_DIR;
+use crate::log::{LogRecord, LogWriter, remove_obsolete, write_checkpoint};
 
 impl Engine {
     /// Builds edits from the current state (under the commit lock, so nothing changes meanwhile),
@@ -35,31 +36,33 @@ impl Engine {
             next_id: next.next_id,
             edits,
         };
-        if let Err(e) = log.writer.append(&record, self.inner.crash_hook.as_ref()) {
-            self.inner.poisoned.store(true, Ordering::SeqCst);
-            tracing::error!(error = %e, "metadata log append failed; engine poisoned");
-            return Err(e);
+        match log.writer.append(&record, self.inner.crash_hook.as_ref()) {
+            Ok(()) => {}
+            // Refused before any byte was written: nothing to poison.
+            Err(e @ StorageError::TooLarge(_)) => return Err(e),
+            Err(e) => {
+                self.inner.poisoned.store(true, Ordering::SeqCst);
+                tracing::error!(error = %e, "metadata log append failed; engine poisoned");
+                return Err(e);
+            }
         }
         log.last_seq = record.seq;
         log.since_checkpoint += 1;
         let next = Arc::new(next);
         *self.inner.state.write() = next.clone();
         drop(current);
-        if log.since_checkpoint >= self.inner.checkpoint_every {
-            let meta = self.inner.root.join(super::META_DIR);
-            match write_checkpoint(&meta, &next, record.seq, self.inner.crash_hook.as_ref()) {
-                Ok(writer) => {
-                    log.writer = writer;
-                    log.since_checkpoint = 0;
-                }
-                // The commit is durable in the log; a failed checkpoint only delays log trimming.
-                Err(e) => {
-                    tracing::warn!(error = %e, "checkpoint failed; will retry after the next commit")
+        let checkpoint_due = log.since_checkpoint >= self.inner.checkpoint_every;
+        drop(log);
+        drop(next);
+        if checkpoint_due {
+            // The commit is durable in the log; a checkpoint only trims it, so it runs after the
+            // commit lock is released, and a failure (or one already running) only delays it.
+            if let Some(_running) = self.inner.checkpointing.try_lock() {
+                if let Err(e) = self.rotate_and_checkpoint() {
+                    tracing::warn!(error = %e, "checkpoint failed; will retry after the next commit");
                 }
             }
         }
-        drop(log);
-        drop(next);
         let mut graveyard = self.inner.graveyard.lock();
         graveyard.extend(removed);
         gc::sweep(&self.inner.root, &mut graveyard);
@@ -69,12 +72,23 @@ impl Engine {
     /// Writes a checkpoint now and starts a fresh log.
     pub fn checkpoint(&self) -> Result<()> {
         self.check_writable()?;
-        let mut log = self.inner.log.lock();
-        let state = self.catalog();
-        let meta = self.inner.root.join(super::META_DIR);
-        log.writer = write_checkpoint(&meta, &state, log.last_seq, self.inner.crash_hook.as_ref())?;
-        log.since_checkpoint = 0;
-        Ok(())
+        let _running = self.inner.checkpointing.lock();
+        self.rotate_and_checkpoint()
+    }
+
+    /// Under the commit lock, starts the log that follows the current record and takes the catalog
+    /// of that instant; then, with commits going on into the new log, writes the checkpoint and
+    /// removes the logs and checkpoints it covers. The caller holds `checkpointing`.
+    fn rotate_and_checkpoint(&self) -> Result<()> {
+        let meta = self.inner.root.join(META_DIR);
+        let (state, seq) = {
+            let mut log = self.inner.log.lock();
+            log.writer = LogWriter::create(&meta, log.last_seq + 1)?;
+            log.since_checkpoint = 0;
+            (self.catalog(), log.last_seq)
+        };
+        write_checkpoint(&meta, &state, seq, self.inner.crash_hook.as_ref())?;
+        remove_obsolete(&meta, seq)
     }
 
     /// Deletes the files of removed rowsets that no pinned version still reads. Runs after every

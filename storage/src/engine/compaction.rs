@@ -156,14 +156,7 @@ impl Engine {
             });
         }
         let id = self.allocate_id();
-        let relative = format!(
-            "{}/{}/{}/{}/{}.parquet",
-            super::DATA_DIR,
-            version.table().id,
-            partition_id,
-            tablet.id,
-            id
-        );
+        let relative = crate::layout::rowset_path(version.table().id, partition_id, tablet.id, id);
         let props = writer_properties(schema.properties.compression, self.inner.row_group_rows);
         let mut writer =
             RowsetWriter::create(self.root(), relative, schema.arrow_schema(), props, None)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{DATA_DIR, Engine, TableLocks};
+use super::{Engine, TableLocks};
 use crate::catalog::{ColumnStats, Edit, FileMeta, Partition, Rowset, RowsetKind, Table, Tablet};
 use crate::error::{IoContext, Result, StorageError};
 use crate::fs::{create_dir_durable, remove_file_if_exists, sync_dir};
@@ -162,18 +162,23 @@ impl Engine {
         for (partition, place) in partitions.zip(placements) {
             let mut tablets = Vec::with_capacity(partition.tablets.len());
             for (staged_rowsets, tablet_id) in partition.tablets.iter().zip(&place.tablet_ids) {
-                let relative_dir = format!(
-                    "{DATA_DIR}/{}/{}/{tablet_id}",
-                    place.table_id, place.partition_id
-                );
-                let dir = self.root().join(&relative_dir);
+                let dir = self.root().join(crate::layout::tablet_dir(
+                    place.table_id,
+                    place.partition_id,
+                    *tablet_id,
+                ));
                 if !staged_rowsets.is_empty() {
                     create_dir_durable(&dir)?;
                 }
                 let mut rowsets = Vec::with_capacity(staged_rowsets.len());
                 for staged in staged_rowsets {
                     let id = self.allocate_id();
-                    let relative = format!("{relative_dir}/{id}.parquet");
+                    let relative = crate::layout::rowset_path(
+                        place.table_id,
+                        place.partition_id,
+                        *tablet_id,
+                        id,
+                    );
                     let target = self.root().join(&relative);
                     std::fs::hard_link(&staged.path, &target).io_context(|| {
                         format!("linking {} to {}", staged.path.display(), target.display())

@@ -7,6 +7,7 @@ mod ddl;
 mod gc;
 mod install;
 mod locks;
+mod ownership;
 mod write;
 
 use std::fs::File;
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use parking_lot::{Mutex, RwLock};
 
 pub use builder::EngineBuilder;
+pub use builder::OpenReport;
 pub use compaction::CompactionReport;
 pub use ddl::less_than_lower_bound;
 pub use gc::{GcReport, VerifyReport, hash_file};
@@ -28,16 +30,10 @@ use crate::catalog::{CatalogState, Rowset};
 use crate::clock::Clock;
 use crate::crash::CrashHook;
 use crate::error::{Result, StorageError};
+use crate::layout::DATA_DIR;
 use crate::log::LogWriter;
 use crate::scan::TableVersion;
 use crate::schema::ViewDef;
-
-/// Subdirectory of the metadata log and checkpoints.
-pub const META_DIR: &str = "meta";
-/// Subdirectory of table data files.
-pub const DATA_DIR: &str = "data";
-/// File locked by the process that has the data directory open.
-pub const LOCK_FILE: &str = "LOCK";
 
 /// An open tabvault data directory. Cheap to clone; all clones share one engine. Many engines (on
 /// different directories) can live in one process: there is no global state.
@@ -64,6 +60,8 @@ struct EngineInner {
     log: Mutex<LogState>,
     next_id: AtomicU64,
     graveyard: Mutex<Vec<Arc<Rowset>>>,
+    checkpointing: Mutex<()>,
+    opened: OpenReport,
     poisoned: AtomicBool,
     round_robin: AtomicU64,
     locks: locks::LockTable,
@@ -155,6 +153,11 @@ impl Engine {
             .values()
             .cloned()
             .collect())
+    }
+
+    /// What opening found and did: records cut from the log, files collected or kept aside.
+    pub fn open_report(&self) -> &OpenReport {
+        &self.inner.opened
     }
 
     /// Whether a failed durable write has made the engine refuse writes.

@@ -1,27 +1,31 @@
 //! The frame: `[payload length: u32 LE][checksum: u64 LE][payload]`, where the checksum is the first
 //! eight bytes (little-endian) of the payload's BLAKE3 hash.
 
+use crate::error::{Result, StorageError};
+
 /// Bytes before the payload.
 pub const FRAME_HEADER_LEN: usize = 12;
-/// Largest payload a frame may carry (256 MiB); anything larger is treated as damage.
+/// Largest payload a frame may carry (256 MiB); a larger length read back is damage, and a larger
+/// record is refused before anything is written.
 pub const FRAME_PAYLOAD_MAX: usize = 256 << 20;
 
-/// Encodes one frame around `payload`.
-pub fn encode_frame(payload: &[u8]) -> Vec<u8> {
-    assert!(
-        payload.len() <= FRAME_PAYLOAD_MAX,
-        "metadata record of {} bytes is too large",
-        payload.len()
-    );
+/// Encodes one frame around `payload`, or refuses a payload over [`FRAME_PAYLOAD_MAX`].
+pub fn encode_frame(payload: &[u8]) -> Result<Vec<u8>> {
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|_| payload.len() <= FRAME_PAYLOAD_MAX)
+        .ok_or_else(|| {
+            StorageError::TooLarge(format!(
+                "a metadata record of {} bytes exceeds the limit of {FRAME_PAYLOAD_MAX} bytes; \
+                 split the change into smaller statements (or compact tables with many files)",
+                payload.len()
+            ))
+        })?;
     let mut out = Vec::with_capacity(FRAME_HEADER_LEN + payload.len());
-    out.extend_from_slice(
-        &u32::try_from(payload.len())
-            .unwrap_or(u32::MAX)
-            .to_le_bytes(),
-    );
+    out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&checksum(payload).to_le_bytes());
     out.extend_from_slice(payload);
-    out
+    Ok(out)
 }
 
 /// Decodes the frame at the start of `bytes`: the payload and the frame's total length, or `None`
@@ -51,13 +55,13 @@ mod tests {
 
     #[test]
     fn frames_round_trip() {
-        let frame = encode_frame(b"hello");
+        let frame = encode_frame(b"hello").unwrap();
         assert_eq!(decode_frame(&frame), Some((&b"hello"[..], frame.len())));
     }
 
     #[test]
     fn torn_and_flipped_frames_are_rejected() {
-        let frame = encode_frame(b"payload bytes");
+        let frame = encode_frame(b"payload bytes").unwrap();
         for cut in 0..frame.len() {
             assert_eq!(decode_frame(&frame[..cut]), None, "cut at {cut}");
         }
@@ -66,5 +70,11 @@ mod tests {
             bad[i] ^= 0x40;
             assert_eq!(decode_frame(&bad), None, "flip at {i}");
         }
+    }
+
+    #[test]
+    fn oversized_payloads_are_refused_not_asserted() {
+        let big = vec![b'x'; FRAME_PAYLOAD_MAX + 1];
+        assert!(matches!(encode_frame(&big), Err(StorageError::TooLarge(_))));
     }
 }

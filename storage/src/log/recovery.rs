@@ -1,18 +1,36 @@
-//! Opening the metadata directory: load the newest checkpoint, replay the logs after it, cut a torn
-//! tail off the last log, and remove files a finished checkpoint made obsolete.
+//! Opening the metadata directory: load the newest checkpoint, replay the logs after it, and decide
+//! what damage means. Only a damaged *final* frame (a write torn by a crash) is cut, and its bytes
+//! are kept in `lost+found/`. A damaged frame followed by any well-formed frame is corruption: open
+//! fails naming the file, offset and record, and nothing is changed, unless the caller asked for
+//! repair, which cuts there and keeps everything cut (bytes and later logs) in `lost+found/`.
 
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::{CHECKPOINT_MAGIC, LOG_MAGIC, LogRecord, LogWriter, decode_frame, encode_frame};
+use super::magic::{Header, MAGIC_LEN, read_header};
+use super::{
+    LOG_MAGIC, LogRecord, LogWriter, checkpoint::load_checkpoint, decode_frame,
+    parse_checkpoint_name, parse_log_name,
+};
 use crate::catalog::CatalogState;
-use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result, StorageError};
 use crate::fs::{
-    TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, sync_dir, write_file_durable,
+    TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir,
+    write_file_durable,
 };
+
+/// Newest log version this build reads and writes.
+const LOG_VERSION: u16 = 1;
+
+/// How recovery treats damage.
+#[derive(Clone, Debug)]
+pub struct RecoverOptions {
+    /// Cut the log at the first damaged record even when valid records follow (accepting their
+    /// loss); without it such damage fails the open.
+    pub repair: bool,
+    /// Where cut bytes and set-aside logs are kept (created only when needed).
+    pub lost_found: PathBuf,
+}
 
 /// What recovery found: the catalog, the last applied sequence number and the log to append to.
 #[derive(Debug)]
@@ -25,23 +43,8 @@ pub struct Recovered {
     pub log: LogWriter,
     /// Records in the log since the newest checkpoint.
     pub records_since_checkpoint: u64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct CheckpointBody {
-    seq: u64,
-    state: CatalogState,
-}
-
-fn checkpoint_file_name(seq: u64) -> String {
-    format!("checkpoint-{seq:020}.tvckpt")
-}
-
-fn parse_seq(name: &str, prefix: &str, suffix: &str) -> Option<u64> {
-    name.strip_prefix(prefix)?
-        .strip_suffix(suffix)?
-        .parse()
-        .ok()
+    /// Whether any record bytes were cut: files only those records named must be kept, not deleted.
+    pub truncated: bool,
 }
 
 struct MetaFiles {
@@ -62,12 +65,15 @@ fn list_meta(meta_dir: &Path) -> Result<MetaFiles> {
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             continue;
         };
-        if name.ends_with(TEMP_SUFFIX) {
-            remove_file_if_exists(&path)?;
-        } else if let Some(seq) = parse_seq(&name, "checkpoint-", ".tvckpt") {
+        if let Some(seq) = parse_checkpoint_name(&name) {
             files.checkpoints.push((seq, path));
-        } else if let Some(seq) = parse_seq(&name, "log-", ".tvlog") {
+        } else if let Some(seq) = parse_log_name(&name) {
             files.logs.push((seq, path));
+        } else if name
+            .strip_suffix(TEMP_SUFFIX)
+            .is_some_and(super::is_meta_file_name)
+        {
+            remove_file_if_exists(&path)?;
         }
     }
     files.checkpoints.sort();
@@ -82,38 +88,50 @@ fn corrupted(path: &Path, detail: impl Into<String>) -> StorageError {
     }
 }
 
-fn load_checkpoint(path: &Path) -> Result<CheckpointBody> {
-    let bytes = fs::read(path).io_context(|| format!("reading {}", path.display()))?;
-    let body = bytes
-        .strip_prefix(CHECKPOINT_MAGIC.as_slice())
-        .ok_or_else(|| corrupted(path, "not a tabvault checkpoint (bad magic)"))?;
-    let (payload, _) =
-        decode_frame(body).ok_or_else(|| corrupted(path, "checkpoint frame fails its checksum"))?;
-    serde_json::from_slice(payload)
-        .map_err(|e| corrupted(path, format!("checkpoint does not parse: {e}")))
+/// How replaying one log file ended.
+enum LogEnd {
+    /// Every byte was a good record.
+    Clean,
+    /// The file is shorter than its magic and a prefix of it: its creation was torn.
+    TornCreation,
+    /// The final frame is damaged and nothing well-formed follows: a torn write, cut at `offset`.
+    TornTail { offset: u64 },
+    /// A damaged frame with a well-formed frame after it: corruption.
+    Corrupt { offset: u64, record: u64 },
 }
 
-/// Replays one log file into `state`. Returns the byte offset after the last good record, and
-/// whether the file ended with damage.
+/// Replays one log file into `state`.
 fn replay_log(
     path: &Path,
     state: &mut CatalogState,
     last_seq: &mut u64,
     replayed: &mut u64,
-) -> Result<(u64, bool)> {
+) -> Result<LogEnd> {
     let bytes = fs::read(path).io_context(|| format!("reading {}", path.display()))?;
-    let Some(mut rest) = bytes.strip_prefix(LOG_MAGIC.as_slice()) else {
-        return Ok((0, true));
-    };
-    let mut offset = LOG_MAGIC.len();
-    while !rest.is_empty() {
+    if read_header(path, &bytes, LOG_MAGIC, LOG_VERSION)? == Header::Torn {
+        return Ok(LogEnd::TornCreation);
+    }
+    let mut offset = MAGIC_LEN;
+    let mut record_number = 0u64;
+    while offset < bytes.len() {
+        record_number += 1;
+        let rest = &bytes[offset..];
         let Some((payload, len)) = decode_frame(rest) else {
-            return Ok((offset as u64, true));
+            return Ok(if has_well_formed_frame(&rest[1..]) {
+                LogEnd::Corrupt {
+                    offset: offset as u64,
+                    record: record_number,
+                }
+            } else {
+                LogEnd::TornTail {
+                    offset: offset as u64,
+                }
+            });
         };
         let record: LogRecord = serde_json::from_slice(payload).map_err(|e| {
             corrupted(
                 path,
-                format!("record at offset {offset} does not parse: {e}"),
+                format!("record {record_number} at offset {offset} does not parse: {e}"),
             )
         })?;
         if record.seq <= *last_seq {
@@ -121,7 +139,13 @@ fn replay_log(
         } else if record.seq == *last_seq + 1 {
             for edit in &record.edits {
                 state.apply(edit).map_err(|e| {
-                    corrupted(path, format!("record {} does not apply: {e}", record.seq))
+                    corrupted(
+                        path,
+                        format!(
+                            "record {record_number} (seq {}) at offset {offset} does not apply: {e}",
+                            record.seq
+                        ),
+                    )
                 })?;
             }
             state.next_id = state.next_id.max(record.next_id);
@@ -130,46 +154,110 @@ fn replay_log(
         } else {
             return Err(corrupted(
                 path,
-                format!("record {} follows record {}", record.seq, last_seq),
+                format!(
+                    "record {record_number} at offset {offset} has seq {} but follows seq {last_seq}",
+                    record.seq
+                ),
             ));
         }
         offset += len;
-        rest = &rest[len..];
     }
-    Ok((offset as u64, false))
+    Ok(LogEnd::Clean)
+}
+
+/// Whether a well-formed frame (valid checksum, a JSON object payload) starts anywhere in `bytes`.
+fn has_well_formed_frame(bytes: &[u8]) -> bool {
+    (0..bytes.len()).any(|start| {
+        let rest = &bytes[start..];
+        rest.get(super::FRAME_HEADER_LEN) == Some(&b'{')
+            && decode_frame(rest).is_some_and(|(payload, _)| {
+                serde_json::from_slice::<serde::de::IgnoredAny>(payload).is_ok()
+            })
+    })
 }
 
 /// Recovers the catalog from `meta_dir`, creating the directory and a first log for a new engine.
-pub fn recover(meta_dir: &Path) -> Result<Recovered> {
+pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
     create_dir_durable(meta_dir)?;
     let files = list_meta(meta_dir)?;
     let (mut state, checkpoint_seq) = match files.checkpoints.last() {
         Some((seq, path)) => {
-            let body = load_checkpoint(path)?;
-            if body.seq != *seq {
+            let (body_seq, state) = load_checkpoint(path)?;
+            if body_seq != *seq {
                 return Err(corrupted(
                     path,
-                    format!("file name says seq {seq}, content says {}", body.seq),
+                    format!("file name says seq {seq}, content says {body_seq}"),
                 ));
             }
-            (body.state, body.seq)
+            (state, body_seq)
         }
         None => (CatalogState::default(), 0),
     };
     let mut last_seq = checkpoint_seq;
     let mut replayed = 0;
+    let mut truncated = false;
     let mut active: Option<PathBuf> = None;
     for (i, (_, path)) in files.logs.iter().enumerate() {
         let is_last = i + 1 == files.logs.len();
-        let (good_len, damaged) = replay_log(path, &mut state, &mut last_seq, &mut replayed)?;
-        if damaged && !is_last {
-            return Err(corrupted(
-                path,
-                format!("damaged record at offset {good_len} in a log that is not the newest"),
-            ));
-        }
-        if damaged {
-            truncate_torn_tail(path, good_len)?;
+        let later = &files.logs[i + 1..];
+        match replay_log(path, &mut state, &mut last_seq, &mut replayed)? {
+            LogEnd::Clean => {}
+            LogEnd::TornCreation if is_last => write_file_durable(path, LOG_MAGIC)?,
+            LogEnd::TornTail { offset } if is_last => {
+                tracing::warn!(
+                    log = %path.display(),
+                    offset,
+                    "cut a torn record off the end of the metadata log (a write interrupted by a \
+                     crash); its bytes are kept in lost+found"
+                );
+                cut_log(path, offset, &options.lost_found)?;
+                truncated = true;
+            }
+            end if options.repair => {
+                let offset = match end {
+                    LogEnd::TornTail { offset } | LogEnd::Corrupt { offset, .. } => offset,
+                    _ => 0,
+                };
+                tracing::warn!(
+                    log = %path.display(),
+                    offset,
+                    later_logs = later.len(),
+                    "repair: cut the metadata log at damage; the cut records are kept in lost+found"
+                );
+                cut_log(path, offset, &options.lost_found)?;
+                for (_, later_path) in later {
+                    set_aside(later_path, &options.lost_found)?;
+                }
+                truncated = true;
+                active = Some(path.clone());
+                break;
+            }
+            LogEnd::Corrupt { offset, record } => {
+                return Err(corrupted(
+                    path,
+                    format!(
+                        "record {record} at byte offset {offset} is damaged and valid records \
+                         follow it: this is corruption, not a torn write. Nothing was changed or \
+                         deleted. `tabvault verify --repair` cuts the log there, keeping the cut \
+                         records and the files only they used in lost+found/"
+                    ),
+                ));
+            }
+            LogEnd::TornTail { offset } => {
+                return Err(corrupted(
+                    path,
+                    format!(
+                        "damaged record at byte offset {offset} in a log that is not the newest; \
+                         nothing was changed. `tabvault verify --repair` cuts it there"
+                    ),
+                ));
+            }
+            LogEnd::TornCreation => {
+                return Err(corrupted(
+                    path,
+                    "log shorter than its header in a log that is not the newest",
+                ));
+            }
         }
         if is_last {
             active = Some(path.clone());
@@ -178,48 +266,68 @@ pub fn recover(meta_dir: &Path) -> Result<Recovered> {
     let log = match active {
         Some(path)
             if last_seq > checkpoint_seq
-                || files
-                    .logs
-                    .last()
-                    .is_some_and(|(first, _)| *first > checkpoint_seq) =>
+                || parse_log_name(&file_name(&path))
+                    .is_some_and(|first| first > checkpoint_seq) =>
         {
             LogWriter::open_append(&path)?
         }
         _ => LogWriter::create(meta_dir, last_seq + 1)?,
     };
-    remove_obsolete(meta_dir, checkpoint_seq, log.path())?;
+    remove_obsolete(meta_dir, checkpoint_seq)?;
     Ok(Recovered {
         state,
         last_seq,
         log,
         records_since_checkpoint: replayed,
+        truncated,
     })
 }
 
-fn truncate_torn_tail(path: &Path, good_len: u64) -> Result<()> {
-    if good_len == 0 {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .io_context(|| format!("opening {}", path.display()))?;
-        file.set_len(0)
-            .io_context(|| format!("truncating {}", path.display()))?;
-        drop(file);
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Keeps the bytes of `path` from `offset` on in `lost_found/meta/`, then cuts them off.
+fn cut_log(path: &Path, offset: u64, lost_found: &Path) -> Result<()> {
+    let bytes = fs::read(path).io_context(|| format!("reading {}", path.display()))?;
+    let start = usize::try_from(offset)
+        .unwrap_or(bytes.len())
+        .min(bytes.len());
+    let kept_dir = lost_found.join(super::super::layout::META_DIR);
+    create_dir_durable(&kept_dir)?;
+    write_file_durable(
+        &kept_dir.join(format!("{}.from-{offset}", file_name(path))),
+        &bytes[start..],
+    )?;
+    if start <= MAGIC_LEN {
         return write_file_durable(path, LOG_MAGIC);
     }
     let file = OpenOptions::new()
         .write(true)
         .open(path)
         .io_context(|| format!("opening {}", path.display()))?;
-    file.set_len(good_len)
+    file.set_len(offset)
         .io_context(|| format!("truncating {}", path.display()))?;
     file.sync_all()
         .io_context(|| format!("syncing {}", path.display()))
 }
 
-/// Removes checkpoints older than `checkpoint_seq` and logs other than `active` whose records the
-/// checkpoint contains.
-fn remove_obsolete(meta_dir: &Path, checkpoint_seq: u64, active: &Path) -> Result<()> {
+/// Moves a whole log into `lost_found/meta/`.
+fn set_aside(path: &Path, lost_found: &Path) -> Result<()> {
+    let kept_dir = lost_found.join(super::super::layout::META_DIR);
+    create_dir_durable(&kept_dir)?;
+    rename_durable(path, &kept_dir.join(file_name(path)))?;
+    if let Some(parent) = path.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Removes checkpoints older than `checkpoint_seq` and logs whose records it contains (a log is
+/// covered when the next log starts at or before `checkpoint_seq + 1`; the newest log never is).
+pub(crate) fn remove_obsolete(meta_dir: &Path, checkpoint_seq: u64) -> Result<()> {
     let files = list_meta(meta_dir)?;
     let mut changed = false;
     for (seq, path) in &files.checkpoints {
@@ -230,7 +338,7 @@ fn remove_obsolete(meta_dir: &Path, checkpoint_seq: u64, active: &Path) -> Resul
     }
     for (i, (_, path)) in files.logs.iter().enumerate() {
         let next_first = files.logs.get(i + 1).map(|(first, _)| *first);
-        if path != active && next_first.is_some_and(|next| next <= checkpoint_seq + 1) {
+        if next_first.is_some_and(|next| next <= checkpoint_seq + 1) {
             remove_file_if_exists(path)?;
             changed = true;
         }
@@ -239,30 +347,4 @@ fn remove_obsolete(meta_dir: &Path, checkpoint_seq: u64, active: &Path) -> Resul
         sync_dir(meta_dir)?;
     }
     Ok(())
-}
-
-/// Writes a checkpoint of `state` at `seq`, starts a new log after it and removes what it made
-/// obsolete. Returns the new active log.
-pub fn write_checkpoint(
-    meta_dir: &Path,
-    state: &CatalogState,
-    seq: u64,
-    hook: Option<&CrashHook>,
-) -> Result<LogWriter> {
-    let path = meta_dir.join(checkpoint_file_name(seq));
-    let body = CheckpointBody {
-        seq,
-        state: state.clone(),
-    };
-    let payload = serde_json::to_vec(&body)
-        .map_err(|e| corrupted(&path, format!("cannot encode checkpoint: {e}")))?;
-    let mut bytes = CHECKPOINT_MAGIC.to_vec();
-    bytes.extend_from_slice(&encode_frame(&payload));
-    write_file_durable(&path, &bytes)?;
-    if let Some(hook) = hook {
-        hook(CrashPoint::DuringCheckpoint);
-    }
-    let log = LogWriter::create(meta_dir, seq + 1)?;
-    remove_obsolete(meta_dir, seq, log.path())?;
-    Ok(log)
 }

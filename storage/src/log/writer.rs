@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{LOG_MAGIC, encode_frame};
+use super::{LOG_MAGIC, encode_frame, log_file_name};
 use crate::catalog::Edit;
 use crate::crash::{CrashHook, CrashPoint};
-use crate::error::{IoContext, Result};
+use crate::error::{IoContext, Result, StorageError};
 use crate::fs::sync_dir;
 
 /// One metadata-log record: a sequence number and the edits it applies atomically.
@@ -29,11 +29,6 @@ pub struct LogRecord {
 pub struct LogWriter {
     file: File,
     path: PathBuf,
-}
-
-/// File name of the log whose first record is `first_seq`.
-pub fn log_file_name(first_seq: u64) -> String {
-    format!("log-{first_seq:020}.tvlog")
 }
 
 impl LogWriter {
@@ -66,14 +61,14 @@ impl LogWriter {
         })
     }
 
-    /// Appends `record` and fsyncs. When this returns `Ok` the record survives a crash.
+    /// Appends `record` and fsyncs. When this returns `Ok` the record survives a crash. A record
+    /// too large for a frame is refused before any byte is written ([`StorageError::TooLarge`]).
     pub fn append(&mut self, record: &LogRecord, hook: Option<&CrashHook>) -> Result<()> {
-        let payload =
-            serde_json::to_vec(record).map_err(|e| crate::error::StorageError::Corrupted {
-                path: self.path.clone(),
-                detail: format!("cannot encode record: {e}"),
-            })?;
-        let frame = encode_frame(&payload);
+        let payload = serde_json::to_vec(record).map_err(|e| StorageError::Corrupted {
+            path: self.path.clone(),
+            detail: format!("cannot encode record: {e}"),
+        })?;
+        let frame = encode_frame(&payload)?;
         let (first, second) = frame.split_at(frame.len() / 2);
         let context = || format!("appending to {}", self.path.display());
         self.file.write_all(first).io_context(context)?;
@@ -89,10 +84,5 @@ impl LogWriter {
             hook(CrashPoint::AfterLogSync);
         }
         Ok(())
-    }
-
-    /// The file being appended to.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }

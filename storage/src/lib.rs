@@ -82,7 +82,7 @@ pub use name::{NAME_LEN_MAX, validate_name};
 pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion};
 pub use schema::{
     BUCKETS_MAX, ColumnDef, Compression, Distribution, KeyModel, PartitionBound, PartitionDef,
-    PartitionScheme, TableDef, TableProperties, TableSchema, ViewDef,
+    PartitionScheme, TABLETS_PER_TABLE_MAX, TableDef, TableProperties, TableSchema, ViewDef,
 };
 pub use types::{ColumnType, DECIMAL_PRECISION_MAX};
 pub use value::{

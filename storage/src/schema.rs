@@ -14,6 +14,22 @@ use crate::value::Value;
 
 /// Most buckets a partition may have.
 pub const BUCKETS_MAX: u32 = 1024;
+/// Most tablets (partitions × buckets) one table may have: keeps the catalog, and every commit
+/// and checkpoint that carries it, bounded.
+pub const TABLETS_PER_TABLE_MAX: u64 = 65_536;
+
+/// Refuses a table that would have more than [`TABLETS_PER_TABLE_MAX`] tablets.
+pub fn check_tablet_count(table: &str, partitions: usize, buckets: u32) -> Result<()> {
+    let tablets = (partitions as u64).saturating_mul(u64::from(buckets));
+    if tablets > TABLETS_PER_TABLE_MAX {
+        return Err(StorageError::InvalidDefinition(format!(
+            "table '{table}' would have {partitions} partitions × {buckets} buckets = {tablets} \
+             tablets; at most {TABLETS_PER_TABLE_MAX} are allowed (use fewer buckets or coarser \
+             partitions)"
+        )));
+    }
+    Ok(())
+}
 
 /// One column of a table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -311,3 +311,34 @@ fn gc_deletes_only_the_engines_own_shapes() -> R {
     assert_eq!(all_rows(&engine, DB, "t")?, sorted(rows(0..10)));
     Ok(())
 }
+
+#[test]
+fn tables_have_a_bounded_number_of_tablets() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = Engine::open(dir.path())?;
+    engine.create_database(DB, false)?;
+    let mut wide = table_def(
+        "wide",
+        vec![col("id", ColumnType::BigInt).not_null()],
+        KeyModel::Duplicate,
+        &["id"],
+        by_range("id"),
+        hash(&["id"], 1024),
+        (0..65)
+            .map(|i| range(&format!("p{i}"), Some(i * 10), Some(i * 10 + 10)))
+            .collect(),
+    );
+    let err = engine
+        .create_table(DB, &wide, false)
+        .err()
+        .ok_or("created")?;
+    assert!(err.to_string().contains("65536"), "{err}");
+    let last = wide.partitions.pop().ok_or("no partitions")?;
+    engine.create_table(DB, &wide, false)?;
+    let err = engine
+        .add_partition(DB, "wide", &last)
+        .err()
+        .ok_or("added")?;
+    assert!(err.to_string().contains("at most 65536"), "{err}");
+    Ok(())
+}

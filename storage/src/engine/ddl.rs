@@ -10,6 +10,7 @@ use crate::error::{Result, StorageError};
 use crate::name::validate_name;
 use crate::schema::{
     PartitionBound, PartitionDef, PartitionScheme, TableDef, TableSchema, ViewDef,
+    check_tablet_count,
 };
 
 impl Engine {
@@ -65,6 +66,7 @@ impl Engine {
         let mut schema = def.schema.clone();
         schema.validate()?;
         let partitions = initial_partitions(&schema, def)?;
+        check_tablet_count(&def.name, partitions.len(), schema.distribution.buckets())?;
         let mut created = false;
         self.publish(|state| {
             let database = state.require_database(db)?;
@@ -194,7 +196,9 @@ impl Engine {
                 )));
             }
             let def = t.schema.normalize_partition(def)?;
-            let partition = self.new_partition(&def, t.schema.distribution.buckets());
+            let buckets = t.schema.distribution.buckets();
+            check_tablet_count(table, t.partitions.len() + 1, buckets)?;
+            let partition = self.new_partition(&def, buckets);
             Ok(vec![Edit::AddPartition {
                 table_id: t.id,
                 partition: Arc::new(partition),

@@ -6,6 +6,7 @@ mod render;
 mod runner;
 mod serve;
 mod shell;
+mod verify;
 mod wait;
 
 use std::path::PathBuf;
@@ -44,15 +45,28 @@ pub struct Args {
     /// Do not wait for BACKUP/RESTORE jobs to finish.
     #[arg(long = "no-wait")]
     pub no_wait: bool,
-    /// A subcommand (`serve`) instead of the shell.
+    /// A subcommand (`serve`, `verify`) instead of the shell.
     #[command(subcommand)]
-    pub command: Option<serve::Command>,
+    pub command: Option<Command>,
+}
+
+/// Subcommands of `tabvault`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve the data directory over the MySQL protocol (connect with `mysql -h 127.0.0.1 -P 9030
+    /// -u root`). root has no password by default: keep the loopback address unless one is set.
+    Serve(serve::ServeArgs),
+    /// Check the data directory: every table file against its recorded size and checksum, and
+    /// anything that does not belong. `--repair` cuts a damaged log and sets aside what is cut.
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the command line; the exit code is 1 after any error.
 pub fn run(args: Args) -> ExitCode {
-    if let Some(serve::Command::Serve(serve)) = &args.command {
-        return serve::run(&args.data, serve);
+    match &args.command {
+        Some(Command::Serve(serve)) => return serve::run(&args.data, serve),
+        Some(Command::Verify(verify)) => return verify::run(&args.data, verify),
+        None => {}
     }
     let session =
         Database::open(&args.data).and_then(|db| db.session(&args.user, args.password.as_deref()));

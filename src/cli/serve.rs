@@ -8,14 +8,6 @@ use tabvault_server::{
     DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, ServerConfig,
 };
 
-/// Subcommands of `tabvault`.
-#[derive(Debug, clap::Subcommand)]
-pub enum Command {
-    /// Serve the data directory over the MySQL protocol (connect with `mysql -h 127.0.0.1 -P 9030
-    /// -u root`). root has no password by default: keep the loopback address unless one is set.
-    Serve(ServeArgs),
-}
-
 /// Arguments of `tabvault serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {

@@ -117,7 +117,7 @@ mod tests {
     fn rowset_paths_are_recognised() {
         let path = rowset_path(10, 20, 30, 40);
         assert_eq!(path, "data/10/20/30/40.parquet");
-        let relative = Path::new(&path).strip_prefix(DATA_DIR).unwrap();
+        let relative = Path::new(&path).strip_prefix(DATA_DIR).expect("test");
         assert_eq!(classify_data_file(relative, false), Some(DataEntry::Rowset));
     }
 }

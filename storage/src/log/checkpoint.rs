@@ -135,44 +135,46 @@ mod tests {
                 id: i as u64 + 1,
                 name: format!("database_number_{i}"),
             };
-            state.apply(&edit).unwrap();
+            state.apply(&edit).expect("test");
         }
         state
     }
 
     #[test]
     fn a_catalog_larger_than_one_chunk_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test");
         let path = dir.path().join(checkpoint_file_name(7));
         let state = catalog_with_databases(50);
-        let bytes = encode_checkpoint(&path, &state, 7, 100).unwrap();
-        std::fs::write(&path, &bytes).unwrap();
-        let (seq, loaded) = load_checkpoint(&path).unwrap();
+        let bytes = encode_checkpoint(&path, &state, 7, 100).expect("test");
+        std::fs::write(&path, &bytes).expect("test");
+        let (seq, loaded) = load_checkpoint(&path).expect("test");
         assert_eq!(seq, 7);
         assert_eq!(
-            serde_json::to_string(&loaded).unwrap(),
-            serde_json::to_string(&state).unwrap()
+            serde_json::to_string(&loaded).expect("test"),
+            serde_json::to_string(&state).expect("test")
         );
         // A lost chunk is detected, not silently read as a shorter catalog.
-        let (_, header_len) = decode_frame(&bytes[MAGIC_LEN..]).unwrap();
+        let (_, header_len) = decode_frame(&bytes[MAGIC_LEN..]).expect("test");
         let header_end = MAGIC_LEN + header_len;
-        let (_, chunk_len) = decode_frame(&bytes[header_end..]).unwrap();
+        let (_, chunk_len) = decode_frame(&bytes[header_end..]).expect("test");
         let mut missing = bytes[..header_end].to_vec();
         missing.extend_from_slice(&bytes[header_end + chunk_len..]);
-        std::fs::write(&path, &missing).unwrap();
+        std::fs::write(&path, &missing).expect("test");
         assert!(load_checkpoint(&path).is_err());
     }
 
     #[test]
     fn version_one_checkpoints_are_still_read() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test");
         let path = dir.path().join(checkpoint_file_name(3));
         let state = catalog_with_databases(2);
         let body = serde_json::json!({ "seq": 3, "state": state });
         let mut bytes = b"TVCKP\0\x00\x01".to_vec();
-        bytes.extend_from_slice(&encode_frame(&serde_json::to_vec(&body).unwrap()).unwrap());
-        std::fs::write(&path, &bytes).unwrap();
-        let (seq, loaded) = load_checkpoint(&path).unwrap();
+        bytes.extend_from_slice(
+            &encode_frame(&serde_json::to_vec(&body).expect("test")).expect("test"),
+        );
+        std::fs::write(&path, &bytes).expect("test");
+        let (seq, loaded) = load_checkpoint(&path).expect("test");
         assert_eq!((seq, loaded.databases.len()), (3, 2));
     }
 }

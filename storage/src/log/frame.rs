@@ -55,13 +55,13 @@ mod tests {
 
     #[test]
     fn frames_round_trip() {
-        let frame = encode_frame(b"hello").unwrap();
+        let frame = encode_frame(b"hello").expect("test");
         assert_eq!(decode_frame(&frame), Some((&b"hello"[..], frame.len())));
     }
 
     #[test]
     fn torn_and_flipped_frames_are_rejected() {
-        let frame = encode_frame(b"payload bytes").unwrap();
+        let frame = encode_frame(b"payload bytes").expect("test");
         for cut in 0..frame.len() {
             assert_eq!(decode_frame(&frame[..cut]), None, "cut at {cut}");
         }

@@ -66,15 +66,18 @@ mod tests {
     fn versions_prefixes_and_strangers() {
         let p = Path::new("f");
         assert_eq!(
-            read_header(p, b"TVLOG\0\x00\x01rest", MAGIC, 2).unwrap(),
+            read_header(p, b"TVLOG\0\x00\x01rest", MAGIC, 2).expect("test"),
             Header::Version(1)
         );
         assert_eq!(
-            read_header(p, b"TVLOG\0\x00\x02", MAGIC, 2).unwrap(),
+            read_header(p, b"TVLOG\0\x00\x02", MAGIC, 2).expect("test"),
             Header::Version(2)
         );
-        assert_eq!(read_header(p, b"TVL", MAGIC, 2).unwrap(), Header::Torn);
-        assert_eq!(read_header(p, b"", MAGIC, 2).unwrap(), Header::Torn);
+        assert_eq!(
+            read_header(p, b"TVL", MAGIC, 2).expect("test"),
+            Header::Torn
+        );
+        assert_eq!(read_header(p, b"", MAGIC, 2).expect("test"), Header::Torn);
         assert!(matches!(
             read_header(p, b"TVLOG\0\x00\x03", MAGIC, 2),
             Err(StorageError::UnsupportedVersion {

@@ -196,13 +196,18 @@ fn create_or_replace_view_is_one_record() -> R {
     engine.create_or_replace_view(DB, &view("SELECT 2"))?;
     assert_eq!(engine.last_seq(), seq + 2, "drop and create in one record");
     assert_eq!(engine.views(DB)?, vec![view("SELECT 2")]);
-    // Refused replacements change nothing: a table's name, an empty query.
+    // Refused replacements change nothing: a table's name, a bad column name, an empty query.
     let table = ViewDef {
         name: "t".into(),
         ..view("SELECT 3")
     };
-    assert!(engine.create_or_replace_view(DB, &table).is_err());
-    assert!(engine.create_or_replace_view(DB, &view(" ")).is_err());
+    let bad_column = ViewDef {
+        columns: vec!["a/b".into()],
+        ..view("SELECT 3")
+    };
+    for bad in [table, bad_column, view(" ")] {
+        assert!(engine.create_or_replace_view(DB, &bad).is_err(), "{bad:?}");
+    }
     assert_eq!(engine.last_seq(), seq + 2);
     assert_eq!(engine.views(DB)?, vec![view("SELECT 2")]);
     drop(engine);

@@ -342,10 +342,8 @@ impl Engine {
         info: &mut CommitInfo,
     ) -> Result<()> {
         let time_ms = self.clock().now_ms();
-        let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> = replaced
-            .keys()
-            .map(|key| (*key, Vec::new()))
-            .collect();
+        let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> =
+            replaced.keys().map(|key| (*key, Vec::new())).collect();
         for (key, tablet, rowset) in written {
             let rowset = Arc::try_unwrap(rowset)
                 .map_err(|_| StorageError::Conflict("rowset shared before publication".into()))?;

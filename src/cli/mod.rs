@@ -1,7 +1,8 @@
-//! The command line's pieces: arguments, running statements, rendering results, waiting for jobs
-//! and the interactive shell.
+//! The command line's pieces: arguments, logging, running statements, rendering results, waiting
+//! for jobs and the interactive shell.
 
 mod interrupt;
+pub mod logging;
 mod render;
 mod runner;
 mod serve;

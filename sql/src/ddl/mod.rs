@@ -53,7 +53,8 @@ pub fn alter_table(
     Ok(QueryResult::ok())
 }
 
-/// `CREATE [OR REPLACE] VIEW`: the query is planned first, so a broken view is refused.
+/// `CREATE [OR REPLACE] VIEW`: the query is planned first, so a broken view is refused (and an
+/// old view of that name kept); a replacement is one commit.
 pub fn create_view(exec: &Exec<'_>, view: &CreateView) -> Result<QueryResult> {
     let db = exec.db_of(&view.name)?;
     let schema = exec.plan(&view.query)?;
@@ -71,9 +72,10 @@ pub fn create_view(exec: &Exec<'_>, view: &CreateView) -> Result<QueryResult> {
         query: view.query.clone(),
     };
     if view.or_replace {
-        exec.engine().drop_view(&db, &def.name, true)?;
+        exec.engine().create_or_replace_view(&db, &def)?;
+    } else {
+        exec.engine().create_view(&db, &def, view.if_not_exists)?;
     }
-    exec.engine().create_view(&db, &def, view.if_not_exists)?;
     Ok(QueryResult::ok())
 }
 

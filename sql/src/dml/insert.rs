@@ -1,7 +1,8 @@
 //! `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] VALUES …|SELECT …`: rows built from literals,
 //! `DEFAULT`, expressions (evaluated by DataFusion) or a query, converted to the table's types and
-//! written in one commit (`Engine::append`). `INSERT OVERWRITE` first truncates the target
-//! partitions (all of them without `PARTITION`), then appends: two commits.
+//! written in one commit (`Engine::append`). `INSERT OVERWRITE` replaces the content of the target
+//! partitions (all of them without `PARTITION`) with the new rows in one commit too
+//! (`Engine::overwrite`): if any row fails to convert or to route, the old rows stay.
 
 use arrow::array::{ArrayRef, RecordBatch};
 use tabvault_storage::{TableSchema, TableVersion, Value};
@@ -32,9 +33,8 @@ pub fn insert(exec: &Exec<'_>, insert: &Insert) -> Result<QueryResult> {
     }
     if insert.overwrite {
         let partitions = (!insert.partitions.is_empty()).then_some(insert.partitions.as_slice());
-        exec.engine().truncate(&db, table, partitions)?;
-    }
-    if rows > 0 {
+        exec.engine().overwrite(&db, table, partitions, batch)?;
+    } else if rows > 0 {
         exec.engine().append(&db, table, batch)?;
     }
     Ok(QueryResult::affected(rows as u64))

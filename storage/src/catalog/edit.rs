@@ -87,7 +87,8 @@ pub enum Edit {
         time_ms: u64,
     },
     /// Replaces every tablet's rowsets of a partition and sets its version (a restore overwriting
-    /// the partition with a snapshot's content).
+    /// the partition with a snapshot's content, or an overwrite publishing new rows as the next
+    /// version).
     ReplacePartition {
         /// Table id.
         table_id: u64,

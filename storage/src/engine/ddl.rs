@@ -127,6 +127,21 @@ impl Engine {
 
     /// Stores a view definition. The query text is kept as given; it is checked by whoever runs it.
     pub fn create_view(&self, db: &str, view: &ViewDef, if_not_exists: bool) -> Result<bool> {
+        let mode = if if_not_exists {
+            ViewMode::KeepExisting
+        } else {
+            ViewMode::Refuse
+        };
+        self.store_view(db, view, mode)
+    }
+
+    /// Stores a view definition, replacing a view of the same name in the same metadata record, so
+    /// a failure keeps the old definition. A table of that name is not replaced.
+    pub fn create_or_replace_view(&self, db: &str, view: &ViewDef) -> Result<()> {
+        self.store_view(db, view, ViewMode::Replace).map(|_| ())
+    }
+
+    fn store_view(&self, db: &str, view: &ViewDef, mode: ViewMode) -> Result<bool> {
         validate_name(&view.name)?;
         for column in &view.columns {
             validate_name(column)?;
@@ -140,10 +155,12 @@ impl Engine {
         let mut created = false;
         self.publish(|state| {
             let database = state.require_database(db)?;
-            if database.views.contains_key(&view.name)
-                || state.table(database.id, &view.name).is_some()
+            let is_view = database.views.contains_key(&view.name);
+            let mut edits = Vec::with_capacity(2);
+            if state.table(database.id, &view.name).is_some()
+                || (is_view && mode != ViewMode::Replace)
             {
-                return if if_not_exists {
+                return if mode == ViewMode::KeepExisting {
                     Ok(Vec::new())
                 } else {
                     Err(StorageError::AlreadyExists {
@@ -152,11 +169,18 @@ impl Engine {
                     })
                 };
             }
+            if is_view {
+                edits.push(Edit::DropView {
+                    db_id: database.id,
+                    name: view.name.clone(),
+                });
+            }
             created = true;
-            Ok(vec![Edit::CreateView {
+            edits.push(Edit::CreateView {
                 db_id: database.id,
                 view: view.clone(),
-            }])
+            });
+            Ok(edits)
         })?;
         Ok(created)
     }
@@ -249,22 +273,7 @@ impl Engine {
         self.publish(|state| {
             let t = state.require_table(db, table)?;
             self.check_unlocked(db, t, None)?;
-            let mut chosen: Vec<&Arc<Partition>> = match partitions {
-                None => t.partitions.values().collect(),
-                Some(names) => names
-                    .iter()
-                    .map(|n| {
-                        t.partition(n).ok_or_else(|| StorageError::NotFound {
-                            kind: "partition",
-                            name: n.clone(),
-                        })
-                    })
-                    .collect::<Result<_>>()?,
-            };
-            // A partition named twice is truncated once (one version bump).
-            chosen.sort_by_key(|p| p.id);
-            chosen.dedup_by_key(|p| p.id);
-            Ok(chosen
+            Ok(target_partitions(t, partitions)?
                 .into_iter()
                 .map(|p| Edit::TruncatePartition {
                     table_id: t.id,
@@ -294,6 +303,40 @@ impl Engine {
                 .collect(),
         }
     }
+}
+
+/// What storing a view does when the name is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ViewMode {
+    /// Fail with "already exists".
+    Refuse,
+    /// Keep the existing object, store nothing (`IF NOT EXISTS`).
+    KeepExisting,
+    /// Replace an existing view in the same record (`OR REPLACE`); a table still fails.
+    Replace,
+}
+
+/// The partitions of `table` named in `names` (all of them for `None`), each once and in id order,
+/// so a partition named twice gets one version bump. An unknown name is an error.
+pub(super) fn target_partitions<'t>(
+    table: &'t Table,
+    names: Option<&[String]>,
+) -> Result<Vec<&'t Arc<Partition>>> {
+    let mut chosen: Vec<&Arc<Partition>> = match names {
+        None => table.partitions.values().collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                table.partition(n).ok_or_else(|| StorageError::NotFound {
+                    kind: "partition",
+                    name: n.clone(),
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    chosen.sort_by_key(|p| p.id);
+    chosen.dedup_by_key(|p| p.id);
+    Ok(chosen)
 }
 
 /// The validated initial partitions of a new table: its own single partition when unpartitioned,

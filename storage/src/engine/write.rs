@@ -1,6 +1,8 @@
-//! Writes: appends and PRIMARY KEY deletes, over one or many tables, published in one commit.
+//! Writes: appends, PRIMARY KEY deletes and partition overwrites, over one or many tables,
+//! published in one commit. Every file is written before the one metadata record that makes them
+//! visible; any error before that record leaves the catalog as it was and removes the files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use arrow::record_batch::RecordBatch;
 use parking_lot::Mutex;
 
 use super::Engine;
+use super::ddl::target_partitions;
 use crate::catalog::{Edit, Rowset, RowsetKind};
 use crate::error::{Result, StorageError};
 use crate::fs::remove_file_if_exists;
@@ -19,7 +22,8 @@ use crate::write::{
     writer_properties,
 };
 
-/// A set of appends and deletes that commit together or not at all.
+/// A set of appends, deletes and overwrites that commit together or not at all, in the order
+/// they were added.
 #[derive(Debug, Default, Clone)]
 pub struct WriteBatch {
     ops: Vec<WriteOp>,
@@ -30,6 +34,8 @@ struct WriteOp {
     database: String,
     table: String,
     kind: RowsetKind,
+    /// `Some` for an overwrite: the partitions it replaces (`None` inside: all of them).
+    replaces: Option<Option<Vec<String>>>,
     batch: RecordBatch,
 }
 
@@ -46,6 +52,28 @@ impl WriteBatch {
             database: db.to_owned(),
             table: table.to_owned(),
             kind: RowsetKind::Data,
+            replaces: None,
+            batch,
+        });
+        self
+    }
+
+    /// Replaces the content of the named partitions of `db.table` (all partitions for `None`) with
+    /// the rows of `batch`, as one new version of each replaced partition. A row that belongs to
+    /// no named partition fails the whole batch; earlier operations of the batch on a replaced
+    /// partition are discarded, later ones apply on top of the new rows.
+    pub fn overwrite(
+        &mut self,
+        db: &str,
+        table: &str,
+        partitions: Option<&[String]>,
+        batch: RecordBatch,
+    ) -> &mut Self {
+        self.ops.push(WriteOp {
+            database: db.to_owned(),
+            table: table.to_owned(),
+            kind: RowsetKind::Data,
+            replaces: Some(partitions.map(<[String]>::to_vec)),
             batch,
         });
         self
@@ -57,6 +85,7 @@ impl WriteBatch {
             database: db.to_owned(),
             table: table.to_owned(),
             kind: RowsetKind::Delete,
+            replaces: None,
             batch: keys,
         });
         self
@@ -97,8 +126,14 @@ pub struct PublishedPartition {
 /// A written, unpublished rowset: `((table id, partition id), tablet index, rowset)`.
 type WrittenRowset = ((u64, u64), usize, Arc<Rowset>);
 
+/// Partitions an overwrite replaces, as `(table id, partition id)`, with the index of the last
+/// operation of the batch that replaces each.
+type Replaced = BTreeMap<(u64, u64), usize>;
+
 /// One file to write.
 struct PlannedFile {
+    /// Index of the operation of the batch the rows come from.
+    op: usize,
     table_id: u64,
     partition_id: u64,
     tablet: usize,
@@ -129,14 +164,29 @@ impl Engine {
         self.write(write)
     }
 
+    /// Replaces the content of the named partitions of `db.table` (all for `None`) with `batch`
+    /// in one commit; on any error the old rows stay. See [`WriteBatch::overwrite`].
+    pub fn overwrite(
+        &self,
+        db: &str,
+        table: &str,
+        partitions: Option<&[String]>,
+        batch: RecordBatch,
+    ) -> Result<CommitInfo> {
+        let mut write = WriteBatch::new();
+        write.overwrite(db, table, partitions, batch);
+        self.write(write)
+    }
+
     /// Commits every operation of `write` atomically: all rows become visible in one metadata
     /// record, or — on any error — nothing is published and no file is left behind.
     pub fn write(&self, write: WriteBatch) -> Result<CommitInfo> {
         self.check_writable()?;
         let catalog = self.catalog();
         let mut planned = Vec::new();
+        let mut replaced = Replaced::new();
         let mut info = CommitInfo::default();
-        for op in &write.ops {
+        for (index, op) in write.ops.iter().enumerate() {
             let table = catalog.require_table(&op.database, &op.table)?;
             self.check_unlocked(&op.database, table, None)?;
             let label = format!("{}.{}", op.database, op.table);
@@ -165,6 +215,15 @@ impl Engine {
             };
             let key_indices: Option<Vec<usize>> =
                 primary.then(|| (0..schema.key_columns.len()).collect());
+            let targets: Option<BTreeSet<u64>> = match &op.replaces {
+                None => None,
+                Some(names) => Some(
+                    target_partitions(table, names.as_deref())?
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect(),
+                ),
+            };
             for routed in route_rows(
                 table,
                 &rows,
@@ -172,8 +231,19 @@ impl Engine {
                 op.kind == RowsetKind::Data,
                 &label,
             )? {
-                let tablet_id = table.partitions[&routed.partition_id].tablets[routed.tablet].id;
+                let partition = &table.partitions[&routed.partition_id];
+                if targets
+                    .as_ref()
+                    .is_some_and(|t| !t.contains(&routed.partition_id))
+                {
+                    return Err(StorageError::InvalidData(format!(
+                        "the overwrite of {label} does not name partition '{}', which some of its rows belong to",
+                        partition.name
+                    )));
+                }
+                let tablet_id = partition.tablets[routed.tablet].id;
                 planned.push(PlannedFile {
+                    op: index,
                     table_id: table.id,
                     partition_id: routed.partition_id,
                     tablet: routed.tablet,
@@ -186,14 +256,23 @@ impl Engine {
                     key_indices: key_indices.clone(),
                 });
             }
+            for id in targets.into_iter().flatten() {
+                replaced.insert((table.id, id), index);
+            }
         }
         drop(catalog);
+        // Rows written before a later overwrite of their partition would be replaced unseen.
+        planned.retain(|f| {
+            replaced
+                .get(&(f.table_id, f.partition_id))
+                .is_none_or(|last| f.op >= *last)
+        });
         let written = self.write_files(planned)?;
         let paths: Vec<String> = written
             .iter()
             .map(|(_, _, r)| r.file.path.clone())
             .collect();
-        match self.publish_rowsets(written, &mut info) {
+        match self.publish_rowsets(written, &replaced, &mut info) {
             Ok(()) => Ok(info),
             Err(e) => {
                 for path in paths {
@@ -253,9 +332,18 @@ impl Engine {
         results
     }
 
-    fn publish_rowsets(&self, written: Vec<WrittenRowset>, info: &mut CommitInfo) -> Result<()> {
+    /// Publishes the written rowsets in one record: `AddRowsets` for an appended-to partition,
+    /// `ReplacePartition` (one version bump, the old rowsets removed) for an overwritten one, even
+    /// when no new row lands in it.
+    fn publish_rowsets(
+        &self,
+        written: Vec<WrittenRowset>,
+        replaced: &Replaced,
+        info: &mut CommitInfo,
+    ) -> Result<()> {
         let time_ms = self.clock().now_ms();
-        let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> = BTreeMap::new();
+        let mut by_partition: BTreeMap<(u64, u64), Vec<(usize, Rowset)>> =
+            replaced.keys().map(|key| (*key, Vec::new())).collect();
         for (key, tablet, rowset) in written {
             let rowset = Arc::try_unwrap(rowset)
                 .map_err(|_| StorageError::Conflict("rowset shared before publication".into()))?;
@@ -293,13 +381,35 @@ impl Engine {
                     r.version = version;
                     (tablet, Arc::new(r))
                 });
-                edits.push(Edit::AddRowsets {
-                    table_id,
-                    partition_id,
-                    version,
-                    time_ms,
-                    rowsets: rowsets.collect(),
-                });
+                if replaced.contains_key(&(table_id, partition_id)) {
+                    let mut tablets = vec![Vec::new(); partition.tablets.len()];
+                    for (tablet, rowset) in rowsets {
+                        tablets
+                            .get_mut(tablet)
+                            .ok_or_else(|| {
+                                StorageError::Conflict(format!(
+                                    "partition '{}' has no tablet {tablet}",
+                                    partition.name
+                                ))
+                            })?
+                            .push(rowset);
+                    }
+                    edits.push(Edit::ReplacePartition {
+                        table_id,
+                        partition_id,
+                        version,
+                        time_ms,
+                        tablets,
+                    });
+                } else {
+                    edits.push(Edit::AddRowsets {
+                        table_id,
+                        partition_id,
+                        version,
+                        time_ms,
+                        rowsets: rowsets.collect(),
+                    });
+                }
             }
             Ok(edits)
         })?;

@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::{TEMP_SUFFIX, write_file_durable};
+use crate::fs::TEMP_SUFFIX;
+use crate::io::StorageIo;
 use crate::layout::{LOCK_FILE, MARKER_FILE, META_DIR};
 use crate::log::{CHECKPOINT_MAGIC, LOG_MAGIC, is_meta_file_name};
 
@@ -168,12 +169,12 @@ fn read_head(path: &Path, head: &mut [u8]) -> Result<usize> {
 }
 
 /// Writes the marker durably; the last step of creating (or adopting) a data directory.
-pub(crate) fn write_marker(dir: &Path) -> Result<()> {
+pub(crate) fn write_marker(io: &dyn StorageIo, dir: &Path) -> Result<()> {
     let marker = Marker {
         format: MARKER_FORMAT.into(),
         version: MARKER_VERSION,
     };
     let mut bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
     bytes.push(b'\n');
-    write_file_durable(&dir.join(MARKER_FILE), &bytes)
+    io.write_file_durable(&dir.join(MARKER_FILE), &bytes)
 }

@@ -74,7 +74,7 @@ impl LogWriter {
         self.file.write_all(second).io_context(context)?;
         self.file
             .sync_data()
-            .io_context(|| format!("syncing {}", self.path.display()))?;
+            .io_context(|| format!("appending to {} (fsync)", self.path.display()))?;
         if let Some(hook) = hook {
             hook(CrashPoint::AfterLogSync);
         }

@@ -9,9 +9,12 @@ use tabvault_storage::*;
 
 use crate::common::*;
 
+/// The database every model table lives in.
 pub const DB: &str = "db";
+/// The two tables: `d` (DUPLICATE KEY) and `p` (PRIMARY KEY).
 pub const TABLES: [&str; 2] = ["d", "p"];
 
+/// One operation of a workload.
 #[derive(Clone, Debug)]
 pub enum Op {
     CreateTable {
@@ -48,10 +51,12 @@ pub enum Op {
     Reopen,
 }
 
+/// A partition's lower bound: 0, 10, ..., 90.
 pub fn lo_strategy() -> impl Strategy<Value = i64> {
     (0i64..10).prop_map(|i| i * 10)
 }
 
+/// One random operation, weighted towards appends.
 pub fn op_strategy() -> impl Strategy<Value = Op> {
     let t = 0usize..2;
     let value = prop_oneof![
@@ -82,30 +87,36 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A partition in the model: its visible version and rows.
 #[derive(Clone, Debug, Default)]
 pub struct PartModel {
     pub version: u64,
     pub rows: Vec<Row>,
 }
 
+/// A table in the model: partitions by lower bound.
 #[derive(Clone, Debug, Default)]
 pub struct TableModel {
     pub parts: BTreeMap<i64, PartModel>,
 }
 
+/// The model: each of the two tables, if it exists.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub tables: [Option<TableModel>; 2],
 }
 
+/// Whether table `t` is the PRIMARY KEY one.
 pub fn is_pk(t: usize) -> bool {
     t == 1
 }
 
+/// The lower bound of the partition holding key `k`.
 pub fn part_of(k: i64) -> i64 {
     k / 10 * 10
 }
 
+/// Table `t`'s definition with partitions starting at `parts`.
 pub fn def(t: usize, parts: &[i64]) -> TableDef {
     let mut columns = vec![
         col("k", ColumnType::BigInt).not_null(),
@@ -129,10 +140,12 @@ pub fn def(t: usize, parts: &[i64]) -> TableDef {
     )
 }
 
+/// The partition `p<lo>` = `[lo, lo+10)`.
 pub fn part_def(lo: i64) -> PartitionDef {
     range(&format!("p{lo}"), Some(lo), Some(lo + 10))
 }
 
+/// A generated row as a row of table `t`.
 pub fn row_of(t: usize, (k, v, n): &(i64, Option<String>, Option<i32>)) -> Row {
     let mut row = vec![int(*k), v.as_deref().map_or(Value::Null, s)];
     if !is_pk(t) {
@@ -262,6 +275,7 @@ pub fn open_with(builder: EngineBuilder) -> R<Engine> {
     Ok(engine)
 }
 
+/// Applies `op` (not `Reopen`, which the caller does) to the engine.
 pub fn apply_engine(engine: &Engine, op: &Op) -> R {
     match op {
         Op::CreateTable { t, parts } => {
@@ -301,6 +315,7 @@ pub fn apply_engine(engine: &Engine, op: &Op) -> R {
     Ok(())
 }
 
+/// Fails unless the engine's tables, rows and partition versions are the model's.
 pub fn compare(engine: &Engine, model: &Model) -> R {
     let expect_names: Vec<String> = TABLES
         .iter()
@@ -336,4 +351,3 @@ pub fn compare(engine: &Engine, model: &Model) -> R {
     }
     Ok(())
 }
-

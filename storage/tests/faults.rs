@@ -29,6 +29,7 @@ mod common;
 mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -365,7 +366,7 @@ fn a_fault_anywhere_in_an_open_that_cuts_a_torn_tail_fails_it_cleanly() -> R {
     let frame = encode_frame(br#"{"seq":999,"next_id":1,"edits":[]}"#)?;
     let torn = &frame[..frame.len() / 2];
     let mut file = std::fs::OpenOptions::new().append(true).open(&log)?;
-    std::io::Write::write_all(&mut file, torn)?;
+    file.write_all(torn)?;
     drop(file);
 
     let count = {
@@ -414,5 +415,71 @@ fn a_fault_anywhere_in_an_open_that_cuts_a_torn_tail_fails_it_cleanly() -> R {
         MODES.len()
     );
     assert!(kinds.contains(&OpKind::SetLen), "the cut itself is faulted");
+    Ok(())
+}
+
+#[test]
+fn power_loss_keeps_exactly_what_was_fsynced() -> R {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().join("root");
+    let io = FaultIo::new();
+    let seam: &dyn StorageIo = &io;
+    seam.create_dir(&root)?;
+    seam.fsync_dir(dir.path())?;
+    // Synced file, synced entry, then an unsynced append: the append is lost.
+    let mut durable = seam.create_file(&root.join("durable"))?;
+    durable.write_all(b"kept")?;
+    durable.sync_all()?;
+    seam.fsync_dir(&root)?;
+    durable.write_all(b" lost")?;
+    drop(durable);
+    seam.write_file_durable(&root.join("renamed"), b"r")?;
+    seam.write_file_durable(&root.join("removed"), b"d")?;
+    // Synced file whose entry was never synced: gone.
+    let mut unlinked = seam.create_file(&root.join("no-entry"))?;
+    unlinked.write_all(b"x")?;
+    unlinked.sync_data()?;
+    drop(unlinked);
+    // Durable entry, unsynced rename: undone. Durable entry, unsynced removal: undone.
+    seam.rename(&root.join("renamed"), &root.join("elsewhere"))?;
+    seam.remove_file(&root.join("removed"))?;
+    // A directory whose creation was never synced disappears with what is in it.
+    seam.create_dir(&root.join("sub"))?;
+    seam.write_file_durable(&root.join("sub").join("inner"), b"i")?;
+    let before = io.ops();
+    io.lose_power()?;
+    assert!(
+        seam.remove_file(&root.join("durable")).is_err(),
+        "dead after power loss"
+    );
+    assert_eq!(io.ops(), before, "refused operations are not counted");
+    let mut names: Vec<String> = std::fs::read_dir(&root)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    names.sort();
+    assert_eq!(names, ["durable", "removed", "renamed"]);
+    assert_eq!(std::fs::read(root.join("durable"))?, b"kept");
+    assert_eq!(std::fs::read(root.join("renamed"))?, b"r");
+    assert_eq!(std::fs::read(root.join("removed"))?, b"d");
+    Ok(())
+}
+
+#[test]
+fn a_fault_fires_once_at_its_operation_with_its_error() -> R {
+    let dir = tempfile::tempdir()?;
+    let io = FaultIo::failing_at(1, Fault::Enospc, FaultMode::Once);
+    let seam: &dyn StorageIo = &io;
+    let mut file = seam.create_file(&dir.path().join("f"))?;
+    let err = file.write(b"abcd").err().ok_or("the write did not fail")?;
+    assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+    assert_eq!(io.fired(), Some((1, OpKind::Write)));
+    file.write_all(b"ef")?;
+    drop(file);
+    // The failing write wrote half its bytes, as a short write on a full disk does.
+    assert_eq!(std::fs::read(dir.path().join("f"))?, b"abef");
+    assert_eq!(
+        io.op_kinds(),
+        [OpKind::CreateFile, OpKind::Write, OpKind::Write]
+    );
     Ok(())
 }

@@ -28,6 +28,7 @@ mod workload;
 
 use common::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use tabvault_storage::Engine;
 use workload::*;
 
 fn open(dir: &std::path::Path) -> R<Engine> {

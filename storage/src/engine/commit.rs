@@ -57,10 +57,10 @@ impl Engine {
         if checkpoint_due {
             // The commit is durable in the log; a checkpoint only trims it, so it runs after the
             // commit lock is released, and a failure (or one already running) only delays it.
-            if let Some(_running) = self.inner.checkpointing.try_lock() {
-                if let Err(e) = self.rotate_and_checkpoint() {
-                    tracing::warn!(error = %e, "checkpoint failed; will retry after the next commit");
-                }
+            if let Some(_running) = self.inner.checkpointing.try_lock()
+                && let Err(e) = self.rotate_and_checkpoint()
+            {
+                tracing::warn!(error = %e, "checkpoint failed; will retry after the next commit");
             }
         }
         let mut graveyard = self.inner.graveyard.lock();

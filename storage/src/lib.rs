@@ -50,6 +50,7 @@ mod crash;
 mod engine;
 mod error;
 mod fs;
+mod io;
 mod layout;
 mod log;
 mod name;
@@ -76,6 +77,7 @@ pub use fs::{
     TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
     write_file_durable,
 };
+pub use io::{Fault, FaultIo, FaultMode, OpKind, RealIo, StorageFile, StorageIo};
 pub use layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};

@@ -3,7 +3,7 @@
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicU64;
 
 use parking_lot::{Mutex, RwLock};
 
@@ -13,7 +13,7 @@ use super::{Engine, EngineInner, LogState};
 use crate::clock::{Clock, SystemClock};
 use crate::crash::CrashHook;
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::create_dir_durable;
+use crate::io::{PoisonGate, RealIo, StorageIo};
 use crate::layout::{DATA_DIR, LOCK_FILE, META_DIR};
 use crate::log::{RecoverOptions, recover};
 
@@ -23,6 +23,7 @@ pub struct EngineBuilder {
     root: PathBuf,
     clock: Arc<dyn Clock>,
     crash_hook: Option<CrashHook>,
+    io: Arc<dyn StorageIo>,
     checkpoint_every: u64,
     threads: usize,
     row_group_rows: usize,
@@ -57,6 +58,7 @@ impl EngineBuilder {
             root: root.to_owned(),
             clock: Arc::new(SystemClock),
             crash_hook: None,
+            io: Arc::new(RealIo),
             checkpoint_every: 1000,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             row_group_rows: 128 * 1024,
@@ -73,6 +75,13 @@ impl EngineBuilder {
     /// A hook called at each [`crate::CrashPoint`] (default: none). For crash tests.
     pub fn crash_hook(mut self, hook: CrashHook) -> Self {
         self.crash_hook = Some(hook);
+        self
+    }
+
+    /// The I/O seam every durable operation goes through, opening included (default: [`RealIo`],
+    /// the real system calls). For fault-injection tests: see [`crate::FaultIo`].
+    pub fn io(mut self, io: Arc<dyn StorageIo>) -> Self {
+        self.io = io;
         self
     }
 
@@ -110,7 +119,9 @@ impl EngineBuilder {
         self.root = std::path::absolute(&self.root)
             .io_context(|| format!("resolving data directory {}", self.root.display()))?;
         let ownership = ownership::inspect(&self.root)?;
-        create_dir_durable(&self.root)?;
+        let gate = Arc::new(PoisonGate::new(self.io));
+        let io: &dyn StorageIo = &*gate;
+        io.create_dir_durable(&self.root)?;
         let lock_path = self.root.join(LOCK_FILE);
         let lock = OpenOptions::new()
             .create(true)
@@ -130,10 +141,10 @@ impl EngineBuilder {
             repair: self.repair,
             lost_found: lost_found.clone(),
         };
-        let recovered = recover(&self.root.join(META_DIR), &options)?;
-        create_dir_durable(&self.root.join(DATA_DIR))?;
+        let recovered = recover(io, &self.root.join(META_DIR), &options)?;
+        io.create_dir_durable(&self.root.join(DATA_DIR))?;
         if ownership != Ownership::Marked {
-            ownership::write_marker(&self.root)?;
+            ownership::write_marker(io, &self.root)?;
         }
         let disposal = if recovered.truncated || self.repair {
             Disposal::Quarantine(lost_found.clone())
@@ -141,7 +152,7 @@ impl EngineBuilder {
             Disposal::Delete
         };
         let foreign_to = self.repair.then_some(lost_found.as_path());
-        let gc = gc::collect_unreferenced(&self.root, &recovered.state, &disposal, foreign_to)?;
+        let gc = gc::collect_unreferenced(io, &self.root, &recovered.state, &disposal, foreign_to)?;
         let set_aside = recovered.truncated
             || gc.files_quarantined > 0
             || (self.repair && !gc.foreign.is_empty());
@@ -169,7 +180,7 @@ impl EngineBuilder {
             graveyard: Mutex::new(Vec::new()),
             checkpointing: Mutex::new(()),
             opened,
-            poisoned: AtomicBool::new(false),
+            io: gate,
             round_robin: AtomicU64::new(0),
             locks: Default::default(),
             _lock: lock,

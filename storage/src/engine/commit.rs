@@ -41,7 +41,7 @@ impl Engine {
             // Refused before any byte was written: nothing to poison.
             Err(e @ StorageError::TooLarge(_)) => return Err(e),
             Err(e) => {
-                self.inner.poisoned.store(true, Ordering::SeqCst);
+                self.inner.io.poison();
                 tracing::error!(error = %e, "metadata log append failed; engine poisoned");
                 return Err(e);
             }
@@ -65,7 +65,7 @@ impl Engine {
         }
         let mut graveyard = self.inner.graveyard.lock();
         graveyard.extend(removed);
-        gc::sweep(&self.inner.root, &mut graveyard);
+        gc::sweep(&*self.inner.io, &self.inner.root, &mut graveyard);
         Ok(record.seq)
     }
 
@@ -83,12 +83,18 @@ impl Engine {
         let meta = self.inner.root.join(META_DIR);
         let (state, seq) = {
             let mut log = self.inner.log.lock();
-            log.writer = LogWriter::create(&meta, log.last_seq + 1)?;
+            log.writer = LogWriter::create(&*self.inner.io, &meta, log.last_seq + 1)?;
             log.since_checkpoint = 0;
             (self.catalog(), log.last_seq)
         };
-        write_checkpoint(&meta, &state, seq, self.inner.crash_hook.as_ref())?;
-        remove_obsolete(&meta, seq)
+        write_checkpoint(
+            &*self.inner.io,
+            &meta,
+            &state,
+            seq,
+            self.inner.crash_hook.as_ref(),
+        )?;
+        remove_obsolete(&*self.inner.io, &meta, seq)
     }
 
     /// Deletes the files of removed rowsets that no pinned version still reads. Runs after every
@@ -96,7 +102,7 @@ impl Engine {
     pub fn collect_garbage(&self) -> usize {
         let mut graveyard = self.inner.graveyard.lock();
         let before = graveyard.len();
-        gc::sweep(&self.inner.root, &mut graveyard);
+        gc::sweep(&*self.inner.io, &self.inner.root, &mut graveyard);
         before - graveyard.len()
     }
 }

@@ -10,7 +10,6 @@ use super::Engine;
 use crate::catalog::{Edit, Rowset, RowsetKind, Tablet};
 use crate::crash::CrashPoint;
 use crate::error::Result;
-use crate::fs::remove_file_if_exists;
 use crate::parallel::parallel_map;
 use crate::scan::TableVersion;
 use crate::schema::KeyModel;
@@ -63,7 +62,7 @@ impl Engine {
             Err(e) => {
                 // Files merged for other tablets before the failure were never published.
                 for path in written.into_inner() {
-                    remove_file_if_exists(&self.root().join(path))?;
+                    let _ = self.io().remove_file_if_exists(&self.root().join(path));
                 }
                 return Err(e);
             }
@@ -112,8 +111,10 @@ impl Engine {
                 .flat_map(|m| m.added.iter().map(|r| r.file.path.clone()))
                 .collect();
         }
+        // A file left behind (the removal failed) is unreferenced: open-time GC collects it. The
+        // commit's own outcome is what the caller needs to hear.
         for path in stale {
-            remove_file_if_exists(&self.root().join(path))?;
+            let _ = self.io().remove_file_if_exists(&self.root().join(path));
         }
         publish.map(|_| report)
     }
@@ -158,8 +159,14 @@ impl Engine {
         let id = self.allocate_id();
         let relative = crate::layout::rowset_path(version.table().id, partition_id, tablet.id, id);
         let props = writer_properties(schema.properties.compression, self.inner.row_group_rows);
-        let mut writer =
-            RowsetWriter::create(self.root(), relative, schema.arrow_schema(), props, None)?;
+        let mut writer = RowsetWriter::create(
+            &self.io(),
+            self.root(),
+            relative,
+            schema.arrow_schema(),
+            props,
+            None,
+        )?;
         for batch in &batches {
             writer.write(batch)?;
         }

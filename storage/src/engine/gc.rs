@@ -14,7 +14,8 @@ use std::sync::Arc;
 use super::Engine;
 use crate::catalog::{CatalogState, Rowset};
 use crate::error::{IoContext, Result};
-use crate::fs::{create_dir_durable, parent_dir, remove_file_if_exists, rename_durable, sync_dir};
+use crate::fs::parent_dir;
+use crate::io::StorageIo;
 use crate::layout::{DATA_DIR, DataEntry, LOST_FOUND_DIR, classify_data_file};
 
 /// What open-time garbage collection did.
@@ -66,25 +67,25 @@ pub(super) enum Disposal {
 }
 
 /// Deletes the files of graveyard rowsets that nobody else holds any more.
-pub(super) fn sweep(root: &Path, graveyard: &mut Vec<Arc<Rowset>>) {
+pub(super) fn sweep(io: &dyn StorageIo, root: &Path, graveyard: &mut Vec<Arc<Rowset>>) {
     graveyard.retain(|rowset| {
         if Arc::strong_count(rowset) > 1 {
             return true;
         }
         let path = root.join(&rowset.file.path);
-        if let Err(e) = remove_file_if_exists(&path) {
+        if let Err(e) = io.remove_file_if_exists(&path) {
             tracing::warn!(error = %e, "could not remove obsolete rowset; open-time GC will retry");
         }
-        remove_empty_parents(root, &path);
+        remove_empty_parents(io, root, &path);
         false
     });
 }
 
-fn remove_empty_parents(root: &Path, file: &Path) {
+fn remove_empty_parents(io: &dyn StorageIo, root: &Path, file: &Path) {
     let data = root.join(DATA_DIR);
     let mut dir = file.parent();
     while let Some(d) = dir {
-        if d == data || !d.starts_with(&data) || fs::remove_dir(d).is_err() {
+        if d == data || !d.starts_with(&data) || io.remove_dir(d).is_err() {
             break;
         }
         dir = d.parent();
@@ -134,6 +135,7 @@ fn survey(root: &Path) -> Result<Vec<Found>> {
 /// engine's directories left empty, and reports everything else; with `foreign_to` (repair) moves
 /// those other entries there too, and never otherwise touches them.
 pub(super) fn collect_unreferenced(
+    io: &dyn StorageIo,
     root: &Path,
     state: &CatalogState,
     disposal: &Disposal,
@@ -148,23 +150,23 @@ pub(super) fn collect_unreferenced(
     for entry in &found {
         match entry.kind {
             Some(DataEntry::TempRowset) => {
-                remove_file_if_exists(&root.join(&entry.relative))?;
+                io.remove_file_if_exists(&root.join(&entry.relative))?;
                 report.files_removed += 1;
             }
             Some(DataEntry::Rowset) if !referenced.contains(&entry.relative) => match disposal {
                 Disposal::Delete => {
-                    remove_file_if_exists(&root.join(&entry.relative))?;
+                    io.remove_file_if_exists(&root.join(&entry.relative))?;
                     report.files_removed += 1;
                 }
                 Disposal::Quarantine(dir) => {
-                    quarantine(root, &entry.relative, dir)?;
+                    quarantine(io, root, &entry.relative, dir)?;
                     report.files_quarantined += 1;
                 }
             },
             Some(_) => {}
             None => {
                 if let Some(dir) = foreign_to {
-                    quarantine(root, &entry.relative, dir)?;
+                    quarantine(io, root, &entry.relative, dir)?;
                 }
                 report.foreign.push(entry.relative.clone());
             }
@@ -178,7 +180,7 @@ pub(super) fn collect_unreferenced(
     dirs.sort_by_key(|f| std::cmp::Reverse(f.relative.components().count()));
     for dir in dirs {
         // Fails harmlessly when the directory still holds something.
-        let _ = fs::remove_dir(root.join(&dir.relative));
+        let _ = io.remove_dir(&root.join(&dir.relative));
     }
     if report.files_removed + report.files_quarantined > 0 {
         tracing::info!(
@@ -198,15 +200,20 @@ pub(super) fn collect_unreferenced(
 }
 
 /// Moves `relative` (a path under the data directory) to the same path under `dir`.
-pub(super) fn quarantine(root: &Path, relative: &Path, dir: &Path) -> Result<()> {
+pub(super) fn quarantine(
+    io: &dyn StorageIo,
+    root: &Path,
+    relative: &Path,
+    dir: &Path,
+) -> Result<()> {
     let target = dir.join(relative);
     if let Some(parent) = parent_dir(&target) {
-        create_dir_durable(parent)?;
+        io.create_dir_durable(parent)?;
     }
     let source = root.join(relative);
-    rename_durable(&source, &target)?;
+    io.rename_durable(&source, &target)?;
     if let Some(parent) = parent_dir(&source) {
-        sync_dir(parent)?;
+        io.sync_dir(parent)?;
     }
     Ok(())
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use super::{Engine, TableLocks};
 use crate::catalog::{ColumnStats, Edit, FileMeta, Partition, Rowset, RowsetKind, Table, Tablet};
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::{create_dir_durable, remove_file_if_exists, sync_dir};
 use crate::name::validate_name;
 use crate::schema::{PartitionBound, PartitionDef, PartitionScheme, TableSchema, ViewDef};
 
@@ -144,7 +143,7 @@ impl Engine {
             .and_then(|rowsets| self.publish_install(plan, &placements, rowsets));
         if result.is_err() {
             for path in linked {
-                let _ = remove_file_if_exists(&path);
+                let _ = self.io().remove_file_if_exists(&path);
             }
         }
         result
@@ -168,7 +167,7 @@ impl Engine {
                     *tablet_id,
                 ));
                 if !staged_rowsets.is_empty() {
-                    create_dir_durable(&dir)?;
+                    self.io().create_dir_durable(&dir)?;
                 }
                 let mut rowsets = Vec::with_capacity(staged_rowsets.len());
                 for staged in staged_rowsets {
@@ -180,7 +179,7 @@ impl Engine {
                         id,
                     );
                     let target = self.root().join(&relative);
-                    std::fs::hard_link(&staged.path, &target).io_context(|| {
+                    self.io().hard_link(&staged.path, &target).io_context(|| {
                         format!("linking {} to {}", staged.path.display(), target.display())
                     })?;
                     linked.push(target);
@@ -198,7 +197,7 @@ impl Engine {
                     }));
                 }
                 if !staged_rowsets.is_empty() {
-                    sync_dir(&dir)?;
+                    self.io().sync_dir(&dir)?;
                 }
                 tablets.push(rowsets);
             }

@@ -13,7 +13,7 @@ mod write;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -30,6 +30,7 @@ use crate::catalog::{CatalogState, Rowset};
 use crate::clock::Clock;
 use crate::crash::CrashHook;
 use crate::error::{Result, StorageError};
+use crate::io::{PoisonGate, StorageIo};
 use crate::layout::DATA_DIR;
 use crate::log::LogWriter;
 use crate::scan::TableVersion;
@@ -62,7 +63,8 @@ struct EngineInner {
     graveyard: Mutex<Vec<Arc<Rowset>>>,
     checkpointing: Mutex<()>,
     opened: OpenReport,
-    poisoned: AtomicBool,
+    /// Every durable operation goes through it; poisoning the engine closes it.
+    io: Arc<PoisonGate>,
     round_robin: AtomicU64,
     locks: locks::LockTable,
     _lock: File,
@@ -162,7 +164,12 @@ impl Engine {
 
     /// Whether a failed durable write has made the engine refuse writes.
     pub fn is_poisoned(&self) -> bool {
-        self.inner.poisoned.load(Ordering::SeqCst)
+        self.inner.io.is_poisoned()
+    }
+
+    /// The I/O seam every durable operation of this engine goes through.
+    pub(crate) fn io(&self) -> Arc<dyn StorageIo> {
+        self.inner.io.clone()
     }
 
     fn check_writable(&self) -> Result<()> {
@@ -180,6 +187,6 @@ impl Engine {
 
 impl Drop for EngineInner {
     fn drop(&mut self) {
-        gc::sweep(&self.root, &mut self.graveyard.lock());
+        gc::sweep(&*self.io, &self.root, &mut self.graveyard.lock());
     }
 }

@@ -1,5 +1,6 @@
 //! Whether a directory is the engine's to open. A data directory carries a marker written when it
-//! was created; tabvault opens (and then cleans) only an empty or new directory, a marked one with
+//! was created; tabvault opens (and then cleans) only an empty or new directory (one holding only
+//! the lock file and an empty `meta/` counts: its creation stopped before the first log), a marked one with
 //! its metadata present, or an unmarked one whose `meta/` holds tabvault's own log (a directory
 //! created before markers existed, or one whose creation was interrupted), which it then marks.
 
@@ -10,7 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::{TEMP_SUFFIX, write_file_durable};
+use crate::fs::TEMP_SUFFIX;
+use crate::io::StorageIo;
 use crate::layout::{LOCK_FILE, MARKER_FILE, META_DIR};
 use crate::log::{CHECKPOINT_MAGIC, LOG_MAGIC, is_meta_file_name};
 
@@ -57,7 +59,11 @@ pub(crate) fn inspect(dir: &Path) -> Result<Ownership> {
             .io_context(|| format!("listing {}", dir.display()))?
             .file_name();
         let name = name.to_string_lossy();
-        if name != LOCK_FILE && name != format!("{MARKER_FILE}{TEMP_SUFFIX}") {
+        // A creation interrupted before the first log was written leaves only these behind.
+        let leftover = name == LOCK_FILE
+            || name == format!("{MARKER_FILE}{TEMP_SUFFIX}")
+            || (name == META_DIR && is_empty_dir(&dir.join(META_DIR)));
+        if !leftover {
             empty = false;
         }
     }
@@ -123,6 +129,11 @@ fn check_marker(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Whether `path` is a directory with nothing in it.
+fn is_empty_dir(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+}
+
 /// Whether `meta` holds at least one log or checkpoint of the engine: a file named as the engine
 /// names them whose bytes begin with (or, if torn at creation, are a prefix of) their magic.
 fn meta_holds_log(meta: &Path) -> Result<bool> {
@@ -168,12 +179,12 @@ fn read_head(path: &Path, head: &mut [u8]) -> Result<usize> {
 }
 
 /// Writes the marker durably; the last step of creating (or adopting) a data directory.
-pub(crate) fn write_marker(dir: &Path) -> Result<()> {
+pub(crate) fn write_marker(io: &dyn StorageIo, dir: &Path) -> Result<()> {
     let marker = Marker {
         format: MARKER_FORMAT.into(),
         version: MARKER_VERSION,
     };
     let mut bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
     bytes.push(b'\n');
-    write_file_durable(&dir.join(MARKER_FILE), &bytes)
+    io.write_file_durable(&dir.join(MARKER_FILE), &bytes)
 }

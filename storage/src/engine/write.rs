@@ -14,7 +14,6 @@ use super::Engine;
 use super::ddl::target_partitions;
 use crate::catalog::{Edit, Rowset, RowsetKind};
 use crate::error::{Result, StorageError};
-use crate::fs::remove_file_if_exists;
 use crate::parallel::parallel_map;
 use crate::schema::{Compression, KeyModel};
 use crate::write::{
@@ -276,7 +275,7 @@ impl Engine {
             Ok(()) => Ok(info),
             Err(e) => {
                 for path in paths {
-                    let _ = remove_file_if_exists(&self.root().join(path));
+                    let _ = self.io().remove_file_if_exists(&self.root().join(path));
                 }
                 Err(e)
             }
@@ -299,6 +298,7 @@ impl Engine {
             );
             let props = writer_properties(file.compression, self.inner.row_group_rows);
             let mut writer = RowsetWriter::create(
+                &self.io(),
                 &root,
                 relative.clone(),
                 file.schema.clone(),
@@ -326,7 +326,7 @@ impl Engine {
         });
         if results.is_err() {
             for path in finished.into_inner() {
-                let _ = remove_file_if_exists(&path);
+                let _ = self.io().remove_file_if_exists(&path);
             }
         }
         results

@@ -13,7 +13,7 @@ use super::{CHECKPOINT_MAGIC, checkpoint_file_name, decode_frame, encode_frame};
 use crate::catalog::CatalogState;
 use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::write_file_durable;
+use crate::io::StorageIo;
 
 /// Newest checkpoint version this build reads and writes.
 const CHECKPOINT_VERSION: u16 = 2;
@@ -83,6 +83,7 @@ pub(crate) fn load_checkpoint(path: &Path) -> Result<(u64, CatalogState)> {
 /// Writes the checkpoint of `state` after record `seq` durably. The caller has already started
 /// the log that follows it; removing what the checkpoint makes obsolete is the caller's next step.
 pub fn write_checkpoint(
+    io: &dyn StorageIo,
     meta_dir: &Path,
     state: &CatalogState,
     seq: u64,
@@ -90,7 +91,7 @@ pub fn write_checkpoint(
 ) -> Result<()> {
     let path = meta_dir.join(checkpoint_file_name(seq));
     let bytes = encode_checkpoint(&path, state, seq, CHUNK_BYTES)?;
-    write_file_durable(&path, &bytes)?;
+    io.write_file_durable(&path, &bytes)?;
     if let Some(hook) = hook {
         hook(CrashPoint::DuringCheckpoint);
     }

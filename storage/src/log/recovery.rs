@@ -4,7 +4,7 @@
 //! fails naming the file, offset and record, and nothing is changed, unless the caller asked for
 //! repair, which cuts there and keeps everything cut (bytes and later logs) in `lost+found/`.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::magic::{Header, MAGIC_LEN, read_header};
@@ -14,10 +14,8 @@ use super::{
 };
 use crate::catalog::CatalogState;
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::{
-    TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir,
-    write_file_durable,
-};
+use crate::fs::TEMP_SUFFIX;
+use crate::io::StorageIo;
 
 /// Newest log version this build reads and writes.
 const LOG_VERSION: u16 = 1;
@@ -52,7 +50,7 @@ struct MetaFiles {
     logs: Vec<(u64, PathBuf)>,
 }
 
-fn list_meta(meta_dir: &Path) -> Result<MetaFiles> {
+fn list_meta(io: &dyn StorageIo, meta_dir: &Path) -> Result<MetaFiles> {
     let mut files = MetaFiles {
         checkpoints: Vec::new(),
         logs: Vec::new(),
@@ -73,7 +71,7 @@ fn list_meta(meta_dir: &Path) -> Result<MetaFiles> {
             .strip_suffix(TEMP_SUFFIX)
             .is_some_and(super::is_meta_file_name)
         {
-            remove_file_if_exists(&path)?;
+            io.remove_file_if_exists(&path)?;
         }
     }
     files.checkpoints.sort();
@@ -177,9 +175,9 @@ fn has_well_formed_frame(bytes: &[u8]) -> bool {
 }
 
 /// Recovers the catalog from `meta_dir`, creating the directory and a first log for a new engine.
-pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
-    create_dir_durable(meta_dir)?;
-    let files = list_meta(meta_dir)?;
+pub fn recover(io: &dyn StorageIo, meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
+    io.create_dir_durable(meta_dir)?;
+    let files = list_meta(io, meta_dir)?;
     let (mut state, checkpoint_seq) = match files.checkpoints.last() {
         Some((seq, path)) => {
             let (body_seq, state) = load_checkpoint(path)?;
@@ -202,7 +200,7 @@ pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
         let later = &files.logs[i + 1..];
         match replay_log(path, &mut state, &mut last_seq, &mut replayed)? {
             LogEnd::Clean => {}
-            LogEnd::TornCreation if is_last => write_file_durable(path, LOG_MAGIC)?,
+            LogEnd::TornCreation if is_last => io.write_file_durable(path, LOG_MAGIC)?,
             LogEnd::TornTail { offset } if is_last => {
                 tracing::warn!(
                     log = %path.display(),
@@ -210,7 +208,7 @@ pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
                     "cut a torn record off the end of the metadata log (a write interrupted by a \
                      crash); its bytes are kept in lost+found"
                 );
-                cut_log(path, offset, &options.lost_found)?;
+                cut_log(io, path, offset, &options.lost_found)?;
                 truncated = true;
             }
             end if options.repair => {
@@ -224,9 +222,9 @@ pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
                     later_logs = later.len(),
                     "repair: cut the metadata log at damage; the cut records are kept in lost+found"
                 );
-                cut_log(path, offset, &options.lost_found)?;
+                cut_log(io, path, offset, &options.lost_found)?;
                 for (_, later_path) in later {
-                    set_aside(later_path, &options.lost_found)?;
+                    set_aside(io, later_path, &options.lost_found)?;
                 }
                 truncated = true;
                 active = Some(path.clone());
@@ -269,11 +267,11 @@ pub fn recover(meta_dir: &Path, options: &RecoverOptions) -> Result<Recovered> {
                 || parse_log_name(&file_name(&path))
                     .is_some_and(|first| first > checkpoint_seq) =>
         {
-            LogWriter::open_append(&path)?
+            LogWriter::open_append(io, &path)?
         }
-        _ => LogWriter::create(meta_dir, last_seq + 1)?,
+        _ => LogWriter::create(io, meta_dir, last_seq + 1)?,
     };
-    remove_obsolete(meta_dir, checkpoint_seq)?;
+    remove_obsolete(io, meta_dir, checkpoint_seq)?;
     Ok(Recovered {
         state,
         last_seq,
@@ -290,23 +288,22 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Keeps the bytes of `path` from `offset` on in `lost_found/meta/`, then cuts them off.
-fn cut_log(path: &Path, offset: u64, lost_found: &Path) -> Result<()> {
+fn cut_log(io: &dyn StorageIo, path: &Path, offset: u64, lost_found: &Path) -> Result<()> {
     let bytes = fs::read(path).io_context(|| format!("reading {}", path.display()))?;
     let start = usize::try_from(offset)
         .unwrap_or(bytes.len())
         .min(bytes.len());
     let kept_dir = lost_found.join(super::super::layout::META_DIR);
-    create_dir_durable(&kept_dir)?;
-    write_file_durable(
+    io.create_dir_durable(&kept_dir)?;
+    io.write_file_durable(
         &kept_dir.join(format!("{}.from-{offset}", file_name(path))),
         &bytes[start..],
     )?;
     if start <= MAGIC_LEN {
-        return write_file_durable(path, LOG_MAGIC);
+        return io.write_file_durable(path, LOG_MAGIC);
     }
-    let file = OpenOptions::new()
-        .write(true)
-        .open(path)
+    let mut file = io
+        .open_append(path)
         .io_context(|| format!("opening {}", path.display()))?;
     file.set_len(offset)
         .io_context(|| format!("truncating {}", path.display()))?;
@@ -315,36 +312,40 @@ fn cut_log(path: &Path, offset: u64, lost_found: &Path) -> Result<()> {
 }
 
 /// Moves a whole log into `lost_found/meta/`.
-fn set_aside(path: &Path, lost_found: &Path) -> Result<()> {
+fn set_aside(io: &dyn StorageIo, path: &Path, lost_found: &Path) -> Result<()> {
     let kept_dir = lost_found.join(super::super::layout::META_DIR);
-    create_dir_durable(&kept_dir)?;
-    rename_durable(path, &kept_dir.join(file_name(path)))?;
+    io.create_dir_durable(&kept_dir)?;
+    io.rename_durable(path, &kept_dir.join(file_name(path)))?;
     if let Some(parent) = path.parent() {
-        sync_dir(parent)?;
+        io.sync_dir(parent)?;
     }
     Ok(())
 }
 
 /// Removes checkpoints older than `checkpoint_seq` and logs whose records it contains (a log is
 /// covered when the next log starts at or before `checkpoint_seq + 1`; the newest log never is).
-pub(crate) fn remove_obsolete(meta_dir: &Path, checkpoint_seq: u64) -> Result<()> {
-    let files = list_meta(meta_dir)?;
+pub(crate) fn remove_obsolete(
+    io: &dyn StorageIo,
+    meta_dir: &Path,
+    checkpoint_seq: u64,
+) -> Result<()> {
+    let files = list_meta(io, meta_dir)?;
     let mut changed = false;
     for (seq, path) in &files.checkpoints {
         if *seq < checkpoint_seq {
-            remove_file_if_exists(path)?;
+            io.remove_file_if_exists(path)?;
             changed = true;
         }
     }
     for (i, (_, path)) in files.logs.iter().enumerate() {
         let next_first = files.logs.get(i + 1).map(|(first, _)| *first);
         if next_first.is_some_and(|next| next <= checkpoint_seq + 1) {
-            remove_file_if_exists(path)?;
+            io.remove_file_if_exists(path)?;
             changed = true;
         }
     }
     if changed {
-        sync_dir(meta_dir)?;
+        io.sync_dir(meta_dir)?;
     }
     Ok(())
 }

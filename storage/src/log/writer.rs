@@ -1,7 +1,6 @@
 //! Appending records to the active log file: one frame per record, fsync'd before the commit is
 //! acknowledged.
 
-use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +10,7 @@ use super::{LOG_MAGIC, encode_frame, log_file_name};
 use crate::catalog::Edit;
 use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result, StorageError};
-use crate::fs::sync_dir;
+use crate::io::{StorageFile, StorageIo};
 
 /// One metadata-log record: a sequence number and the edits it applies atomically.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -27,33 +26,29 @@ pub struct LogRecord {
 /// The open, active log file.
 #[derive(Debug)]
 pub struct LogWriter {
-    file: File,
+    file: Box<dyn StorageFile>,
     path: PathBuf,
 }
 
 impl LogWriter {
     /// Creates a new, empty log file (with its magic) in `meta_dir`, durably.
-    pub fn create(meta_dir: &Path, first_seq: u64) -> Result<Self> {
+    pub fn create(io: &dyn StorageIo, meta_dir: &Path, first_seq: u64) -> Result<Self> {
         let path = meta_dir.join(log_file_name(first_seq));
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&path)
+        let mut file = io
+            .create_file(&path)
             .io_context(|| format!("creating {}", path.display()))?;
         file.write_all(LOG_MAGIC)
             .io_context(|| format!("writing {}", path.display()))?;
         file.sync_all()
             .io_context(|| format!("syncing {}", path.display()))?;
-        sync_dir(meta_dir)?;
+        io.sync_dir(meta_dir)?;
         Ok(Self { file, path })
     }
 
     /// Opens an existing log file for appending at its end.
-    pub fn open_append(path: &Path) -> Result<Self> {
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
+    pub fn open_append(io: &dyn StorageIo, path: &Path) -> Result<Self> {
+        let file = io
+            .open_append(path)
             .io_context(|| format!("opening {}", path.display()))?;
         Ok(Self {
             file,
@@ -79,7 +74,7 @@ impl LogWriter {
         self.file.write_all(second).io_context(context)?;
         self.file
             .sync_data()
-            .io_context(|| format!("syncing {}", self.path.display()))?;
+            .io_context(|| format!("appending to {} (fsync)", self.path.display()))?;
         if let Some(hook) = hook {
             hook(CrashPoint::AfterLogSync);
         }

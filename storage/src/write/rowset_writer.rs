@@ -1,10 +1,11 @@
 //! Writing one rowset file: `create → write* → finish`. The file is written under a temporary name,
 //! hashed and measured as its bytes pass by, fsync'd and renamed into place by `finish`, which
-//! returns the [`FileMeta`] to publish. Dropping a writer without `finish` removes the temp file.
+//! returns the [`FileMeta`] to publish. Dropping a writer without a successful `finish` removes what
+//! it wrote.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -16,7 +17,8 @@ use super::stats::accumulate;
 use crate::catalog::{ColumnStats, FileMeta};
 use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result};
-use crate::fs::{create_dir_durable, remove_file_if_exists, rename_durable, temp_path};
+use crate::fs::temp_path;
+use crate::io::{StorageFile, StorageIo};
 use crate::schema::Compression;
 
 /// Parquet writer settings for a table's files.
@@ -35,7 +37,7 @@ pub fn writer_properties(compression: Compression, row_group_rows: usize) -> Wri
 
 /// Passes bytes to a file while hashing and counting them.
 struct HashingWriter {
-    inner: BufWriter<File>,
+    inner: BufWriter<Box<dyn StorageFile>>,
     hasher: blake3::Hasher,
     written: u64,
 }
@@ -64,6 +66,9 @@ pub struct RowsetWriter {
     unbounded: Vec<bool>,
     rows: u64,
     hook: Option<CrashHook>,
+    io: Arc<dyn StorageIo>,
+    /// Set when `finish` returns the file's metadata; until then dropping removes what was written.
+    finished: bool,
 }
 
 impl std::fmt::Debug for RowsetWriter {
@@ -76,8 +81,10 @@ impl std::fmt::Debug for RowsetWriter {
 }
 
 impl RowsetWriter {
-    /// Starts `root/relative_path` (creating its directories durably) for rows of `schema`.
+    /// Starts `root/relative_path` (creating its directories durably) for rows of `schema`; every
+    /// durable operation goes through `io`.
     pub fn create(
+        io: &Arc<dyn StorageIo>,
         root: &Path,
         relative_path: String,
         schema: SchemaRef,
@@ -86,14 +93,15 @@ impl RowsetWriter {
     ) -> Result<Self> {
         let final_path = root.join(&relative_path);
         if let Some(dir) = final_path.parent() {
-            create_dir_durable(dir)?;
+            io.create_dir_durable(dir)?;
         }
         if let Some(hook) = &hook {
             hook(CrashPoint::BeforeTempWrite);
         }
         let temp_path = temp_path(&final_path);
-        let file =
-            File::create(&temp_path).io_context(|| format!("creating {}", temp_path.display()))?;
+        let file = io
+            .create_file(&temp_path)
+            .io_context(|| format!("creating {}", temp_path.display()))?;
         let sink = HashingWriter {
             inner: BufWriter::with_capacity(1 << 20, file),
             hasher: blake3::Hasher::new(),
@@ -120,6 +128,8 @@ impl RowsetWriter {
             unbounded,
             rows: 0,
             hook,
+            io: io.clone(),
+            finished: false,
         })
     }
 
@@ -157,7 +167,7 @@ impl RowsetWriter {
             hasher,
             written,
         } = sink;
-        let file = inner
+        let mut file = inner
             .into_inner()
             .map_err(|e| e.into_error())
             .io_context(|| format!("writing {}", self.temp_path.display()))?;
@@ -173,10 +183,11 @@ impl RowsetWriter {
                 stats.max = None;
             }
         }
-        rename_durable(&self.temp_path, &self.final_path)?;
+        self.io.rename_durable(&self.temp_path, &self.final_path)?;
         if let Some(hook) = &self.hook {
             hook(CrashPoint::AfterRename);
         }
+        self.finished = true;
         Ok(FileMeta {
             path: self.relative_path.clone(),
             size_bytes: written,
@@ -189,9 +200,11 @@ impl RowsetWriter {
 
 impl Drop for RowsetWriter {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.finished {
             drop(self.writer.take());
-            let _ = remove_file_if_exists(&self.temp_path);
+            // Both names are this writer's own: the rowset id in them was allocated for it.
+            let _ = self.io.remove_file_if_exists(&self.temp_path);
+            let _ = self.io.remove_file_if_exists(&self.final_path);
         }
     }
 }

@@ -55,7 +55,8 @@ impl Dirs {
     }
 }
 
-const SETUP: &str = "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1), (2), (3);";
+const SETUP: &str =
+    "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1), (2), (3);";
 
 fn rows_of_t(dirs: &Dirs) -> String {
     dirs.ok("SELECT COUNT(*) AS n FROM d.t")

@@ -147,7 +147,11 @@ mod tests {
             "data/ab/notes.txt".to_owned(),
             "data/ab/ab-1.parquet".to_owned(),
         ] {
-            assert_eq!(parse_data_file(&RepoPath::parse(&foreign)?), None, "{foreign}");
+            assert_eq!(
+                parse_data_file(&RepoPath::parse(&foreign)?),
+                None,
+                "{foreign}"
+            );
         }
         assert!(info_file("s1", "../../x").is_err());
         assert!(snapshot_dir("..").is_err());

@@ -44,14 +44,12 @@ impl Place {
                 .unwrap_or_default()
         };
         Ok(match parse_location(location, properties)? {
-            Location::Local(path) => {
-                Place::Local(canonicalize_lenient(&path).map_err(|source| {
-                    RepositoryError::Io {
-                        context: format!("resolving {}", path.display()),
-                        source,
-                    }
-                })?)
-            }
+            Location::Local(path) => Place::Local(canonicalize_lenient(&path).map_err(
+                |source| RepositoryError::Io {
+                    context: format!("resolving {}", path.display()),
+                    source,
+                },
+            )?),
             Location::Memory { name, prefix } => Place::Memory {
                 name,
                 prefix: segments(prefix),
@@ -89,7 +87,9 @@ impl Place {
                     bucket: other_bucket,
                     prefix: other_prefix,
                 },
-            ) => endpoint == other_endpoint && bucket == other_bucket && nested(prefix, other_prefix),
+            ) => {
+                endpoint == other_endpoint && bucket == other_bucket && nested(prefix, other_prefix)
+            }
             _ => false,
         }
     }

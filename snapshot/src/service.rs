@@ -267,23 +267,23 @@ impl SnapshotService {
         let record = JobRecord {
             lease: Some(crate::lease::new_name(&request.snapshot, id)),
             ..JobRecord::pending(NewJob {
-            id,
-            kind: JobKind::Backup,
-            label: request.snapshot.clone(),
-            database: request.database.clone(),
-            repository: request.repository.clone(),
-            objects: objects
-                .iter()
-                .map(|o| ObjectRecord {
-                    name: o.name.clone(),
-                    partitions: o.partitions.clone(),
-                    alias: None,
-                })
-                .collect(),
-            timestamp: snapshot_timestamp(now),
-            create_time_ms: now,
-            timeout_s,
-        })
+                id,
+                kind: JobKind::Backup,
+                label: request.snapshot.clone(),
+                database: request.database.clone(),
+                repository: request.repository.clone(),
+                objects: objects
+                    .iter()
+                    .map(|o| ObjectRecord {
+                        name: o.name.clone(),
+                        partitions: o.partitions.clone(),
+                        alias: None,
+                    })
+                    .collect(),
+                timestamp: snapshot_timestamp(now),
+                create_time_ms: now,
+                timeout_s,
+            })
         };
         self.submit(&mut jobs, record)
     }

@@ -299,7 +299,11 @@ fn a_read_only_repository_never_writes_to_its_location() -> R {
         let store = s.repository("ro")?.store().clone();
         let err = err_text(store.put_bytes(&RepoPath::parse("x")?, bytes::Bytes::new()));
         assert!(err.contains("read-only"), "{err}");
-        assert!(store.delete(&RepoPath::parse("tabvault-repository.json")?).is_err());
+        assert!(
+            store
+                .delete(&RepoPath::parse("tabvault-repository.json")?)
+                .is_err()
+        );
     }
     // Reopened from the registry, still nothing written.
     let s = service_in(data.path())?;
@@ -463,9 +467,8 @@ fn files_of_a_newer_format_are_refused_by_name() -> R {
 fn locations_that_overlap_are_refused() -> R {
     let data = tempfile::tempdir()?;
     let s = service_in(data.path())?;
-    let create = |name: &str, location: &str| {
-        s.create_repository(name, location, &props(&[]), false, None)
-    };
+    let create =
+        |name: &str, location: &str| s.create_repository(name, location, &props(&[]), false, None);
     assert_eq!(
         err_text(create("r", "")),
         "You must specify a location on the repository"
@@ -485,7 +488,11 @@ fn locations_that_overlap_are_refused() -> R {
     let repo = tempfile::tempdir()?;
     let repo_text = repo.path().to_str().ok_or("path")?;
     create("a", repo_text)?;
-    for clash in [repo_text.to_owned(), format!("{repo_text}/sub"), format!("file://{repo_text}")] {
+    for clash in [
+        repo_text.to_owned(),
+        format!("{repo_text}/sub"),
+        format!("file://{repo_text}"),
+    ] {
         let err = err_text(create("b", &clash));
         assert!(err.contains("of repository a"), "{clash}: {err}");
     }
@@ -526,7 +533,10 @@ fn an_object_prefix_with_foreign_objects_is_refused() -> R {
     let s = service_in(data.path())?;
     let location = format!("memory://safety-objects-{}/p", std::process::id());
     let store = tabvault_snapshot::RepositoryStore::open(&location, &props(&[]))?;
-    store.put_bytes(&RepoPath::parse("theirs.csv")?, bytes::Bytes::from_static(b"1"))?;
+    store.put_bytes(
+        &RepoPath::parse("theirs.csv")?,
+        bytes::Bytes::from_static(b"1"),
+    )?;
     let err = err_text(s.create_repository("r", &location, &props(&[]), false, None));
     assert!(
         err.contains("is not empty and holds no tabvault repository"),

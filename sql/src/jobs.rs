@@ -153,8 +153,7 @@ fn property_map(properties: &Properties) -> BTreeMap<String, String> {
 /// A relative local location joined to the (canonical) data directory's parent; anything else
 /// (absolute, `scheme://`, empty) as given.
 fn resolve_location(root: &Path, location: &str) -> String {
-    if location.trim().is_empty() || location.contains("://") || Path::new(location).is_absolute()
-    {
+    if location.trim().is_empty() || location.contains("://") || Path::new(location).is_absolute() {
         return location.to_owned();
     }
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());

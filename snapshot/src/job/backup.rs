@@ -159,7 +159,9 @@ fn take_lease<'a>(
         timeout_s: record.timeout_s,
         files: files.map(ToString::to_string).collect(),
     };
-    service.with_retry(job, || crate::lease::write(repository.store(), name, &lease))
+    service.with_retry(job, || {
+        crate::lease::write(repository.store(), name, &lease)
+    })
 }
 
 /// Removes the job's lease (at its end, whatever the outcome). A lease left behind is harmless:
@@ -192,7 +194,9 @@ fn check_present(
             if present == Some(*size) {
                 Ok(())
             } else {
-                Err(crate::error::SnapshotError::MissingDataFile(path.to_string()))
+                Err(crate::error::SnapshotError::MissingDataFile(
+                    path.to_string(),
+                ))
             }
         },
     )

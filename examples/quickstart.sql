@@ -49,8 +49,9 @@ SHOW PARTITIONS FROM example_tbl;
 SELECT COUNT(*) AS events, SUM(amount) AS total FROM example_tbl;
 SELECT COUNT(*) AS users, SUM(balance) AS balance FROM example_tbl2;
 
--- A repository under the data directory (relative locations resolve against it): on the same
--- filesystem, so backups store hard links, not copies.
+-- A repository next to the data directory (relative locations resolve against the data
+-- directory's parent: ./example_repo beside ./tabvault-data): on the same filesystem, so backups
+-- store hard links, not copies. Running this script again attaches to the repository it made.
 DROP REPOSITORY IF EXISTS example_repo;
 CREATE REPOSITORY example_repo ON LOCATION "example_repo";
 DROP SNAPSHOT IF EXISTS snapshot_label1 ON example_repo;

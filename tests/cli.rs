@@ -75,8 +75,9 @@ fn a_script_stops_at_its_first_error() {
 #[test]
 fn backup_waits_for_its_job() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // The repository 'repo' resolves next to the data directory, inside the temp dir.
     let out = tabvault(
-        dir.path(),
+        &dir.path().join("tabvault-data"),
         &[
             "-e",
             "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1); \

@@ -146,6 +146,38 @@ pub enum SnapshotError {
     /// schema, ...` and the other StarRocks messages of reference §4); the text is complete.
     #[error("{0}")]
     SchemaMismatch(String),
+    /// `You must specify a location on the repository`: CREATE REPOSITORY with an empty location.
+    #[error("You must specify a location on the repository")]
+    LocationEmpty,
+    /// A registered repository whose location could not be opened (or may not be used); it stays
+    /// registered, SHOW REPOSITORIES shows the reason, and DROP REPOSITORY removes it.
+    #[error("Repository {name} is unavailable: {reason}")]
+    RepositoryUnavailable {
+        /// Repository name.
+        name: String,
+        /// Why it could not be opened.
+        reason: String,
+    },
+    /// A file of this tabvault's own formats written by a newer version.
+    #[error(
+        "{file} has format version {found}, newer than this tabvault supports ({supported}); \
+         use a newer tabvault"
+    )]
+    NewerFormat {
+        /// Which file.
+        file: String,
+        /// The version it declares.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A data file a backup's manifest names is not in the repository just before the backup
+    /// would publish it (e.g. a concurrent cleanup removed it): the backup fails unpublished.
+    #[error(
+        "data file {0} named by the snapshot is missing from the repository (removed by a \
+         concurrent cleanup?); the snapshot was not published, run the BACKUP again"
+    )]
+    MissingDataFile(String),
     /// The service is shutting down and accepts no new jobs.
     #[error("the backup service is shutting down")]
     ShuttingDown,

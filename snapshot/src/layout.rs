@@ -5,6 +5,7 @@
 //! data/<cc>/<checksum>-<size>.parquet              content-addressed rowset files (cc = checksum[..2])
 //! snapshots/<name>/meta.json                       the snapshot manifest
 //! snapshots/<name>/info-<yyyy-MM-dd-HH-mm-ss-SSS>.json   one per backup run, written last
+//! leases/<label>-<job id>-<nonce>.json             data files a running backup will reference
 //! ```
 
 use crate::error::{Result, SnapshotError};
@@ -18,6 +19,8 @@ pub const MARKER: &str = "tabvault-repository.json";
 pub const DATA_DIR: &str = "data";
 /// Directory of snapshots.
 pub const SNAPSHOTS_DIR: &str = "snapshots";
+/// Directory of the leases of running backups.
+pub const LEASES_DIR: &str = "leases";
 /// Name of a snapshot's manifest.
 pub const META_FILE: &str = "meta.json";
 
@@ -42,6 +45,23 @@ pub fn data_file(checksum: &str, size_bytes: u64) -> Result<RepoPath> {
         "{DATA_DIR}/{}/{checksum}-{size_bytes}.parquet",
         &checksum[..2]
     ))
+}
+
+/// The content a repository path names when it is exactly a content-addressed data file as
+/// [`data_file`] writes it (`data/<cc>/<checksum>-<size>.parquet`): `(checksum, size)`. Anything
+/// else (another tool's file, a different spelling of the size) is `None`: never ours to delete.
+pub fn parse_data_file(listed: &RepoPath) -> Option<(String, u64)> {
+    let rest = listed.as_str().strip_prefix(DATA_DIR)?.strip_prefix('/')?;
+    let (_, file) = rest.split_once('/')?;
+    let (checksum, size) = file.strip_suffix(".parquet")?.split_once('-')?;
+    let size: u64 = size.parse().ok()?;
+    let canonical = data_file(checksum, size).ok()?;
+    (&canonical == listed).then(|| (checksum.to_owned(), size))
+}
+
+/// The lease object of a running backup (`name` is chosen by the job, see [`crate::lease`]).
+pub fn lease_file(name: &str) -> Result<RepoPath> {
+    path(&format!("{LEASES_DIR}/{name}.json"))
 }
 
 /// A snapshot's directory.
@@ -115,6 +135,24 @@ mod tests {
             SnapshotFile::Other(_)
         ));
         assert!(data_file("zz", 1).is_err());
+        let checksum = "ab".repeat(32);
+        let data = data_file(&checksum, 42)?;
+        assert_eq!(parse_data_file(&data), Some((checksum.clone(), 42)));
+        for foreign in [
+            format!("data/ab/{checksum}-042.parquet"),
+            format!("data/cd/{checksum}-42.parquet"),
+            format!("data/ab/{checksum}-42.parquet.bak"),
+            format!("data/ab/x/{checksum}-42.parquet"),
+            format!("data/{checksum}-42.parquet"),
+            "data/ab/notes.txt".to_owned(),
+            "data/ab/ab-1.parquet".to_owned(),
+        ] {
+            assert_eq!(
+                parse_data_file(&RepoPath::parse(&foreign)?),
+                None,
+                "{foreign}"
+            );
+        }
         assert!(info_file("s1", "../../x").is_err());
         assert!(snapshot_dir("..").is_err());
         Ok(())

@@ -12,6 +12,7 @@ use tabvault_storage::{validate_name, write_file_durable};
 use crate::error::{Result, SnapshotError};
 use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
+use crate::placement::Place;
 use crate::repository::{FaultPlan, RepositoryError, RepositoryStore};
 
 /// File in the engine's data directory listing its repositories (it holds credentials: mode 0600).
@@ -29,8 +30,17 @@ struct RepositoryRecord {
     create_time_ms: u64,
 }
 
-#[derive(Default, Serialize, Deserialize)]
+/// Format version of the registry file (a file without one is version 1).
+pub const REGISTRY_FORMAT_VERSION: u32 = 1;
+
+fn registry_format_version() -> u32 {
+    REGISTRY_FORMAT_VERSION
+}
+
+#[derive(Serialize, Deserialize)]
 struct RegistryFile {
+    #[serde(default = "registry_format_version")]
+    format_version: u32,
     repositories: Vec<RepositoryRecord>,
 }
 
@@ -224,25 +234,30 @@ impl Repository {
         Ok(())
     }
 
-    /// Removes data files no complete snapshot references. Only safe while no backup to this
-    /// repository runs (its uploaded files are not referenced yet); the service guarantees that.
-    pub fn remove_unreferenced_data(&self) -> Result<usize> {
-        let mut referenced = std::collections::BTreeSet::new();
-        for listing in self.list_snapshots()? {
-            for ts in &listing.timestamps {
-                let info = self.read_info(&listing.name, ts)?;
-                let manifest = self.read_manifest(&info)?;
-                for rowset in manifest.rowsets() {
-                    referenced.insert(layout::data_file(&rowset.checksum, rowset.size_bytes)?);
-                }
+    /// Removes the content-addressed data files (exactly `data/<cc>/<checksum>-<size>.parquet`)
+    /// that no manifest — published or still being written — and no unexpired lease of a running
+    /// backup (see [`crate::lease`]) references. Nothing else is ever deleted; a manifest or lease
+    /// that cannot be read stops the cleanup before it deletes anything. Data is listed before
+    /// references are read, so a file uploaded meanwhile is never a candidate; a backup that
+    /// reused a file removed meanwhile notices before it publishes (its final check).
+    pub fn remove_unreferenced_data(&self, now_ms: u64) -> Result<usize> {
+        let candidates = self
+            .store
+            .list(&crate::repository::RepoPath::parse(layout::DATA_DIR)?)?;
+        let mut referenced = crate::lease::leased_files(&self.store, now_ms)?;
+        let snapshots = crate::repository::RepoPath::parse(layout::SNAPSHOTS_DIR)?;
+        for (path, _) in self.store.list(&snapshots)? {
+            if !matches!(layout::classify(&path), SnapshotFile::Meta(_)) {
+                continue;
+            }
+            let manifest = SnapshotManifest::decode(&self.store.get_bytes(&path)?)?;
+            for rowset in manifest.rowsets() {
+                referenced.insert(layout::data_file(&rowset.checksum, rowset.size_bytes)?);
             }
         }
         let mut removed = 0;
-        for (path, _) in self
-            .store
-            .list(&crate::repository::RepoPath::parse(layout::DATA_DIR)?)?
-        {
-            if !referenced.contains(&path) {
+        for (path, _) in candidates {
+            if layout::parse_data_file(&path).is_some() && !referenced.contains(&path) {
                 self.store.delete(&path)?;
                 removed += 1;
             }
@@ -256,10 +271,36 @@ impl Repository {
     }
 }
 
+/// A registered repository whose location could not be opened (or may not be used) when the
+/// engine opened. It stays registered — its record is saved back unchanged — so that SHOW
+/// REPOSITORIES can say why and DROP REPOSITORY can remove it; BACKUP and RESTORE refuse it.
+#[derive(Clone)]
+struct Unavailable {
+    record: RepositoryRecord,
+    reason: String,
+    since_ms: u64,
+}
+
+/// One row of SHOW REPOSITORIES, for a usable or an unavailable repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RepositoryRow {
+    pub id: u64,
+    pub name: String,
+    pub create_time_ms: u64,
+    pub read_only: bool,
+    pub location: String,
+    pub broker: Option<String>,
+    /// Why the repository is unavailable and since when (ms), `None` when it is usable.
+    pub error: Option<(u64, String)>,
+}
+
 /// The set of repositories of one engine.
 pub struct Registry {
     file: PathBuf,
+    /// The engine's data directory, canonical: no repository may overlap it.
+    data_dir: PathBuf,
     repositories: BTreeMap<String, std::sync::Arc<Repository>>,
+    unavailable: BTreeMap<String, Unavailable>,
     next_id: u64,
     /// Test seam: every store this registry opens injects these faults.
     faults: Option<FaultPlan>,
@@ -269,56 +310,91 @@ impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
             .field("repositories", &self.repositories.keys())
+            .field("unavailable", &self.unavailable.keys())
             .finish()
     }
 }
 
 impl Registry {
-    /// Loads the registry of the engine in `root`, reconnecting every repository. A repository whose
-    /// location cannot be opened now is still listed (so it can be dropped) — see SHOW REPOSITORIES'
-    /// ErrMsg. With `faults`, every store opened (now or by a later CREATE REPOSITORY) injects
-    /// them (a test seam; see [`FaultPlan`]).
-    pub fn load(root: &Path, faults: Option<FaultPlan>) -> Result<(Self, Vec<(String, String)>)> {
+    /// Loads the registry of the engine in `root`, reconnecting every repository. A repository
+    /// whose location cannot be opened now (missing directory, unreachable store, a location
+    /// overlapping the data directory) stays registered as unavailable, with its reason (SHOW
+    /// REPOSITORIES' ErrMsg). With `faults`, every store opened (now or by a later CREATE
+    /// REPOSITORY) injects them (a test seam; see [`FaultPlan`]).
+    pub fn load(root: &Path, faults: Option<FaultPlan>, now_ms: u64) -> Result<Self> {
         let file = root.join(REGISTRY_FILE);
-        let content: RegistryFile = match std::fs::read(&file) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| SnapshotError::corrupted(REGISTRY_FILE, e))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RegistryFile::default(),
-            Err(e) => {
-                return Err(tabvault_storage::StorageError::Io {
-                    context: format!("reading {}", file.display()),
-                    source: e,
-                }
-                .into());
+        let content = read_registry_file(&file)?;
+        let data_dir = crate::placement::canonicalize_lenient(root).map_err(|e| {
+            tabvault_storage::StorageError::Io {
+                context: format!("resolving {}", root.display()),
+                source: e,
             }
-        };
+        })?;
         let mut registry = Self {
             file,
+            data_dir,
             repositories: BTreeMap::new(),
+            unavailable: BTreeMap::new(),
             next_id: 1,
             faults,
         };
-        let mut errors = Vec::new();
         for record in content.repositories {
             registry.next_id = registry.next_id.max(record.id + 1);
-            match RepositoryStore::open(&record.location, &record.properties) {
+            match registry.reopen(&record) {
                 Ok(store) => {
-                    let store = registry.with_faults(store);
                     registry.repositories.insert(
                         record.name.clone(),
                         std::sync::Arc::new(Repository { record, store }),
                     );
                 }
-                Err(e) => errors.push((record.name.clone(), e.to_string())),
+                Err(reason) => {
+                    tracing::warn!(repository = %record.name, %reason, "repository unavailable");
+                    registry.unavailable.insert(
+                        record.name.clone(),
+                        Unavailable {
+                            record,
+                            reason,
+                            since_ms: now_ms,
+                        },
+                    );
+                }
             }
         }
-        Ok((registry, errors))
+        Ok(registry)
     }
 
-    /// A repository by name.
+    /// Opens a registered repository's store, or says why it may not be used. A local directory
+    /// must still exist: an unmounted disk is reported, not silently replaced by an empty one.
+    fn reopen(&self, record: &RepositoryRecord) -> std::result::Result<RepositoryStore, String> {
+        let place = Place::of(&record.location, &record.properties).map_err(|e| e.to_string())?;
+        if let Some(conflict) = place.data_dir_conflict(&self.data_dir) {
+            return Err(conflict);
+        }
+        if let Place::Local(path) = &place
+            && !path.is_dir()
+        {
+            return Err(format!("directory {} does not exist", path.display()));
+        }
+        let store = if record.read_only {
+            RepositoryStore::open_read_only(&record.location, &record.properties)
+        } else {
+            RepositoryStore::open(&record.location, &record.properties)
+        };
+        store
+            .map(|store| self.with_faults(store))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A repository by name (an unavailable one is an error giving its reason).
     pub fn get(&self, name: &str) -> Result<std::sync::Arc<Repository>> {
         if name.is_empty() {
             return Err(SnapshotError::RepositoryNameEmpty);
+        }
+        if let Some(unavailable) = self.unavailable.get(name) {
+            return Err(SnapshotError::RepositoryUnavailable {
+                name: name.to_owned(),
+                reason: unavailable.reason.clone(),
+            });
         }
         self.repositories
             .get(name)
@@ -326,12 +402,40 @@ impl Registry {
             .ok_or_else(|| SnapshotError::RepositoryNotFound(name.to_owned()))
     }
 
-    /// All repositories, by name.
+    /// All usable repositories, by name.
     pub fn all(&self) -> Vec<std::sync::Arc<Repository>> {
         self.repositories.values().cloned().collect()
     }
 
-    /// Creates (or attaches to) a repository at `location` and registers it durably.
+    /// Every registered repository, usable or not, by name (SHOW REPOSITORIES).
+    pub(crate) fn rows(&self) -> Vec<RepositoryRow> {
+        let row = |record: &RepositoryRecord, error: Option<(u64, String)>| RepositoryRow {
+            id: record.id,
+            name: record.name.clone(),
+            create_time_ms: record.create_time_ms,
+            read_only: record.read_only,
+            location: record.location.clone(),
+            broker: record.broker.clone(),
+            error,
+        };
+        let mut rows: Vec<RepositoryRow> = self
+            .repositories
+            .values()
+            .map(|r| row(&r.record, None))
+            .chain(
+                self.unavailable
+                    .values()
+                    .map(|u| row(&u.record, Some((u.since_ms, u.reason.clone())))),
+            )
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        rows
+    }
+
+    /// Creates (or attaches to) a repository at `location` and registers it durably. Refused:
+    /// an empty location; a location that is, contains or lies inside the data directory or
+    /// another registered repository; a non-empty location without a repository marker. A
+    /// READ ONLY repository is attached without writing anything.
     pub fn create(
         &mut self,
         name: &str,
@@ -342,42 +446,26 @@ impl Registry {
         now_ms: u64,
     ) -> Result<std::sync::Arc<Repository>> {
         validate_name(name).map_err(|e| SnapshotError::CreateRepository(e.to_string()))?;
-        if self.repositories.contains_key(name) {
+        if self.repositories.contains_key(name) || self.unavailable.contains_key(name) {
             return Err(SnapshotError::RepositoryExists(name.to_owned()));
         }
-        let store = RepositoryStore::open(location, properties)
-            .map_err(|e| SnapshotError::CreateRepository(e.to_string()))?;
+        if location.trim().is_empty() {
+            return Err(SnapshotError::LocationEmpty);
+        }
+        let refuse = |msg: String| SnapshotError::CreateRepository(msg);
+        let place = Place::of(location, properties).map_err(|e| refuse(e.to_string()))?;
+        self.check_place(&place).map_err(refuse)?;
+        let store = if read_only {
+            RepositoryStore::open_read_only(location, properties)
+        } else {
+            if let Place::Local(path) = &place {
+                check_local_vacancy(path).map_err(refuse)?;
+            }
+            RepositoryStore::open(location, properties)
+        }
+        .map_err(|e| refuse(e.to_string()))?;
         let store = self.with_faults(store);
-        let marker_path = layout::marker()?;
-        let create_time_ms = match store.get_bytes(&marker_path) {
-            Ok(bytes) => {
-                let marker: Marker = serde_json::from_slice(&bytes).map_err(|e| {
-                    SnapshotError::CreateRepository(format!("invalid repository marker: {e}"))
-                })?;
-                if marker.format != MARKER_FORMAT || marker.version != 1 {
-                    return Err(SnapshotError::CreateRepository(format!(
-                        "unsupported repository format {} version {}",
-                        marker.format, marker.version
-                    )));
-                }
-                marker.create_time_ms
-            }
-            Err(RepositoryError::NotFound(_)) if read_only => now_ms,
-            Err(RepositoryError::NotFound(_)) => {
-                let marker = Marker {
-                    format: MARKER_FORMAT.into(),
-                    version: 1,
-                    name: name.to_owned(),
-                    create_time_ms: now_ms,
-                };
-                let bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
-                store
-                    .put_bytes(&marker_path, Bytes::from(bytes))
-                    .map_err(|e| SnapshotError::CreateRepository(e.to_string()))?;
-                now_ms
-            }
-            Err(e) => return Err(SnapshotError::CreateRepository(e.to_string())),
-        };
+        let create_time_ms = attach(&store, name, location, read_only, now_ms).map_err(refuse)?;
         let record = RepositoryRecord {
             id: self.next_id,
             name: name.to_owned(),
@@ -398,6 +486,31 @@ impl Registry {
         Ok(repository)
     }
 
+    /// Refuses a place overlapping the data directory or another registered repository.
+    fn check_place(&self, place: &Place) -> std::result::Result<(), String> {
+        if let Some(conflict) = place.data_dir_conflict(&self.data_dir) {
+            return Err(conflict);
+        }
+        let records = self
+            .repositories
+            .values()
+            .map(|r| &r.record)
+            .chain(self.unavailable.values().map(|u| &u.record));
+        for record in records {
+            let Ok(other) = Place::of(&record.location, &record.properties) else {
+                continue;
+            };
+            if place.overlaps(&other) {
+                return Err(format!(
+                    "the location is, contains or lies inside the location {} of repository {}; \
+                     each repository needs a location of its own",
+                    record.location, record.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn with_faults(&self, store: RepositoryStore) -> RepositoryStore {
         match &self.faults {
             Some(plan) => store.with_faults(plan.clone()),
@@ -405,8 +518,15 @@ impl Registry {
         }
     }
 
-    /// Unregisters a repository (its remote files stay).
+    /// Unregisters a repository, usable or not (its remote files stay).
     pub fn drop_repository(&mut self, name: &str) -> Result<()> {
+        if let Some(removed) = self.unavailable.remove(name) {
+            if let Err(e) = self.save() {
+                self.unavailable.insert(name.to_owned(), removed);
+                return Err(e);
+            }
+            return Ok(());
+        }
         let removed = self
             .repositories
             .remove(name)
@@ -419,17 +539,123 @@ impl Registry {
     }
 
     fn save(&self) -> Result<()> {
+        let mut repositories: Vec<RepositoryRecord> = self
+            .repositories
+            .values()
+            .map(|r| r.record.clone())
+            .chain(self.unavailable.values().map(|u| u.record.clone()))
+            .collect();
+        repositories.sort_by(|a, b| a.name.cmp(&b.name));
         let content = RegistryFile {
-            repositories: self
-                .repositories
-                .values()
-                .map(|r| r.record.clone())
-                .collect(),
+            format_version: REGISTRY_FORMAT_VERSION,
+            repositories,
         };
         let bytes = serde_json::to_vec_pretty(&content).unwrap_or_default();
         write_file_durable(&self.file, &bytes)?;
         restrict_permissions(&self.file);
         Ok(())
+    }
+}
+
+/// Reads the registry file (absent: empty), refusing a newer format.
+fn read_registry_file(file: &Path) -> Result<RegistryFile> {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(RegistryFile {
+                format_version: REGISTRY_FORMAT_VERSION,
+                repositories: vec![],
+            });
+        }
+        Err(e) => {
+            return Err(tabvault_storage::StorageError::Io {
+                context: format!("reading {}", file.display()),
+                source: e,
+            }
+            .into());
+        }
+    };
+    let shown = file.display().to_string();
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| SnapshotError::corrupted(&shown, e))?;
+    let found = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(u64::from(REGISTRY_FORMAT_VERSION));
+    if found > u64::from(REGISTRY_FORMAT_VERSION) {
+        return Err(SnapshotError::NewerFormat {
+            file: shown,
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            supported: REGISTRY_FORMAT_VERSION,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| SnapshotError::corrupted(shown, e))
+}
+
+/// Refuses a local directory that has entries but no repository marker: it holds someone else's
+/// files, which repository cleanup must never be in a position to touch. Missing is fine.
+fn check_local_vacancy(path: &Path) -> std::result::Result<(), String> {
+    let mut entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("reading {}: {e}", path.display())),
+    };
+    if entries.next().is_none() || path.join(layout::MARKER).is_file() {
+        return Ok(());
+    }
+    Err(not_empty(&path.display().to_string()))
+}
+
+fn not_empty(location: &str) -> String {
+    format!(
+        "location {location} is not empty and holds no tabvault repository; give an empty or new \
+         location, or one that already holds a repository"
+    )
+}
+
+/// Checks the repository marker at the location, writing one (unless read-only) when the location
+/// is empty; returns the repository's creation time. A non-empty location without a marker is
+/// refused.
+fn attach(
+    store: &RepositoryStore,
+    name: &str,
+    location: &str,
+    read_only: bool,
+    now_ms: u64,
+) -> std::result::Result<u64, String> {
+    let marker_path = layout::marker().map_err(|e| e.to_string())?;
+    match store.get_bytes(&marker_path) {
+        Ok(bytes) => {
+            let marker: Marker = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("invalid repository marker: {e}"))?;
+            if marker.format != MARKER_FORMAT || marker.version != 1 {
+                return Err(format!(
+                    "unsupported repository format {} version {}",
+                    marker.format, marker.version
+                ));
+            }
+            Ok(marker.create_time_ms)
+        }
+        Err(RepositoryError::NotFound(_)) => {
+            if !store.list_all().map_err(|e| e.to_string())?.is_empty() {
+                return Err(not_empty(location));
+            }
+            if read_only {
+                return Ok(now_ms);
+            }
+            let marker = Marker {
+                format: MARKER_FORMAT.into(),
+                version: 1,
+                name: name.to_owned(),
+                create_time_ms: now_ms,
+            };
+            let bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
+            store
+                .put_bytes(&marker_path, Bytes::from(bytes))
+                .map_err(|e| e.to_string())?;
+            Ok(now_ms)
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -98,10 +98,7 @@ impl SnapshotServiceBuilder {
     /// leftover local snapshots, and starts the workers.
     pub fn open(self) -> Result<SnapshotService> {
         let root = self.engine.root().to_owned();
-        let (registry, errors) = Registry::load(&root, self.faults)?;
-        for (name, error) in errors {
-            tracing::warn!(repository = %name, %error, "repository could not be reopened");
-        }
+        let registry = Registry::load(&root, self.faults, self.engine.clock().now_ms())?;
         let (store, records) = JobStore::open(&root)?;
         let next_job_id = records.keys().max().map_or(1, |id| id + 1);
         let (sender, receiver) = unbounded::<Arc<Job>>();
@@ -224,9 +221,14 @@ impl SnapshotService {
         self.inner.repository(name)
     }
 
-    /// All repositories (SHOW REPOSITORIES).
+    /// All usable repositories.
     pub fn repositories(&self) -> Vec<Arc<Repository>> {
         self.inner.registry.read().all()
+    }
+
+    /// Every registered repository, usable or not (SHOW REPOSITORIES).
+    pub(crate) fn repository_rows(&self) -> Vec<crate::registry::RepositoryRow> {
+        self.inner.registry.read().rows()
     }
 
     /// BACKUP SNAPSHOT: checks the request (StarRocks' errors), then queues the job and returns it.
@@ -261,24 +263,28 @@ impl SnapshotService {
             return Err(SnapshotError::SnapshotExists(request.snapshot.clone()));
         }
         let now = self.inner.now_ms();
-        let record = JobRecord::pending(NewJob {
-            id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
-            kind: JobKind::Backup,
-            label: request.snapshot.clone(),
-            database: request.database.clone(),
-            repository: request.repository.clone(),
-            objects: objects
-                .iter()
-                .map(|o| ObjectRecord {
-                    name: o.name.clone(),
-                    partitions: o.partitions.clone(),
-                    alias: None,
-                })
-                .collect(),
-            timestamp: snapshot_timestamp(now),
-            create_time_ms: now,
-            timeout_s,
-        });
+        let id = self.inner.next_job_id.fetch_add(1, Ordering::SeqCst);
+        let record = JobRecord {
+            lease: Some(crate::lease::new_name(&request.snapshot, id)),
+            ..JobRecord::pending(NewJob {
+                id,
+                kind: JobKind::Backup,
+                label: request.snapshot.clone(),
+                database: request.database.clone(),
+                repository: request.repository.clone(),
+                objects: objects
+                    .iter()
+                    .map(|o| ObjectRecord {
+                        name: o.name.clone(),
+                        partitions: o.partitions.clone(),
+                        alias: None,
+                    })
+                    .collect(),
+                timestamp: snapshot_timestamp(now),
+                create_time_ms: now,
+                timeout_s,
+            })
+        };
         self.submit(&mut jobs, record)
     }
 
@@ -436,7 +442,7 @@ impl SnapshotService {
             .values()
             .any(|j| !j.is_done() && j.record().repository == repository)
         {
-            let removed = repo.remove_unreferenced_data()?;
+            let removed = repo.remove_unreferenced_data(self.inner.now_ms())?;
             tracing::info!(
                 files = removed,
                 "removed repository data no snapshot references"
@@ -542,18 +548,11 @@ impl ServiceInner {
         }
     }
 
-    /// Records a job's state: durably for the states a restart must see (PENDING — a job existed;
-    /// COMMITTING — the restore may have committed; FINISHED and CANCELLED), lazily otherwise.
+    /// Records a job's state durably (fsync'd): a job changes state a handful of times, and a
+    /// record a crash could leave torn or empty would hide the job from the restart that must
+    /// cancel it and release what it holds.
     fn persist(&self, record: &JobRecord) {
-        let durable = record.is_terminal()
-            || record.state == RestoreState::Committing.name()
-            || record.state == BackupState::Pending.name();
-        let saved = if durable {
-            self.store.save(record)
-        } else {
-            self.store.save_lazily(record)
-        };
-        if let Err(e) = saved {
+        if let Err(e) = self.store.save(record) {
             tracing::error!(error = %e, job = record.id, "could not persist a job state");
         }
     }
@@ -678,10 +677,51 @@ impl ServiceInner {
                 self.store.remove(id)?;
             }
         }
-        local::release(&self.engine.root().join(LOCAL_SNAPSHOTS_DIR))?;
-        local::release(&self.engine.root().join(STAGING_DIR))?;
+        release_job_dirs(&self.engine.root().join(LOCAL_SNAPSHOTS_DIR))?;
+        release_job_dirs(&self.engine.root().join(STAGING_DIR))?;
         Ok(())
     }
+}
+
+/// Removes the per-job directories this service made under `dir` (`snapshots/` or `staging/` of
+/// the data directory), which no job uses after a restart: entries named exactly like a job id
+/// (`1`, `42`, ...). Anything else there is not ours: it stays, with a warning.
+fn release_job_dirs(dir: &std::path::Path) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(tabvault_storage::StorageError::Io {
+                context: format!("listing {}", dir.display()),
+                source: e,
+            }
+            .into());
+        }
+    };
+    for entry in entries {
+        let path = entry
+            .map_err(|e| tabvault_storage::StorageError::Io {
+                context: format!("listing {}", dir.display()),
+                source: e,
+            })?
+            .path();
+        let is_job_dir = path.is_dir()
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_job_id);
+        if is_job_dir {
+            local::release(&path)?;
+        } else {
+            tracing::warn!(path = %path.display(), "leaving an entry tabvault did not make");
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` is a job id as this service writes it (decimal, no sign, no leading zero).
+fn is_job_id(name: &str) -> bool {
+    name.parse::<u64>().is_ok_and(|id| id.to_string() == name)
 }
 
 fn is_transient(error: &RepositoryError) -> bool {
@@ -692,5 +732,6 @@ fn is_transient(error: &RepositoryError) -> bool {
             | RepositoryError::InvalidLocation(_)
             | RepositoryError::UnsupportedScheme { .. }
             | RepositoryError::UnknownProperty(_)
+            | RepositoryError::ReadOnly(_)
     )
 }

@@ -275,19 +275,22 @@ impl SnapshotService {
     }
 
     /// SHOW REPOSITORIES. Locations are shown as given; properties (which hold secrets) never are.
+    /// ErrMsg is NULL for a usable repository and `<time>: <reason>` (StarRocks' shape) for one
+    /// that could not be opened.
     pub fn show_repositories(&self) -> ShowTable {
         let rows = self
-            .repositories()
-            .iter()
+            .repository_rows()
+            .into_iter()
             .map(|r| {
                 vec![
-                    Some(r.id().to_string()),
-                    Some(r.name().to_owned()),
-                    Some(show_time(r.create_time_ms())),
-                    Some(r.read_only().to_string()),
-                    Some(r.location().to_owned()),
-                    Some(r.broker().unwrap_or_default().to_owned()),
-                    None,
+                    Some(r.id.to_string()),
+                    Some(r.name),
+                    Some(show_time(r.create_time_ms)),
+                    Some(r.read_only.to_string()),
+                    Some(r.location),
+                    Some(r.broker.unwrap_or_default()),
+                    r.error
+                        .map(|(since, reason)| format!("{}: {reason}", show_time(since))),
                 ]
             })
             .collect();

@@ -87,8 +87,10 @@ fn bad_requests_get_starrocks_errors() -> R {
     let f = fixture()?;
     let s = &f.service;
     let ro_dir = tempfile::tempdir()?;
-    // A READ ONLY repository attached to a location that already holds one.
+    // A READ ONLY repository attached to a location that already holds one (made by a repository
+    // dropped since: one engine never registers two repositories at one location).
     local_repo(s, "seed", ro_dir.path())?;
+    s.drop_repository("seed")?;
     s.create_repository(
         "ro",
         ro_dir.path().to_str().ok_or("path")?,

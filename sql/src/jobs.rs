@@ -2,8 +2,10 @@
 //! `SHOW BACKUP/RESTORE/SNAPSHOT/REPOSITORIES` and `DROP SNAPSHOT`, mapped onto
 //! [`SnapshotService`](tabvault_snapshot::SnapshotService).
 //!
-//! A relative local repository location (no `scheme://`) is resolved against the data directory,
-//! so scripts work wherever the data directory is.
+//! A relative local repository location (no `scheme://`) is resolved against the data directory's
+//! parent: with the default `./tabvault-data`, `"backups"` is `./backups`, a sibling on the same
+//! filesystem (so backups hard-link), never inside the data directory (which the snapshot service
+//! refuses, as it refuses an empty location).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -148,9 +150,13 @@ fn property_map(properties: &Properties) -> BTreeMap<String, String> {
     properties.iter().cloned().collect()
 }
 
+/// A relative local location joined to the (canonical) data directory's parent; anything else
+/// (absolute, `scheme://`, empty) as given.
 fn resolve_location(root: &Path, location: &str) -> String {
-    if location.contains("://") || Path::new(location).is_absolute() {
+    if location.trim().is_empty() || location.contains("://") || Path::new(location).is_absolute() {
         return location.to_owned();
     }
-    root.join(location).to_string_lossy().into_owned()
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let base = root.parent().unwrap_or(&root);
+    base.join(location).to_string_lossy().into_owned()
 }

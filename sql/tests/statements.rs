@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{columns, root, rows, run};
+use common::{columns, root, root_in, rows, run};
 use tabvault_sql::{Database, PARTITION_COLUMNS};
 
 const ADMIN_DENIED: &str =
@@ -67,7 +67,8 @@ fn show_partitions_reports_versions_rows_and_sizes() {
 
 #[test]
 fn show_backup_snapshot_and_repositories() {
-    let (dir, _db, mut s) = root();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, mut s) = root_in(&dir.path().join("tabvault-data"));
     run(
         &mut s,
         "CREATE DATABASE example_db; USE example_db; CREATE TABLE t (k INT)",
@@ -76,7 +77,7 @@ fn show_backup_snapshot_and_repositories() {
     run(&mut s, "CREATE REPOSITORY r ON LOCATION \"repo\"");
     assert!(
         dir.path().join("repo").exists(),
-        "relative location under the data directory"
+        "a relative location resolves next to the data directory"
     );
     let repos = run(&mut s, "SHOW REPOSITORIES");
     assert_eq!(

@@ -22,6 +22,7 @@ pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
         tracing::warn!(error = %e, "could not release a local snapshot; it is removed at the next open");
     }
     let record = job.record();
+    release_lease(service, &record);
     match outcome {
         Ok(()) => service.finish(job, BackupState::Finished.name()),
         // The info file is the commit point: once it is written the snapshot is complete.
@@ -88,8 +89,10 @@ fn backup_steps(
     }
     job.progress()
         .set_totals(files.len() as u64, files.values().map(|(_, s)| s).sum());
+    take_lease(service, job, &repository, files.keys())?;
 
     service.advance(job, BackupState::Uploading.name())?;
+    let sizes: Vec<(RepoPath, u64)> = files.iter().map(|(p, (_, s))| (p.clone(), *s)).collect();
     upload_all(service, job, &repository, files.into_iter().collect())?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
@@ -130,9 +133,73 @@ fn backup_steps(
 
     service.advance(job, BackupState::UploadInfo.name())?;
     job.enter_commit(service.now_ms())?;
+    check_present(service, job, &repository, &sizes)?;
     let info_path = layout::info_file(&record.label, &record.timestamp)?;
     service.with_retry(job, || repository.put(&info_path, info.encode()))?;
     Ok(())
+}
+
+/// Writes the job's lease naming every data file its manifest will reference, before any is
+/// uploaded or reused, so that no repository cleanup deletes them meanwhile.
+fn take_lease<'a>(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    files: impl Iterator<Item = &'a RepoPath>,
+) -> Result<()> {
+    let record = job.record();
+    let Some(name) = &record.lease else {
+        return Ok(());
+    };
+    let lease = crate::lease::Lease {
+        format_version: crate::lease::LEASE_FORMAT_VERSION,
+        label: record.label.clone(),
+        job_id: record.id,
+        create_time_ms: record.create_time_ms,
+        timeout_s: record.timeout_s,
+        files: files.map(ToString::to_string).collect(),
+    };
+    service.with_retry(job, || {
+        crate::lease::write(repository.store(), name, &lease)
+    })
+}
+
+/// Removes the job's lease (at its end, whatever the outcome). A lease left behind is harmless:
+/// it only keeps files, and is ignored once past its job's deadline.
+fn release_lease(service: &ServiceInner, record: &super::JobRecord) {
+    let Some(name) = &record.lease else {
+        return;
+    };
+    let removed = service
+        .repository(&record.repository)
+        .and_then(|repository| crate::lease::remove(repository.store(), name));
+    if let Err(e) = removed {
+        tracing::warn!(error = %e, lease = %name, "could not remove a backup's lease");
+    }
+}
+
+/// Checks that every data file the manifest names is in the repository with its size, just before
+/// the info file publishes the snapshot.
+fn check_present(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    files: &[(RepoPath, u64)],
+) -> Result<()> {
+    super::transfer::for_each_parallel(
+        files,
+        service.transfer_threads(repository),
+        |(path, size)| {
+            let present = service.with_retry(job, || Ok(repository.store().size(path)?))?;
+            if present == Some(*size) {
+                Ok(())
+            } else {
+                Err(crate::error::SnapshotError::MissingDataFile(
+                    path.to_string(),
+                ))
+            }
+        },
+    )
 }
 
 /// Uploads every file not already in the repository, on several threads, checking for cancel and
@@ -212,7 +279,9 @@ pub(crate) fn published_before_restart(service: &ServiceInner, record: &super::J
     )
 }
 
-/// Removes what a backup interrupted by a restart left in its repository.
+/// Removes what a backup interrupted by a restart left in its repository: an unpublished manifest
+/// and its lease.
 pub(crate) fn cleanup_after_restart(service: &ServiceInner, record: &super::JobRecord) {
     cleanup_unpublished(service, &record.repository, &record.label);
+    release_lease(service, record);
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tabvault_storage::{create_dir_durable, remove_file_if_exists, temp_path, write_file_durable};
+use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_durable};
 
 use super::progress::ProgressSnapshot;
 use super::state::JobStatus;
@@ -14,6 +14,20 @@ use crate::error::{Result, SnapshotError};
 
 /// Directory of job files under the data directory.
 pub const JOBS_DIR: &str = "jobs";
+
+/// Format version of a job file (`"format_version"`; a file without one is version 1).
+pub(crate) const JOB_FORMAT_VERSION: u32 = 1;
+
+/// Suffix given to a job file that cannot be read, so the engine opens without it.
+pub(crate) const CORRUPT_SUFFIX: &str = ".corrupt";
+
+/// A job file as written: the record with its format version.
+#[derive(Serialize)]
+struct StoredJob<'a> {
+    format_version: u32,
+    #[serde(flatten)]
+    record: &'a JobRecord,
+}
 
 /// BACKUP or RESTORE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +90,10 @@ pub struct JobRecord {
     pub task_err_msg: Option<String>,
     /// Progress at the last state change (live progress is in [`super::Progress`]).
     pub progress: ProgressSnapshot,
+    /// BACKUP: the name of the lease the job holds in its repository while it runs (see
+    /// docs/FORMAT.md, "Leases"); only this job, or its engine's restart, removes it.
+    #[serde(default)]
+    pub lease: Option<String>,
 }
 
 /// What a new job record starts from; everything else starts empty.
@@ -115,6 +133,7 @@ impl JobRecord {
             status: JobStatus::Ok,
             task_err_msg: None,
             progress: ProgressSnapshot::default(),
+            lease: None,
         }
     }
 
@@ -131,7 +150,9 @@ pub(crate) struct JobStore {
 }
 
 impl JobStore {
-    /// Opens (creating) `root/jobs` and loads every job file, by id.
+    /// Opens (creating) `root/jobs` and loads every job file, by id. A job file that cannot be
+    /// parsed (torn by a crash, damaged) is renamed to `<name>.corrupt` with a warning, and the
+    /// engine opens without that job; a file of a newer format is an error naming it.
     pub fn open(root: &Path) -> Result<(Self, BTreeMap<u64, JobRecord>)> {
         let dir = root.join(JOBS_DIR);
         create_dir_durable(&dir)?;
@@ -150,29 +171,24 @@ impl JobStore {
             if !name.ends_with(".json") {
                 continue;
             }
-            let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
-            let record: JobRecord = serde_json::from_slice(&bytes)
-                .map_err(|e| SnapshotError::corrupted(path.display().to_string(), e))?;
-            jobs.insert(record.id, record);
+            match read_record(&path)? {
+                Ok(record) => {
+                    jobs.insert(record.id, record);
+                }
+                Err(reason) => set_aside(&path, &reason)?,
+            }
         }
         Ok((Self { dir }, jobs))
     }
 
-    /// Writes a job's record durably.
+    /// Writes a job's record durably (temporary file, fsync, rename, fsync of the directory).
     pub fn save(&self, record: &JobRecord) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
+        let stored = StoredJob {
+            format_version: JOB_FORMAT_VERSION,
+            record,
+        };
+        let bytes = serde_json::to_vec_pretty(&stored).unwrap_or_default();
         write_file_durable(&self.path(record.id), &bytes)?;
-        Ok(())
-    }
-
-    /// Writes a job's record atomically but without waiting for the disk: for intermediate
-    /// states, whose loss in a crash only makes the restart message name an earlier state.
-    pub fn save_lazily(&self, record: &JobRecord) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
-        let path = self.path(record.id);
-        let temp = temp_path(&path);
-        fs::write(&temp, &bytes).map_err(|e| io_error(&temp, e))?;
-        fs::rename(&temp, &path).map_err(|e| io_error(&path, e))?;
         Ok(())
     }
 
@@ -185,6 +201,46 @@ impl JobStore {
     fn path(&self, id: u64) -> PathBuf {
         self.dir.join(format!("job-{id:020}.json"))
     }
+}
+
+/// Reads one job file: `Ok(Err(reason))` when it cannot be parsed, an error when it cannot be
+/// read at all or is of a newer format.
+fn read_record(path: &Path) -> Result<std::result::Result<JobRecord, String>> {
+    let bytes = fs::read(path).map_err(|e| io_error(path, e))?;
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(u64::from(JOB_FORMAT_VERSION));
+    if version > u64::from(JOB_FORMAT_VERSION) {
+        return Err(SnapshotError::NewerFormat {
+            file: path.display().to_string(),
+            found: u32::try_from(version).unwrap_or(u32::MAX),
+            supported: JOB_FORMAT_VERSION,
+        });
+    }
+    Ok(serde_json::from_value(value).map_err(|e| e.to_string()))
+}
+
+/// Renames an unparseable job file to `<name>.corrupt` (kept for inspection, never read again).
+fn set_aside(path: &Path, reason: &str) -> Result<()> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(CORRUPT_SUFFIX);
+    let aside = PathBuf::from(aside);
+    tracing::warn!(
+        file = %path.display(),
+        renamed_to = %aside.display(),
+        %reason,
+        "job file cannot be parsed; set aside, the engine opens without that job"
+    );
+    fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
+    if let Some(dir) = path.parent() {
+        tabvault_storage::sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> SnapshotError {

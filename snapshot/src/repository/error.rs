@@ -55,6 +55,9 @@ pub enum RepositoryError {
         /// The underlying error.
         source: object_store::Error,
     },
+    /// A write (put or delete) to a store opened read-only; nothing was changed.
+    #[error("repository location {0} is opened read-only; nothing may be written to it")]
+    ReadOnly(String),
     /// A failure injected by a [`FaultPlan`](super::FaultPlan) (tests only).
     #[error("injected fault: {0}")]
     Injected(String),

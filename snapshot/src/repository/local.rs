@@ -32,6 +32,14 @@ impl LocalRepo {
     /// Opens the directory `root`, creating it (and its temporary directory) if missing.
     pub(crate) fn open(root: PathBuf) -> Result<Self, RepositoryError> {
         create_dir_all_durable(&root)?;
+        let repo = Self::open_existing(root)?;
+        create_dir_all_durable(&repo.temp_dir)?;
+        Ok(repo)
+    }
+
+    /// Opens the existing directory `root` without creating or writing anything (READ ONLY
+    /// repositories): a missing directory is an error.
+    pub(crate) fn open_existing(root: PathBuf) -> Result<Self, RepositoryError> {
         let meta = fs::metadata(&root).io_context(|| format!("opening {}", root.display()))?;
         if !meta.is_dir() {
             return Err(RepositoryError::InvalidLocation(format!(
@@ -40,7 +48,6 @@ impl LocalRepo {
             )));
         }
         let temp_dir = root.join(RESERVED_TEMP_DIR);
-        create_dir_all_durable(&temp_dir)?;
         Ok(LocalRepo { root, temp_dir })
     }
 

@@ -112,3 +112,5 @@ pub use error::RepositoryError;
 pub use faults::FaultPlan;
 pub use path::RepoPath;
 pub use store::{RepositoryStore, TransferMethod};
+
+pub(crate) use location::{Location, parse as parse_location};

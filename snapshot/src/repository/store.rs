@@ -41,6 +41,8 @@ struct Inner {
     /// inside the S3 client.
     redacted_properties: BTreeMap<String, String>,
     backend: Backend,
+    /// Opened with [`RepositoryStore::open_read_only`]: every put and delete is refused.
+    read_only: bool,
 }
 
 /// Storage of one repository location: put, get, size, list and delete named objects, each
@@ -78,7 +80,26 @@ impl RepositoryStore {
         location: &str,
         properties: &BTreeMap<String, String>,
     ) -> Result<Self, RepositoryError> {
+        Self::open_mode(location, properties, false)
+    }
+
+    /// Opens the repository at `location` for reading only (READ ONLY repositories): nothing is
+    /// created (a local directory must exist) and every put or delete fails with
+    /// [`RepositoryError::ReadOnly`] before touching the location.
+    pub fn open_read_only(
+        location: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> Result<Self, RepositoryError> {
+        Self::open_mode(location, properties, true)
+    }
+
+    fn open_mode(
+        location: &str,
+        properties: &BTreeMap<String, String>,
+        read_only: bool,
+    ) -> Result<Self, RepositoryError> {
         let backend = match location::parse(location, properties)? {
+            Location::Local(root) if read_only => Backend::Local(LocalRepo::open_existing(root)?),
             Location::Local(root) => Backend::Local(LocalRepo::open(root)?),
             Location::Memory { name, prefix } => {
                 Backend::Object(ObjectRepo::memory(&name, prefix)?)
@@ -91,6 +112,7 @@ impl RepositoryStore {
                 location: location.to_string(),
                 redacted_properties: location::redact(properties),
                 backend,
+                read_only,
             }),
             faults: None,
         })
@@ -116,6 +138,7 @@ impl RepositoryStore {
     /// Stores `bytes` under `name`, replacing any previous object. Atomic: readers see the old
     /// object (or none) or all of the new one, never a part.
     pub fn put_bytes(&self, name: &RepoPath, bytes: Bytes) -> Result<(), RepositoryError> {
+        self.check_writable()?;
         let tear = self.fault(true, "put_bytes", name)?;
         match &self.inner.backend {
             Backend::Local(repo) => repo.put_bytes(name, &bytes, tear),
@@ -133,6 +156,7 @@ impl RepositoryStore {
         name: &RepoPath,
         local: &Path,
     ) -> Result<TransferMethod, RepositoryError> {
+        self.check_writable()?;
         let tear = self.fault(true, "put_file", name)?;
         let method = match &self.inner.backend {
             Backend::Local(repo) => repo.put_file(name, local, tear),
@@ -209,11 +233,24 @@ impl RepositoryStore {
 
     /// Deletes object `name`; an absent object is not an error.
     pub fn delete(&self, name: &RepoPath) -> Result<(), RepositoryError> {
+        self.check_writable()?;
         self.fault(false, "delete", name)?;
         match &self.inner.backend {
             Backend::Local(repo) => repo.delete(name),
             Backend::Object(repo) => repo.delete(name),
         }
+    }
+
+    /// Whether the store was opened with [`RepositoryStore::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    fn check_writable(&self) -> Result<(), RepositoryError> {
+        if self.inner.read_only {
+            return Err(RepositoryError::ReadOnly(self.inner.location.clone()));
+        }
+        Ok(())
     }
 
     /// This store with deterministic fault injection (test seam; see [`FaultPlan`]). Operation

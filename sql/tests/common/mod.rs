@@ -6,10 +6,16 @@ use tabvault_sql::{Database, QueryResult, Session};
 /// A fresh database in a temporary directory and a root session on it (jobs waited for).
 pub fn root() -> (tempfile::TempDir, Database, Session) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let database = Database::open(dir.path()).expect("open");
+    let (database, session) = root_in(dir.path());
+    (dir, database, session)
+}
+
+/// A database in `data` and a root session on it (jobs waited for).
+pub fn root_in(data: &std::path::Path) -> (Database, Session) {
+    let database = Database::open(data).expect("open");
     let mut session = database.root_session().expect("root");
     session.set_wait_for_jobs(true);
-    (dir, database, session)
+    (database, session)
 }
 
 /// Runs `sql` and returns the last result.

@@ -11,6 +11,7 @@ use tabvault_storage::Engine;
 
 use crate::auth::{ROOT, UserStore};
 use crate::error::{Result, SqlError};
+use crate::parser::NewPassword;
 use crate::session::Session;
 
 /// An open data directory. Cheap to clone; clones share everything.
@@ -75,6 +76,18 @@ impl Database {
     pub fn session(&self, user: &str, password: Option<&str>) -> Result<Session> {
         self.inner.users.lock().authenticate(user, password)?;
         Ok(Session::new(self.clone(), user.to_owned()))
+    }
+
+    /// Sets `user`'s password (an empty one removes it), as `ALTER USER … IDENTIFIED BY` does:
+    /// `tabvault serve --root-password-file` uses it for root.
+    pub fn set_password(&self, user: &str, password: &str) -> Result<()> {
+        self.users()
+            .set_password(user, &NewPassword::Plain(password.to_owned()))
+    }
+
+    /// Whether `user` has a password.
+    pub fn has_password(&self, user: &str) -> bool {
+        self.users().has_password(user)
     }
 
     /// A session of `root` (who has no password unless one was set with SQL).

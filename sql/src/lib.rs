@@ -56,10 +56,10 @@ pub use literal::{DEFAULT_DECIMAL_PRECISION, DEFAULT_VARCHAR_LEN};
 pub use parser::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
-    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, ObjectKind, ObjectName,
-    ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege, Properties,
-    Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
-    parse_statements,
+    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
+    ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues,
+    Privilege, Properties, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+    parse_statement, parse_statements,
 };
 pub use result::QueryResult;
 pub use session::Session;

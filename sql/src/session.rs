@@ -212,7 +212,15 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             password,
         } => {
             exec.users()
-                .create_user(&user.name, password.as_deref(), *if_not_exists)?;
+                .create_user(&user.name, password.as_ref(), *if_not_exists)?;
+            Ok(QueryResult::ok())
+        }
+        Statement::SetPassword {
+            user: who,
+            password,
+        } => {
+            let name = who.as_ref().map_or(user, |u| u.name.as_str());
+            exec.users().set_password(name, password)?;
             Ok(QueryResult::ok())
         }
         Statement::DropUser { if_exists, user } => {

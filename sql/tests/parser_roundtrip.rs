@@ -10,9 +10,10 @@ use proptest::prelude::*;
 use tabvault_sql::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
-    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, ObjectKind, ObjectName,
-    PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege, Restore, ShowSnapshot,
-    SnapshotObject, Statement, UserIdentity, parse_statement, parse_statements,
+    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
+    ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
+    Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
+    parse_statements,
 };
 
 // ---- leaves ------------------------------------------------------------------------------------
@@ -386,15 +387,24 @@ fn grant() -> BoxedStrategy<Grant> {
         .boxed()
 }
 
+fn new_password() -> impl Strategy<Value = NewPassword> {
+    prop_oneof![
+        text().prop_map(NewPassword::Plain),
+        "[0-9A-F]{40}".prop_map(|hex| NewPassword::NativeHash(format!("*{hex}"))),
+    ]
+}
+
 fn privilege_statement() -> BoxedStrategy<Statement> {
     prop_oneof![
-        (any::<bool>(), user(), prop::option::of(text())).prop_map(
+        (any::<bool>(), user(), prop::option::of(new_password())).prop_map(
             |(if_not_exists, user, password)| Statement::CreateUser {
                 if_not_exists,
                 user,
                 password,
             }
         ),
+        (prop::option::of(user()), new_password())
+            .prop_map(|(user, password)| Statement::SetPassword { user, password }),
         (any::<bool>(), user())
             .prop_map(|(if_exists, user)| Statement::DropUser { if_exists, user }),
         (any::<bool>(), ident()).prop_map(|(if_not_exists, name)| Statement::CreateRole {

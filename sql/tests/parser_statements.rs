@@ -8,9 +8,10 @@
 use tabvault_sql::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, DataType,
     DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject, Grantee,
-    Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, ObjectKind, ObjectName,
-    ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege, Restore,
-    ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement, parse_statements,
+    Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword, ObjectKind,
+    ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
+    Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
+    parse_statements,
 };
 
 type Result = std::result::Result<(), ParseError>;
@@ -803,9 +804,55 @@ fn users_and_roles() -> Result {
         Statement::CreateUser {
             if_not_exists: true,
             user: user("jack", Some("%")),
-            password: Some("p@ss".into())
+            password: Some(NewPassword::Plain("p@ss".into()))
         }
     );
+    let hash = "*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9";
+    for (sql, who, password) in [
+        (
+            "ALTER USER 'jack'@'%' IDENTIFIED BY 'n3w'".to_owned(),
+            Some(user("jack", Some("%"))),
+            NewPassword::Plain("n3w".into()),
+        ),
+        (
+            format!("alter user jack identified by password '{hash}'"),
+            Some(user("jack", None)),
+            NewPassword::NativeHash(hash.into()),
+        ),
+        (
+            "SET PASSWORD = PASSWORD('n3w')".to_owned(),
+            None,
+            NewPassword::Plain("n3w".into()),
+        ),
+        (
+            "SET PASSWORD FOR 'jack' = 'n3w'".to_owned(),
+            Some(user("jack", None)),
+            NewPassword::Plain("n3w".into()),
+        ),
+        (
+            format!("SET PASSWORD FOR jack@'%' = '{hash}'"),
+            Some(user("jack", Some("%"))),
+            NewPassword::NativeHash(hash.into()),
+        ),
+    ] {
+        assert_eq!(
+            parse(&sql)?,
+            Statement::SetPassword {
+                user: who,
+                password
+            },
+            "{sql}"
+        );
+    }
+    for bad in [
+        "ALTER USER jack IDENTIFIED BY PASSWORD 'plain'",
+        "ALTER USER jack",
+        "SET PASSWORD 'x'",
+        "SET PASSWORD = PASSWORD 'x'",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+    assert!(!format!("{:?}", NewPassword::Plain("s3cret".into())).contains("s3cret"));
     assert_eq!(
         parse("CREATE USER jack")?,
         Statement::CreateUser {
@@ -932,7 +979,7 @@ fn identifiers_strings_and_comments() -> Result {
                 name: "o'brien".into(),
                 host: None
             },
-            password: Some("a\"b\\c\n".into())
+            password: Some(NewPassword::Plain("a\"b\\c\n".into()))
         }
     );
     Ok(())

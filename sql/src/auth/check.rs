@@ -66,7 +66,8 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::ShowBackup { .. }
         | Statement::ShowRestore { .. }
         | Statement::ShowSnapshot(_) => Need::Nothing,
-        Statement::ShowGrants { user: who } => match who {
+        Statement::ShowGrants { user: who } | Statement::SetPassword { user: who, .. } => match who
+        {
             Some(who) if who.name != user => Need::UserAdmin,
             _ => Need::Nothing,
         },

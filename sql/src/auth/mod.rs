@@ -3,6 +3,7 @@
 
 mod check;
 mod native;
+mod password;
 mod users;
 
 pub use check::{Need, authorize, privilege_name, required};

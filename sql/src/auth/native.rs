@@ -83,6 +83,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parser::NewPassword;
 
     /// What a client computes from the password and the server's salt.
     fn client_scramble(password: &str, salt: &[u8]) -> Vec<u8> {
@@ -100,7 +101,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = UserStore::open(dir.path()).expect("open");
         store
-            .create_user("alice", Some("s3cret"), false)
+            .create_user("alice", Some(&NewPassword::Plain("s3cret".into())), false)
             .expect("create");
         store.create_user("nopw", None, false).expect("create");
         let salt = b"0123456789abcdefghij";

@@ -1,20 +1,19 @@
 //! Users, roles and their grants, persisted as `users.json` in the data directory (written with
-//! `write_file_durable`). Passwords are stored as BLAKE3 hashes with a per-user random salt and
-//! never printed.
+//! `write_file_durable`, so created 0600 under the private data directory). Passwords are kept as
+//! Argon2id hashes plus MySQL's native hash (password.rs) and never printed.
 //!
 //! Built in: the user `root` (role `root`, no password until one is set) and the roles `root`
 //! (every privilege) and `db_admin` (ADMIN: BACKUP, RESTORE, CANCEL, repositories, plus every
 //! table privilege). Host parts of `'user'@'host'` are accepted and ignored: a user is its name.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::password::{Verifiers, argon2_matches, legacy_blake3_matches, native_matches};
 use crate::error::{Result, SqlError};
+use crate::parser::NewPassword;
 
 /// The users file's name inside the data directory.
 pub const USERS_FILE: &str = "users.json";
@@ -22,6 +21,9 @@ pub const USERS_FILE: &str = "users.json";
 pub const ROOT: &str = "root";
 /// The built-in administrator role.
 pub const DB_ADMIN: &str = "db_admin";
+/// The `users.json` format this build writes; format 1 (BLAKE3 verifiers, no version field) is
+/// still read.
+const USERS_FORMAT_VERSION: u32 = 2;
 
 /// What a grant covers.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,13 +67,48 @@ pub struct GrantRecord {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct UserRecord {
-    salt: String,
+    /// Argon2id PHC string of the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+    /// Format 1's salt for `password_hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    /// Format 1's BLAKE3 verifier, kept until the password is next set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     password_hash: Option<String>,
     /// `SHA1(SHA1(password))` in hex for the MySQL protocol's mysql_native_password (native.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mysql_native_hash: Option<String>,
     roles: BTreeSet<String>,
     grants: BTreeSet<GrantRecord>,
+}
+
+impl UserRecord {
+    fn has_password(&self) -> bool {
+        self.password.is_some() || self.password_hash.is_some() || self.mysql_native_hash.is_some()
+    }
+
+    /// Whether `password` is this user's: checked against the strongest verifier kept.
+    fn password_matches(&self, password: Option<&str>) -> bool {
+        let given = password.unwrap_or("");
+        if let Some(phc) = &self.password {
+            return argon2_matches(phc, given);
+        }
+        if let (Some(salt), Some(stored)) = (&self.salt, &self.password_hash) {
+            return legacy_blake3_matches(salt, stored, given);
+        }
+        match &self.mysql_native_hash {
+            Some(native) => native_matches(native, given),
+            None => given.is_empty(),
+        }
+    }
+
+    fn set_verifiers(&mut self, verifiers: Verifiers) {
+        self.password = verifiers.argon2;
+        self.mysql_native_hash = verifiers.native;
+        self.salt = None;
+        self.password_hash = None;
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -81,6 +118,9 @@ struct RoleRecord {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct UsersFile {
+    /// Absent in format 1.
+    #[serde(default = "format_one")]
+    format_version: u32,
     users: BTreeMap<String, UserRecord>,
     roles: BTreeMap<String, RoleRecord>,
 }
@@ -102,9 +142,11 @@ pub struct UserStore {
 }
 
 impl UserStore {
-    /// Loads `users.json` from `dir`, or starts with only `root` when there is none.
+    /// Loads `users.json` from `dir`, or starts with only `root` when there is none. A temporary
+    /// copy left by a crash during a save (it may hold password hashes) is removed.
     pub fn open(dir: &Path) -> Result<Self> {
         let path = dir.join(USERS_FILE);
+        tabvault_storage::remove_file_if_exists(&tabvault_storage::temp_path(&path))?;
         let mut file: UsersFile = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| SqlError::Invalid(format!("corrupted {}: {e}", path.display())))?,
@@ -116,6 +158,14 @@ impl UserStore {
                 });
             }
         };
+        if file.format_version > USERS_FORMAT_VERSION {
+            return Err(SqlError::Invalid(format!(
+                "{} has format version {}, newer than this build reads ({USERS_FORMAT_VERSION}); \
+                 open it with a newer tabvault",
+                path.display(),
+                file.format_version
+            )));
+        }
         file.users.entry(ROOT.into()).or_insert_with(|| UserRecord {
             roles: BTreeSet::from([ROOT.to_owned()]),
             ..UserRecord::default()
@@ -127,10 +177,7 @@ impl UserStore {
     /// a password and its stored native hash.
     pub(crate) fn native_credentials(&self, name: &str) -> Option<(bool, Option<&str>)> {
         let user = self.file.users.get(name)?;
-        Some((
-            user.password_hash.is_some(),
-            user.mysql_native_hash.as_deref(),
-        ))
+        Some((user.has_password(), user.mysql_native_hash.as_deref()))
     }
 
     /// Whether `name` is a user.
@@ -146,13 +193,7 @@ impl UserStore {
             .users
             .get(name)
             .ok_or_else(|| SqlError::Login(name.to_owned()))?;
-        let ok = match &user.password_hash {
-            None => password.unwrap_or("").is_empty(),
-            Some(stored) => {
-                password.is_some_and(|p| hash(&user.salt, p).to_hex().as_str() == stored)
-            }
-        };
-        if ok {
+        if user.password_matches(password) {
             Ok(())
         } else {
             Err(SqlError::Login(name.to_owned()))
@@ -163,7 +204,7 @@ impl UserStore {
     pub fn create_user(
         &mut self,
         name: &str,
-        password: Option<&str>,
+        password: Option<&NewPassword>,
         if_not_exists: bool,
     ) -> Result<bool> {
         if self.file.users.contains_key(name) {
@@ -175,23 +216,29 @@ impl UserStore {
                 )))
             };
         }
-        let salt = new_salt();
-        let password_hash = password
-            .filter(|p| !p.is_empty())
-            .map(|p| hash(&salt, p).to_hex().to_string());
-        self.file.users.insert(
-            name.to_owned(),
-            UserRecord {
-                salt,
-                password_hash,
-                mysql_native_hash: password
-                    .filter(|p| !p.is_empty())
-                    .map(super::native::stored_hash),
-                ..UserRecord::default()
-            },
-        );
+        let mut record = UserRecord::default();
+        if let Some(password) = password {
+            record.set_verifiers(Verifiers::of(password)?);
+        }
+        self.file.users.insert(name.to_owned(), record);
         self.save()?;
         Ok(true)
+    }
+
+    /// `ALTER USER … IDENTIFIED BY` and `SET PASSWORD`: replaces the user's password (an empty
+    /// one removes it).
+    pub fn set_password(&mut self, name: &str, password: &NewPassword) -> Result<()> {
+        let verifiers = Verifiers::of(password)?;
+        self.user_mut(name)?.set_verifiers(verifiers);
+        self.save()
+    }
+
+    /// Whether `name` has a password (false for unknown users).
+    pub fn has_password(&self, name: &str) -> bool {
+        self.file
+            .users
+            .get(name)
+            .is_some_and(UserRecord::has_password)
     }
 
     /// `DROP USER`. `root` cannot be dropped.
@@ -357,7 +404,8 @@ impl UserStore {
             .ok_or_else(|| SqlError::Invalid(format!("User '{name}' does not exist")))
     }
 
-    fn save(&self) -> Result<()> {
+    fn save(&mut self) -> Result<()> {
+        self.file.format_version = USERS_FORMAT_VERSION;
         let bytes = serde_json::to_vec_pretty(&self.file)
             .map_err(|e| SqlError::Invalid(format!("cannot encode users: {e}")))?;
         tabvault_storage::write_file_durable(&self.path, &bytes)?;
@@ -374,28 +422,8 @@ pub enum Grantee<'a> {
     Role(&'a str),
 }
 
-fn hash(salt: &str, password: &str) -> blake3::Hash {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(salt.as_bytes());
-    hasher.update(&[0]);
-    hasher.update(password.as_bytes());
-    hasher.finalize()
-}
-
-/// 128 unpredictable bits: the standard library's randomly keyed hasher (seeded from the
-/// operating system), mixed with the time.
-fn new_salt() -> String {
-    let mut hasher = blake3::Hasher::new();
-    for _ in 0..2 {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u64(0);
-        hasher.update(&h.finish().to_le_bytes());
-    }
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    hasher.update(&nanos.to_le_bytes());
-    hasher.finalize().to_hex()[..32].to_owned()
+fn format_one() -> u32 {
+    1
 }
 
 #[cfg(test)]
@@ -411,11 +439,11 @@ mod tests {
             .expect("root has no password");
         assert!(
             store
-                .create_user("alice", Some("s3cret"), false)
+                .create_user("alice", Some(&NewPassword::Plain("s3cret".into())), false)
                 .expect("create")
         );
         store
-            .create_user("bob", Some("s3cret"), false)
+            .create_user("bob", Some(&NewPassword::Plain("s3cret".into())), false)
             .expect("create");
         let text = std::fs::read_to_string(dir.path().join(USERS_FILE)).expect("file");
         assert!(!text.contains("s3cret"), "password stored in clear");
@@ -427,8 +455,72 @@ mod tests {
         assert!(reopened.authenticate("alice", None).is_err());
         let a = &reopened.file.users["alice"];
         let b = &reopened.file.users["bob"];
-        assert_ne!(a.salt, b.salt);
-        assert_ne!(a.password_hash, b.password_hash);
+        assert_ne!(a.password, b.password, "two users' hashes share a salt");
+        assert!(text.contains("\"format_version\": 2"), "{text}");
+    }
+
+    #[test]
+    fn a_password_can_be_set_changed_and_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = UserStore::open(dir.path()).expect("open");
+        store
+            .set_password(ROOT, &NewPassword::Plain("first".into()))
+            .expect("set");
+        assert!(store.has_password(ROOT));
+        assert!(store.authenticate(ROOT, None).is_err());
+        store.authenticate(ROOT, Some("first")).expect("first");
+        store
+            .set_password(ROOT, &NewPassword::Plain("second".into()))
+            .expect("change");
+        let reopened = UserStore::open(dir.path()).expect("reopen");
+        assert!(reopened.authenticate(ROOT, Some("first")).is_err());
+        reopened.authenticate(ROOT, Some("second")).expect("second");
+        let mut store = reopened;
+        store
+            .set_password(ROOT, &NewPassword::Plain(String::new()))
+            .expect("remove");
+        store.authenticate(ROOT, None).expect("no password again");
+        assert!(
+            store
+                .set_password("nobody", &NewPassword::Plain("x".into()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn format_one_files_still_log_in_and_newer_formats_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let salt = "00112233445566778899aabbccddeeff";
+        let verifier = {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(salt.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(b"old");
+            hasher.finalize().to_hex().to_string()
+        };
+        let v1 = format!(
+            r#"{{"users": {{"carol": {{"salt": "{salt}", "password_hash": "{verifier}",
+               "roles": [], "grants": []}}}}, "roles": {{}}}}"#
+        );
+        std::fs::write(dir.path().join(USERS_FILE), v1).expect("write");
+        std::fs::write(dir.path().join("users.json.tmp"), "half a save").expect("write");
+        let store = UserStore::open(dir.path()).expect("open v1");
+        assert!(
+            !dir.path().join("users.json.tmp").exists(),
+            "leftover temp kept"
+        );
+        store
+            .authenticate("carol", Some("old"))
+            .expect("v1 password");
+        assert!(store.authenticate("carol", Some("new")).is_err());
+        assert!(store.authenticate("carol", None).is_err());
+        std::fs::write(
+            dir.path().join(USERS_FILE),
+            r#"{"format_version": 3, "users": {}, "roles": {}}"#,
+        )
+        .expect("write");
+        let err = UserStore::open(dir.path()).expect_err("newer format");
+        assert!(err.to_string().contains("format version 3"), "{err}");
     }
 
     #[test]

@@ -101,8 +101,15 @@ pub enum Statement {
         if_not_exists: bool,
         /// The user to create.
         user: UserIdentity,
-        /// The password from `IDENTIFIED BY`, in clear.
-        password: Option<String>,
+        /// The password from `IDENTIFIED BY [PASSWORD]`.
+        password: Option<NewPassword>,
+    },
+    /// `ALTER USER 'u' IDENTIFIED BY [PASSWORD] '…'` and `SET PASSWORD [FOR 'u'] = …`.
+    SetPassword {
+        /// Whose password; `None` is the session's own user (`SET PASSWORD = …`).
+        user: Option<UserIdentity>,
+        /// The new password.
+        password: NewPassword,
     },
     /// `DROP USER [IF EXISTS] 'u'[@'host']`.
     DropUser {
@@ -436,6 +443,34 @@ pub enum InsertValue {
     Default,
     /// Any other expression, as its exact source text (for DataFusion to evaluate).
     Expr(String),
+}
+
+/// A new password as a statement gives it. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum NewPassword {
+    /// The password itself (`IDENTIFIED BY 'p'`, `PASSWORD('p')`, MySQL 8's `= 'p'`).
+    Plain(String),
+    /// MySQL's `*`-prefixed native hash (`IDENTIFIED BY PASSWORD '*…'`, StarRocks' `= '*…'`):
+    /// logins work over the MySQL protocol only, where the client proves the password.
+    NativeHash(String),
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(_) => f.write_str("Plain(<secret>)"),
+            Self::NativeHash(_) => f.write_str("NativeHash(<secret>)"),
+        }
+    }
+}
+
+impl NewPassword {
+    /// Whether `text` is a MySQL native hash: `*` and 40 hex digits.
+    pub fn is_native_hash(text: &str) -> bool {
+        text.len() == 41
+            && text.starts_with('*')
+            && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
+    }
 }
 
 /// `DELETE FROM t [PARTITION …] WHERE <predicate>`.

@@ -8,9 +8,9 @@ use std::fmt::{self, Display, Formatter};
 use super::ast::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
-    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, ObjectKind, ObjectName,
-    PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege, Properties, Restore,
-    ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
+    ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
+    Properties, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -19,6 +19,18 @@ struct Ident<'a>(&'a str);
 impl Display for Ident<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "`{}`", self.0.replace('`', "``"))
+    }
+}
+
+/// What follows `IDENTIFIED BY`: `'p'` or `PASSWORD '*…'`.
+struct Password<'a>(&'a NewPassword);
+
+impl Display for Password<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            NewPassword::Plain(p) => write!(f, "{}", Quoted(p, '\'')),
+            NewPassword::NativeHash(h) => write!(f, "PASSWORD {}", Quoted(h, '\'')),
+        }
     }
 }
 
@@ -590,8 +602,18 @@ impl Display for Statement {
                 flag(f, *if_not_exists, "IF NOT EXISTS")?;
                 write!(f, "{user}")?;
                 match password {
-                    Some(p) => write!(f, " IDENTIFIED BY {}", Quoted(p, '\'')),
+                    Some(p) => write!(f, " IDENTIFIED BY {}", Password(p)),
                     None => Ok(()),
+                }
+            }
+            Self::SetPassword { user, password } => {
+                f.write_str("SET PASSWORD ")?;
+                if let Some(user) = user {
+                    write!(f, "FOR {user} ")?;
+                }
+                match password {
+                    NewPassword::Plain(p) => write!(f, "= PASSWORD({})", Quoted(p, '\'')),
+                    NewPassword::NativeHash(h) => write!(f, "= {}", Quoted(h, '\'')),
                 }
             }
             Self::DropUser { if_exists, user } => {

@@ -71,7 +71,7 @@ impl<'a> Parser<'a> {
     fn statement(&mut self) -> PResult<Statement> {
         const STARTS: &[&str] = &[
             "CREATE", "DROP", "SHOW", "USE", "DESC", "DESCRIBE", "TRUNCATE", "ALTER", "INSERT",
-            "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL",
+            "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL", "SET",
         ];
         match self.peek_keyword_of(STARTS) {
             Some("CREATE") => self.create(),
@@ -90,6 +90,7 @@ impl<'a> Parser<'a> {
                 })
             }
             Some("TRUNCATE") => self.truncate(),
+            Some("ALTER") if self.is_keyword_at(1, "USER") => self.alter_user(),
             Some("ALTER") => self.alter_table(),
             Some("INSERT") => self.insert(),
             Some("DELETE") => self.delete(),
@@ -101,6 +102,7 @@ impl<'a> Parser<'a> {
             Some("BACKUP") => self.backup(),
             Some("RESTORE") => self.restore(),
             Some("CANCEL") => self.cancel(),
+            Some("SET") => self.set_password(),
             _ if self.is_punct('(') => Ok(Statement::Query {
                 text: self.query_text()?,
             }),

@@ -2,7 +2,8 @@
 //! `SHOW GRANTS`.
 
 use super::ast::{
-    Grant, GrantItems, GrantObject, Grantee, ObjectName, Privilege, Statement, UserIdentity,
+    Grant, GrantItems, GrantObject, Grantee, NewPassword, ObjectName, Privilege, Statement,
+    UserIdentity,
 };
 use super::parser::{PResult, Parser};
 
@@ -17,13 +18,12 @@ const PRIVILEGES: &[(&str, Privilege)] = &[
 ];
 
 impl Parser<'_> {
-    /// After `CREATE USER`: `[IF NOT EXISTS] 'u'[@'host'] [IDENTIFIED BY 'p']`.
+    /// After `CREATE USER`: `[IF NOT EXISTS] 'u'[@'host'] [IDENTIFIED BY [PASSWORD] 'p']`.
     pub(crate) fn create_user(&mut self) -> PResult<Statement> {
         let if_not_exists = self.if_not_exists()?;
         let user = self.user_identity()?;
-        let password = if self.eat_keyword("IDENTIFIED") {
-            self.expect_keyword("BY")?;
-            Some(self.string()?)
+        let password = if self.is_keyword("IDENTIFIED") {
+            Some(self.identified_by()?)
         } else {
             None
         };
@@ -32,6 +32,59 @@ impl Parser<'_> {
             user,
             password,
         })
+    }
+
+    /// `ALTER USER 'u'[@'host'] IDENTIFIED BY [PASSWORD] 'p'`.
+    pub(crate) fn alter_user(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["ALTER", "USER"])?;
+        let user = self.user_identity()?;
+        Ok(Statement::SetPassword {
+            user: Some(user),
+            password: self.identified_by()?,
+        })
+    }
+
+    /// `SET PASSWORD [FOR 'u'] = PASSWORD('p')` or `= 'text'`, where `text` is a native hash when
+    /// it looks like one (`*` and 40 hex digits, as StarRocks and MySQL 5.7 take it) and the
+    /// password itself otherwise (as MySQL 8 takes it).
+    pub(crate) fn set_password(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["SET", "PASSWORD"])?;
+        let user = if self.eat_keyword("FOR") {
+            Some(self.user_identity()?)
+        } else {
+            None
+        };
+        self.expect_punct('=')?;
+        let password = if self.eat_keyword("PASSWORD") {
+            self.expect_punct('(')?;
+            let text = self.string()?;
+            self.expect_punct(')')?;
+            NewPassword::Plain(text)
+        } else {
+            let text = self.string()?;
+            if NewPassword::is_native_hash(&text) {
+                NewPassword::NativeHash(text)
+            } else {
+                NewPassword::Plain(text)
+            }
+        };
+        Ok(Statement::SetPassword { user, password })
+    }
+
+    /// `IDENTIFIED BY 'p'` or `IDENTIFIED BY PASSWORD '*<40 hex>'`.
+    fn identified_by(&mut self) -> PResult<NewPassword> {
+        self.expect_keywords(&["IDENTIFIED", "BY"])?;
+        if self.eat_keyword("PASSWORD") {
+            let at = self.position();
+            let text = self.string()?;
+            if !NewPassword::is_native_hash(&text) {
+                self.rewind(at);
+                return Err(self.error("a password hash: '*' and 40 hexadecimal digits"));
+            }
+            Ok(NewPassword::NativeHash(text))
+        } else {
+            Ok(NewPassword::Plain(self.string()?))
+        }
     }
 
     /// `'name'` or `'name'@'host'`; names and hosts may also be identifiers.

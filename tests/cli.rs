@@ -214,3 +214,70 @@ fn interactive_shell_through_a_pty() {
         std::fs::read_to_string(home.path().join(".tabvault_history")).expect("history saved");
     assert!(history.contains("INSERT INTO t VALUES"), "{history}");
 }
+
+#[test]
+fn passwords_are_set_changed_and_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let as_user = |user: &str, password: Option<&str>, sql: &str| {
+        let mut args = vec!["-u", user, "-e", sql];
+        if let Some(p) = password {
+            args.extend(["-p", p]);
+        }
+        tabvault(dir.path(), &args)
+    };
+    let out = as_user(
+        "root",
+        None,
+        "CREATE USER bob IDENTIFIED BY 'first'; ALTER USER 'bob'@'%' IDENTIFIED BY 'second';",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!as_user("bob", Some("first"), "SELECT 1").status.success());
+    let out = as_user(
+        "bob",
+        Some("second"),
+        "SET PASSWORD FOR root = PASSWORD('x')",
+    );
+    assert!(stderr(&out).contains("Access denied"), "{}", stderr(&out));
+    let out = as_user("bob", Some("second"), "SET PASSWORD = PASSWORD('third')");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(as_user("bob", Some("third"), "SELECT 1").status.success());
+    let out = as_user("root", None, "ALTER USER root IDENTIFIED BY 'r00t'");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_user("root", None, "SELECT 1");
+    assert!(
+        !out.status.success(),
+        "root still logs in without its password"
+    );
+    assert!(as_user("root", Some("r00t"), "SELECT 1").status.success());
+    let users = std::fs::read_to_string(dir.path().join("users.json")).expect("users.json");
+    for secret in ["first", "second", "third", "r00t"] {
+        assert!(!users.contains(secret), "{secret} stored in clear");
+    }
+    assert!(users.contains("$argon2id$"), "{users}");
+}
+
+#[test]
+fn serve_refuses_a_passwordless_root_beyond_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tabvault(dir.path(), &["serve", "--listen", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("while root has no password"),
+        "{}",
+        stderr(&out)
+    );
+    let empty = dir.path().join("empty-password");
+    std::fs::write(&empty, "\n").expect("write");
+    let out = tabvault(
+        dir.path(),
+        &[
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--root-password-file",
+            empty.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("one line"), "{}", stderr(&out));
+}

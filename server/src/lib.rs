@@ -4,7 +4,8 @@
 //!
 //! Each connection is one [`tabvault_sql::Session`]: it logs in with `mysql_native_password`
 //! against tabvault's users (`root` has no password until one is set; that default is meant for a
-//! loopback address, and [`serve`] warns when it listens elsewhere with a passwordless root), takes
+//! loopback address, and [`serve`] refuses to listen elsewhere with a passwordless root unless
+//! told to; [`RootAccess`] sets root's password at start), takes
 //! `USE db` and the connect-time database, and runs each statement on a blocking thread so that a
 //! long statement in one connection never stalls another. BACKUP and RESTORE return at once, as in
 //! StarRocks; poll `SHOW BACKUP` / `SHOW RESTORE` for their state.
@@ -41,7 +42,8 @@
 //!
 //! ```no_run
 //! let config = tabvault_server::ServerConfig::default();
-//! tabvault_server::serve(std::path::Path::new("tabvault-data"), &config)?;
+//! let root = tabvault_server::RootAccess::default();
+//! tabvault_server::serve(std::path::Path::new("tabvault-data"), &config, &root)?;
 //! # Ok::<(), tabvault_server::ServerError>(())
 //! ```
 #![deny(missing_docs)]
@@ -54,6 +56,7 @@ mod connection;
 mod errors;
 mod login;
 mod reject;
+mod root;
 mod rows;
 mod salt;
 mod server;
@@ -63,5 +66,6 @@ mod stop;
 pub use config::{
     DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, ServerConfig,
 };
+pub use root::{ROOT_PASSWORD_ENV, RootAccess};
 pub use server::{Server, ServerError, serve};
 pub use tabvault_sql::Database;

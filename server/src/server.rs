@@ -2,7 +2,7 @@
 //! gracefully.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::config::ServerConfig;
 use crate::connection::Connection;
 use crate::login::{LoginFailure, Output};
+use crate::root::RootAccess;
 use crate::stop::Input;
 use crate::{reject, signals};
 
@@ -33,6 +34,23 @@ pub enum ServerError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A non-loopback address was asked for while root has no password.
+    #[error(
+        "refusing to listen on {listen} while root has no password: anyone who can reach it could \
+         log in as root. Give one with --root-password-file FILE or TABVAULT_ROOT_PASSWORD (or \
+         ALTER USER root IDENTIFIED BY '…'), listen on 127.0.0.1, or pass \
+         --allow-passwordless-root"
+    )]
+    PasswordlessRoot {
+        /// The address asked for.
+        listen: SocketAddr,
+    },
+    /// The root password file is empty or holds more than one line.
+    #[error("the root password file {} must hold the password on its one line", path.display())]
+    RootPasswordFile {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
@@ -40,18 +58,12 @@ fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Server
     move |source| ServerError::Io { context, source }
 }
 
-/// Opens the data directory `data`, serves it on `config.listen` until SIGINT or SIGTERM, then
-/// shuts down gracefully. Warns on standard error when it listens on a non-loopback address while
-/// `root` has no password.
-pub fn serve(data: &Path, config: &ServerConfig) -> Result<(), ServerError> {
+/// Opens the data directory `data`, applies `root` (root's password), serves on
+/// `config.listen` until SIGINT or SIGTERM, then shuts down gracefully. Refuses to listen on a
+/// non-loopback address while `root` has no password, unless `root.allow_passwordless` is set.
+pub fn serve(data: &Path, config: &ServerConfig, root: &RootAccess) -> Result<(), ServerError> {
     let database = Database::open(data)?;
-    if !config.listen.ip().is_loopback() && database.root_session().is_ok() {
-        eprintln!(
-            "WARNING: listening on {} while root has no password: anyone who can reach it can \
-             log in as root. Set one with CREATE USER / a password, or listen on 127.0.0.1.",
-            config.listen
-        );
-    }
+    root.apply(&database, config.listen)?;
     let server = Server::start(database, config)?;
     eprintln!(
         "tabvault serve: listening on {} (data {}); connect with `mysql -h {} -P {} -u root`",

@@ -55,7 +55,8 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Serve the data directory over the MySQL protocol (connect with `mysql -h 127.0.0.1 -P 9030
-    /// -u root`). root has no password by default: keep the loopback address unless one is set.
+    /// -u root`). root has no password by default; a non-loopback address needs one
+    /// (`--root-password-file`) or `--allow-passwordless-root`.
     Serve(serve::ServeArgs),
     /// Check the data directory: every table file against its recorded size and checksum, and
     /// anything that does not belong. `--repair` cuts a damaged log and sets aside what is cut.

@@ -1,24 +1,11 @@
 //! The `tabvault` binary with `-e` and `-f`: printed results, `ERROR:` on stderr, exit codes, and a
 //! script stopping at its first error.
 
-use std::process::{Command, Output};
+mod common;
 
-fn tabvault(data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tabvault"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("runs tabvault")
-}
+use std::process::Command;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{stderr, stdout, tabvault};
 
 #[test]
 fn execute_prints_tables_and_counts() {

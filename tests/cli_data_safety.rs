@@ -10,20 +10,11 @@
 //! `--data x` failed with "I/O error while creating directory"; no subscriber was installed, so
 //! storage warnings were never seen.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// Runs `tabvault ARGS` in working directory `cwd` with a clean logging environment plus `env`.
-fn run_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tabvault"))
-        .current_dir(cwd)
-        .env_remove("TABVAULT_LOG")
-        .env_remove("RUST_LOG")
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .expect("runs tabvault")
-}
+use std::path::{Path, PathBuf};
+
+use common::{run_in, stderr, stdout};
 
 /// Runs `tabvault --data DATA -e SQL` in `cwd`; fails the test unless it succeeds. Returns stdout
 /// without the timings (`(0.01 sec)`), so that outputs of two runs compare equal.
@@ -46,14 +37,6 @@ fn fails(cwd: &Path, data: &Path, sql: &str) -> String {
 
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 const TABLE: &str = "CREATE DATABASE d; USE d; \

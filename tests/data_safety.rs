@@ -3,25 +3,11 @@
 //! bit in the metadata log is reported as corruption (nothing deleted), and `tabvault verify
 //! [--repair]` reports and, when asked, sets aside what is damaged.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn tabvault(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tabvault"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("runs tabvault")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{tabvault, text};
 
 /// Every file under `dir` with its bytes, sorted.
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {

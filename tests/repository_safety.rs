@@ -6,8 +6,12 @@
 //! Pins: before the fix, `LOCATION ""` (or ".") then BACKUP then DROP SNAPSHOT deleted every live
 //! table file, and a repository at "snapshots" lost its backups at the next start.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::run_in;
 
 struct Dirs {
     tmp: tempfile::TempDir,
@@ -29,13 +33,12 @@ impl Dirs {
     }
 
     fn run(&self, sql: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tabvault"))
-            .arg("--data")
-            .arg(self.data())
-            .args(["-e", sql])
-            .current_dir(self.tmp.path())
-            .output()
-            .expect("runs tabvault")
+        let data = self.data();
+        run_in(
+            self.tmp.path(),
+            &["--data", data.to_str().expect("utf-8 path"), "-e", sql],
+            &[],
+        )
     }
 
     fn ok(&self, sql: &str) -> String {

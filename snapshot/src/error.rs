@@ -194,4 +194,25 @@ impl SnapshotError {
             detail: detail.to_string(),
         }
     }
+
+    /// Refuses a parsed JSON file whose `format_version` is newer than `supported`, the newest
+    /// this build reads; a file without one is taken as the current version.
+    pub(crate) fn refuse_newer_format(
+        file: &str,
+        value: &serde_json::Value,
+        supported: u32,
+    ) -> Result<()> {
+        let found = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(u64::from(supported));
+        if found > u64::from(supported) {
+            return Err(Self::NewerFormat {
+                file: file.to_owned(),
+                found: u32::try_from(found).unwrap_or(u32::MAX),
+                supported,
+            });
+        }
+        Ok(())
+    }
 }

@@ -22,9 +22,14 @@ use tabvault_storage::{Engine, ManualClock};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-/// Runs a BACKUP of `db` (only `only`, when given) to `repo` and waits for it to finish.
-fn backup(s: &SnapshotService, repo: &str, snapshot: &str, only: Option<&str>) -> R<JobRecord> {
-    let job = s.backup(&BackupRequest {
+/// Starts a BACKUP of `db` (only `only`, when given) to `repo`.
+fn start_backup(
+    s: &SnapshotService,
+    repo: &str,
+    snapshot: &str,
+    only: Option<&str>,
+) -> Result<Arc<tabvault_snapshot::Job>, tabvault_snapshot::SnapshotError> {
+    s.backup(&BackupRequest {
         database: "db".into(),
         snapshot: snapshot.into(),
         repository: repo.into(),
@@ -36,10 +41,31 @@ fn backup(s: &SnapshotService, repo: &str, snapshot: &str, only: Option<&str>) -
             .into_iter()
             .collect(),
         properties: props(&[]),
-    })?;
-    let record = job.wait();
+    })
+}
+
+/// Runs a BACKUP of `db` (only `only`, when given) to `repo` and waits for it to finish.
+fn backup(s: &SnapshotService, repo: &str, snapshot: &str, only: Option<&str>) -> R<JobRecord> {
+    let record = start_backup(s, repo, snapshot, only)?.wait();
     assert_finished(&record);
     Ok(record)
+}
+
+/// A service over `data` with a local repository `repo` at `location`, running a BACKUP `s1` of
+/// all of `db` that is held on reaching job state `state`.
+fn backup_held_at(
+    data: &Path,
+    location: &Path,
+    state: &str,
+) -> R<(SnapshotService, Held, Arc<tabvault_snapshot::Job>)> {
+    let gate = Gate::default();
+    let s = gated_service(data, Arc::new(ManualClock::new(T0_MS)), &gate)?;
+    populate(s.engine(), "db")?;
+    local_repo(&s, "repo", location)?;
+    let held = gate.hold(state);
+    let job = start_backup(&s, "repo", "s1", None)?;
+    held.reached()?;
+    Ok((s, held, job))
 }
 
 fn data_files(repo: &Path) -> BTreeSet<String> {
@@ -178,19 +204,7 @@ fn an_unreadable_lease_stops_cleanup_before_it_deletes() -> R {
 fn a_backup_holds_a_lease_while_it_uploads() -> R {
     let data = tempfile::tempdir()?;
     let repo = tempfile::tempdir()?;
-    let gate = Gate::default();
-    let s = gated_service(data.path(), Arc::new(ManualClock::new(T0_MS)), &gate)?;
-    populate(s.engine(), "db")?;
-    local_repo(&s, "repo", repo.path())?;
-    let held = gate.hold("UPLOADING");
-    let job = s.backup(&BackupRequest {
-        database: "db".into(),
-        snapshot: "s1".into(),
-        repository: "repo".into(),
-        objects: vec![],
-        properties: props(&[]),
-    })?;
-    held.reached()?;
+    let (_service, held, job) = backup_held_at(data.path(), repo.path(), "UPLOADING")?;
     let leases = files_under(&repo.path().join("leases"));
     assert_eq!(leases.len(), 1, "{leases:?}");
     let lease: serde_json::Value =
@@ -208,19 +222,7 @@ fn a_backup_holds_a_lease_while_it_uploads() -> R {
 fn a_backup_whose_file_vanished_is_not_published() -> R {
     let data = tempfile::tempdir()?;
     let repo = tempfile::tempdir()?;
-    let gate = Gate::default();
-    let s = gated_service(data.path(), Arc::new(ManualClock::new(T0_MS)), &gate)?;
-    populate(s.engine(), "db")?;
-    local_repo(&s, "repo", repo.path())?;
-    let held = gate.hold("UPLOAD_INFO");
-    let job = s.backup(&BackupRequest {
-        database: "db".into(),
-        snapshot: "s1".into(),
-        repository: "repo".into(),
-        objects: vec![],
-        properties: props(&[]),
-    })?;
-    held.reached()?;
+    let (s, held, job) = backup_held_at(data.path(), repo.path(), "UPLOAD_INFO")?;
     // What a cleanup racing with this backup could do to a file it reused.
     let victim = data_files(repo.path()).into_iter().next().ok_or("a file")?;
     std::fs::remove_file(repo.path().join(&victim))?;
@@ -349,13 +351,7 @@ fn an_unopenable_repository_stays_registered_and_says_why() -> R {
         assert_eq!(rows.len(), 1, "{rows:?}");
         let err_msg = rows[0][6].clone().ok_or("ErrMsg")?;
         assert!(err_msg.contains("does not exist"), "{err_msg}");
-        let err = err_text(s.backup(&BackupRequest {
-            database: "db".into(),
-            snapshot: "s2".into(),
-            repository: "gone".into(),
-            objects: vec![],
-            properties: props(&[]),
-        }));
+        let err = err_text(start_backup(&s, "gone", "s2", None));
         assert!(err.starts_with("Repository gone is unavailable: "), "{err}");
         assert!(err_text(s.show_snapshot("gone", None, None)).contains("unavailable"));
         // Saving the registry (another CREATE) keeps it.

@@ -31,28 +31,6 @@ fn open(dir: &std::path::Path) -> R<Engine> {
     Ok(Engine::open(dir)?)
 }
 
-/// A DUPLICATE KEY table `(id BIGINT NOT NULL, name VARCHAR(8), v INT)` range-partitioned on id:
-/// p0 [MIN, 10), p1 [10, 20), p2 [30, MAX).
-fn dup_def(name: &str) -> TableDef {
-    table_def(
-        name,
-        vec![
-            col("id", ColumnType::BigInt).not_null(),
-            col("name", ColumnType::Varchar(8)),
-            col("v", ColumnType::Int),
-        ],
-        KeyModel::Duplicate,
-        &["id"],
-        by_range("id"),
-        hash(&["id"], 3),
-        vec![
-            range("p0", None, Some(10)),
-            range("p1", Some(10), Some(20)),
-            range("p2", Some(30), None),
-        ],
-    )
-}
-
 /// A PRIMARY KEY table `(k BIGINT NOT NULL, v VARCHAR(16))`, unpartitioned, 4 buckets.
 fn pk_def(name: &str) -> TableDef {
     table_def(

@@ -19,28 +19,6 @@ use tabvault_storage::*;
 
 const DB: &str = "db";
 
-/// `(id BIGINT NOT NULL, name VARCHAR(8), v INT)` range-partitioned on id: p0 [MIN, 10),
-/// p1 [10, 20), p2 [30, MAX), 3 hash buckets.
-fn dup_def() -> TableDef {
-    table_def(
-        "t",
-        vec![
-            col("id", ColumnType::BigInt).not_null(),
-            col("name", ColumnType::Varchar(8)),
-            col("v", ColumnType::Int),
-        ],
-        KeyModel::Duplicate,
-        &["id"],
-        by_range("id"),
-        hash(&["id"], 3),
-        vec![
-            range("p0", None, Some(10)),
-            range("p1", Some(10), Some(20)),
-            range("p2", Some(30), None),
-        ],
-    )
-}
-
 fn rows(ids: impl IntoIterator<Item = i64>) -> Vec<Row> {
     ids.into_iter()
         .map(|i| vec![int(i), s(&format!("n{i}")), int(i * 10)])
@@ -48,14 +26,14 @@ fn rows(ids: impl IntoIterator<Item = i64>) -> Vec<Row> {
 }
 
 fn batch(ids: impl IntoIterator<Item = i64>) -> R<RecordBatch> {
-    table_batch(&dup_def().schema, &rows(ids))
+    table_batch(&dup_def("t").schema, &rows(ids))
 }
 
 /// A database `db` with table `t` holding rows 0..20 and 30..40 (every partition at version 2).
 fn setup(dir: &std::path::Path) -> R<Engine> {
     let engine = Engine::open(dir)?;
     engine.create_database(DB, false)?;
-    engine.create_table(DB, &dup_def(), false)?;
+    engine.create_table(DB, &dup_def("t"), false)?;
     engine.append(DB, "t", batch((0..20).chain(30..40))?)?;
     Ok(engine)
 }
@@ -134,7 +112,7 @@ fn failing_overwrite_keeps_old_rows_and_sequence_number() -> R {
     let too_long = {
         let mut r = rows(0..5);
         r.push(vec![int(5), s("abcdefghij"), int(1)]);
-        table_batch(&dup_def().schema, &r)?
+        table_batch(&dup_def("t").schema, &r)?
     };
     let (p1, zz) = (["p1".to_owned()], ["zz".to_owned()]);
     let cases: Vec<(Option<&[String]>, RecordBatch, &str)> = vec![

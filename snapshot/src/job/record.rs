@@ -211,17 +211,7 @@ fn read_record(path: &Path) -> Result<std::result::Result<JobRecord, String>> {
         Ok(value) => value,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let version = value
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(u64::from(JOB_FORMAT_VERSION));
-    if version > u64::from(JOB_FORMAT_VERSION) {
-        return Err(SnapshotError::NewerFormat {
-            file: path.display().to_string(),
-            found: u32::try_from(version).unwrap_or(u32::MAX),
-            supported: JOB_FORMAT_VERSION,
-        });
-    }
+    SnapshotError::refuse_newer_format(&path.display().to_string(), &value, JOB_FORMAT_VERSION)?;
     Ok(serde_json::from_value(value).map_err(|e| e.to_string()))
 }
 

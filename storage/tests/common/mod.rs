@@ -226,3 +226,25 @@ pub fn s(text: &str) -> Value {
 pub fn col(name: &str, ty: ColumnType) -> ColumnDef {
     ColumnDef::new(name, ty)
 }
+
+/// A DUPLICATE KEY table `(id BIGINT NOT NULL, name VARCHAR(8), v INT)` range-partitioned on id:
+/// p0 [MIN, 10), p1 [10, 20), p2 [30, MAX).
+pub fn dup_def(name: &str) -> TableDef {
+    table_def(
+        name,
+        vec![
+            col("id", ColumnType::BigInt).not_null(),
+            col("name", ColumnType::Varchar(8)),
+            col("v", ColumnType::Int),
+        ],
+        KeyModel::Duplicate,
+        &["id"],
+        by_range("id"),
+        hash(&["id"], 3),
+        vec![
+            range("p0", None, Some(10)),
+            range("p1", Some(10), Some(20)),
+            range("p2", Some(30), None),
+        ],
+    )
+}

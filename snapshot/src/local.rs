@@ -6,11 +6,13 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tabvault_storage::{
-    CatalogState, Engine, Table, create_dir_durable, sync_dir, write_file_durable,
+    CatalogState, Engine, Table, create_dir_durable, create_private_dir, private_file_options,
+    sync_dir, write_file_durable,
 };
 
 use crate::error::{Result, SnapshotError};
@@ -202,7 +204,7 @@ fn link_files(
     if durable {
         create_dir_durable(&files)?;
     } else {
-        fs::create_dir_all(&files).map_err(|e| io_error(&files, e))?;
+        create_private_dir(&files, true).map_err(|e| io_error(&files, e))?;
     }
     let wanted: BTreeSet<(String, u64)> = manifest
         .rowsets()
@@ -234,7 +236,10 @@ fn link_files(
         sync_dir(&files)?;
         write_file_durable(&manifest_path, &manifest.encode())?;
     } else {
-        fs::write(&manifest_path, manifest.encode()).map_err(|e| io_error(&manifest_path, e))?;
+        private_file_options()
+            .open(&manifest_path)
+            .and_then(|mut file| file.write_all(&manifest.encode()))
+            .map_err(|e| io_error(&manifest_path, e))?;
     }
     Ok(())
 }

@@ -323,6 +323,8 @@ impl Registry {
     /// REPOSITORY) injects them (a test seam; see [`FaultPlan`]).
     pub fn load(root: &Path, faults: Option<FaultPlan>, now_ms: u64) -> Result<Self> {
         let file = root.join(REGISTRY_FILE);
+        // A save cut short leaves its temp file, which holds credentials: never needed again.
+        tabvault_storage::remove_file_if_exists(&tabvault_storage::temp_path(&file))?;
         let content = read_registry_file(&file)?;
         let data_dir = crate::placement::canonicalize_lenient(root).map_err(|e| {
             tabvault_storage::StorageError::Io {
@@ -552,7 +554,6 @@ impl Registry {
         };
         let bytes = serde_json::to_vec_pretty(&content).unwrap_or_default();
         write_file_durable(&self.file, &bytes)?;
-        restrict_permissions(&self.file);
         Ok(())
     }
 }
@@ -578,17 +579,7 @@ fn read_registry_file(file: &Path) -> Result<RegistryFile> {
     let shown = file.display().to_string();
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| SnapshotError::corrupted(&shown, e))?;
-    let found = value
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(u64::from(REGISTRY_FORMAT_VERSION));
-    if found > u64::from(REGISTRY_FORMAT_VERSION) {
-        return Err(SnapshotError::NewerFormat {
-            file: shown,
-            found: u32::try_from(found).unwrap_or(u32::MAX),
-            supported: REGISTRY_FORMAT_VERSION,
-        });
-    }
+    SnapshotError::refuse_newer_format(&shown, &value, REGISTRY_FORMAT_VERSION)?;
     serde_json::from_value(value).map_err(|e| SnapshotError::corrupted(shown, e))
 }
 
@@ -656,13 +647,5 @@ fn attach(
             Ok(now_ms)
         }
         Err(e) => Err(e.to_string()),
-    }
-}
-
-/// Makes the registry readable by its owner only: it holds repository credentials.
-fn restrict_permissions(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
-        tracing::warn!(error = %e, "could not restrict permissions of the repository registry");
     }
 }

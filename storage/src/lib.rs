@@ -77,7 +77,10 @@ pub use fs::{
     TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
     write_file_durable,
 };
-pub use io::{Fault, FaultIo, FaultMode, OpKind, RealIo, StorageFile, StorageIo};
+pub use io::{
+    Fault, FaultIo, FaultMode, OpKind, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealIo, StorageFile,
+    StorageIo, create_private_dir, private_file_options,
+};
 pub use layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};

@@ -1,6 +1,5 @@
 //! Engine configuration: `Engine::builder(dir)`, setters, then `open()`.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -122,11 +121,14 @@ impl EngineBuilder {
         let gate = Arc::new(PoisonGate::new(self.io));
         let io: &dyn StorageIo = &*gate;
         io.create_dir_durable(&self.root)?;
+        if ownership == Ownership::New {
+            make_private(&self.root)?;
+        } else {
+            warn_if_shared(&self.root);
+        }
         let lock_path = self.root.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .create(true)
+        let lock = crate::io::private_file_options()
             .truncate(false)
-            .write(true)
             .open(&lock_path)
             .io_context(|| format!("opening {}", lock_path.display()))?;
         lock.try_lock().map_err(|_| StorageError::Io {
@@ -188,5 +190,32 @@ impl EngineBuilder {
         Ok(Engine {
             inner: Arc::new(inner),
         })
+    }
+}
+
+/// Makes a new data directory (just created, or an empty one adopted) private to its owner before
+/// anything is written in it.
+fn make_private(root: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        root,
+        std::fs::Permissions::from_mode(crate::io::PRIVATE_DIR_MODE),
+    )
+    .io_context(|| format!("making {} private", root.display()))
+}
+
+/// Warns when an existing data directory is group- or world-accessible: the engine makes it 0700,
+/// so someone widened it since, and other local users could read every table.
+fn warn_if_shared(root: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(root) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                directory = %root.display(),
+                mode = format!("{mode:o}"),
+                "the data directory is accessible to other users; run `chmod 700` on it"
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::power::Durability;
+use super::real;
 use super::{StorageFile, StorageIo};
 
 /// The error an injected fault returns.
@@ -219,9 +220,7 @@ impl FaultIo {
 
 impl StorageIo for FaultIo {
     fn create_file(&self, path: &Path) -> std::io::Result<Box<dyn StorageFile>> {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        self.open(OpKind::CreateFile, path, &options)
+        self.open(OpKind::CreateFile, path, &real::private_file_options())
     }
 
     fn open_append(&self, path: &Path) -> std::io::Result<Box<dyn StorageFile>> {
@@ -261,7 +260,7 @@ impl StorageIo for FaultIo {
         self.apply(
             OpKind::CreateDir,
             &[path],
-            || std::fs::create_dir(path),
+            || real::create_private_dir(path, false),
             |d| d.dir_created(path),
         )
     }

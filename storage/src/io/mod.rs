@@ -16,7 +16,9 @@ use std::path::Path;
 
 pub use fault::{Fault, FaultIo, FaultMode, OpKind};
 pub(crate) use gate::PoisonGate;
-pub use real::RealIo;
+pub use real::{
+    PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealIo, create_private_dir, private_file_options,
+};
 
 /// The operations the engine performs on durable state. Implementations must behave like the
 /// POSIX calls they are named after; errors are plain `std::io::Error`s (callers add context).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opensrv_mysql::{AsyncMysqlIntermediary, IntermediaryOptions};
+use tabvault_sql::query::ImportPolicy;
 use tabvault_sql::{Database, SqlError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
@@ -58,12 +59,19 @@ fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Server
     move |source| ServerError::Io { context, source }
 }
 
-/// Opens the data directory `data`, applies `root` (root's password), serves on
-/// `config.listen` until SIGINT or SIGTERM, then shuts down gracefully. Refuses to listen on a
-/// non-loopback address while `root` has no password, unless `root.allow_passwordless` is set.
-pub fn serve(data: &Path, config: &ServerConfig, root: &RootAccess) -> Result<(), ServerError> {
+/// Opens the data directory `data`, applies `root` (root's password) and `import` (where
+/// `FILES()` may read), serves on `config.listen` until SIGINT or SIGTERM, then shuts down
+/// gracefully. Refuses to listen on a non-loopback address while `root` has no password, unless
+/// `root.allow_passwordless` is set.
+pub fn serve(
+    data: &Path,
+    config: &ServerConfig,
+    root: &RootAccess,
+    import: ImportPolicy,
+) -> Result<(), ServerError> {
     let database = Database::open(data)?;
     root.apply(&database, config.listen)?;
+    database.set_import_policy(import);
     let server = Server::start(database, config)?;
     eprintln!(
         "tabvault serve: listening on {} (data {}); connect with `mysql -h {} -P {} -u root`",

@@ -2,16 +2,17 @@
 //! from which [`Session`]s are opened.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
 
 use crate::auth::{ROOT, UserStore};
 use crate::error::{Result, SqlError};
 use crate::parser::NewPassword;
+use crate::query::{ImportPolicy, ImportScope};
 use crate::session::Session;
 
 /// An open data directory. Cheap to clone; clones share everything.
@@ -23,6 +24,7 @@ pub struct Database {
 struct Inner {
     service: SnapshotService,
     users: Mutex<UserStore>,
+    import: RwLock<ImportPolicy>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -57,6 +59,7 @@ impl Database {
             inner: Arc::new(Inner {
                 service,
                 users: Mutex::new(users),
+                import: RwLock::new(ImportPolicy::disabled()),
                 runtime,
             }),
         })
@@ -93,6 +96,26 @@ impl Database {
     /// A session of `root` (who has no password unless one was set with SQL).
     pub fn root_session(&self) -> Result<Session> {
         self.session(ROOT, None)
+    }
+
+    /// Sets where `FILES()` may read; until then it is disabled.
+    pub fn set_import_policy(&self, policy: ImportPolicy) {
+        *self.inner.import.write() = policy;
+    }
+
+    /// What `FILES()` may read now: the import policy, never the data directory nor a local
+    /// repository location.
+    pub(crate) fn import_scope(&self) -> Arc<ImportScope> {
+        let policy = self.inner.import.read().clone();
+        let repositories = self
+            .snapshots()
+            .repositories()
+            .into_iter()
+            .map(|r| r.location().to_owned())
+            .filter(|location| !location.contains("://"))
+            .map(PathBuf::from);
+        let forbidden = std::iter::once(self.engine().root().to_path_buf()).chain(repositories);
+        Arc::new(ImportScope::new(policy, forbidden))
     }
 
     pub(crate) fn users(&self) -> parking_lot::MutexGuard<'_, UserStore> {

@@ -145,6 +145,18 @@ pub fn show(table: ShowTable) -> Result<QueryResult> {
     QueryResult::text_table(&table.columns, table.rows)
 }
 
+/// `SHOW BACKUP` / `SHOW RESTORE`: the jobs of the databases the user can see.
+pub fn show_jobs(exec: &Exec<'_>, mut table: ShowTable) -> Result<QueryResult> {
+    if let Some(db_column) = table.columns.iter().position(|c| *c == "DbName") {
+        table.rows.retain(|row| {
+            row[db_column]
+                .as_deref()
+                .is_some_and(|db| crate::auth::can_see(exec.grants(), db, None))
+        });
+    }
+    show(table)
+}
+
 /// PROPERTIES as a map; a key written twice keeps its last value.
 fn property_map(properties: &Properties) -> BTreeMap<String, String> {
     properties.iter().cloned().collect()

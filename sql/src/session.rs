@@ -81,7 +81,14 @@ impl Session {
             current: self.current.clone(),
             grants,
         };
-        let result = run(&exec, &self.user, statement)?;
+        let admin = auth::is_admin(&exec.grants);
+        let result = run(&exec, &self.user, statement).map_err(|e| {
+            if admin {
+                e
+            } else {
+                hide_server_paths(e, self.database.engine().root())
+            }
+        })?;
         if let Statement::Use { database } = statement {
             self.current = Some(database.clone());
         }
@@ -100,6 +107,22 @@ impl Session {
     }
 }
 
+/// What a user without ADMIN sees of an error: the data directory's absolute path (which tells
+/// where and as whom the server keeps its files) replaced by `<data directory>`.
+fn hide_server_paths(error: SqlError, root: &std::path::Path) -> SqlError {
+    let message = error.to_string();
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut hidden = message.clone();
+    for path in [canonical.as_path(), root] {
+        hidden = hidden.replace(&path.display().to_string(), "<data directory>");
+    }
+    if hidden == message {
+        error
+    } else {
+        SqlError::Invalid(hidden)
+    }
+}
+
 /// Everything a statement needs to run: the database, the session's current database and the
 /// user's grants.
 pub(crate) struct Exec<'a> {
@@ -109,6 +132,11 @@ pub(crate) struct Exec<'a> {
 }
 
 impl Exec<'_> {
+    /// The grants of the user running the statement.
+    pub(crate) fn grants(&self) -> &auth::Grants {
+        &self.grants
+    }
+
     pub(crate) fn engine(&self) -> &Engine {
         self.database.engine()
     }
@@ -139,6 +167,7 @@ impl Exec<'_> {
             self.engine().clone(),
             self.current.clone(),
             self.grants.clone(),
+            self.database.import_scope(),
         )
     }
 
@@ -173,9 +202,14 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             engine.catalog().require_database(database)?;
             Ok(QueryResult::message("Database changed"))
         }
-        Statement::ShowDatabases => ddl::show_databases(engine),
+        Statement::ShowDatabases => {
+            ddl::show_databases(engine, |db| auth::can_see(&exec.grants, db, None))
+        }
         Statement::ShowTables { database } => {
-            ddl::show_tables(engine, &exec.current_db(database.as_deref())?)
+            let db = exec.current_db(database.as_deref())?;
+            ddl::show_tables(engine, &db, |table| {
+                auth::can_see(&exec.grants, &db, Some(table))
+            })
         }
         Statement::ShowPartitions { table } => {
             ddl::show_partitions(&engine.pin_table(&exec.db_of(table)?, &table.name)?)
@@ -252,11 +286,11 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
         Statement::Restore(restore) => jobs::restore(exec, restore),
         Statement::ShowBackup { database } => {
             let db = exec.current_db(database.as_deref()).ok();
-            jobs::show(exec.snapshots().show_backup(db.as_deref()))
+            jobs::show_jobs(exec, exec.snapshots().show_backup(db.as_deref()))
         }
         Statement::ShowRestore { database } => {
             let db = exec.current_db(database.as_deref()).ok();
-            jobs::show(exec.snapshots().show_restore(db.as_deref()))
+            jobs::show_jobs(exec, exec.snapshots().show_restore(db.as_deref()))
         }
         Statement::CancelBackup { database } => {
             exec.snapshots()

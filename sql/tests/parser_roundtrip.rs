@@ -372,6 +372,7 @@ fn grant() -> BoxedStrategy<Grant> {
         Privilege::Alter,
         Privilege::Drop,
         Privilege::All,
+        Privilege::File,
     ]);
     let items = prop_oneof![
         prop::collection::vec(ident(), 1..3).prop_map(GrantItems::Roles),

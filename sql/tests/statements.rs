@@ -5,6 +5,7 @@
 mod common;
 
 use common::{columns, root, root_in, rows, run};
+use tabvault_sql::query::ImportPolicy;
 use tabvault_sql::{Database, PARTITION_COLUMNS};
 
 const ADMIN_DENIED: &str =
@@ -232,9 +233,26 @@ fn files_table_function_loads_parquet_and_csv() {
         .file
         .path
         .clone();
-    let parquet = dir.path().join(file);
-    let csv_dir = tempfile::tempdir().expect("csv dir");
-    std::fs::write(csv_dir.path().join("a.csv"), "k,v\n100,x\n101,y\n").expect("csv");
+    let import = tempfile::tempdir().expect("import root");
+    let parquet = import.path().join("src.parquet");
+    std::fs::copy(dir.path().join(&file), &parquet).expect("copy");
+    let csv_dir = import.path().join("csv");
+    std::fs::create_dir(&csv_dir).expect("csv dir");
+    std::fs::write(csv_dir.join("a.csv"), "k,v\n100,x\n101,y\n").expect("csv");
+    let own = format!(
+        "SELECT * FROM FILES(\"path\" = \"{}\", \"format\" = \"parquet\")",
+        dir.path().join(&file).display()
+    );
+    let disabled = s.execute(&own).expect_err("no import root yet");
+    assert!(disabled.to_string().contains("disabled"), "{disabled}");
+    s.database().set_import_policy(
+        ImportPolicy::new(&[import.path().to_owned(), dir.path().to_owned()], 1 << 30)
+            .expect("policy"),
+    );
+    let refused = s
+        .execute(&own)
+        .expect_err("the data directory is never read");
+    assert!(refused.to_string().contains("data directory"), "{refused}");
     run(
         &mut s,
         "CREATE TABLE dst (k BIGINT, v STRING) DUPLICATE KEY(k)",
@@ -250,7 +268,7 @@ fn files_table_function_loads_parquet_and_csv() {
         &mut s,
         &format!(
             "INSERT INTO dst SELECT * FROM FILES(\"path\" = \"{}\", \"format\" = \"csv\")",
-            csv_dir.path().display()
+            csv_dir.display()
         ),
     );
     let loaded = rows(&run(&mut s, "SELECT count(*), max(k) FROM dst"));

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tabvault::sql::Database;
+use tabvault::sql::query::ImportPolicy;
 
 /// Command-line arguments.
 #[derive(Debug, clap::Parser)]
@@ -46,6 +47,14 @@ pub struct Args {
     /// Do not wait for BACKUP/RESTORE jobs to finish.
     #[arg(long = "no-wait")]
     pub no_wait: bool,
+    /// A directory `FILES()` may read below (repeatable). Without one, root's shell may read
+    /// below the working directory, and `serve` and other users none.
+    #[arg(long = "import-root", value_name = "DIR", global = true)]
+    pub import_roots: Vec<PathBuf>,
+    /// Bytes one statement may read through `FILES()`.
+    #[arg(long = "import-max-bytes", value_name = "BYTES", global = true,
+          default_value_t = ImportPolicy::DEFAULT_MAX_BYTES)]
+    pub import_max_bytes: u64,
     /// A subcommand (`serve`, `verify`) instead of the shell.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -63,15 +72,36 @@ pub enum Command {
     Verify(verify::VerifyArgs),
 }
 
+/// Where the shell's `FILES()` may read: the `--import-root`s given, or else, for root only, the
+/// working directory (where a script's data files usually are).
+fn shell_import_policy(args: &Args) -> tabvault::sql::Result<ImportPolicy> {
+    let roots = if args.import_roots.is_empty() && args.user == tabvault::sql::auth::ROOT {
+        vec![PathBuf::from(".")]
+    } else {
+        args.import_roots.clone()
+    };
+    ImportPolicy::new(&roots, args.import_max_bytes)
+}
+
 /// Runs the command line; the exit code is 1 after any error.
 pub fn run(args: Args) -> ExitCode {
     match &args.command {
-        Some(Command::Serve(serve)) => return serve::run(&args.data, serve),
+        Some(Command::Serve(serve)) => {
+            return match ImportPolicy::new(&args.import_roots, args.import_max_bytes) {
+                Ok(import) => serve::run(&args.data, serve, import),
+                Err(e) => {
+                    eprintln!("ERROR: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some(Command::Verify(verify)) => return verify::run(&args.data, verify),
         None => {}
     }
-    let session =
-        Database::open(&args.data).and_then(|db| db.session(&args.user, args.password.as_deref()));
+    let session = Database::open(&args.data).and_then(|db| {
+        db.set_import_policy(shell_import_policy(&args)?);
+        db.session(&args.user, args.password.as_deref())
+    });
     let mut session = match session {
         Ok(session) => session,
         Err(e) => {

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tabvault::sql::query::ImportPolicy;
 use tabvault_server::{
     DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, RootAccess, ServerConfig,
 };
@@ -30,7 +31,7 @@ pub struct ServeArgs {
 }
 
 /// Serves until SIGINT/SIGTERM; exit code 1 when the server cannot start.
-pub fn run(data: &Path, args: &ServeArgs) -> ExitCode {
+pub fn run(data: &Path, args: &ServeArgs, import: ImportPolicy) -> ExitCode {
     let config = ServerConfig {
         listen: args.listen,
         max_connections: args.max_connections,
@@ -40,7 +41,7 @@ pub fn run(data: &Path, args: &ServeArgs) -> ExitCode {
         args.root_password_file.as_deref(),
         args.allow_passwordless_root,
     )
-    .and_then(|root| tabvault_server::serve(data, &config, &root));
+    .and_then(|root| tabvault_server::serve(data, &config, &root, import));
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -2,19 +2,29 @@
 //! user's grants satisfy it. Every statement goes through [`required`] and [`authorize`] before it
 //! runs; queries also call [`authorize`] for each table they read, as it is resolved.
 
-use crate::auth::users::{DB_ADMIN, Grants, ROOT};
+use crate::auth::users::{DB_ADMIN, Grants, ROOT, Scope};
 use crate::error::{Result, SqlError};
 use crate::parser::{ObjectName, Privilege, Statement};
 
 /// What a statement needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Need {
-    /// Nothing (SHOW statements, USE, queries — whose tables are checked one by one).
+    /// Nothing (SHOW DATABASES, SHOW BACKUP/RESTORE without a database — whose rows are
+    /// filtered to what the user can see — and queries, whose tables are checked one by one).
     Nothing,
-    /// ADMIN: the `root` or `db_admin` role (BACKUP, RESTORE, CANCEL, repositories, snapshots).
+    /// Some privilege on the database or one of its tables (USE, SHOW TABLES, SHOW
+    /// BACKUP/RESTORE FROM it): a database the user may not see stays hidden.
+    Visible {
+        /// The database.
+        db: String,
+    },
+    /// ADMIN: the `root` or `db_admin` role (BACKUP, RESTORE, CANCEL, repositories, snapshots,
+    /// SHOW REPOSITORIES and SHOW SNAPSHOT, whose locations and contents span databases).
     Admin,
     /// User and role management: the `root` role.
     UserAdmin,
+    /// Reading server-side files with `FILES()`: ADMIN, or FILE (or ALL) on `*.*`.
+    File,
     /// A table privilege on a database, or on one table of it.
     On {
         /// The privilege.
@@ -24,18 +34,6 @@ pub enum Need {
         /// The table, when the statement names one.
         table: Option<String>,
     },
-}
-
-/// Upper-case name of a privilege, as grants store it and errors print it.
-pub fn privilege_name(privilege: Privilege) -> &'static str {
-    match privilege {
-        Privilege::Select => "SELECT",
-        Privilege::Insert => "INSERT",
-        Privilege::Delete => "DELETE",
-        Privilege::Alter => "ALTER",
-        Privilege::Drop => "DROP",
-        Privilege::All => "ALL",
-    }
 }
 
 /// What `statement` needs, with `current_db` for unqualified names (an unknown database is left
@@ -57,15 +55,18 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         db: db.to_owned(),
         table: None,
     };
+    let visible = |db: Option<&String>| match db.map(String::as_str).or(current_db) {
+        Some(db) => Need::Visible { db: db.to_owned() },
+        None => Need::Nothing,
+    };
     match statement {
-        Statement::Use { .. }
-        | Statement::ShowDatabases
-        | Statement::ShowTables { .. }
-        | Statement::Query { .. }
-        | Statement::ShowRepositories
-        | Statement::ShowBackup { .. }
-        | Statement::ShowRestore { .. }
-        | Statement::ShowSnapshot(_) => Need::Nothing,
+        Statement::ShowDatabases | Statement::Query { .. } => Need::Nothing,
+        Statement::Use { database } => visible(Some(database)),
+        Statement::ShowTables { database } => visible(database.as_ref()),
+        Statement::ShowBackup { database } | Statement::ShowRestore { database } => database
+            .as_ref()
+            .map_or(Need::Nothing, |db| visible(Some(db))),
+        Statement::ShowRepositories | Statement::ShowSnapshot(_) => Need::Admin,
         Statement::ShowGrants { user: who } | Statement::SetPassword { user: who, .. } => match who
         {
             Some(who) if who.name != user => Need::UserAdmin,
@@ -109,16 +110,30 @@ pub fn authorize(grants: &Grants, need: &Need) -> Result<()> {
     let admin = grants.roles.contains(DB_ADMIN);
     match need {
         Need::Nothing => Ok(()),
+        Need::Visible { db } if can_see(grants, db, None) => Ok(()),
+        Need::Visible { .. } => Err(SqlError::AccessDenied("ANY")),
         Need::Admin if admin => Ok(()),
         Need::Admin => Err(SqlError::AccessDenied("ADMIN")),
         Need::UserAdmin => Err(SqlError::AccessDenied("GRANT")),
+        Need::File if admin => Ok(()),
+        Need::File => {
+            let granted = grants.grants.iter().any(|g| {
+                (g.privilege == Privilege::File.name() || g.privilege == Privilege::All.name())
+                    && g.scope == Scope::Global
+            });
+            if granted {
+                Ok(())
+            } else {
+                Err(SqlError::AccessDenied("FILE"))
+            }
+        }
         Need::On { .. } if admin => Ok(()),
         Need::On {
             privilege,
             db,
             table,
         } => {
-            let wanted = privilege_name(*privilege);
+            let wanted = privilege.name();
             let granted = grants.grants.iter().any(|g| {
                 (g.privilege == wanted || g.privilege == "ALL")
                     && g.scope.covers(db, table.as_deref())
@@ -132,10 +147,22 @@ pub fn authorize(grants: &Grants, need: &Need) -> Result<()> {
     }
 }
 
+/// Whether the user holding `grants` may see database `db` (or its `table`, when given): root,
+/// ADMIN, or any privilege on it or inside it. SHOW DATABASES/TABLES/BACKUP/RESTORE list only
+/// what this allows.
+pub fn can_see(grants: &Grants, db: &str, table: Option<&str>) -> bool {
+    is_admin(grants) || grants.grants.iter().any(|g| g.scope.touches(db, table))
+}
+
+/// Whether `grants` carry the `root` or `db_admin` role.
+pub fn is_admin(grants: &Grants) -> bool {
+    grants.roles.contains(ROOT) || grants.roles.contains(DB_ADMIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::users::{GrantRecord, Scope};
+    use crate::auth::users::GrantRecord;
     use crate::parser::parse_statement;
 
     fn need(sql: &str) -> Need {
@@ -151,6 +178,8 @@ mod tests {
             "CANCEL RESTORE FROM db",
             "CREATE REPOSITORY r ON LOCATION \"/tmp/r\"",
             "DROP REPOSITORY r",
+            "SHOW REPOSITORIES",
+            "SHOW SNAPSHOT ON r",
         ] {
             assert_eq!(need(sql), Need::Admin, "{sql}");
             let err = authorize(&Grants::default(), &need(sql)).expect_err("denied");
@@ -180,5 +209,58 @@ mod tests {
         let err = authorize(&grants, &need("INSERT INTO t VALUES (1)")).expect_err("no insert");
         assert!(err.to_string().contains("the INSERT privilege"));
         assert!(authorize(&grants, &need("DESC other.t")).is_err());
+    }
+
+    #[test]
+    fn visibility_follows_any_grant_on_or_inside_a_database() {
+        let grants = Grants {
+            grants: [GrantRecord {
+                privilege: "SELECT".into(),
+                scope: Scope::Table("db".into(), "t".into()),
+            }]
+            .into(),
+            ..Grants::default()
+        };
+        assert!(can_see(&grants, "db", None));
+        assert!(can_see(&grants, "db", Some("t")));
+        assert!(!can_see(&grants, "db", Some("u")));
+        assert!(!can_see(&grants, "other", None));
+        authorize(&grants, &need("USE db")).expect("db is visible");
+        authorize(&grants, &need("SHOW BACKUP FROM db")).expect("db is visible");
+        for sql in [
+            "USE other",
+            "SHOW TABLES FROM other",
+            "SHOW RESTORE FROM other",
+        ] {
+            let err = authorize(&grants, &need(sql)).expect_err("hidden");
+            assert!(err.to_string().starts_with("Access denied"), "{sql}: {err}");
+        }
+        assert_eq!(need("SHOW DATABASES"), Need::Nothing);
+    }
+
+    #[test]
+    fn files_need_file_on_everything_or_admin() {
+        let with = |privilege: &str, scope: Scope| Grants {
+            grants: [GrantRecord {
+                privilege: privilege.into(),
+                scope,
+            }]
+            .into(),
+            ..Grants::default()
+        };
+        let denied = authorize(&Grants::default(), &Need::File).expect_err("no grant");
+        assert!(
+            denied.to_string().contains("the FILE privilege"),
+            "{denied}"
+        );
+        authorize(&with("FILE", Scope::Global), &Need::File).expect("FILE on *.*");
+        authorize(&with("ALL", Scope::Global), &Need::File).expect("ALL on *.*");
+        assert!(authorize(&with("ALL", Scope::Database("db".into())), &Need::File).is_err());
+        assert!(authorize(&with("SELECT", Scope::Global), &Need::File).is_err());
+        let admin = Grants {
+            roles: [DB_ADMIN.to_owned()].into(),
+            ..Grants::default()
+        };
+        authorize(&admin, &Need::File).expect("ADMIN");
     }
 }

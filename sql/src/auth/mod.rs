@@ -6,11 +6,11 @@ mod native;
 mod password;
 mod users;
 
-pub use check::{Need, authorize, privilege_name, required};
+pub use check::{Need, authorize, can_see, is_admin, required};
 pub use users::{DB_ADMIN, GrantRecord, Grantee, Grants, ROOT, Scope, USERS_FILE, UserStore};
 
 use crate::error::Result;
-use crate::parser::{Grant, GrantItems, GrantObject};
+use crate::parser::{Grant, GrantItems, GrantObject, Privilege};
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -32,10 +32,15 @@ pub(crate) fn grant(exec: &Exec<'_>, statement: &Grant, grant: bool) -> Result<Q
                 GrantObject::Database(db) => Scope::Database(db.clone()),
                 GrantObject::Table(name) => Scope::Table(exec.db_of(name)?, name.name.clone()),
             };
+            if scope != Scope::Global && privileges.contains(&Privilege::File) {
+                return Err(crate::error::SqlError::Invalid(
+                    "FILE is a global privilege: grant it ON *.*".into(),
+                ));
+            }
             let records: Vec<GrantRecord> = privileges
                 .iter()
                 .map(|p| GrantRecord {
-                    privilege: privilege_name(*p).to_owned(),
+                    privilege: p.name().to_owned(),
                     scope: scope.clone(),
                 })
                 .collect();

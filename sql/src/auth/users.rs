@@ -46,6 +46,16 @@ impl Scope {
         }
     }
 
+    /// Whether this scope names `db` (and `table`, when given) or something inside it: a grant
+    /// on it makes `db` (or `table`) visible.
+    pub fn touches(&self, db: &str, table: Option<&str>) -> bool {
+        match self {
+            Self::Global => true,
+            Self::Database(d) => d == db,
+            Self::Table(d, t) => d == db && table.is_none_or(|table| table == t),
+        }
+    }
+
     fn text(&self) -> String {
         match self {
             Self::Global => "*.*".into(),

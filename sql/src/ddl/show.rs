@@ -26,19 +26,25 @@ pub const PARTITION_COLUMNS: [&str; 12] = [
 ];
 
 /// `SHOW DATABASES`.
-pub fn show_databases(engine: &Engine) -> Result<QueryResult> {
+pub fn show_databases(engine: &Engine, visible: impl Fn(&str) -> bool) -> Result<QueryResult> {
     let rows = engine
         .database_names()
         .into_iter()
+        .filter(|n| visible(n))
         .map(|n| vec![Some(n)])
         .collect();
     QueryResult::text_table(&["Database"], rows)
 }
 
-/// `SHOW TABLES`: tables and views of `db`, by name.
-pub fn show_tables(engine: &Engine, db: &str) -> Result<QueryResult> {
+/// `SHOW TABLES`: the tables and views of `db` that are `visible`, by name.
+pub fn show_tables(
+    engine: &Engine,
+    db: &str,
+    visible: impl Fn(&str) -> bool,
+) -> Result<QueryResult> {
     let mut names = engine.table_names(db)?;
     names.extend(engine.views(db)?.into_iter().map(|v| v.name));
+    names.retain(|n| visible(n));
     names.sort();
     let column = format!("Tables_in_{db}");
     let rows = names.into_iter().map(|n| vec![Some(n)]).collect();

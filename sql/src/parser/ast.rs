@@ -517,6 +517,24 @@ pub enum Privilege {
     Drop,
     /// `ALL [PRIVILEGES]`.
     All,
+    /// `FILE` (on `*.*` only): reading server-side files with `FILES()`, as MySQL's FILE
+    /// privilege governs `LOAD DATA INFILE`.
+    File,
+}
+
+impl Privilege {
+    /// The upper-case keyword, as statements write it, grants store it and errors print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Select => "SELECT",
+            Self::Insert => "INSERT",
+            Self::Delete => "DELETE",
+            Self::Alter => "ALTER",
+            Self::Drop => "DROP",
+            Self::All => "ALL",
+            Self::File => "FILE",
+        }
+    }
 }
 
 /// What a privilege applies to.

@@ -372,14 +372,7 @@ impl Display for Grantee {
 
 impl Display for Privilege {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Select => "SELECT",
-            Self::Insert => "INSERT",
-            Self::Delete => "DELETE",
-            Self::Alter => "ALTER",
-            Self::Drop => "DROP",
-            Self::All => "ALL",
-        })
+        f.write_str(self.name())
     }
 }
 

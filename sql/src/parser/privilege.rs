@@ -15,6 +15,7 @@ const PRIVILEGES: &[(&str, Privilege)] = &[
     ("ALTER", Privilege::Alter),
     ("DROP", Privilege::Drop),
     ("ALL", Privilege::All),
+    ("FILE", Privilege::File),
 ];
 
 impl Parser<'_> {

@@ -1,44 +1,89 @@
-//! `FILES("path" = "...", "format" = "parquet" | "csv")`: a table function over local files, for
-//! bulk loads (`INSERT INTO t SELECT * FROM FILES(...)`). `path` is a file or a directory (every
-//! file in it with the format's extension, in name order); CSV files have a header row and their
-//! column types are inferred. Files are read when the statement is planned.
+//! `FILES("path" = "...", "format" = "parquet" | "csv")`: a table function over server-side
+//! files, for bulk loads (`INSERT INTO t SELECT * FROM FILES(...)`). `path` is a file or a
+//! directory (every file in it with the format's extension, in name order); CSV files have a
+//! header row and their column types are inferred from their first rows.
+//!
+//! `FILES()` reads with the server's own file access, so it is a privileged import path: it needs
+//! the FILE privilege (or ADMIN), and reads only what the [`ImportPolicy`](super::ImportPolicy) lets
+//! through. Planning
+//! reads just the schemas (Parquet footers, the first CSV rows); rows stream from a DataFusion
+//! `ListingTable` as the query runs.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use datafusion::arrow::csv::ReaderBuilder;
 use datafusion::arrow::csv::reader::Format;
-use datafusion::catalog::{MemTable, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::Expr;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use super::QueryEnv;
+use crate::auth::{Need, authorize};
 use crate::error::{Result, SqlError};
 
-/// The schema and rows of one file.
-type FileRows = (SchemaRef, Vec<RecordBatch>);
+/// CSV rows read to infer column types (DuckDB's default sample size).
+const CSV_INFER_ROWS: usize = 20_480;
 
-/// The `FILES` table function.
-#[derive(Debug, Default)]
-pub struct FilesFunction;
+/// The `FILES` table function of one statement: it checks the statement's user and paths.
+#[derive(Debug)]
+pub struct FilesFunction {
+    env: Arc<QueryEnv>,
+}
 
-impl TableFunctionImpl for FilesFunction {
-    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
-        load(args.exprs()).map_err(SqlError::into_datafusion)
+impl FilesFunction {
+    /// `FILES()` as the user and policy of `env` may use it.
+    pub fn new(env: Arc<QueryEnv>) -> Self {
+        Self { env }
     }
 }
 
-fn load(exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
+impl TableFunctionImpl for FilesFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        load(&self.env, args.exprs()).map_err(SqlError::into_datafusion)
+    }
+}
+
+/// A file format FILES() reads: how to learn one file's schema, and DataFusion's reader.
+struct FilesFormat {
+    schema_of: fn(&Path) -> Result<SchemaRef>,
+    format: Arc<dyn FileFormat>,
+}
+
+impl FilesFormat {
+    fn named(name: &str) -> Result<Self> {
+        match name {
+            "parquet" => Ok(Self {
+                schema_of: parquet_schema,
+                format: Arc::new(ParquetFormat::default()),
+            }),
+            "csv" => Ok(Self {
+                schema_of: csv_schema,
+                format: Arc::new(CsvFormat::default().with_has_header(true)),
+            }),
+            other => Err(SqlError::Invalid(format!(
+                "Unsupported FILES() format \"{other}\"; supported: parquet, csv"
+            ))),
+        }
+    }
+}
+
+fn load(env: &QueryEnv, exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
+    authorize(&env.grants, &Need::File)?;
     let properties = properties(exprs)?;
     let path = properties
         .get("path")
         .ok_or_else(|| SqlError::Invalid("FILES() needs a \"path\" property".into()))?;
-    let format = properties
+    let format_name = properties
         .get("format")
         .map(|f| f.to_ascii_lowercase())
         .ok_or_else(|| SqlError::Invalid("FILES() needs a \"format\" property".into()))?;
@@ -47,35 +92,61 @@ fn load(exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
             "Unknown FILES() property \"{unknown}\"; supported: path, format"
         )));
     }
-    let read: fn(&Path) -> Result<FileRows> = match format.as_str() {
-        "parquet" => read_parquet,
-        "csv" => read_csv,
-        other => {
-            return Err(SqlError::Invalid(format!(
-                "Unsupported FILES() format \"{other}\"; supported: parquet, csv"
-            )));
-        }
-    };
-    let files = list_files(Path::new(path), &format)?;
+    let format = FilesFormat::named(&format_name)?;
+    let files = env.import.resolve(path, &format_name)?;
     let mut schema: Option<SchemaRef> = None;
-    let mut batches = Vec::new();
-    for file in &files {
-        let (file_schema, file_batches) = read(file)?;
+    let mut urls = Vec::with_capacity(files.len());
+    for (file, _) in &files {
+        let file_schema = (format.schema_of)(file).map_err(|e| shown_as(e, file, path))?;
         if schema
             .as_ref()
             .is_some_and(|s| s.fields() != file_schema.fields())
         {
             return Err(SqlError::Invalid(format!(
                 "FILES(): {} has different columns than the files before it",
-                file.display()
+                typed_name(file, path)
             )));
         }
         schema.get_or_insert(file_schema);
-        batches.extend(file_batches);
+        urls.push(file_url(file)?);
     }
-    let schema =
-        schema.ok_or_else(|| SqlError::Invalid(format!("FILES(): no {format} file in {path}")))?;
-    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+    let schema = schema
+        .ok_or_else(|| SqlError::Invalid(format!("FILES(): no {format_name} file in {path}")))?;
+    let options = ListingOptions::new(format.format).with_file_extension("");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// How a resolved file is named in errors: `path` as typed, plus the file's name when `path`
+/// is a directory (the canonical path would show where the import roots really are).
+fn typed_name(file: &Path, path: &str) -> String {
+    if Path::new(path).is_dir() {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        format!("{}/{name}", path.trim_end_matches('/'))
+    } else {
+        path.to_owned()
+    }
+}
+
+/// An error about `file` restated with the name the user typed.
+fn shown_as(error: SqlError, file: &Path, path: &str) -> SqlError {
+    SqlError::Invalid(
+        error
+            .to_string()
+            .replace(&file.display().to_string(), &typed_name(file, path)),
+    )
+}
+
+fn file_url(file: &Path) -> Result<ListingTableUrl> {
+    let url = url::Url::from_file_path(file).map_err(|()| {
+        SqlError::Invalid(format!(
+            "FILES(): {} is not an absolute path",
+            file.display()
+        ))
+    })?;
+    Ok(ListingTableUrl::try_new(url, None)?)
 }
 
 /// The arguments as `key, value` pairs of string literals (keys lower-cased); see
@@ -174,27 +245,6 @@ fn bad_argument(e: &Expr) -> SqlError {
     ))
 }
 
-fn list_files(path: &Path, extension: &str) -> Result<Vec<PathBuf>> {
-    let io = |source| SqlError::Io {
-        context: format!("reading {}", path.display()),
-        source,
-    };
-    if !path.is_dir() {
-        std::fs::metadata(path).map_err(io)?;
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|source| SqlError::Io {
         context: format!("opening {}", path.display()),
@@ -202,36 +252,22 @@ fn open(path: &Path) -> Result<File> {
     })
 }
 
-fn read_parquet(path: &Path) -> Result<FileRows> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
-    };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| invalid(&e))?;
-    let schema = builder.schema().clone();
-    let reader = builder.build().map_err(|e| invalid(&e))?;
-    let batches = reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| invalid(&e))?;
-    Ok((schema, batches))
+fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> SqlError {
+    SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
 }
 
-fn read_csv(path: &Path) -> Result<FileRows> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
-    };
-    let mut file = open(path)?;
+/// The Arrow schema of a Parquet file, from its footer.
+fn parquet_schema(path: &Path) -> Result<SchemaRef> {
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| unreadable(path, &e))?;
+    Ok(builder.schema().clone())
+}
+
+/// The schema of a CSV file with a header row, its types inferred from the first rows.
+fn csv_schema(path: &Path) -> Result<SchemaRef> {
     let (schema, _) = Format::default()
         .with_header(true)
-        .infer_schema(&mut file, None)
-        .map_err(|e| invalid(&e))?;
-    file.seek(SeekFrom::Start(0)).map_err(|e| invalid(&e))?;
-    let schema = Arc::new(schema);
-    let reader = ReaderBuilder::new(schema.clone())
-        .with_header(true)
-        .build(file)
-        .map_err(|e| invalid(&e))?;
-    let batches = reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| invalid(&e))?;
-    Ok((schema, batches))
+        .infer_schema(open(path)?, Some(CSV_INFER_ROWS))
+        .map_err(|e| unreadable(path, &e))?;
+    Ok(Arc::new(schema))
 }

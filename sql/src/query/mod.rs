@@ -5,6 +5,7 @@
 mod catalog;
 mod files;
 mod filters;
+mod import;
 mod provider;
 
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::config::Dialect;
+use datafusion::error::Result as DfResult;
 use datafusion::execution::context::SQLOptions;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use tabvault_storage::Engine;
 
 use crate::auth::Grants;
@@ -21,6 +23,7 @@ use crate::error::Result;
 
 pub use catalog::VIEW_DEPTH_MAX;
 pub use files::FilesFunction;
+pub use import::{ImportPolicy, ImportScope};
 pub use provider::StorageTable;
 
 /// DataFusion's name for the engine's catalog.
@@ -36,11 +39,17 @@ pub struct QueryEnv {
     pub(crate) grants: Grants,
     pub(crate) depth: usize,
     pub(crate) target_partitions: usize,
+    pub(crate) import: Arc<ImportScope>,
 }
 
 impl QueryEnv {
     /// An environment for one statement.
-    pub fn new(engine: Engine, current_db: Option<String>, grants: Grants) -> Arc<Self> {
+    pub fn new(
+        engine: Engine,
+        current_db: Option<String>,
+        grants: Grants,
+        import: Arc<ImportScope>,
+    ) -> Arc<Self> {
         let target_partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Self {
             engine,
@@ -48,6 +57,7 @@ impl QueryEnv {
             grants,
             depth: 0,
             target_partitions,
+            import,
         })
     }
 
@@ -59,6 +69,7 @@ impl QueryEnv {
             grants: self.grants.clone(),
             depth: self.depth + 1,
             target_partitions: self.target_partitions,
+            import: self.import.clone(),
         })
     }
 }
@@ -74,10 +85,11 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     config.options_mut().sql_parser.dialect = Dialect::MySQL;
     config.options_mut().sql_parser.enable_ident_normalization = false;
     let ctx = SessionContext::new_with_config(config);
+    let files = Arc::new(FilesFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));
     // Table function names are matched as written (identifiers are case-sensitive).
-    ctx.register_udtf("files", Arc::new(FilesFunction));
-    ctx.register_udtf("FILES", Arc::new(FilesFunction));
+    ctx.register_udtf("files", files.clone());
+    ctx.register_udtf("FILES", files);
     for builtin in ["generate_series", "range"] {
         if let Ok(function) = ctx.table_function(builtin) {
             ctx.register_udtf(&builtin.to_uppercase(), function.function().clone());
@@ -86,16 +98,21 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     ctx
 }
 
-/// Plans and runs one read-only query, returning its schema and rows.
-pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let ctx = context(env);
+/// Plans `sql` in `ctx` as a query and nothing else: DataFusion's own DDL (`CREATE EXTERNAL
+/// TABLE`), DML (`COPY … TO`, `INSERT`) and statements (`SET`) are refused, whoever wrote the
+/// text — a user, a stored view, a restored view.
+pub(crate) async fn plan_read_only(ctx: &SessionContext, sql: &str) -> DfResult<DataFrame> {
     let options = SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
-    let frame = ctx
-        .sql_with_options(&files::rewrite_files_calls(sql), options)
-        .await?;
+    ctx.sql_with_options(&files::rewrite_files_calls(sql), options)
+        .await
+}
+
+/// Plans and runs one read-only query, returning its schema and rows.
+pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let frame = plan_read_only(&context(env), sql).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     Ok((schema, batches))
@@ -104,13 +121,6 @@ pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<
 /// Plans a query without running it and returns its output schema (CREATE VIEW checks, DESC of a
 /// view).
 pub async fn plan_schema(env: Arc<QueryEnv>, sql: &str) -> Result<SchemaRef> {
-    let ctx = context(env);
-    let options = SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false);
-    let frame = ctx
-        .sql_with_options(&files::rewrite_files_calls(sql), options)
-        .await?;
+    let frame = plan_read_only(&context(env), sql).await?;
     Ok(Arc::new(frame.schema().as_arrow().clone()))
 }

@@ -1,6 +1,6 @@
 //! The statements clients and drivers send on their own (`SELECT @@version_comment LIMIT 1`,
-//! `SET NAMES utf8mb4`, `SET autocommit=1`, `SELECT DATABASE()`, `SHOW VARIABLES LIKE …`,
-//! `COMMIT`, …), answered here in one place; everything else goes to the SQL layer.
+//! `SELECT DATABASE()`, `SHOW VARIABLES LIKE …`, `COMMIT`, …), answered here in one place;
+//! everything else, `SET` included, goes to the SQL layer.
 
 use std::sync::Arc;
 
@@ -23,6 +23,10 @@ pub(crate) struct Context<'a> {
     pub connection_id: u32,
     /// The configured statement limit (`max_allowed_packet`).
     pub max_statement_bytes: usize,
+    /// The session's `wait_timeout`, seconds.
+    pub wait_timeout_s: u64,
+    /// The session's `query_timeout`, seconds (0: none).
+    pub query_timeout_s: u64,
 }
 
 /// A chatter answer: a result, or an error for the client.
@@ -33,8 +37,7 @@ pub(crate) fn answer(sql: &str, context: &Context<'_>) -> Option<Answer> {
     let text = normalize(sql);
     let words: Vec<&str> = text.split(' ').collect();
     match words.as_slice() {
-        ["set", "password", ..] => None,
-        ["set", ..] | ["begin"] | ["start", "transaction", ..] => Some(Ok(QueryResult::ok())),
+        ["begin"] | ["start", "transaction", ..] => Some(Ok(QueryResult::ok())),
         ["commit" | "rollback"] | ["commit" | "rollback", "work"] => Some(Ok(QueryResult::ok())),
         ["show", "warnings" | "errors", ..] => table(&["Level", "Code", "Message"], Vec::new()),
         ["show", scope @ .., "variables"] if is_scope(scope) => variables(context, None),
@@ -44,7 +47,7 @@ pub(crate) fn answer(sql: &str, context: &Context<'_>) -> Option<Answer> {
         ["show", "status", ..] | ["show", "global" | "session", "status", ..] => {
             table(&["Variable_name", "Value"], Vec::new())
         }
-        ["select", ..] => select(&text["select ".len()..], context),
+        ["select", ..] => select(text.strip_prefix("select ")?, context),
         _ => None,
     }
 }
@@ -171,6 +174,7 @@ fn variables_list(context: &Context<'_>) -> Vec<(&'static str, Value)> {
         ("performance_schema", Value::Int(0)),
         ("query_cache_size", Value::Int(0)),
         ("query_cache_type", text("OFF")),
+        ("query_timeout", Value::Int(secs(context.query_timeout_s))),
         ("sql_mode", text("")),
         ("system_time_zone", text("UTC")),
         ("time_zone", text("SYSTEM")),
@@ -178,8 +182,12 @@ fn variables_list(context: &Context<'_>) -> Vec<(&'static str, Value)> {
         ("tx_isolation", text("REPEATABLE-READ")),
         ("version", text(SERVER_VERSION)),
         ("version_comment", text("tabvault")),
-        ("wait_timeout", Value::Int(28800)),
+        ("wait_timeout", Value::Int(secs(context.wait_timeout_s))),
     ]
+}
+
+fn secs(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX)
 }
 
 fn variable(context: &Context<'_>, name: &str) -> Option<Value> {
@@ -291,6 +299,8 @@ mod tests {
             user: "root",
             connection_id: 7,
             max_statement_bytes: 1024,
+            wait_timeout_s: 60,
+            query_timeout_s: 0,
         }
     }
 
@@ -313,13 +323,8 @@ mod tests {
         assert!(
             shown("show session variables like 'lower_case_%'").contains("lower_case_table_names")
         );
-        for ok in [
-            "SET NAMES utf8mb4",
-            "SET autocommit=1",
-            "COMMIT",
-            "rollback",
-            "BEGIN",
-        ] {
+        assert!(shown("SELECT @@wait_timeout").contains("60"));
+        for ok in ["COMMIT", "rollback", "BEGIN"] {
             let result = answer(ok, &context()).expect("chatter").expect("ok");
             assert!(!result.has_rows(), "{ok}");
         }
@@ -338,6 +343,9 @@ mod tests {
             "SELECT @@version_comment, k FROM t",
             "SHOW DATABASES",
             "SET PASSWORD = 'x'",
+            "SET NAMES utf8mb4",
+            "SET query_timeout = 5",
+            "select",
             "",
         ] {
             assert!(answer(sql, &context()).is_none(), "{sql}");

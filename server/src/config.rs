@@ -1,6 +1,7 @@
 //! The server's settings: where it listens and its limits.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 /// StarRocks' query port on the loopback address.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -10,6 +11,15 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Largest statement text accepted (16 MiB); a larger one is refused with error 1153.
 pub const DEFAULT_MAX_STATEMENT_BYTES: usize = 16 << 20;
 
+/// Connections one client address may hold at once; one more is refused with error 1040.
+pub const DEFAULT_MAX_CONNECTIONS_PER_HOST: usize = 128;
+/// Time a client has from connecting to being logged in.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// MySQL's default `wait_timeout`: seconds a logged-in connection may sit idle between commands.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(28_800);
+/// Pause before a refused login is answered, which slows password guessing.
+pub const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(500);
+
 /// How a [`crate::Server`] listens and what it accepts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
@@ -17,8 +27,15 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Connections served at once.
     pub max_connections: usize,
-    /// Largest statement text, in bytes.
+    /// Largest statement text, in bytes; enforced while the frame is read.
     pub max_statement_bytes: usize,
+    /// Connections one client address may hold at once.
+    pub max_connections_per_host: usize,
+    /// Time from connecting to being logged in.
+    pub handshake_timeout: Duration,
+    /// Default `wait_timeout`: idle time between commands before the server closes the connection
+    /// (a session may change its own with `SET wait_timeout = N`).
+    pub wait_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +44,9 @@ impl Default for ServerConfig {
             listen: DEFAULT_LISTEN,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_statement_bytes: DEFAULT_MAX_STATEMENT_BYTES,
+            max_connections_per_host: DEFAULT_MAX_CONNECTIONS_PER_HOST,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            wait_timeout: DEFAULT_WAIT_TIMEOUT,
         }
     }
 }

@@ -9,13 +9,14 @@ use opensrv_mysql::{
     AsyncMysqlShim, Column, ErrorKind, InitWriter, OkResponse, ParamParser, QueryResultWriter,
     StatementMetaWriter,
 };
-use tabvault_sql::{Database, QueryResult, Session, SqlError, Statement};
+use tabvault_sql::{Database, QueryResult, Session, SqlError, Statement, WAIT_TIMEOUT};
 use tokio::io::AsyncWrite;
 
 use crate::chatter::{self, SERVER_VERSION};
 use crate::columns::column_of;
-use crate::config::ServerConfig;
+use crate::config::{FAILED_LOGIN_DELAY, ServerConfig};
 use crate::errors::kind_of;
+use crate::input::InputLimits;
 use crate::login::LoginFailure;
 use crate::rows::{Cell, rows_of};
 use crate::salt::{SALT_LEN, new_salt};
@@ -32,6 +33,7 @@ pub(crate) struct Connection {
     salt: [u8; SALT_LEN],
     session: Mutex<Option<Session>>,
     failure: LoginFailure,
+    limits: InputLimits,
 }
 
 impl Connection {
@@ -41,6 +43,7 @@ impl Connection {
         id: u32,
         host: String,
         failure: LoginFailure,
+        limits: InputLimits,
     ) -> Self {
         Self {
             database,
@@ -50,6 +53,7 @@ impl Connection {
             salt: new_salt(),
             session: Mutex::new(None),
             failure,
+            limits,
         }
     }
 
@@ -93,6 +97,8 @@ impl Connection {
                 user: session.user(),
                 connection_id: self.id,
                 max_statement_bytes: self.config.max_statement_bytes,
+                wait_timeout_s: self.limits.wait_timeout_s(),
+                query_timeout_s: session.query_timeout().map_or(0, |t| t.as_secs()),
             },
         )
     }
@@ -125,9 +131,11 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
         match self.database.native_session(&user, salt, auth_data) {
             Ok(session) => {
                 *self.session.lock().unwrap_or_else(PoisonError::into_inner) = Some(session);
+                self.limits.logged_in();
                 true
             }
             Err(_) => {
+                tokio::time::sleep(FAILED_LOGIN_DELAY).await;
                 self.failure.arm(&user, &self.host, !auth_data.is_empty());
                 false
             }
@@ -182,7 +190,17 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
             };
         }
         let sql = query.to_owned();
-        match self.blocking(move |session| session.execute(&sql)).await? {
+        let (outcome, wait_timeout) = self
+            .blocking(move |session| {
+                let outcome = session.execute(&sql);
+                let wait_timeout = session.variable(WAIT_TIMEOUT).and_then(|v| v.parse().ok());
+                (outcome, wait_timeout)
+            })
+            .await?;
+        if let Some(seconds) = wait_timeout {
+            self.limits.set_wait_timeout(seconds);
+        }
+        match outcome {
             Ok(outcome) => write_results(outcome, results).await,
             Err(error) => write_error(&error, results).await,
         }

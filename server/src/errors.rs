@@ -12,6 +12,7 @@ pub(crate) fn kind_of(error: &SqlError) -> ErrorKind {
         SqlError::AccessDenied(_) => ErrorKind::ER_SPECIFIC_ACCESS_DENIED_ERROR,
         SqlError::Login(_) => ErrorKind::ER_ACCESS_DENIED_ERROR,
         SqlError::NoDatabase => ErrorKind::ER_NO_DB_ERROR,
+        SqlError::Timeout(_) => ErrorKind::ER_QUERY_INTERRUPTED,
         SqlError::Unsupported(_) => ErrorKind::ER_NOT_SUPPORTED_YET,
         SqlError::Storage(e) => storage_kind(e),
         SqlError::Snapshot(e) => snapshot_kind(e),

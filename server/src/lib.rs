@@ -54,6 +54,7 @@ mod columns;
 mod config;
 mod connection;
 mod errors;
+mod input;
 mod login;
 mod reject;
 mod root;
@@ -61,10 +62,11 @@ mod rows;
 mod salt;
 mod server;
 mod signals;
-mod stop;
 
 pub use config::{
-    DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, ServerConfig,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_STATEMENT_BYTES, DEFAULT_WAIT_TIMEOUT,
+    FAILED_LOGIN_DELAY, ServerConfig,
 };
 pub use root::{ROOT_PASSWORD_ENV, RootAccess};
 pub use server::{Server, ServerError, serve};

@@ -1,7 +1,8 @@
 //! The listener: accepts connections up to the limit, runs each as a [`Connection`], and stops
 //! gracefully.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +17,9 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::ServerConfig;
 use crate::connection::Connection;
+use crate::input::{Input, InputLimits};
 use crate::login::{LoginFailure, Output};
 use crate::root::RootAccess;
-use crate::stop::Input;
 use crate::{reject, signals};
 
 /// Why the server could not start or stop.
@@ -183,6 +184,7 @@ async fn accept_loop(
     mut stopping: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let per_host = PerHost::new(config.max_connections_per_host);
     let mut connections = JoinSet::new();
     let mut next_id: u32 = 0;
     let for_connections = stopping.clone();
@@ -196,6 +198,10 @@ async fn accept_loop(
                         connections.spawn(reject::refuse(stream));
                         continue;
                     };
+                    let Some(host_slot) = per_host.enter(peer.ip()) else {
+                        connections.spawn(reject::refuse(stream));
+                        continue;
+                    };
                     next_id = next_id.wrapping_add(1).max(1);
                     connections.spawn(run_connection(
                         stream,
@@ -204,7 +210,7 @@ async fn accept_loop(
                         database.clone(),
                         config.clone(),
                         for_connections.clone(),
-                        permit,
+                        (permit, host_slot),
                     ));
                 }
                 Err(error) => {
@@ -231,17 +237,31 @@ async fn run_connection(
     database: Database,
     config: Arc<ServerConfig>,
     stopping: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
+    _slots: (OwnedSemaphorePermit, HostSlot),
 ) {
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
     let failure = LoginFailure::default();
-    let connection = Connection::new(database, config, id, peer.ip().to_string(), failure.clone());
+    let limits = InputLimits::new(config.wait_timeout);
+    let input = Input::new(
+        read,
+        stopping,
+        limits.clone(),
+        config.handshake_timeout,
+        config.max_statement_bytes,
+    );
+    let connection = Connection::new(
+        database,
+        config,
+        id,
+        peer.ip().to_string(),
+        failure.clone(),
+        limits,
+    );
     let options = IntermediaryOptions {
         process_use_statement_on_query: true,
         reject_connection_on_dbname_absence: false,
     };
-    let input = Input::new(read, stopping);
     let output = Output::new(write, failure);
     if let Err(error) =
         AsyncMysqlIntermediary::run_with_options(connection, input, output, &options).await
@@ -250,9 +270,70 @@ async fn run_connection(
         // Clients leaving and refused logins are routine; anything else is worth a line.
         if !matches!(
             error.kind(),
-            ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | PermissionDenied
+            ConnectionReset
+                | ConnectionAborted
+                | BrokenPipe
+                | UnexpectedEof
+                | PermissionDenied
+                | TimedOut
+                | InvalidData
         ) {
             eprintln!("tabvault serve: connection {id} from {peer}: {error}");
+        }
+    }
+}
+
+/// Connections per client address, capped: one address cannot take every connection slot.
+#[derive(Clone)]
+struct PerHost {
+    max: usize,
+    counts: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerHost {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            counts: Arc::default(),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, unless it holds `max` already.
+    fn enter(&self, ip: IpAddr) -> Option<HostSlot> {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(ip).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(HostSlot {
+            hosts: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in its address's count; given back when dropped.
+struct HostSlot {
+    hosts: PerHost,
+    ip: IpAddr,
+}
+
+impl Drop for HostSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .hosts
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
         }
     }
 }

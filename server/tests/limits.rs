@@ -12,6 +12,7 @@ fn config(max_connections: usize, max_statement_bytes: usize) -> ServerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         max_connections,
         max_statement_bytes,
+        ..ServerConfig::default()
     }
 }
 

@@ -122,8 +122,20 @@ impl Database {
         self.inner.users.lock()
     }
 
-    /// Runs a future (a DataFusion query) to completion on the database's runtime.
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.inner.runtime.block_on(future)
+    /// Runs a future (a DataFusion query) to completion on the database's runtime; past `limit`
+    /// it is dropped, which cancels the plan, and the statement fails.
+    pub(crate) fn block_on<T>(
+        &self,
+        future: impl Future<Output = Result<T>>,
+        limit: Option<std::time::Duration>,
+    ) -> Result<T> {
+        self.inner.runtime.block_on(async {
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, future)
+                    .await
+                    .unwrap_or(Err(SqlError::Timeout(limit.as_secs()))),
+                None => future.await,
+            }
+        })
     }
 }

@@ -35,6 +35,9 @@ pub enum SqlError {
     /// No database is selected and the statement did not name one.
     #[error("No database selected")]
     NoDatabase,
+    /// The statement ran longer than the session's `query_timeout` and was cancelled.
+    #[error("Query exceeded time limit of {0} seconds (query_timeout); it was cancelled")]
+    Timeout(u64),
     /// Reading or writing the users file failed.
     #[error("I/O error while {context}: {source}")]
     Io {

@@ -58,8 +58,8 @@ pub use parser::{
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
     Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
     ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues,
-    Privilege, Properties, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
-    parse_statement, parse_statements,
+    Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject, Statement,
+    UserIdentity, parse_statement, parse_statements,
 };
 pub use result::QueryResult;
-pub use session::Session;
+pub use session::{QUERY_TIMEOUT, Session, WAIT_TIMEOUT};

@@ -2,7 +2,9 @@
 //! statement is checked by the privilege check, then mapped onto the storage engine, the snapshot
 //! service or DataFusion.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -12,7 +14,7 @@ use tabvault_storage::Engine;
 use crate::auth::{self, UserStore, authorize, required};
 use crate::database::Database;
 use crate::error::{Result, SqlError};
-use crate::parser::{ObjectName, Statement, parse_statements};
+use crate::parser::{ObjectName, SetVariable, Statement, parse_statements};
 use crate::query::{QueryEnv, plan_schema, run_query};
 use crate::result::QueryResult;
 use crate::{ddl, dml, jobs};
@@ -24,7 +26,13 @@ pub struct Session {
     user: String,
     current: Option<String>,
     wait_for_jobs: bool,
+    variables: BTreeMap<String, String>,
 }
+
+/// Session variables with a meaning here; others that clients set are accepted and kept.
+pub const QUERY_TIMEOUT: &str = "query_timeout";
+/// Seconds a connection may sit idle between commands (the server closes it then).
+pub const WAIT_TIMEOUT: &str = "wait_timeout";
 
 impl Session {
     pub(crate) fn new(database: Database, user: String) -> Self {
@@ -33,6 +41,7 @@ impl Session {
             user,
             current: None,
             wait_for_jobs: false,
+            variables: BTreeMap::new(),
         }
     }
 
@@ -69,6 +78,39 @@ impl Session {
             .collect()
     }
 
+    /// A session variable set with `SET`, if it was.
+    pub fn variable(&self, name: &str) -> Option<&str> {
+        self.variables.get(name).map(String::as_str)
+    }
+
+    /// The statement time limit (`SET query_timeout = N` seconds; 0 or unset: none).
+    pub fn query_timeout(&self) -> Option<Duration> {
+        let seconds: u64 = self.variable(QUERY_TIMEOUT)?.parse().ok()?;
+        (seconds > 0).then(|| Duration::from_secs(seconds))
+    }
+
+    /// `SET name = value, …`: all or none; `query_timeout` and `wait_timeout` must be whole
+    /// seconds.
+    fn set_variables(&mut self, assignments: &[SetVariable]) -> Result<QueryResult> {
+        for SetVariable { name, value } in assignments {
+            let seconds = value.parse::<u64>();
+            let valid = match name.as_str() {
+                QUERY_TIMEOUT => seconds.is_ok(),
+                WAIT_TIMEOUT => seconds.is_ok_and(|s| s > 0),
+                _ => true,
+            };
+            if !valid {
+                return Err(SqlError::Invalid(format!(
+                    "Variable '{name}' can't be set to the value of '{value}'"
+                )));
+            }
+        }
+        for SetVariable { name, value } in assignments {
+            self.variables.insert(name.clone(), value.clone());
+        }
+        Ok(QueryResult::ok())
+    }
+
     /// Runs one parsed statement.
     pub fn execute_statement(&mut self, statement: &Statement) -> Result<QueryResult> {
         let grants = self.database.users().grants_of(&self.user);
@@ -76,10 +118,14 @@ impl Session {
             &grants,
             &required(statement, self.current.as_deref(), &self.user),
         )?;
+        if let Statement::SetVariables(assignments) = statement {
+            return self.set_variables(assignments);
+        }
         let exec = Exec {
             database: &self.database,
             current: self.current.clone(),
             grants,
+            query_timeout: self.query_timeout(),
         };
         let admin = auth::is_admin(&exec.grants);
         let result = run(&exec, &self.user, statement).map_err(|e| {
@@ -129,6 +175,7 @@ pub(crate) struct Exec<'a> {
     database: &'a Database,
     current: Option<String>,
     grants: auth::Grants,
+    query_timeout: Option<Duration>,
 }
 
 impl Exec<'_> {
@@ -173,12 +220,14 @@ impl Exec<'_> {
 
     /// Runs a read-only query.
     pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        self.database.block_on(run_query(self.env(), sql))
+        self.database
+            .block_on(run_query(self.env(), sql), self.query_timeout)
     }
 
     /// Plans a read-only query and returns its schema.
     pub(crate) fn plan(&self, sql: &str) -> Result<SchemaRef> {
-        self.database.block_on(plan_schema(self.env(), sql))
+        self.database
+            .block_on(plan_schema(self.env(), sql), self.query_timeout)
     }
 }
 
@@ -249,6 +298,9 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
                 .create_user(&user.name, password.as_ref(), *if_not_exists)?;
             Ok(QueryResult::ok())
         }
+        Statement::SetVariables(_) => Err(SqlError::Unsupported(
+            "SET of variables runs in its session".into(),
+        )),
         Statement::SetPassword {
             user: who,
             password,

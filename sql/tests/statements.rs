@@ -291,3 +291,26 @@ fn files_table_function_loads_parquet_and_csv() {
         .expect_err("orc is not supported");
     assert!(err.to_string().contains("orc"), "{err}");
 }
+
+/// `SET query_timeout = N` cancels a statement that runs longer (here one that would count 10^12
+/// rows); `0` lifts the limit; a value that is not whole seconds is refused and changes nothing.
+#[test]
+fn query_timeout_cancels_a_long_statement() {
+    let (_dir, _db, mut s) = root();
+    let err = s
+        .execute("SET query_timeout = 'soon'")
+        .expect_err("not seconds");
+    assert!(err.to_string().contains("can't be set"), "{err}");
+    assert_eq!(s.query_timeout(), None);
+    run(&mut s, "SET query_timeout = 1");
+    assert_eq!(s.query_timeout(), Some(std::time::Duration::from_secs(1)));
+    let err = s
+        .execute("SELECT count(*) FROM generate_series(1, 1000000000000)")
+        .expect_err("cancelled");
+    assert!(matches!(err, tabvault_sql::SqlError::Timeout(1)), "{err}");
+    run(&mut s, "SET query_timeout = 0");
+    assert_eq!(
+        rows(&run(&mut s, "SELECT 1 + 1")),
+        vec![vec!["2".to_owned()]]
+    );
+}

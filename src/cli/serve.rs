@@ -3,10 +3,13 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use tabvault::sql::query::ImportPolicy;
 use tabvault_server::{
-    DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STATEMENT_BYTES, RootAccess, ServerConfig,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_STATEMENT_BYTES, DEFAULT_WAIT_TIMEOUT,
+    RootAccess, ServerConfig,
 };
 
 /// Arguments of `tabvault serve`.
@@ -21,6 +24,16 @@ pub struct ServeArgs {
     /// Largest statement in bytes; larger ones are refused with error 1153.
     #[arg(long = "max-statement-bytes", value_name = "BYTES", default_value_t = DEFAULT_MAX_STATEMENT_BYTES)]
     pub max_statement_bytes: usize,
+    /// Connections one client address may hold at once; more are refused with error 1040.
+    #[arg(long = "max-connections-per-host", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_HOST)]
+    pub max_connections_per_host: usize,
+    /// Seconds a client has from connecting to being logged in.
+    #[arg(long = "handshake-timeout", value_name = "SECONDS", default_value_t = DEFAULT_HANDSHAKE_TIMEOUT.as_secs())]
+    pub handshake_timeout_s: u64,
+    /// Default `wait_timeout`: seconds a connection may sit idle between commands before it is
+    /// closed (a session may set its own).
+    #[arg(long = "wait-timeout", value_name = "SECONDS", default_value_t = DEFAULT_WAIT_TIMEOUT.as_secs())]
+    pub wait_timeout_s: u64,
     /// Set root's password from this file (its one line) before listening. Without it,
     /// `TABVAULT_ROOT_PASSWORD` is used when set.
     #[arg(long = "root-password-file", value_name = "FILE")]
@@ -36,6 +49,9 @@ pub fn run(data: &Path, args: &ServeArgs, import: ImportPolicy) -> ExitCode {
         listen: args.listen,
         max_connections: args.max_connections,
         max_statement_bytes: args.max_statement_bytes,
+        max_connections_per_host: args.max_connections_per_host,
+        handshake_timeout: Duration::from_secs(args.handshake_timeout_s),
+        wait_timeout: Duration::from_secs(args.wait_timeout_s),
     };
     let served = RootAccess::from_sources(
         args.root_password_file.as_deref(),

@@ -60,7 +60,9 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         None => Need::Nothing,
     };
     match statement {
-        Statement::ShowDatabases | Statement::Query { .. } => Need::Nothing,
+        Statement::ShowDatabases | Statement::Query { .. } | Statement::SetVariables(_) => {
+            Need::Nothing
+        }
         Statement::Use { database } => visible(Some(database)),
         Statement::ShowTables { database } => visible(database.as_ref()),
         Statement::ShowBackup { database } | Statement::ShowRestore { database } => database

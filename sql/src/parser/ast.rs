@@ -111,6 +111,9 @@ pub enum Statement {
         /// The new password.
         password: NewPassword,
     },
+    /// `SET name = value [, …]` of session variables (`query_timeout`, `wait_timeout`, and the
+    /// ones drivers send, which are accepted and kept).
+    SetVariables(Vec<SetVariable>),
     /// `DROP USER [IF EXISTS] 'u'[@'host']`.
     DropUser {
         /// `IF EXISTS` was given.
@@ -669,4 +672,13 @@ pub struct DropSnapshot {
     pub timestamp: Option<String>,
     /// `FORCE` was given: drop even if made by another cluster or unreadable.
     pub force: bool,
+}
+
+/// One assignment of a `SET` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetVariable {
+    /// The variable, lower case, without `@@` or scope (`NAMES` is `names`).
+    pub name: String,
+    /// The value as written (a quoted string unquoted).
+    pub value: String,
 }

@@ -10,7 +10,7 @@ use super::ast::{
     DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
     Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
     ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Properties, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+    Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -608,6 +608,16 @@ impl Display for Statement {
                     NewPassword::Plain(p) => write!(f, "= PASSWORD({})", Quoted(p, '\'')),
                     NewPassword::NativeHash(h) => write!(f, "= {}", Quoted(h, '\'')),
                 }
+            }
+            Self::SetVariables(assignments) => {
+                f.write_str("SET ")?;
+                for (i, SetVariable { name, value }) in assignments.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name} = {}", Quoted(value, '\''))?;
+                }
+                Ok(())
             }
             Self::DropUser { if_exists, user } => {
                 f.write_str("DROP USER ")?;

@@ -102,7 +102,7 @@ impl<'a> Parser<'a> {
             Some("BACKUP") => self.backup(),
             Some("RESTORE") => self.restore(),
             Some("CANCEL") => self.cancel(),
-            Some("SET") => self.set_password(),
+            Some("SET") => self.set(),
             _ if self.is_punct('(') => Ok(Statement::Query {
                 text: self.query_text()?,
             }),
@@ -114,6 +114,11 @@ impl<'a> Parser<'a> {
 
     fn peek_kind(&self) -> Option<&TokenKind> {
         self.tokens.get(self.pos).map(|t| &t.kind)
+    }
+
+    /// The kind of token `index`.
+    pub(crate) fn kind_at(&self, index: usize) -> Option<&TokenKind> {
+        self.tokens.get(index).map(|t| &t.kind)
     }
 
     /// Whether every token has been consumed.

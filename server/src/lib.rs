@@ -43,7 +43,8 @@
 //! ```no_run
 //! let config = tabvault_server::ServerConfig::default();
 //! let root = tabvault_server::RootAccess::default();
-//! tabvault_server::serve(std::path::Path::new("tabvault-data"), &config, &root)?;
+//! let import = tabvault_server::ImportPolicy::disabled(); // FILES() off
+//! tabvault_server::serve(std::path::Path::new("tabvault-data"), &config, &root, import)?;
 //! # Ok::<(), tabvault_server::ServerError>(())
 //! ```
 #![deny(missing_docs)]
@@ -71,3 +72,4 @@ pub use config::{
 pub use root::{ROOT_PASSWORD_ENV, RootAccess};
 pub use server::{Server, ServerError, serve};
 pub use tabvault_sql::Database;
+pub use tabvault_sql::query::ImportPolicy;

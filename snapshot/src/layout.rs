@@ -23,6 +23,10 @@ pub const SNAPSHOTS_DIR: &str = "snapshots";
 pub const LEASES_DIR: &str = "leases";
 /// Name of a snapshot's manifest.
 pub const META_FILE: &str = "meta.json";
+/// The largest info file read: a few hundred bytes in practice; anything near this is forged.
+pub const INFO_MAX_BYTES: u64 = 1 << 20;
+/// The largest manifest read (it grows with the rowsets of a snapshot; 1 GiB is millions of them).
+pub const META_MAX_BYTES: u64 = 1 << 30;
 
 fn path(text: &str) -> Result<RepoPath> {
     Ok(RepoPath::parse(text)?)

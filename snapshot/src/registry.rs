@@ -168,7 +168,7 @@ impl Repository {
     /// Reads and validates one info file.
     pub fn read_info(&self, name: &str, timestamp: &str) -> Result<SnapshotInfo> {
         let path = layout::info_file(name, timestamp)?;
-        let bytes = match self.store.get_bytes(&path) {
+        let bytes = match self.store.get_bytes_at_most(&path, layout::INFO_MAX_BYTES) {
             Ok(bytes) => bytes,
             Err(RepositoryError::NotFound(_)) => {
                 return Err(SnapshotError::SnapshotNotFound(format!(
@@ -190,7 +190,9 @@ impl Repository {
     /// Reads the manifest an info file vouches for, checking its checksum and size.
     pub fn read_manifest(&self, info: &SnapshotInfo) -> Result<SnapshotManifest> {
         let path = layout::meta_file(&info.name)?;
-        let bytes = self.store.get_bytes(&path)?;
+        let bytes = self
+            .store
+            .get_bytes_at_most(&path, layout::META_MAX_BYTES)?;
         let checksum = blake3::hash(&bytes).to_hex().to_string();
         if checksum != info.meta_checksum || bytes.len() as u64 != info.meta_size_bytes {
             return Err(SnapshotError::corrupted(

@@ -1529,3 +1529,65 @@ fn verify_reports_a_flipped_byte() -> R {
     assert_eq!(engine.verify(false)?.problems.len(), 1);
     Ok(())
 }
+
+/// A plan from a forged repository is refused as CREATE TABLE / CREATE VIEW would refuse it:
+/// partitions that overlap each other or an existing partition, a name given twice, a view with a
+/// repeated column. Nothing is installed.
+#[test]
+fn install_refuses_what_ddl_would_refuse() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = open(dir.path())?;
+    engine.create_database(DB, false)?;
+    let def = dup_def("t");
+    engine.create_table(DB, &def, false)?;
+    let seq = engine.last_seq();
+    let partition = |name: &str, lo: Option<i64>, hi: Option<i64>| InstallPartition {
+        def: range(name, lo, hi),
+        version: 2,
+        tablets: vec![vec![]; 3],
+    };
+    let table = |name: &str, partitions| InstallTable {
+        name: name.into(),
+        schema: def.schema.clone(),
+        partitions,
+    };
+    let plan = |tables, views| InstallPlan {
+        database: DB.into(),
+        tables,
+        views,
+    };
+    let refused = |plan: InstallPlan| {
+        engine
+            .install(&plan, None)
+            .expect_err("refused")
+            .to_string()
+    };
+    let err = refused(plan(
+        vec![table(
+            "n",
+            vec![
+                partition("a", None, Some(10)),
+                partition("b", Some(5), None),
+            ],
+        )],
+        vec![],
+    ));
+    assert!(err.contains("clash"), "{err}");
+    // `x` overlaps t's p0 [MIN, 10) and is not p0 itself.
+    let err = refused(plan(
+        vec![table("t", vec![partition("x", Some(0), Some(5))])],
+        vec![],
+    ));
+    assert!(err.contains("overlaps existing partition p0"), "{err}");
+    let err = refused(plan(vec![table("n", vec![]), table("n", vec![])], vec![]));
+    assert!(err.contains("twice"), "{err}");
+    let view = ViewDef {
+        name: "v".into(),
+        columns: vec!["a".into(), "a".into()],
+        query: "SELECT 1, 2".into(),
+    };
+    let err = refused(plan(vec![], vec![view]));
+    assert!(err.contains("twice"), "{err}");
+    assert_eq!(engine.last_seq(), seq, "nothing was committed");
+    Ok(())
+}

@@ -58,6 +58,16 @@ pub enum RepositoryError {
     /// A write (put or delete) to a store opened read-only; nothing was changed.
     #[error("repository location {0} is opened read-only; nothing may be written to it")]
     ReadOnly(String),
+    /// An object is larger than what it may be (a forged or foreign file): refused unread.
+    #[error("repository object {name} is {size} bytes, more than the {max} it may have")]
+    TooLarge {
+        /// The object.
+        name: String,
+        /// Its size.
+        size: u64,
+        /// The most it may have.
+        max: u64,
+    },
     /// A failure injected by a [`FaultPlan`](super::FaultPlan) (tests only).
     #[error("injected fault: {0}")]
     Injected(String),

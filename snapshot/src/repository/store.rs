@@ -175,6 +175,26 @@ impl RepositoryStore {
         }
     }
 
+    /// Reads the whole object `name` unless it is larger than `max` bytes, which is refused
+    /// before it is read (and again if it grew meanwhile).
+    pub fn get_bytes_at_most(&self, name: &RepoPath, max: u64) -> Result<Bytes, RepositoryError> {
+        let too_large = |size: u64| RepositoryError::TooLarge {
+            name: name.to_string(),
+            size,
+            max,
+        };
+        match self.size(name)? {
+            Some(size) if size > max => return Err(too_large(size)),
+            Some(_) => {}
+            None => return Err(RepositoryError::NotFound(name.to_string())),
+        }
+        let bytes = self.get_bytes(name)?;
+        if bytes.len() as u64 > max {
+            return Err(too_large(bytes.len() as u64));
+        }
+        Ok(bytes)
+    }
+
     /// Writes the object `name` to the local file `dest` atomically (temporary file next to
     /// `dest`, fsync, rename, fsync of the directory, which is created if missing). Hard-links
     /// when the repository is local and on the same filesystem as `dest`'s directory.

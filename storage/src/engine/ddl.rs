@@ -142,16 +142,7 @@ impl Engine {
     }
 
     fn store_view(&self, db: &str, view: &ViewDef, mode: ViewMode) -> Result<bool> {
-        validate_name(&view.name)?;
-        for column in &view.columns {
-            validate_name(column)?;
-        }
-        if view.query.trim().is_empty() {
-            return Err(StorageError::InvalidDefinition(format!(
-                "view '{}' has an empty query",
-                view.name
-            )));
-        }
+        check_view_def(view)?;
         let mut created = false;
         self.publish(|state| {
             let database = state.require_database(db)?;
@@ -337,6 +328,29 @@ pub(super) fn target_partitions<'t>(
     chosen.sort_by_key(|p| p.id);
     chosen.dedup_by_key(|p| p.id);
     Ok(chosen)
+}
+
+/// Refuses a view definition with an invalid name or column name, repeated column names, or an
+/// empty query.
+pub(crate) fn check_view_def(view: &ViewDef) -> Result<()> {
+    validate_name(&view.name)?;
+    let mut columns = std::collections::BTreeSet::new();
+    for column in &view.columns {
+        validate_name(column)?;
+        if !columns.insert(column) {
+            return Err(StorageError::InvalidDefinition(format!(
+                "view '{}' names column '{column}' twice",
+                view.name
+            )));
+        }
+    }
+    if view.query.trim().is_empty() {
+        return Err(StorageError::InvalidDefinition(format!(
+            "view '{}' has an empty query",
+            view.name
+        )));
+    }
+    Ok(())
 }
 
 /// The validated initial partitions of a new table: its own single partition when unpartitioned,

@@ -80,10 +80,11 @@ impl Engine {
         validate_name(&plan.database)?;
         let catalog = self.catalog();
         let database = catalog.database(&plan.database);
+        check_plan_names(plan)?;
         let mut placements = Vec::new();
         for table in &plan.tables {
-            validate_name(&table.name)?;
             let existing = database.and_then(|d| catalog.table(d.id, &table.name));
+            check_plan_table(table, existing.map(|t| &**t))?;
             if let Some(t) = existing {
                 self.check_unlocked(&plan.database, t, locks)?;
                 // The caller checked (and locked) the tables that existed when it planned. A table
@@ -318,6 +319,69 @@ impl Engine {
             Ok(edits)
         })
     }
+}
+
+/// Refuses what CREATE TABLE and CREATE VIEW would refuse by name: an invalid or repeated table
+/// or view name, a view definition that is not valid. A plan may come from a repository, which
+/// anyone who can write there can forge.
+fn check_plan_names(plan: &InstallPlan) -> Result<()> {
+    let mut names = std::collections::BTreeSet::new();
+    for name in plan
+        .tables
+        .iter()
+        .map(|t| &t.name)
+        .chain(plan.views.iter().map(|v| &v.name))
+    {
+        validate_name(name)?;
+        if !names.insert(name) {
+            return Err(StorageError::InvalidData(format!(
+                "the restore names {name} twice"
+            )));
+        }
+    }
+    plan.views.iter().try_for_each(super::ddl::check_view_def)
+}
+
+/// Refuses a table CREATE TABLE would refuse (bad schema, too many tablets), and partitions it
+/// would refuse: a bound that does not fit the scheme, two with one name, ranges or lists that
+/// overlap each other or a partition of `existing` other than the one they replace.
+fn check_plan_table(table: &InstallTable, existing: Option<&Table>) -> Result<()> {
+    let invalid = |why: String| {
+        Err(StorageError::InvalidData(format!(
+            "table {}: {why}",
+            table.name
+        )))
+    };
+    let mut schema = table.schema.clone();
+    schema.validate()?;
+    let mut defs: Vec<PartitionDef> = Vec::with_capacity(table.partitions.len());
+    for partition in &table.partitions {
+        let def = schema.normalize_partition(&partition.def)?;
+        if let Some(clash) = defs
+            .iter()
+            .find(|d| d.name == def.name || d.bound.overlaps(&def.bound))
+        {
+            return invalid(format!("partitions {} and {} clash", clash.name, def.name));
+        }
+        if let Some(t) = existing {
+            let replaced = target_partition(t, &partition.def).map(|p| p.id);
+            if let Some(other) = t
+                .partitions
+                .values()
+                .find(|p| Some(p.id) != replaced && p.bound.overlaps(&def.bound))
+            {
+                return invalid(format!(
+                    "partition {} overlaps existing partition {}",
+                    def.name, other.name
+                ));
+            }
+        }
+        defs.push(def);
+    }
+    if existing.is_none() {
+        crate::schema::check_tablet_count(&table.name, defs.len(), schema.distribution.buckets())?;
+    }
+    Ok(())
 }
 
 /// The existing partition a restored partition lands in: by name, or for an unpartitioned table its

@@ -198,31 +198,22 @@ fn files_needs_the_file_privilege_and_reads_only_below_import_roots() {
     let import_arg = ["--import-root", import.to_str().expect("utf-8")];
     let everything = ["--import-root", "/"];
 
+    // bob's FILES() read with `extra` arguments fails with a message containing `expected`.
+    let bob_refused = |extra: &[&str], path: &Path, format: &str, expected: &str| {
+        let out = as_user_in(dir.path(), &data, "bob", extra, &files(path, format));
+        assert!(!out.status.success(), "{}", stdout(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert!(!stdout(&out).contains("secret"));
+    };
+
     // Without FILE, bob reads nothing, not even below an import root.
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
+    bob_refused(
         &import_arg,
-        &files(&import.join("rows.csv"), "csv"),
+        &import.join("rows.csv"),
+        "csv",
+        "the FILE privilege",
     );
-    assert!(
-        stderr(&out).contains("the FILE privilege"),
-        "{}",
-        stderr(&out)
-    );
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
-        &everything,
-        &files(&own_file, "parquet"),
-    );
-    assert!(
-        stderr(&out).contains("the FILE privilege"),
-        "{}",
-        stderr(&out)
-    );
+    bob_refused(&everything, &own_file, "parquet", "the FILE privilege");
 
     // FILE is global only; with it bob reads below the import roots and nowhere else.
     let out = as_user_in(dir.path(), &data, "root", &[], "GRANT FILE ON d.* TO bob");
@@ -242,48 +233,21 @@ fn files_needs_the_file_privilege_and_reads_only_below_import_roots() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("two"), "{}", stdout(&out));
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
-        &[],
-        &files(&import.join("rows.csv"), "csv"),
-    );
-    assert!(stderr(&out).contains("disabled"), "{}", stderr(&out));
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
+    bob_refused(&[], &import.join("rows.csv"), "csv", "disabled");
+    bob_refused(
         &import_arg,
-        &files(Path::new("/etc/passwd"), "csv"),
-    );
-    assert!(
-        stderr(&out).contains("outside the server's import roots"),
-        "{}",
-        stderr(&out)
+        Path::new("/etc/passwd"),
+        "csv",
+        "outside the server's import roots",
     );
 
     // Not even an import root of `/` opens the data directory or a device.
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
+    bob_refused(&everything, &own_file, "parquet", "data directory");
+    bob_refused(
         &everything,
-        &files(&own_file, "parquet"),
-    );
-    assert!(stderr(&out).contains("data directory"), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("secret"));
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
-        &everything,
-        &files(Path::new("/dev/zero"), "csv"),
-    );
-    assert!(
-        stderr(&out).contains("not a regular file"),
-        "{}",
-        stderr(&out)
+        Path::new("/dev/zero"),
+        "csv",
+        "not a regular file",
     );
 
     // A byte cap per statement.
@@ -293,14 +257,7 @@ fn files_needs_the_file_privilege_and_reads_only_below_import_roots() {
         "--import-max-bytes",
         "4",
     ];
-    let out = as_user_in(
-        dir.path(),
-        &data,
-        "bob",
-        &capped,
-        &files(&import.join("rows.csv"), "csv"),
-    );
-    assert!(stderr(&out).contains("more than the 4"), "{}", stderr(&out));
+    bob_refused(&capped, &import.join("rows.csv"), "csv", "more than the 4");
 
     // root's shell reads below its working directory by default, as the README's scripts do.
     let out = as_user_in(

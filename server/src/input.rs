@@ -13,7 +13,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
 /// Largest frame accepted before login: the handshake response with its connection attributes
@@ -127,21 +126,19 @@ pub(crate) struct Input<R> {
 }
 
 impl<R> Input<R> {
-    /// `stopping` turns true when the server stops (a dropped sender counts as stopped); the
-    /// client has `handshake_timeout` to log in and frames after login carry at most
-    /// `statement_max` bytes of statement.
+    /// Reads end once `stop` completes (the server stops, the connection is killed); the client
+    /// has `handshake_timeout` to log in and frames after login carry at most `statement_max`
+    /// bytes of statement.
     pub(crate) fn new(
         inner: R,
-        mut stopping: watch::Receiver<bool>,
+        stop: impl Future<Output = ()> + Send + 'static,
         limits: InputLimits,
         handshake_timeout: Duration,
         statement_max: usize,
     ) -> Self {
         Self {
             inner,
-            stop: Box::pin(async move {
-                let _ = stopping.wait_for(|stop| *stop).await;
-            }),
+            stop: Box::pin(stop),
             stopped: false,
             limits,
             handshake_deadline: Box::pin(tokio::time::sleep(handshake_timeout)),
@@ -206,12 +203,24 @@ impl<R: AsyncRead + Unpin> AsyncRead for Input<R> {
 #[cfg(test)]
 mod tests {
     use tokio::io::AsyncReadExt;
+    use tokio::sync::watch;
 
     use super::*;
 
+    /// Completes once `stopping` turns true.
+    async fn stop(mut stopping: watch::Receiver<bool>) {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }
+
     fn input(bytes: &'static [u8], stopping: watch::Receiver<bool>) -> Input<&'static [u8]> {
         let limits = InputLimits::new(Duration::from_secs(60));
-        Input::new(bytes, stopping, limits, Duration::from_secs(60), 1 << 20)
+        Input::new(
+            bytes,
+            stop(stopping),
+            limits,
+            Duration::from_secs(60),
+            1 << 20,
+        )
     }
 
     #[tokio::test]
@@ -256,7 +265,7 @@ mod tests {
         let (_tx, rx) = watch::channel(false);
         let (client, server) = tokio::io::duplex(64);
         let limits = InputLimits::new(Duration::from_secs(60));
-        let mut input = Input::new(server, rx, limits, Duration::from_secs(10), 1 << 20);
+        let mut input = Input::new(server, stop(rx), limits, Duration::from_secs(10), 1 << 20);
         let mut byte = [0u8; 1];
         let err = input.read(&mut byte).await.expect_err("deadline");
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
@@ -270,7 +279,7 @@ mod tests {
         let limits = InputLimits::new(Duration::from_secs(60));
         limits.logged_in();
         limits.set_wait_timeout(5);
-        let mut input = Input::new(server, rx, limits, Duration::from_secs(1), 1 << 20);
+        let mut input = Input::new(server, stop(rx), limits, Duration::from_secs(1), 1 << 20);
         let mut byte = [0u8; 1];
         let err = input.read(&mut byte).await.expect_err("idle");
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);

@@ -186,7 +186,6 @@ async fn accept_loop(
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let per_host = PerHost::new(config.max_connections_per_host);
     let mut connections = JoinSet::new();
-    let mut next_id: u32 = 0;
     let for_connections = stopping.clone();
     loop {
         tokio::select! {
@@ -202,11 +201,9 @@ async fn accept_loop(
                         connections.spawn(reject::refuse(stream));
                         continue;
                     };
-                    next_id = next_id.wrapping_add(1).max(1);
                     connections.spawn(run_connection(
                         stream,
                         peer,
-                        next_id,
                         database.clone(),
                         config.clone(),
                         for_connections.clone(),
@@ -230,22 +227,46 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
 }
 
+/// A second handle on the connection's socket, for [`Connection`] to notice a client that leaves
+/// mid-statement.
+fn watch_handle(stream: TcpStream) -> std::io::Result<(TcpStream, TcpStream)> {
+    let stream = stream.into_std()?;
+    let watch = stream.try_clone()?;
+    Ok((TcpStream::from_std(stream)?, TcpStream::from_std(watch)?))
+}
+
 async fn run_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    id: u32,
     database: Database,
     config: Arc<ServerConfig>,
-    stopping: watch::Receiver<bool>,
+    mut stopping: watch::Receiver<bool>,
     _slots: (OwnedSemaphorePermit, HostSlot),
 ) {
     let _ = stream.set_nodelay(true);
+    let (stream, watch) = match watch_handle(stream) {
+        Ok(handles) => handles,
+        Err(error) => {
+            eprintln!("tabvault serve: connection from {peer}: {error}");
+            return;
+        }
+    };
+    let process = Arc::new(database.register_connection(&peer.to_string()));
+    let id = process.id();
+    let killed = process.killed();
+    // Input ends when the server stops or the connection is killed (`KILL id`).
+    let stop = async move {
+        tokio::select! {
+            () = stopped(&mut stopping) => {}
+            () = killed.raised() => {}
+        }
+    };
     let (read, write) = stream.into_split();
     let failure = LoginFailure::default();
     let limits = InputLimits::new(config.wait_timeout);
     let input = Input::new(
         read,
-        stopping,
+        stop,
         limits.clone(),
         config.handshake_timeout,
         config.max_statement_bytes,
@@ -253,8 +274,8 @@ async fn run_connection(
     let connection = Connection::new(
         database,
         config,
-        id,
-        peer.ip().to_string(),
+        process,
+        (watch, peer.ip().to_string()),
         failure.clone(),
         limits,
     );

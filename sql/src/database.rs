@@ -12,6 +12,7 @@ use tabvault_storage::Engine;
 use crate::auth::{ROOT, UserStore};
 use crate::error::{Result, SqlError};
 use crate::parser::NewPassword;
+use crate::process::{ProcessHandle, ProcessList, Signal};
 use crate::query::{ImportPolicy, ImportScope};
 use crate::session::Session;
 
@@ -25,6 +26,7 @@ struct Inner {
     service: SnapshotService,
     users: Mutex<UserStore>,
     import: RwLock<ImportPolicy>,
+    processes: Arc<ProcessList>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -60,6 +62,7 @@ impl Database {
                 service,
                 users: Mutex::new(users),
                 import: RwLock::new(ImportPolicy::disabled()),
+                processes: Arc::default(),
                 runtime,
             }),
         })
@@ -78,7 +81,19 @@ impl Database {
     /// A session of `user`, after checking `password` (a user without password takes none).
     pub fn session(&self, user: &str, password: Option<&str>) -> Result<Session> {
         self.inner.users.lock().authenticate(user, password)?;
-        Ok(Session::new(self.clone(), user.to_owned()))
+        let process = Arc::new(self.register_connection("localhost"));
+        Ok(Session::new(self.clone(), user.to_owned(), process))
+    }
+
+    /// Lists a new connection from `host` (`ip:port`) in `SHOW PROCESSLIST` before it logs in;
+    /// its id is the connection id to announce. The session that logs in on it takes it over
+    /// (see `native_session`).
+    pub fn register_connection(&self, host: &str) -> ProcessHandle {
+        self.inner.processes.register(host)
+    }
+
+    pub(crate) fn processes(&self) -> &ProcessList {
+        &self.inner.processes
     }
 
     /// Sets `user`'s password (an empty one removes it), as `ALTER USER … IDENTIFIED BY` does:
@@ -122,20 +137,48 @@ impl Database {
         self.inner.users.lock()
     }
 
-    /// Runs a future (a DataFusion query) to completion on the database's runtime; past `limit`
-    /// it is dropped, which cancels the plan, and the statement fails.
+    /// Runs a future (a DataFusion query) to completion on the database's runtime; past the
+    /// deadline, or once `cancel` is raised, it is dropped, which cancels the plan, and the
+    /// statement fails.
     pub(crate) fn block_on<T>(
         &self,
         future: impl Future<Output = Result<T>>,
-        limit: Option<std::time::Duration>,
+        deadline: Option<Deadline>,
+        cancel: &Signal,
     ) -> Result<T> {
         self.inner.runtime.block_on(async {
-            match limit {
-                Some(limit) => tokio::time::timeout(limit, future)
-                    .await
-                    .unwrap_or(Err(SqlError::Timeout(limit.as_secs()))),
-                None => future.await,
+            let limited = async {
+                match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline.at.into(), future)
+                        .await
+                        .unwrap_or(Err(SqlError::Timeout(deadline.limit.as_secs()))),
+                    None => future.await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = cancel.raised() => Err(SqlError::Interrupted),
+                result = limited => result,
             }
         })
+    }
+}
+
+/// When a statement must end: `query_timeout` after it started.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    /// The limit, as set (for the error message).
+    pub limit: std::time::Duration,
+    /// The instant it runs out.
+    pub at: std::time::Instant,
+}
+
+impl Deadline {
+    /// A deadline `limit` from now.
+    pub(crate) fn after(limit: std::time::Duration) -> Self {
+        Self {
+            limit,
+            at: std::time::Instant::now() + limit,
+        }
     }
 }

@@ -38,6 +38,15 @@ pub enum SqlError {
     /// The statement ran longer than the session's `query_timeout` and was cancelled.
     #[error("Query exceeded time limit of {0} seconds (query_timeout); it was cancelled")]
     Timeout(u64),
+    /// The statement was cancelled by `KILL [QUERY]` or because its client went away.
+    #[error("Query execution was interrupted")]
+    Interrupted,
+    /// `KILL` named a process that is not listed.
+    #[error("Unknown thread id: {0}")]
+    NoSuchProcess(u32),
+    /// `KILL` named another user's process and the user is not an admin.
+    #[error("You are not owner of thread {0}")]
+    NotProcessOwner(u32),
     /// Reading or writing the users file failed.
     #[error("I/O error while {context}: {source}")]
     Io {

@@ -44,9 +44,12 @@ mod error;
 mod jobs;
 mod literal;
 mod parser;
+mod process;
+mod processes;
 pub mod query;
 mod result;
 mod session;
+mod variables;
 
 pub use database::Database;
 pub use ddl::{DEFAULT_BUCKETS, PARTITION_COLUMNS};
@@ -61,5 +64,7 @@ pub use parser::{
     Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject, Statement,
     UserIdentity, parse_statement, parse_statements,
 };
-pub use result::QueryResult;
+pub use process::{ProcessHandle, Signal};
+pub use result::{Output, QueryResult, RowStream};
 pub use session::{QUERY_TIMEOUT, Session, WAIT_TIMEOUT};
+pub use variables::{SERVER_VERSION, VariableValue};

@@ -1,13 +1,19 @@
 //! What a statement returns: Arrow record batches with their schema, an affected-row count or a
 //! message, and the BACKUP/RESTORE job it started, if any.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
 use tabvault_snapshot::Job;
 
-use crate::error::Result;
+use crate::database::{Database, Deadline};
+use crate::error::{Result, SqlError};
+use crate::process::{ProcessHandle, Signal};
+use crate::session::hide_server_paths;
 
 /// The outcome of one statement.
 #[derive(Clone, Debug)]
@@ -88,5 +94,107 @@ impl QueryResult {
     /// Number of rows in `batches`.
     pub fn row_count(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// What a statement gives back as it runs: a query's rows as they are produced, or the finished
+/// result of any other statement.
+#[derive(Debug)]
+pub enum Output {
+    /// A query's rows, produced while they are read.
+    Rows(RowStream),
+    /// Everything else, run to its end.
+    Done(QueryResult),
+}
+
+/// A running query's rows: each [`Iterator::next`] runs the plan until its next batch, under the
+/// statement's `query_timeout` and `KILL`. Dropping it cancels the rest of the query; the session
+/// lists the statement until then.
+pub struct RowStream {
+    schema: SchemaRef,
+    stream: Option<SendableRecordBatchStream>,
+    database: Database,
+    deadline: Option<Deadline>,
+    cancel: Arc<Signal>,
+    process: Arc<ProcessHandle>,
+    /// The data directory, to hide from errors (users without ADMIN).
+    hide: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStream")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowStream {
+    pub(crate) fn new(
+        schema: SchemaRef,
+        stream: SendableRecordBatchStream,
+        database: Database,
+        deadline: Option<Deadline>,
+        cancel: Arc<Signal>,
+        process: Arc<ProcessHandle>,
+        hide: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            schema,
+            stream: Some(stream),
+            database,
+            deadline,
+            cancel,
+            process,
+            hide,
+        }
+    }
+
+    /// The schema of every batch.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Reads every remaining batch into one result.
+    pub fn collect_result(self) -> Result<QueryResult> {
+        let schema = self.schema.clone();
+        let batches = self.collect::<Result<Vec<_>>>()?;
+        Ok(QueryResult::rows(schema, batches))
+    }
+}
+
+impl Iterator for RowStream {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let stream = self.stream.as_mut()?;
+        let next = self.database.block_on(
+            async { Ok(stream.next().await) },
+            self.deadline,
+            &self.cancel,
+        );
+        let item = match next {
+            Ok(Some(Ok(batch))) => return Some(Ok(batch)),
+            Ok(Some(Err(error))) => Some(Err(SqlError::from(error))),
+            Ok(None) => None,
+            Err(error) => Some(Err(error)),
+        };
+        // The query ended (or failed): release the plan and the statement now.
+        self.stream = None;
+        self.process.finish(&self.cancel);
+        item.map(|r| {
+            r.map_err(|e| match &self.hide {
+                Some(root) => hide_server_paths(e, root),
+                None => e,
+            })
+        })
+    }
+}
+
+impl Drop for RowStream {
+    fn drop(&mut self) {
+        if self.stream.take().is_some() {
+            self.process.finish(&self.cancel);
+        }
     }
 }

@@ -8,16 +8,19 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::execution::SendableRecordBatchStream;
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
 
 use crate::auth::{self, UserStore, authorize, required};
-use crate::database::Database;
+use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
 use crate::parser::{ObjectName, SetVariable, Statement, parse_statements};
-use crate::query::{QueryEnv, plan_schema, run_query};
-use crate::result::QueryResult;
-use crate::{ddl, dml, jobs};
+use crate::process::{ProcessHandle, Signal};
+use crate::query::{QueryEnv, plan_schema, run_query, stream_query};
+use crate::result::{Output, QueryResult, RowStream};
+use crate::variables::{self, VariableValue};
+use crate::{ddl, dml, jobs, processes};
 
 /// A connection-like handle: who runs statements, and in which database.
 #[derive(Debug)]
@@ -27,6 +30,7 @@ pub struct Session {
     current: Option<String>,
     wait_for_jobs: bool,
     variables: BTreeMap<String, String>,
+    process: Arc<ProcessHandle>,
 }
 
 /// Session variables with a meaning here; others that clients set are accepted and kept.
@@ -35,14 +39,21 @@ pub const QUERY_TIMEOUT: &str = "query_timeout";
 pub const WAIT_TIMEOUT: &str = "wait_timeout";
 
 impl Session {
-    pub(crate) fn new(database: Database, user: String) -> Self {
+    pub(crate) fn new(database: Database, user: String, process: Arc<ProcessHandle>) -> Self {
+        process.set_user(&user);
         Self {
             database,
             user,
             current: None,
             wait_for_jobs: false,
             variables: BTreeMap::new(),
+            process,
         }
+    }
+
+    /// The session's id in `SHOW PROCESSLIST` (the connection id over the MySQL protocol).
+    pub fn process_id(&self) -> u32 {
+        self.process.id()
     }
 
     /// The user the session runs as.
@@ -83,6 +94,34 @@ impl Session {
         self.variables.get(name).map(String::as_str)
     }
 
+    /// A system variable as `SELECT @@name` reads it: what the session set, or its default.
+    pub fn system_variable(&self, name: &str) -> Option<VariableValue> {
+        variables::all(&self.variables)
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    /// Sets one session variable, as `SET name = value` would (a server sets
+    /// `max_allowed_packet` and `wait_timeout` to its limits at login).
+    pub fn set_variable(&mut self, name: &str, value: &str) -> Result<()> {
+        self.set_variables(&[SetVariable {
+            name: name.to_ascii_lowercase(),
+            value: value.to_owned(),
+        }])
+        .map(drop)
+    }
+
+    /// `SHOW VARIABLES [LIKE 'pattern']`.
+    fn show_variables(&self, pattern: Option<&str>) -> Result<QueryResult> {
+        let rows = variables::all(&self.variables)
+            .into_iter()
+            .filter(|(name, _)| pattern.is_none_or(|p| variables::like(p, name)))
+            .map(|(name, value)| vec![Some(name), Some(value.text())])
+            .collect();
+        QueryResult::text_table(&["Variable_name", "Value"], rows)
+    }
+
     /// The statement time limit (`SET query_timeout = N` seconds; 0 or unset: none).
     pub fn query_timeout(&self) -> Option<Duration> {
         let seconds: u64 = self.variable(QUERY_TIMEOUT)?.parse().ok()?;
@@ -111,32 +150,72 @@ impl Session {
         Ok(QueryResult::ok())
     }
 
-    /// Runs one parsed statement.
+    /// Runs one parsed statement to its end; a query's rows are collected.
     pub fn execute_statement(&mut self, statement: &Statement) -> Result<QueryResult> {
+        match self.execute_streaming(statement)? {
+            Output::Done(result) => Ok(result),
+            Output::Rows(stream) => stream.collect_result(),
+        }
+    }
+
+    /// Runs one parsed statement; a query returns its rows as a stream that runs while it is
+    /// read (the statement stays listed, cancellable and under `query_timeout` until the stream
+    /// ends or is dropped), anything else its finished result.
+    pub fn execute_streaming(&mut self, statement: &Statement) -> Result<Output> {
+        let cancel = self.process.start(listed_text(statement));
+        let output = self.run_statement(statement, cancel.clone());
+        if !matches!(output, Ok(Output::Rows(_))) {
+            self.process.finish(&cancel);
+        }
+        output
+    }
+
+    fn run_statement(&mut self, statement: &Statement, cancel: Arc<Signal>) -> Result<Output> {
         let grants = self.database.users().grants_of(&self.user);
         authorize(
             &grants,
             &required(statement, self.current.as_deref(), &self.user),
         )?;
-        if let Statement::SetVariables(assignments) = statement {
-            return self.set_variables(assignments);
+        match statement {
+            Statement::SetVariables(assignments) => {
+                return self.set_variables(assignments).map(Output::Done);
+            }
+            Statement::ShowVariables { pattern } => {
+                return self.show_variables(pattern.as_deref()).map(Output::Done);
+            }
+            _ => {}
         }
         let exec = Exec {
             database: &self.database,
             current: self.current.clone(),
             grants,
-            query_timeout: self.query_timeout(),
+            deadline: self.query_timeout().map(Deadline::after),
+            cancel,
         };
         let admin = auth::is_admin(&exec.grants);
-        let result = run(&exec, &self.user, statement).map_err(|e| {
+        let hidden = |e| {
             if admin {
                 e
             } else {
                 hide_server_paths(e, self.database.engine().root())
             }
-        })?;
+        };
+        if let Statement::Query { text } = statement {
+            let (schema, stream) = exec.stream(text).map_err(hidden)?;
+            return Ok(Output::Rows(RowStream::new(
+                schema,
+                stream,
+                self.database.clone(),
+                exec.deadline,
+                exec.cancel,
+                self.process.clone(),
+                (!admin).then(|| self.database.engine().root().to_path_buf()),
+            )));
+        }
+        let result = run(&exec, &self.user, statement).map_err(hidden)?;
         if let Statement::Use { database } = statement {
             self.current = Some(database.clone());
+            self.process.set_database(Some(database));
         }
         if self.wait_for_jobs
             && let Some(job) = &result.job
@@ -149,13 +228,26 @@ impl Session {
                 )));
             }
         }
-        Ok(result)
+        Ok(Output::Done(result))
+    }
+}
+
+/// A statement as `SHOW PROCESSLIST` lists it: statements that carry a password or credentials
+/// are cut to their leading words.
+fn listed_text(statement: &Statement) -> String {
+    match statement {
+        Statement::CreateUser { user, .. } => format!("CREATE USER {user} <secret>"),
+        Statement::SetPassword { .. } => "SET PASSWORD <secret>".to_owned(),
+        Statement::CreateRepository(create) => {
+            format!("CREATE REPOSITORY {} <secret>", create.name)
+        }
+        other => other.to_string(),
     }
 }
 
 /// What a user without ADMIN sees of an error: the data directory's absolute path (which tells
 /// where and as whom the server keeps its files) replaced by `<data directory>`.
-fn hide_server_paths(error: SqlError, root: &std::path::Path) -> SqlError {
+pub(crate) fn hide_server_paths(error: SqlError, root: &std::path::Path) -> SqlError {
     let message = error.to_string();
     let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut hidden = message.clone();
@@ -175,7 +267,8 @@ pub(crate) struct Exec<'a> {
     database: &'a Database,
     current: Option<String>,
     grants: auth::Grants,
-    query_timeout: Option<Duration>,
+    deadline: Option<Deadline>,
+    cancel: Arc<Signal>,
 }
 
 impl Exec<'_> {
@@ -194,6 +287,10 @@ impl Exec<'_> {
 
     pub(crate) fn users(&self) -> parking_lot::MutexGuard<'_, UserStore> {
         self.database.users()
+    }
+
+    pub(crate) fn database(&self) -> &Database {
+        self.database
     }
 
     /// The database of a possibly qualified name.
@@ -221,13 +318,19 @@ impl Exec<'_> {
     /// Runs a read-only query.
     pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         self.database
-            .block_on(run_query(self.env(), sql), self.query_timeout)
+            .block_on(run_query(self.env(), sql), self.deadline, &self.cancel)
+    }
+
+    /// Plans a read-only query and starts it: its schema and its stream of rows.
+    fn stream(&self, sql: &str) -> Result<(SchemaRef, SendableRecordBatchStream)> {
+        self.database
+            .block_on(stream_query(self.env(), sql), self.deadline, &self.cancel)
     }
 
     /// Plans a read-only query and returns its schema.
     pub(crate) fn plan(&self, sql: &str) -> Result<SchemaRef> {
         self.database
-            .block_on(plan_schema(self.env(), sql), self.query_timeout)
+            .block_on(plan_schema(self.env(), sql), self.deadline, &self.cancel)
     }
 }
 
@@ -285,10 +388,9 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
         }
         Statement::Insert(insert) => dml::insert(exec, insert),
         Statement::Delete(delete) => dml::delete(exec, delete),
-        Statement::Query { text } => {
-            let (schema, batches) = exec.query(text)?;
-            Ok(QueryResult::rows(schema, batches))
-        }
+        Statement::Query { .. } => Err(SqlError::Unsupported(
+            "a query streams its rows from its session".into(),
+        )),
         Statement::CreateUser {
             if_not_exists,
             user,
@@ -298,9 +400,11 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
                 .create_user(&user.name, password.as_ref(), *if_not_exists)?;
             Ok(QueryResult::ok())
         }
-        Statement::SetVariables(_) => Err(SqlError::Unsupported(
-            "SET of variables runs in its session".into(),
+        Statement::SetVariables(_) | Statement::ShowVariables { .. } => Err(SqlError::Unsupported(
+            "session variables are read and set in their session".into(),
         )),
+        Statement::ShowProcesslist { full } => processes::show(exec, user, *full),
+        Statement::Kill { query_only, id } => processes::kill(exec, user, *id, *query_only),
         Statement::SetPassword {
             user: who,
             password,
@@ -360,5 +464,28 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             show.timestamp.as_deref(),
         )?),
         Statement::DropSnapshot(drop) => jobs::drop_snapshot(exec, drop),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::parse_statement;
+
+    #[test]
+    fn listed_statements_carry_no_secrets() {
+        for sql in [
+            "SET PASSWORD FOR bob = PASSWORD('hunter2')",
+            "ALTER USER bob IDENTIFIED BY 'hunter2'",
+            "CREATE USER bob IDENTIFIED BY 'hunter2'",
+            "CREATE REPOSITORY r WITH BROKER ON LOCATION 's3://b/p' \
+             PROPERTIES ('aws.s3.access_key' = 'AK', 'aws.s3.secret_key' = 'hunter2')",
+        ] {
+            let listed = listed_text(&parse_statement(sql).expect("parses"));
+            assert!(!listed.contains("hunter2"), "{listed}");
+            assert!(listed.contains("<secret>"), "{listed}");
+        }
+        let query = parse_statement("SELECT 1").expect("parses");
+        assert_eq!(listed_text(&query), "SELECT 1");
     }
 }

@@ -285,6 +285,11 @@ fn database_statement() -> BoxedStrategy<Statement> {
         ident().prop_map(|database| Statement::Use { database }),
         Just(Statement::ShowDatabases),
         database().prop_map(|database| Statement::ShowTables { database }),
+        any::<bool>().prop_map(|full| Statement::ShowProcesslist { full }),
+        (any::<bool>(), any::<u32>())
+            .prop_map(|(query_only, id)| Statement::Kill { query_only, id }),
+        proptest::option::of("[a-z_%\\\\]{0,12}")
+            .prop_map(|pattern| Statement::ShowVariables { pattern }),
     ]
     .boxed()
 }

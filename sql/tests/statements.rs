@@ -314,3 +314,90 @@ fn query_timeout_cancels_a_long_statement() {
         vec![vec!["2".to_owned()]]
     );
 }
+
+/// `SHOW VARIABLES [LIKE …]` is a statement: it shows what the session set over the defaults.
+#[test]
+fn show_variables_shows_the_session_values() {
+    let (_dir, _db, mut s) = root();
+    run(&mut s, "SET query_timeout = 7");
+    let shown = rows(&run(&mut s, "SHOW SESSION VARIABLES LIKE 'query\\_time%'"));
+    assert_eq!(
+        shown,
+        vec![vec!["query_timeout".to_owned(), "7".to_owned()]]
+    );
+    let all = rows(&run(&mut s, "SHOW VARIABLES"));
+    assert!(
+        all.iter().any(|r| r[0] == "autocommit" && r[1] == "1"),
+        "{all:?}"
+    );
+    assert!(
+        s.execute("SHOW VARIABLES LIKE").is_err(),
+        "a pattern is needed"
+    );
+}
+
+/// SHOW PROCESSLIST lists every session to an admin and one's own to others; KILL QUERY
+/// interrupts another session's running statement (here one that would count 10^12 rows) and
+/// leaves the session usable; KILL of an unknown id, or of another user's session without
+/// ADMIN, is refused.
+#[test]
+fn kill_query_interrupts_another_sessions_statement() {
+    let (_dir, db, mut admin) = root();
+    run(&mut admin, "CREATE USER bob IDENTIFIED BY 'pw'");
+    let mut bob = db.session("bob", Some("pw")).expect("bob");
+    let mut busy = db.root_session().expect("root");
+    let busy_id = busy.process_id();
+    let worker = std::thread::spawn(move || {
+        let outcome = busy.execute("SELECT count(*) FROM generate_series(1, 1000000000000)");
+        (busy, outcome)
+    });
+    // Wait for the statement to be listed (it runs until killed, so this always ends).
+    loop {
+        let list = rows(&run(&mut admin, "SHOW FULL PROCESSLIST"));
+        let running = list.iter().any(|r| {
+            r[0] == busy_id.to_string() && r[4] == "Query" && r[8].contains("generate_series")
+        });
+        if running {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let seen_by_bob = rows(&run(&mut bob, "SHOW PROCESSLIST"));
+    assert!(
+        seen_by_bob.iter().all(|r| r[1] == "bob"),
+        "bob sees only his own sessions: {seen_by_bob:?}"
+    );
+    let err = bob
+        .execute(&format!("KILL QUERY {busy_id}"))
+        .expect_err("not bob's");
+    assert!(
+        matches!(err, tabvault_sql::SqlError::NotProcessOwner(id) if id == busy_id),
+        "{err}"
+    );
+    let err = admin.execute("KILL 999999").expect_err("unknown");
+    assert!(
+        matches!(err, tabvault_sql::SqlError::NoSuchProcess(999_999)),
+        "{err}"
+    );
+
+    run(&mut admin, &format!("KILL QUERY {busy_id}"));
+    let (mut busy, outcome) = worker.join().expect("worker");
+    let err = outcome.expect_err("interrupted");
+    assert!(matches!(err, tabvault_sql::SqlError::Interrupted), "{err}");
+    assert_eq!(
+        rows(&run(&mut busy, "SELECT 1 + 1")),
+        vec![vec!["2".to_owned()]]
+    );
+    let list = rows(&run(&mut admin, "SHOW PROCESSLIST"));
+    let row = list
+        .iter()
+        .find(|r| r[0] == busy_id.to_string())
+        .expect("listed");
+    assert_eq!(row[4], "Sleep");
+    drop(busy);
+    let list = rows(&run(&mut admin, "SHOW PROCESSLIST"));
+    assert!(
+        list.iter().all(|r| r[0] != busy_id.to_string()),
+        "a closed session leaves"
+    );
+}

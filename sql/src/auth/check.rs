@@ -60,9 +60,14 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         None => Need::Nothing,
     };
     match statement {
-        Statement::ShowDatabases | Statement::Query { .. } | Statement::SetVariables(_) => {
-            Need::Nothing
-        }
+        // SHOW PROCESSLIST lists other users' sessions to admins only, and KILL of another
+        // user's session needs ADMIN: both are checked against the process (`can_manage`).
+        Statement::ShowDatabases
+        | Statement::Query { .. }
+        | Statement::SetVariables(_)
+        | Statement::ShowVariables { .. }
+        | Statement::ShowProcesslist { .. }
+        | Statement::Kill { .. } => Need::Nothing,
         Statement::Use { database } => visible(Some(database)),
         Statement::ShowTables { database } => visible(database.as_ref()),
         Statement::ShowBackup { database } | Statement::ShowRestore { database } => database
@@ -101,6 +106,12 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::CancelRestore { .. }
         | Statement::DropSnapshot(_) => Need::Admin,
     }
+}
+
+/// Whether `user` (holding `grants`) may see and kill a session of `owner`: their own, or any
+/// with ADMIN.
+pub fn can_manage(grants: &Grants, user: &str, owner: &str) -> bool {
+    user == owner || is_admin(grants)
 }
 
 /// Whether `grants` satisfy `need`; otherwise StarRocks' `Access denied; you need (at least one

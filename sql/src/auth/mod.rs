@@ -6,7 +6,7 @@ mod native;
 mod password;
 mod users;
 
-pub use check::{Need, authorize, can_see, is_admin, required};
+pub use check::{Need, authorize, can_manage, can_see, is_admin, required};
 pub use users::{DB_ADMIN, GrantRecord, Grantee, Grants, ROOT, Scope, USERS_FILE, UserStore};
 
 use crate::error::Result;

@@ -5,11 +5,14 @@
 //! Users whose password was set before the native hash was stored cannot log in over the protocol
 //! until the user is created again.
 
+use std::sync::Arc;
+
 use sha1::{Digest, Sha1};
 
 use crate::auth::UserStore;
 use crate::database::Database;
 use crate::error::{Result, SqlError};
+use crate::process::ProcessHandle;
 use crate::session::Session;
 
 /// `SHA1(SHA1(password))` in lower-case hex: what the store keeps for a password.
@@ -71,9 +74,15 @@ impl UserStore {
 impl Database {
     /// A session of `user` after a `mysql_native_password` login (see
     /// [`UserStore::verify_native`]); [`SqlError::Login`] when it fails.
-    pub fn native_session(&self, user: &str, salt: &[u8], scramble: &[u8]) -> Result<Session> {
+    pub fn native_session(
+        &self,
+        user: &str,
+        salt: &[u8],
+        scramble: &[u8],
+        process: Arc<ProcessHandle>,
+    ) -> Result<Session> {
         if self.users().verify_native(user, salt, scramble) {
-            Ok(Session::new(self.clone(), user.to_owned()))
+            Ok(Session::new(self.clone(), user.to_owned(), process))
         } else {
             Err(SqlError::Login(user.to_owned()))
         }

@@ -114,6 +114,24 @@ pub enum Statement {
     /// `SET name = value [, …]` of session variables (`query_timeout`, `wait_timeout`, and the
     /// ones drivers send, which are accepted and kept).
     SetVariables(Vec<SetVariable>),
+    /// `SHOW [GLOBAL|SESSION] VARIABLES [LIKE 'pattern']`.
+    ShowVariables {
+        /// The `LIKE` pattern (`%`, `_`, case-insensitive), if given.
+        pattern: Option<String>,
+    },
+    /// `SHOW [FULL] PROCESSLIST`: the open sessions (all for admins, one's own otherwise).
+    ShowProcesslist {
+        /// `FULL` was given: statements are shown whole, not cut at 100 characters.
+        full: bool,
+    },
+    /// `KILL [CONNECTION|QUERY] id`: cancels the session's running statement; without `QUERY`
+    /// also closes its connection.
+    Kill {
+        /// `QUERY` was given: the connection stays open.
+        query_only: bool,
+        /// The process (connection) id.
+        id: u32,
+    },
     /// `DROP USER [IF EXISTS] 'u'[@'host']`.
     DropUser {
         /// `IF EXISTS` was given.

@@ -98,8 +98,23 @@ impl Parser<'_> {
             "BACKUP",
             "RESTORE",
             "SNAPSHOT",
+            "VARIABLES",
+            "PROCESSLIST",
+            "FULL",
+            "GLOBAL",
+            "SESSION",
         ];
         match self.expect_keyword_of(KINDS)? {
+            "FULL" => {
+                self.expect_keyword("PROCESSLIST")?;
+                Ok(Statement::ShowProcesslist { full: true })
+            }
+            "PROCESSLIST" => Ok(Statement::ShowProcesslist { full: false }),
+            "GLOBAL" | "SESSION" => {
+                self.expect_keyword("VARIABLES")?;
+                self.show_variables()
+            }
+            "VARIABLES" => self.show_variables(),
             "DATABASES" => Ok(Statement::ShowDatabases),
             "TABLES" => Ok(Statement::ShowTables {
                 database: self.optional_database()?,
@@ -127,6 +142,32 @@ impl Parser<'_> {
             }),
             _ => self.show_snapshot(),
         }
+    }
+
+    /// After `SHOW [GLOBAL|SESSION] VARIABLES`: `[LIKE 'pattern']`.
+    fn show_variables(&mut self) -> PResult<Statement> {
+        let pattern = if self.eat_keyword("LIKE") {
+            Some(self.string()?)
+        } else {
+            None
+        };
+        Ok(Statement::ShowVariables { pattern })
+    }
+
+    /// `KILL [CONNECTION | QUERY] id`.
+    pub(crate) fn kill(&mut self) -> PResult<Statement> {
+        self.expect_keyword("KILL")?;
+        let query_only = match self.peek_keyword_of(&["CONNECTION", "QUERY"]) {
+            Some(which) => {
+                self.advance();
+                which == "QUERY"
+            }
+            None => false,
+        };
+        Ok(Statement::Kill {
+            query_only,
+            id: self.integer("a connection id")?,
+        })
     }
 
     /// `[FROM | IN db]`, as in `SHOW TABLES FROM db`.

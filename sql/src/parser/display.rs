@@ -619,6 +619,22 @@ impl Display for Statement {
                 }
                 Ok(())
             }
+            Self::ShowVariables { pattern } => {
+                f.write_str("SHOW VARIABLES")?;
+                match pattern {
+                    Some(pattern) => write!(f, " LIKE {}", Quoted(pattern, '\'')),
+                    None => Ok(()),
+                }
+            }
+            Self::ShowProcesslist { full } => f.write_str(if *full {
+                "SHOW FULL PROCESSLIST"
+            } else {
+                "SHOW PROCESSLIST"
+            }),
+            Self::Kill { query_only, id } => {
+                let what = if *query_only { "QUERY " } else { "" };
+                write!(f, "KILL {what}{id}")
+            }
             Self::DropUser { if_exists, user } => {
                 f.write_str("DROP USER ")?;
                 flag(f, *if_exists, "IF EXISTS")?;

@@ -72,6 +72,7 @@ impl<'a> Parser<'a> {
         const STARTS: &[&str] = &[
             "CREATE", "DROP", "SHOW", "USE", "DESC", "DESCRIBE", "TRUNCATE", "ALTER", "INSERT",
             "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL", "SET",
+            "KILL",
         ];
         match self.peek_keyword_of(STARTS) {
             Some("CREATE") => self.create(),
@@ -103,6 +104,7 @@ impl<'a> Parser<'a> {
             Some("RESTORE") => self.restore(),
             Some("CANCEL") => self.cancel(),
             Some("SET") => self.set(),
+            Some("KILL") => self.kill(),
             _ if self.is_punct('(') => Ok(Statement::Query {
                 text: self.query_text()?,
             }),

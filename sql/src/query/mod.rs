@@ -14,6 +14,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::config::Dialect;
 use datafusion::error::Result as DfResult;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use tabvault_storage::Engine;
@@ -116,6 +117,17 @@ pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     Ok((schema, batches))
+}
+
+/// Plans and starts one read-only query: its schema and the stream of its rows, which run as
+/// they are read.
+pub async fn stream_query(
+    env: Arc<QueryEnv>,
+    sql: &str,
+) -> Result<(SchemaRef, SendableRecordBatchStream)> {
+    let frame = plan_read_only(&context(env), sql).await?;
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    Ok((schema, frame.execute_stream().await?))
 }
 
 /// Plans a query without running it and returns its output schema (CREATE VIEW checks, DESC of a

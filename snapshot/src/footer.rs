@@ -227,8 +227,8 @@ impl Footer {
             && !matches!(min.compare(&lowest), Some(Ordering::Less | Ordering::Equal))
         {
             return Err(format!(
-                "column {name}: the manifest's minimum {min} is above the file's minimum \
-                 {lowest}, which would hide rows from scans"
+                "column {name}: the manifest's minimum {min:?} is not at or below the file's \
+                 minimum {lowest:?}, which would hide rows from scans"
             ));
         }
         if let Some(max) = &stats.max
@@ -238,8 +238,8 @@ impl Footer {
             )
         {
             return Err(format!(
-                "column {name}: the manifest's maximum {max} is below the file's maximum \
-                 {highest}, which would hide rows from scans"
+                "column {name}: the manifest's maximum {max:?} is not at or above the file's \
+                 maximum {highest:?}, which would hide rows from scans"
             ));
         }
         Ok(())
@@ -311,5 +311,136 @@ impl Footer {
             folded.bounds = None;
         }
         Ok(folded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Float64Array, Int64Array};
+    use arrow::record_batch::RecordBatch;
+    use parquet::arrow::ArrowWriter;
+    use tabvault_storage::{ColumnDef, Distribution, KeyModel, PartitionScheme, TableProperties};
+
+    use super::*;
+
+    type R = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// `k BIGINT NOT NULL, f DOUBLE, n BIGINT` (n always NULL), duplicate key on `k`.
+    fn schema() -> TableSchema {
+        TableSchema {
+            columns: vec![
+                ColumnDef::new("k", ColumnType::BigInt).not_null(),
+                ColumnDef::new("f", ColumnType::Double),
+                ColumnDef::new("n", ColumnType::BigInt),
+            ],
+            key_model: KeyModel::Duplicate,
+            key_columns: vec!["k".into()],
+            partition_scheme: PartitionScheme::Unpartitioned,
+            distribution: Distribution::Random { buckets: 1 },
+            properties: TableProperties::default(),
+        }
+    }
+
+    /// Writes rows k = 1..=4 in two row groups, and returns the entry storage would record.
+    fn write(
+        path: &Path,
+        schema: &TableSchema,
+    ) -> std::result::Result<RowsetEntry, Box<dyn std::error::Error>> {
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(2))
+            .build();
+        let mut writer =
+            ArrowWriter::try_new(File::create(path)?, schema.arrow_schema(), Some(properties))?;
+        let batch = RecordBatch::try_new(
+            schema.arrow_schema(),
+            vec![
+                Arc::new(Int64Array::from(vec![3, 1, 4, 2])) as ArrayRef,
+                Arc::new(Float64Array::from(vec![
+                    Some(0.5),
+                    None,
+                    Some(f64::NAN),
+                    Some(2.0),
+                ])),
+                Arc::new(Int64Array::from(vec![None::<i64>; 4])),
+            ],
+        )?;
+        writer.write(&batch)?;
+        writer.close()?;
+        let stats = |name: &str, min: Option<i64>, max: Option<i64>, null_count| ColumnStats {
+            name: name.into(),
+            min: min.map(Value::Int),
+            max: max.map(Value::Int),
+            null_count,
+        };
+        Ok(RowsetEntry {
+            kind: RowsetKind::Data,
+            version: 2,
+            size_bytes: 0,
+            checksum: String::new(),
+            rows: 4,
+            columns: vec![
+                stats("k", Some(1), Some(4), 0),
+                stats("f", None, None, 1),
+                stats("n", None, None, 4),
+            ],
+        })
+    }
+
+    fn check(
+        path: &Path,
+        schema: &TableSchema,
+        rowset: &RowsetEntry,
+    ) -> std::result::Result<(), String> {
+        let used = RowsetUse {
+            table: "t",
+            partition: "t",
+            rowset,
+            schema,
+        };
+        check_rowset_file(path, "data/ab/x.parquet", &[used]).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn what_storage_records_passes_and_each_forgery_is_named() -> R {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("rowset.parquet");
+        let schema = schema();
+        let honest = write(&path, &schema)?;
+        check(&path, &schema, &honest)?;
+
+        let forged = |change: &dyn Fn(&mut RowsetEntry)| {
+            let mut rowset = honest.clone();
+            change(&mut rowset);
+            check(&path, &schema, &rowset).expect_err("forgery refused")
+        };
+        let refused = forged(&|r| r.columns[1].max = Some(Value::Float(1.0)));
+        assert!(refused.contains("floating-point column f"), "{refused}");
+        let refused = forged(&|r| r.columns[2].min = Some(Value::Int(0)));
+        assert!(refused.contains("holds no non-NULL value"), "{refused}");
+        let refused = forged(&|r| r.columns[0].name = "x".into());
+        assert!(
+            refused.contains("column x, which the rowset does not hold"),
+            "{refused}"
+        );
+        let refused = forged(&|r| r.columns[0].min = Some(Value::String("1".into())));
+        assert!(
+            refused.contains(r#"minimum String("1") is not at or below the file's minimum Int(1)"#),
+            "{refused}"
+        );
+        let refused = forged(&|r| r.kind = RowsetKind::Delete);
+        assert!(refused.contains("statistics for column f"), "{refused}");
+        assert!(
+            refused.starts_with("corrupted data/ab/x.parquet: "),
+            "{refused}"
+        );
+
+        // A wider range hides nothing.
+        let mut wider = honest.clone();
+        wider.columns[0].min = Some(Value::Int(-10));
+        wider.columns[0].max = None;
+        check(&path, &schema, &wider)?;
+        Ok(())
     }
 }

@@ -4,8 +4,9 @@
 //! the snapshot's `meta.json` is edited (one rowset's row count, bounds or NULL count) and re-signed
 //! (the info file's `meta_checksum` and `meta_size_bytes` updated), so every check but the footer
 //! check passes. RESTORE must end CANCELLED with BAD_FILE naming the data file and what differs,
-//! leaving every table's catalog entry and rows exactly as they were and no staging behind. Widened
-//! bounds, which cost pruning but hide nothing, still restore. No sleeps.
+//! leaving every table's catalog entry and rows exactly as they were and no staging behind. A
+//! table schema the files do not match (a column's type, name or nullability) is refused the same
+//! way. Widened bounds, which cost pruning but hide nothing, still restore. No sleeps.
 //! Pins: before the footer check, each forged manifest (a row count off by one, a minimum raised, a
 //! maximum lowered, a NULL count zeroed) restored FINISHED and its statistics were installed as
 //! they were, for scans to prune with.
@@ -19,7 +20,7 @@ use tabvault_snapshot::{
     BackupRequest, JobRecord, RestoreRequest, RowsetEntry, STAGING_DIR, SnapshotInfo,
     SnapshotManifest, SnapshotService,
 };
-use tabvault_storage::{RowsetKind, Value};
+use tabvault_storage::{ColumnDef, ColumnType, RowsetKind, Value};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -71,33 +72,44 @@ impl Fixture {
     }
 
     /// Rewrites `meta.json` with `forge` applied and re-signs it in the info file, so that only a
-    /// check against the data files themselves can tell. Returns the forged rowset's data file
-    /// (relative to the repository).
-    fn forge(&self, forge: impl FnOnce(&mut RowsetEntry)) -> R<String> {
+    /// check against the data files themselves can tell.
+    fn forge_manifest(&self, forge: impl FnOnce(&mut SnapshotManifest)) -> R {
         let meta_path = self.snapshot_dir().join("meta.json");
         let mut manifest = SnapshotManifest::decode(&std::fs::read(&meta_path)?)?;
-        let rowset = first_data_rowset(&mut manifest)?;
-        forge(rowset);
-        let file = format!(
-            "data/{}/{}-{}.parquet",
-            &rowset.checksum[..2],
-            rowset.checksum,
-            rowset.size_bytes
-        );
+        forge(&mut manifest);
         let bytes = manifest.encode();
         let mut info = SnapshotInfo::decode(&std::fs::read(self.info_path())?)?;
         info.meta_checksum = blake3::hash(&bytes).to_hex().to_string();
         info.meta_size_bytes = bytes.len() as u64;
         replace(&meta_path, &bytes)?;
         replace(&self.info_path(), &info.encode())?;
-        Ok(file)
+        Ok(())
     }
 
-    fn restore(&self) -> R<JobRecord> {
+    /// [`Self::forge_manifest`] on the first data rowset of `t`; returns its data file (relative
+    /// to the repository).
+    fn forge(&self, forge: impl FnOnce(&mut RowsetEntry)) -> R<String> {
+        let mut file = Err("no data rowset".into());
+        self.forge_manifest(|manifest| {
+            file = first_data_rowset(manifest).map(|rowset| {
+                forge(rowset);
+                format!(
+                    "data/{}/{}-{}.parquet",
+                    &rowset.checksum[..2],
+                    rowset.checksum,
+                    rowset.size_bytes
+                )
+            });
+        })?;
+        file
+    }
+
+    /// RESTORE of the whole snapshot into `database`.
+    fn restore_into(&self, database: &str) -> R<JobRecord> {
         Ok(self
             .service
             .restore(&RestoreRequest {
-                database: "db".into(),
+                database: database.into(),
                 snapshot: "snap".into(),
                 repository: "repo".into(),
                 objects: vec![],
@@ -124,7 +136,7 @@ impl Fixture {
     fn assert_refused(&self, forge: impl FnOnce(&mut RowsetEntry), expected: &[&str]) -> R {
         let before = self.fingerprint()?;
         let file = self.forge(forge)?;
-        let end = self.restore()?;
+        let end = self.restore_into("db")?;
         assert_eq!(end.state, "CANCELLED", "{}", end.status);
         let status = end.status.to_string();
         assert!(status.starts_with("[BAD_FILE, msg: "), "{status}");
@@ -232,7 +244,42 @@ fn widened_bounds_hide_nothing_and_restore() -> R {
         k.min = Some(Value::Int(int(k.min.as_ref()) - 1000));
         k.max = Some(Value::Int(int(k.max.as_ref()) + 1000));
     })?;
-    let end = f.restore()?;
+    let end = f.restore_into("db")?;
     assert_finished(&end);
+    Ok(())
+}
+
+#[test]
+fn a_schema_the_files_do_not_have_is_refused() -> R {
+    // Forged into a database of its own, so no existing table's schema is compared first.
+    /// The column changed, the change, and what the refusal says.
+    type Forgery = (&'static str, fn(&mut ColumnDef), &'static str);
+    let forgeries: [Forgery; 3] = [
+        (
+            "v",
+            |c| c.ty = ColumnType::Int,
+            "column v is Utf8 in the file, the table needs Int32",
+        ),
+        ("v", |c| c.name = "w".into(), "the file has no column w"),
+        // `d` is NULL for every seventh key.
+        ("d", |c| c.nullable = false, "NOT NULL column d holds"),
+    ];
+    for (column, forge, expected) in forgeries {
+        let f = fixture()?;
+        let before = f.fingerprint()?;
+        f.forge_manifest(|manifest| {
+            let table = manifest.tables.iter_mut().find(|t| t.name == "t");
+            let def = table.and_then(|t| t.schema.columns.iter_mut().find(|c| c.name == column));
+            forge(def.expect("column of t"));
+        })?;
+        let end = f.restore_into("fresh")?;
+        assert_eq!(end.state, "CANCELLED", "{expected}: {}", end.status);
+        let status = end.status.to_string();
+        assert!(status.starts_with("[BAD_FILE, msg: "), "{status}");
+        assert!(status.contains("of table t "), "{status}");
+        assert!(status.contains(expected), "{expected:?} not in {status}");
+        assert!(f.service.engine().catalog().database("fresh").is_none());
+        assert_eq!(f.fingerprint()?, before);
+    }
     Ok(())
 }

@@ -18,6 +18,7 @@
 
 mod compare;
 mod error;
+mod footer;
 mod job;
 mod layout;
 mod lease;

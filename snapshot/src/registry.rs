@@ -23,7 +23,13 @@ pub const REGISTRY_FILE: &str = "repositories.json";
 struct RepositoryRecord {
     id: u64,
     name: String,
+    /// What the store is opened at and every I/O uses.
     location: String,
+    /// The location as CREATE REPOSITORY gave it, when that differs from `location` (a relative
+    /// local path the SQL layer resolved): SHOW REPOSITORIES shows it. Absent otherwise, and in
+    /// records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    typed_location: Option<String>,
     properties: BTreeMap<String, String>,
     read_only: bool,
     broker: Option<String>,
@@ -54,6 +60,22 @@ struct Marker {
 }
 
 const MARKER_FORMAT: &str = "tabvault-repository";
+
+impl RepositoryRecord {
+    /// The location as the user gave it (SHOW REPOSITORIES).
+    fn shown_location(&self) -> &str {
+        self.typed_location.as_deref().unwrap_or(&self.location)
+    }
+}
+
+/// Where a new repository lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewLocation<'a> {
+    /// What the store is opened at and every I/O uses.
+    pub resolved: &'a str,
+    /// What CREATE REPOSITORY said; SHOW REPOSITORIES shows it.
+    pub typed: &'a str,
+}
 
 /// One registered repository.
 pub struct Repository {
@@ -93,7 +115,8 @@ impl Repository {
         &self.record.name
     }
 
-    /// Location as the user gave it.
+    /// Location the repository is opened at: what every I/O uses (a relative local location is
+    /// resolved by the caller that created the repository; SHOW REPOSITORIES shows it as given).
     pub fn location(&self) -> &str {
         &self.record.location
     }
@@ -418,7 +441,7 @@ impl Registry {
             name: record.name.clone(),
             create_time_ms: record.create_time_ms,
             read_only: record.read_only,
-            location: record.location.clone(),
+            location: record.shown_location().to_owned(),
             broker: record.broker.clone(),
             error,
         };
@@ -436,20 +459,21 @@ impl Registry {
         rows
     }
 
-    /// Creates (or attaches to) a repository at `location` and registers it durably. Refused:
-    /// an empty location; a location that is, contains or lies inside the data directory or
-    /// another registered repository; a non-empty location without a repository marker. A
-    /// READ ONLY repository is attached without writing anything.
-    pub fn create(
+    /// Creates (or attaches to) a repository at `location.resolved` and registers it durably,
+    /// keeping `location.typed` to show. Refused: an empty location; a location that is, contains
+    /// or lies inside the data directory or another registered repository; a non-empty location
+    /// without a repository marker. A READ ONLY repository is attached without writing anything.
+    pub(crate) fn create(
         &mut self,
         name: &str,
-        location: &str,
+        new_location: NewLocation<'_>,
         properties: &BTreeMap<String, String>,
         read_only: bool,
         broker: Option<&str>,
         now_ms: u64,
     ) -> Result<std::sync::Arc<Repository>> {
         validate_name(name).map_err(|e| SnapshotError::CreateRepository(e.to_string()))?;
+        let location = new_location.resolved;
         if self.repositories.contains_key(name) || self.unavailable.contains_key(name) {
             return Err(SnapshotError::RepositoryExists(name.to_owned()));
         }
@@ -474,6 +498,7 @@ impl Registry {
             id: self.next_id,
             name: name.to_owned(),
             location: location.to_owned(),
+            typed_location: (new_location.typed != location).then(|| new_location.typed.to_owned()),
             properties: properties.clone(),
             read_only,
             broker: broker.map(str::to_owned),
@@ -649,5 +674,56 @@ fn attach(
             Ok(now_ms)
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(registry: &Registry) -> Vec<(String, String)> {
+        registry
+            .rows()
+            .into_iter()
+            .map(|r| (r.name, r.location))
+            .collect()
+    }
+
+    #[test]
+    fn typed_locations_are_shown_kept_and_optional()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data)?;
+        let old_repo = dir.path().join("old");
+        std::fs::create_dir(&old_repo)?;
+        let old_location = old_repo.to_string_lossy().into_owned();
+        // A file written before `typed_location` existed: the location is shown.
+        let old = format!(
+            r#"{{"repositories": [{{"id": 1, "name": "old", "location": {old_location:?},
+               "properties": {{}}, "read_only": false, "broker": null, "create_time_ms": 5}}]}}"#
+        );
+        std::fs::write(data.join(REGISTRY_FILE), old)?;
+        let mut registry = Registry::load(&data, None, 7)?;
+        assert_eq!(shown(&registry), [("old".into(), old_location)]);
+        registry.drop_repository("old")?;
+
+        let resolved = dir.path().join("repo").to_string_lossy().into_owned();
+        let typed = NewLocation {
+            resolved: &resolved,
+            typed: "repo",
+        };
+        let created = registry.create("r", typed, &BTreeMap::new(), false, None, 7)?;
+        assert_eq!(
+            created.location(),
+            resolved,
+            "I/O uses the resolved location"
+        );
+        assert!(dir.path().join("repo").join(layout::MARKER).is_file());
+        assert_eq!(shown(&registry), [("r".into(), "repo".into())]);
+        let reloaded = Registry::load(&data, None, 8)?;
+        assert_eq!(shown(&reloaded), [("r".into(), "repo".into())]);
+        assert_eq!(reloaded.get("r")?.location(), resolved);
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ use tabvault_storage::{
 
 use crate::compare::check_existing_table;
 use crate::error::{Result, SnapshotError};
+use crate::footer::{RowsetUse, check_rowset_file};
 use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
 use crate::layout;
 use crate::local::local_file_name;
@@ -346,6 +347,7 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
     service.advance(job, RestoreState::Downloading.name())?;
     create_dir_durable(staging)?;
     download_all(service, job, &repository, &files)?;
+    check_files(service, job, &targets, &plan_tables, &files)?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
 
@@ -490,6 +492,45 @@ fn download_all(
     let work: Vec<(&(String, u64), &PathBuf)> = files.iter().collect();
     for_each_parallel(&work, service.upload_threads, |((checksum, size), dest)| {
         download_one(service, job, repository, checksum, *size, dest)
+    })
+}
+
+/// Checks every downloaded file against each manifest entry that uses it (row count, columns,
+/// statistics: see [`crate::footer`]) before anything is installed, so that a forged manifest
+/// cannot install statistics that hide rows. `schemas` are the targets' install schemas.
+fn check_files(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    targets: &[Target],
+    schemas: &[tabvault_storage::TableSchema],
+    files: &BTreeMap<(String, u64), PathBuf>,
+) -> Result<()> {
+    let mut uses: BTreeMap<(String, u64), Vec<RowsetUse<'_>>> = BTreeMap::new();
+    for (target, schema) in targets.iter().zip(schemas) {
+        for partition in &target.entry.partitions {
+            for rowset in partition.tablets.iter().flat_map(|t| &t.rowsets) {
+                uses.entry((rowset.checksum.clone(), rowset.size_bytes))
+                    .or_default()
+                    .push(RowsetUse {
+                        table: &target.entry.name,
+                        partition: &partition.name,
+                        rowset,
+                        schema,
+                    });
+            }
+        }
+    }
+    let work: Vec<_> = uses.iter().collect();
+    for_each_parallel(&work, service.upload_threads, |(key, uses)| {
+        if let Some(reason) = job.stop_reason(service.now_ms()) {
+            return Err(stop_error(reason));
+        }
+        let (checksum, size) = key;
+        let path = files
+            .get(key)
+            .ok_or_else(|| SnapshotError::corrupted(checksum.clone(), "file was not downloaded"))?;
+        let what = layout::data_file(checksum, *size)?.to_string();
+        check_rowset_file(path, &what, uses)
     })
 }
 

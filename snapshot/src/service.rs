@@ -18,7 +18,7 @@ use crate::job::{
     StatusCode, run_backup,
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
-use crate::registry::{Registry, Repository};
+use crate::registry::{NewLocation, Registry, Repository};
 use crate::repository::{FaultPlan, RepositoryError};
 use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
@@ -188,7 +188,7 @@ impl SnapshotService {
     }
 
     /// CREATE [READ ONLY] REPOSITORY: registers (and, when the location holds one, attaches to) a
-    /// repository.
+    /// repository at `location`, shown by SHOW REPOSITORIES as it is.
     pub fn create_repository(
         &self,
         name: &str,
@@ -197,11 +197,31 @@ impl SnapshotService {
         read_only: bool,
         broker: Option<&str>,
     ) -> Result<Arc<Repository>> {
+        self.create_repository_typed(name, location, location, properties, read_only, broker)
+    }
+
+    /// [`Self::create_repository`] for a location the caller resolved from what the statement
+    /// said (a relative local path made absolute): the repository is opened at, and every I/O
+    /// uses, `location`; SHOW REPOSITORIES shows `typed_location`, and `repositories.json` keeps
+    /// both.
+    pub fn create_repository_typed(
+        &self,
+        name: &str,
+        typed_location: &str,
+        location: &str,
+        properties: &BTreeMap<String, String>,
+        read_only: bool,
+        broker: Option<&str>,
+    ) -> Result<Arc<Repository>> {
         let now = self.inner.now_ms();
+        let new_location = NewLocation {
+            resolved: location,
+            typed: typed_location,
+        };
         self.inner
             .registry
             .write()
-            .create(name, location, properties, read_only, broker, now)
+            .create(name, new_location, properties, read_only, broker, now)
     }
 
     /// DROP REPOSITORY: unregisters it; its files stay where they are.

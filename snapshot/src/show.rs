@@ -274,7 +274,9 @@ impl SnapshotService {
         })
     }
 
-    /// SHOW REPOSITORIES. Locations are shown as given; properties (which hold secrets) never are.
+    /// SHOW REPOSITORIES. Locations are shown as CREATE REPOSITORY gave them (a relative local
+    /// location stays relative, not the server path it resolved to); properties (which hold
+    /// secrets) never are.
     /// ErrMsg is NULL for a usable repository and `<time>: <reason>` (StarRocks' shape) for one
     /// that could not be opened.
     pub fn show_repositories(&self) -> ShowTable {

@@ -5,7 +5,8 @@
 //! A relative local repository location (no `scheme://`) is resolved against the data directory's
 //! parent: with the default `./tabvault-data`, `"backups"` is `./backups`, a sibling on the same
 //! filesystem (so backups hard-link), never inside the data directory (which the snapshot service
-//! refuses, as it refuses an empty location).
+//! refuses, as it refuses an empty location). The resolved location is used for all I/O; SHOW
+//! REPOSITORIES shows the location as typed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,8 +27,9 @@ pub fn create_repository(exec: &Exec<'_>, create: &CreateRepository) -> Result<Q
         _ => None,
     };
     let location = resolve_location(exec.engine().root(), &create.location);
-    exec.snapshots().create_repository(
+    exec.snapshots().create_repository_typed(
         &create.name,
+        &create.location,
         &location,
         &property_map(&create.properties),
         create.read_only,

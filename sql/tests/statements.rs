@@ -94,6 +94,11 @@ fn show_backup_snapshot_and_repositories() {
         ]
     );
     assert_eq!(rows(&repos)[0][1], "r");
+    assert_eq!(
+        rows(&repos)[0][4],
+        "repo",
+        "the location as typed, not the server path it resolved to"
+    );
     let started = run(&mut s, "BACKUP SNAPSHOT example_db.snap TO r");
     assert!(started.job.is_some());
     let backup = run(&mut s, "SHOW BACKUP");

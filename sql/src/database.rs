@@ -120,7 +120,7 @@ impl Database {
 
     /// What `FILES()` may read now: the import policy, never the data directory nor a local
     /// repository location.
-    pub(crate) fn import_scope(&self) -> Arc<ImportScope> {
+    pub(crate) fn import_scope(&self) -> ImportScope {
         let policy = self.inner.import.read().clone();
         let repositories = self
             .snapshots()
@@ -130,7 +130,7 @@ impl Database {
             .filter(|location| !location.contains("://"))
             .map(PathBuf::from);
         let forbidden = std::iter::once(self.engine().root().to_path_buf()).chain(repositories);
-        Arc::new(ImportScope::new(policy, forbidden))
+        ImportScope::new(policy, forbidden)
     }
 
     pub(crate) fn users(&self) -> parking_lot::MutexGuard<'_, UserStore> {

@@ -17,7 +17,7 @@ use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
 use crate::parser::{ObjectName, SetVariable, Statement, parse_statements};
 use crate::process::{ProcessHandle, Signal};
-use crate::query::{QueryEnv, plan_schema, run_query, stream_query};
+use crate::query::{LazyImportScope, QueryEnv, plan_schema, run_query, stream_query};
 use crate::result::{Output, QueryResult, RowStream};
 use crate::variables::{self, VariableValue};
 use crate::{ddl, dml, jobs, processes};
@@ -311,7 +311,10 @@ impl Exec<'_> {
             self.engine().clone(),
             self.current.clone(),
             self.grants.clone(),
-            self.database.import_scope(),
+            Arc::new(LazyImportScope::new({
+                let database = self.database.clone();
+                move || database.import_scope()
+            })),
         )
     }
 

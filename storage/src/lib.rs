@@ -84,7 +84,7 @@ pub use io::{
 pub use layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
 pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};
-pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion};
+pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile};
 pub use schema::{
     BUCKETS_MAX, ColumnDef, Compression, Distribution, KeyModel, PartitionBound, PartitionDef,
     PartitionScheme, TABLETS_PER_TABLE_MAX, TableDef, TableProperties, TableSchema, ViewDef,

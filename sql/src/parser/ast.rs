@@ -90,7 +90,7 @@ pub enum Statement {
     Insert(Insert),
     /// `DELETE FROM t [PARTITION …] WHERE …`.
     Delete(Delete),
-    /// A `SELECT` or `WITH` query, as source text.
+    /// A `SELECT` or `WITH` query (or `EXPLAIN` of one), as source text.
     Query {
         /// The query's exact source text, trimmed, without the ending `;`.
         text: String,

@@ -72,7 +72,7 @@ impl<'a> Parser<'a> {
         const STARTS: &[&str] = &[
             "CREATE", "DROP", "SHOW", "USE", "DESC", "DESCRIBE", "TRUNCATE", "ALTER", "INSERT",
             "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL", "SET",
-            "KILL",
+            "KILL", "EXPLAIN",
         ];
         match self.peek_keyword_of(STARTS) {
             Some("CREATE") => self.create(),
@@ -105,6 +105,10 @@ impl<'a> Parser<'a> {
             Some("CANCEL") => self.cancel(),
             Some("SET") => self.set(),
             Some("KILL") => self.kill(),
+            // `EXPLAIN [ANALYZE] [VERBOSE] <query>`: DataFusion plans it, as read-only as the query.
+            Some("EXPLAIN") => Ok(Statement::Query {
+                text: self.rest_text("query")?,
+            }),
             _ if self.is_punct('(') => Ok(Statement::Query {
                 text: self.query_text()?,
             }),

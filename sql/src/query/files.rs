@@ -93,7 +93,7 @@ fn load(env: &QueryEnv, exprs: &[Expr]) -> Result<Arc<dyn TableProvider>> {
         )));
     }
     let format = FilesFormat::named(&format_name)?;
-    let files = env.import.resolve(path, &format_name)?;
+    let files = env.import.get().resolve(path, &format_name)?;
     let mut schema: Option<SchemaRef> = None;
     let mut urls = Vec::with_capacity(files.len());
     for (file, _) in &files {

@@ -6,7 +6,9 @@ mod catalog;
 mod files;
 mod filters;
 mod import;
+mod parquet_scan;
 mod provider;
+mod tablet_scan;
 
 use std::sync::Arc;
 
@@ -40,7 +42,36 @@ pub struct QueryEnv {
     pub(crate) grants: Grants,
     pub(crate) depth: usize,
     pub(crate) target_partitions: usize,
-    pub(crate) import: Arc<ImportScope>,
+    pub(crate) import: Arc<LazyImportScope>,
+}
+
+/// What `FILES()` may read, worked out when a statement first calls it (most never do).
+pub struct LazyImportScope {
+    make: Box<dyn Fn() -> ImportScope + Send + Sync>,
+    scope: std::sync::OnceLock<ImportScope>,
+}
+
+impl std::fmt::Debug for LazyImportScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyImportScope")
+            .field("scope", &self.scope.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LazyImportScope {
+    /// A scope `make` builds on first use.
+    pub fn new(make: impl Fn() -> ImportScope + Send + Sync + 'static) -> Self {
+        Self {
+            make: Box::new(make),
+            scope: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The scope, built now if this is its first use.
+    pub fn get(&self) -> &ImportScope {
+        self.scope.get_or_init(|| (self.make)())
+    }
 }
 
 impl QueryEnv {
@@ -49,7 +80,7 @@ impl QueryEnv {
         engine: Engine,
         current_db: Option<String>,
         grants: Grants,
-        import: Arc<ImportScope>,
+        import: Arc<LazyImportScope>,
     ) -> Arc<Self> {
         let target_partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Self {

@@ -1,20 +1,21 @@
-//! A storage table as a DataFusion [`TableProvider`]: it reads one pinned [`TableVersion`], with
-//! the projection and simple filters pushed down to the storage scan (which prunes partitions,
-//! files and row groups with them).
+//! A storage table as a DataFusion [`TableProvider`]: it reads one pinned [`TableVersion`] as a
+//! streaming plan, with the projection, simple filters (which prune partitions and files) and
+//! `LIMIT` pushed down: DUPLICATE KEY tables through DataFusion's Parquet reader
+//! ([`parquet_scan`]), PRIMARY KEY tables merged tablet by tablet ([`tablet_scan`]).
 
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
-use tabvault_storage::{ScanRequest, TableVersion};
+use tabvault_storage::{KeyModel, ScanRequest, TableVersion};
 
-use crate::error::SqlError;
 use crate::query::filters::to_predicate;
+use crate::query::parquet_scan::parquet_scan;
+use crate::query::tablet_scan::tablet_scan;
 
 /// One pinned table version, readable by DataFusion.
 #[derive(Debug)]
@@ -48,21 +49,37 @@ impl TableProvider for StorageTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
-        _limit: Option<usize>,
+        limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let table_schema = self.version.schema();
         let predicates = filters
             .iter()
             .filter_map(|f| to_predicate(f, table_schema))
             .collect();
-        // An empty projection (COUNT(*)) still needs rows: read the first column, project it away.
-        let (indices, memory_projection) = match projection {
-            Some(p) if p.is_empty() => (vec![0], Some(vec![])),
-            Some(p) => (p.clone(), None),
-            None => ((0..self.schema.fields().len()).collect(), None),
+        if table_schema.key_model == KeyModel::Duplicate {
+            let request = ScanRequest {
+                columns: None,
+                predicates,
+                partitions: None,
+            };
+            return parquet_scan(
+                state,
+                &self.version,
+                &request,
+                projection,
+                limit,
+                self.partitions,
+            );
+        }
+        // An empty projection (COUNT(*)) still needs rows: read the first column, drop it.
+        let no_columns = projection.is_some_and(Vec::is_empty);
+        let indices = match projection {
+            Some(p) if p.is_empty() => vec![0],
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
         };
         let columns: Vec<String> = indices
             .iter()
@@ -73,21 +90,7 @@ impl TableProvider for StorageTable {
             predicates,
             partitions: None,
         };
-        let scan_schema = self
-            .version
-            .output_schema(&request)
-            .map_err(|e| SqlError::from(e).into_datafusion())?;
-        let batches = self
-            .version
-            .scan(&request)
-            .map_err(|e| SqlError::from(e).into_datafusion())?;
-        let mut parts: Vec<Vec<_>> = vec![Vec::new(); self.partitions.min(batches.len()).max(1)];
-        let count = parts.len();
-        for (i, batch) in batches.into_iter().enumerate() {
-            parts[i % count].push(batch);
-        }
-        let exec = MemorySourceConfig::try_new_exec(&parts, scan_schema, memory_projection)?;
-        Ok(exec)
+        tablet_scan(&self.version, request, no_columns, limit, self.partitions)
     }
 
     fn supports_filters_pushdown(

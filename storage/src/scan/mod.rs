@@ -8,4 +8,4 @@ mod table_version;
 
 pub use predicate::{CompareOp, Predicate};
 pub(crate) use table_version::read_rowset_for_compaction;
-pub use table_version::{ScanRequest, TableVersion};
+pub use table_version::{ScanRequest, TableVersion, TabletFile};

@@ -10,8 +10,8 @@ use arrow::record_batch::RecordBatch;
 
 use super::merge::merge_newest_wins;
 use super::predicate::{BoundPredicate, Predicate};
-use super::reader::read_rowset;
-use crate::catalog::{Partition, RowsetKind, Table, Tablet};
+use super::reader::{file_may_match, read_rowset};
+use crate::catalog::{FileMeta, Partition, RowsetKind, Table, Tablet};
 use crate::error::{Result, StorageError};
 use crate::parallel::parallel_map;
 use crate::schema::{KeyModel, TableSchema};
@@ -133,8 +133,68 @@ impl TableVersion {
             .collect())
     }
 
+    /// The files a scan with `request` reads, per tablet in partition order: each data file's
+    /// absolute path and what was recorded when it was written. Files whose statistics prove no
+    /// row matches the predicates are left out (for a PRIMARY KEY table only by key columns,
+    /// which every version of a row shares). Delete rowsets are listed too: a reader of a PRIMARY
+    /// KEY table needs them, a DUPLICATE KEY table has none.
+    pub fn tablet_files(&self, request: &ScanRequest) -> Result<Vec<Vec<TabletFile>>> {
+        let predicates = self.bind(&request.predicates)?;
+        let schema = &self.table.schema;
+        let primary = schema.key_model == KeyModel::Primary;
+        let prunable: Vec<BoundPredicate> = predicates
+            .into_iter()
+            .filter(|p| !primary || schema.key_columns.contains(&p.column))
+            .collect();
+        Ok(self
+            .pruned_partitions(request)?
+            .iter()
+            .flat_map(|p| p.tablets.iter())
+            .map(|tablet| {
+                tablet
+                    .rowsets
+                    .iter()
+                    .filter(|r| file_may_match(r, &prunable))
+                    .map(|rowset| TabletFile {
+                        path: self.root.join(&rowset.file.path),
+                        kind: rowset.kind,
+                        meta: rowset.file.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|files| !files.is_empty())
+            .collect())
+    }
+
+    /// The tablets a scan with `request` reads, in partition order (empty ones left out); read
+    /// one with [`TableVersion::scan_tablet`].
+    pub fn tablets(&self, request: &ScanRequest) -> Result<Vec<Arc<Tablet>>> {
+        Ok(self
+            .pruned_partitions(request)?
+            .iter()
+            .flat_map(|p| p.tablets.iter().filter(|t| !t.rowsets.is_empty()).cloned())
+            .collect())
+    }
+
+    /// Reads the rows of one tablet (of this version) that match `request`: for a PRIMARY KEY
+    /// table the newest row per key, deleted keys removed.
+    pub fn scan_tablet(&self, tablet: &Tablet, request: &ScanRequest) -> Result<Vec<RecordBatch>> {
+        let plan = self.scan_plan(request)?;
+        self.read_tablet(tablet, &plan)
+    }
+
     /// Reads the rows matching `request`.
     pub fn scan(&self, request: &ScanRequest) -> Result<Vec<RecordBatch>> {
+        let plan = self.scan_plan(request)?;
+        let tablets = self.tablets(request)?;
+        let per_tablet = parallel_map(tablets, self.threads, |tablet| {
+            self.read_tablet(&tablet, &plan)
+        })?;
+        Ok(per_tablet.into_iter().flatten().collect())
+    }
+
+    /// What every tablet of a scan reads and keeps.
+    fn scan_plan(&self, request: &ScanRequest) -> Result<ScanPlan> {
         let output_schema = self.output_schema(request)?;
         let predicates = self.bind(&request.predicates)?;
         let schema = &self.table.schema;
@@ -160,28 +220,35 @@ impl TableVersion {
             .filter(|p| !primary || schema.key_columns.contains(&p.column))
             .cloned()
             .collect();
-        let tablets: Vec<Arc<Tablet>> = self
-            .pruned_partitions(request)?
-            .iter()
-            .flat_map(|p| p.tablets.iter().filter(|t| !t.rowsets.is_empty()).cloned())
-            .collect();
-        let per_tablet = parallel_map(tablets, self.threads, |tablet| {
-            let batches = if primary {
-                self.read_tablet_merged(&tablet, &read_columns, &prunable)?
-            } else {
-                let mut all = Vec::new();
-                for rowset in &tablet.rowsets {
-                    all.extend(read_rowset(&self.root, rowset, &read_columns, &prunable)?);
-                }
-                all
-            };
-            batches
-                .into_iter()
-                .map(|b| finish_batch(&b, &predicates, &output_schema))
-                .filter(|b| b.as_ref().map_or(true, |b| b.num_rows() > 0))
-                .collect::<Result<Vec<_>>>()
-        })?;
-        Ok(per_tablet.into_iter().flatten().collect())
+        Ok(ScanPlan {
+            output_schema,
+            predicates,
+            prunable,
+            read_columns,
+            primary,
+        })
+    }
+
+    fn read_tablet(&self, tablet: &Tablet, plan: &ScanPlan) -> Result<Vec<RecordBatch>> {
+        let batches = if plan.primary {
+            self.read_tablet_merged(tablet, &plan.read_columns, &plan.prunable)?
+        } else {
+            let mut all = Vec::new();
+            for rowset in &tablet.rowsets {
+                all.extend(read_rowset(
+                    &self.root,
+                    rowset,
+                    &plan.read_columns,
+                    &plan.prunable,
+                )?);
+            }
+            all
+        };
+        batches
+            .into_iter()
+            .map(|b| finish_batch(&b, &plan.predicates, &plan.output_schema))
+            .filter(|b| b.as_ref().map_or(true, |b| b.num_rows() > 0))
+            .collect()
     }
 
     /// Total rows matching `request`.
@@ -227,6 +294,26 @@ impl TableVersion {
             .map(|p| p.bind(&self.table.schema))
             .collect()
     }
+}
+
+/// One data or delete file of a tablet, as [`TableVersion::tablet_files`] lists it.
+#[derive(Clone, Debug)]
+pub struct TabletFile {
+    /// Absolute path of the Parquet file.
+    pub path: PathBuf,
+    /// Data rows, or deleted keys.
+    pub kind: RowsetKind,
+    /// What was recorded when it was written: size, rows, per-column statistics.
+    pub meta: FileMeta,
+}
+
+/// The columns a scan reads and the predicates it prunes and filters with.
+struct ScanPlan {
+    output_schema: SchemaRef,
+    predicates: Vec<BoundPredicate>,
+    prunable: Vec<BoundPredicate>,
+    read_columns: Vec<String>,
+    primary: bool,
 }
 
 /// Applies the row predicates and projects to the output schema.

@@ -9,12 +9,13 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 
 use super::merge::merge_newest_wins;
-use super::predicate::{BoundPredicate, Predicate};
+use super::predicate::{BoundPredicate, CompareOp, Predicate};
 use super::reader::{file_may_match, read_rowset};
 use crate::catalog::{FileMeta, Partition, RowsetKind, Table, Tablet};
 use crate::error::{Result, StorageError};
 use crate::parallel::parallel_map;
-use crate::schema::{KeyModel, TableSchema};
+use crate::schema::{Distribution, KeyModel, TableSchema};
+use crate::write::row_hashes;
 
 /// What to read: columns, row predicates and an optional partition list.
 #[derive(Clone, Debug, Default)]
@@ -147,9 +148,8 @@ impl TableVersion {
             .filter(|p| !primary || schema.key_columns.contains(&p.column))
             .collect();
         Ok(self
-            .pruned_partitions(request)?
+            .tablets(request)?
             .iter()
-            .flat_map(|p| p.tablets.iter())
             .map(|tablet| {
                 tablet
                     .rowsets
@@ -166,14 +166,43 @@ impl TableVersion {
             .collect())
     }
 
-    /// The tablets a scan with `request` reads, in partition order (empty ones left out); read
-    /// one with [`TableVersion::scan_tablet`].
+    /// The tablets a scan with `request` reads, in partition order (empty ones left out): when
+    /// the predicates fix every HASH distribution column to a value, only that value's bucket of
+    /// each partition. Read one with [`TableVersion::scan_tablet`].
     pub fn tablets(&self, request: &ScanRequest) -> Result<Vec<Arc<Tablet>>> {
+        let bucket = self.bucket_of(&self.bind(&request.predicates)?)?;
         Ok(self
             .pruned_partitions(request)?
             .iter()
-            .flat_map(|p| p.tablets.iter().filter(|t| !t.rowsets.is_empty()).cloned())
+            .flat_map(|p| {
+                p.tablets
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, t)| !t.rowsets.is_empty() && bucket.is_none_or(|b| b == *i))
+                    .map(|(_, t)| t.clone())
+            })
             .collect())
+    }
+
+    /// The one bucket rows matching `predicates` can live in, when they fix every HASH
+    /// distribution column to a non-NULL value (rows are routed by the same hash).
+    fn bucket_of(&self, predicates: &[BoundPredicate]) -> Result<Option<usize>> {
+        let Distribution::Hash { columns, buckets } = &self.table.schema.distribution else {
+            return Ok(None);
+        };
+        let mut arrays = Vec::with_capacity(columns.len());
+        for column in columns {
+            let fixed = predicates
+                .iter()
+                .find(|p| &p.column == column && p.op == CompareOp::Eq && !p.value.is_null());
+            let Some(fixed) = fixed else {
+                return Ok(None);
+            };
+            arrays.push(fixed.value.to_array(&fixed.ty, 1)?);
+        }
+        let refs: Vec<&dyn arrow::array::Array> = arrays.iter().map(AsRef::as_ref).collect();
+        let hash = row_hashes(&refs, 1)?[0];
+        Ok(usize::try_from(hash % u64::from(*buckets)).ok())
     }
 
     /// Reads the rows of one tablet (of this version) that match `request`: for a PRIMARY KEY
@@ -183,7 +212,7 @@ impl TableVersion {
         self.read_tablet(tablet, &plan)
     }
 
-    /// Reads the rows matching `request`.
+    /// Reads the rows matching `request`, from every tablet [`TableVersion::tablets`] selects.
     pub fn scan(&self, request: &ScanRequest) -> Result<Vec<RecordBatch>> {
         let plan = self.scan_plan(request)?;
         let tablets = self.tablets(request)?;

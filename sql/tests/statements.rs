@@ -486,3 +486,23 @@ fn scans_answer_from_metadata_and_push_down_limits() {
         vec![vec!["10".to_owned()]]
     );
 }
+
+/// DUPLICATE KEY rowsets are written sorted by the key (equal keys keep their order), so one
+/// tablet's file reads back in key order.
+#[test]
+fn duplicate_key_rows_are_stored_sorted_by_key() {
+    let (_dir, _db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d;
+         CREATE TABLE t (k INT, v STRING) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1;
+         INSERT INTO t VALUES (3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')",
+    );
+    assert_eq!(
+        rows(&run(&mut s, "SELECT k, v FROM t")),
+        [["1", "b"], ["1", "e"], ["2", "d"], ["3", "a"], ["3", "c"]]
+            .iter()
+            .map(|r| r.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    );
+}

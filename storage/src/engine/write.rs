@@ -18,7 +18,7 @@ use crate::parallel::parallel_map;
 use crate::schema::{Compression, KeyModel};
 use crate::write::{
     RowsetWriter, TabletRows, conform_batch, conform_keys, dedupe_and_sort_by_key, route_rows,
-    writer_properties,
+    sort_by_key, writer_properties,
 };
 
 /// A set of appends, deletes and overwrites that commit together or not at all, in the order
@@ -144,8 +144,17 @@ struct PlannedFile {
     source: RecordBatch,
     /// Which rows of `source` go to this tablet.
     rows: TabletRows,
-    /// PRIMARY KEY tables: the key column indices to deduplicate and sort by.
-    key_indices: Option<Vec<usize>>,
+    /// How the rows are ordered before they are written.
+    order: KeyOrder,
+}
+
+/// How a rowset's rows are ordered (key column indices of the file's schema).
+#[derive(Clone, Debug)]
+enum KeyOrder {
+    /// PRIMARY KEY: the last row per key kept, sorted by key.
+    DedupeAndSort(Vec<usize>),
+    /// DUPLICATE KEY: every row kept, sorted by key (StarRocks' sort key).
+    Sort(Vec<usize>),
 }
 
 impl Engine {
@@ -212,8 +221,12 @@ impl Engine {
                     )
                 }
             };
-            let key_indices: Option<Vec<usize>> =
-                primary.then(|| (0..schema.key_columns.len()).collect());
+            let keys: Vec<usize> = (0..schema.key_columns.len()).collect();
+            let order = if primary {
+                KeyOrder::DedupeAndSort(keys)
+            } else {
+                KeyOrder::Sort(keys)
+            };
             let targets: Option<BTreeSet<u64>> = match &op.replaces {
                 None => None,
                 Some(names) => Some(
@@ -252,7 +265,7 @@ impl Engine {
                     compression: schema.properties.compression,
                     source: rows.clone(),
                     rows: routed,
-                    key_indices: key_indices.clone(),
+                    order: order.clone(),
                 });
             }
             for id in targets.into_iter().flatten() {
@@ -306,9 +319,10 @@ impl Engine {
                 self.inner.crash_hook.clone(),
             )?;
             let mut batch = file.rows.take_from(&file.source)?;
-            if let Some(keys) = &file.key_indices {
-                batch = dedupe_and_sort_by_key(&batch, keys)?;
-            }
+            batch = match &file.order {
+                KeyOrder::DedupeAndSort(keys) => dedupe_and_sort_by_key(&batch, keys)?,
+                KeyOrder::Sort(keys) => sort_by_key(&batch, keys)?,
+            };
             writer.write(&batch)?;
             let meta = writer.finish()?;
             finished.lock().push(root.join(&relative));

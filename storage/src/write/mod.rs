@@ -6,6 +6,7 @@ mod conform;
 mod primary_key;
 mod route;
 mod rowset_writer;
+mod sort_key;
 mod stats;
 
 pub use bucket::row_hashes;
@@ -13,3 +14,4 @@ pub(crate) use conform::{conform_batch, conform_keys};
 pub(crate) use primary_key::dedupe_and_sort_by_key;
 pub(crate) use route::{TabletRows, route_rows};
 pub use rowset_writer::{RowsetWriter, writer_properties};
+pub(crate) use sort_key::sort_by_key;

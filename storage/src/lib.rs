@@ -68,9 +68,9 @@ pub use catalog::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crash::{CrashHook, CrashPoint};
 pub use engine::{
-    CommitInfo, CompactionReport, Engine, EngineBuilder, GcReport, InstallPartition, InstallPlan,
-    InstallTable, OpenReport, PublishedPartition, StagedRowset, TableLocks, VerifyReport,
-    WriteBatch, hash_file, less_than_lower_bound,
+    CommitInfo, CompactionPolicy, CompactionReport, Engine, EngineBuilder, GcReport,
+    InstallPartition, InstallPlan, InstallTable, OpenReport, PublishedPartition, StagedRowset,
+    TableLocks, VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
 };
 pub use error::{Result, StorageError};
 pub use fs::{

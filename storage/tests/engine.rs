@@ -27,8 +27,9 @@ use tabvault_storage::*;
 
 const DB: &str = "db";
 
+/// An engine without background compaction: these tests count rowsets and files.
 fn open(dir: &std::path::Path) -> R<Engine> {
-    Ok(Engine::open(dir)?)
+    Ok(Engine::builder(dir).auto_compaction(None).open()?)
 }
 
 /// A PRIMARY KEY table `(k BIGINT NOT NULL, v VARCHAR(16))`, unpartitioned, 4 buckets.
@@ -1147,6 +1148,160 @@ fn pinned_version_survives_appends_compaction_truncate_and_drop() -> R {
         "{:?}",
         data_files(dir.path())
     );
+    Ok(())
+}
+
+/// The background compactor's runs: once a tablet holds `trigger` rowsets, small newer ones are
+/// merged among themselves (the big oldest stays), and when they add up to half the oldest, all
+/// are; a PRIMARY KEY run behind a delete merges from the oldest; rows are unchanged throughout.
+#[test]
+fn due_compaction_merges_newer_runs_then_everything() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = setup(dir.path())?;
+    let policy = CompactionPolicy { trigger: 4 };
+    let dup = table_def(
+        "dup",
+        vec![
+            col("k", ColumnType::BigInt).not_null(),
+            col("v", ColumnType::BigInt),
+        ],
+        KeyModel::Duplicate,
+        &["k"],
+        PartitionScheme::Unpartitioned,
+        hash(&["k"], 1),
+        vec![],
+    );
+    engine.create_table(DB, &dup, false)?;
+    let big: Vec<Row> = (0..20_000).map(|i| vec![int(i), int(i)]).collect();
+    append_rows(&engine, &dup, &big)?;
+    let rowsets = |engine: &Engine, name: &str| -> R<Vec<u64>> {
+        let v = engine.pin_table(DB, name)?;
+        Ok(v.table()
+            .partitions
+            .values()
+            .flat_map(|p| p.tablets.iter().map(|t| t.rowsets.len() as u64))
+            .collect())
+    };
+    for i in 0..2 {
+        append_rows(&engine, &dup, &[vec![int(100_000 + i), int(i)]])?;
+    }
+    assert_eq!(
+        engine.compact_due(policy)?.tablets_compacted,
+        0,
+        "3 rowsets < 4"
+    );
+    append_rows(&engine, &dup, &[vec![int(100_002), int(2)]])?;
+    let before = all_rows(&engine, DB, "dup")?;
+    let report = engine.compact_due(policy)?;
+    assert_eq!(report.rowsets_merged, 3, "the three small newer rowsets");
+    assert_eq!(rowsets(&engine, "dup")?, vec![2]);
+    assert_eq!(all_rows(&engine, DB, "dup")?, before);
+    let oldest = engine
+        .pin_table(DB, "dup")?
+        .table()
+        .partitions
+        .values()
+        .next()
+        .map(|p| p.tablets[0].rowsets[0].id);
+    // Newer rows as large as the oldest: everything is merged.
+    append_rows(&engine, &dup, &big)?;
+    append_rows(&engine, &dup, &big)?;
+    let before = all_rows(&engine, DB, "dup")?;
+    let report = engine.compact_due(policy)?;
+    assert_eq!(report.rowsets_merged, 4);
+    assert_eq!(rowsets(&engine, "dup")?, vec![1]);
+    assert_eq!(all_rows(&engine, DB, "dup")?, before);
+    let merged = engine
+        .pin_table(DB, "dup")?
+        .table()
+        .partitions
+        .values()
+        .next()
+        .map(|p| p.tablets[0].rowsets[0].id);
+    assert_ne!(merged, oldest);
+
+    // PRIMARY KEY: upserts over a big oldest rowset merge as a newer run; a delete among the
+    // newer rowsets makes the merge start at the oldest.
+    let pk = pk_def("pk");
+    engine.create_table(DB, &pk, false)?;
+    let many: Vec<(i64, Option<&str>)> = (0..5_000).map(|k| (k, Some("old"))).collect();
+    append_rows(&engine, &pk, &pk_rows(&many))?;
+    for k in 0..3 {
+        append_rows(&engine, &pk, &pk_rows(&[(k, Some("new"))]))?;
+    }
+    let before = all_rows(&engine, DB, "pk")?;
+    engine.compact_due(CompactionPolicy { trigger: 2 })?;
+    assert_eq!(all_rows(&engine, DB, "pk")?, before);
+    engine.delete_keys(DB, "pk", keys_batch(&[1, 4_000])?)?;
+    let before = all_rows(&engine, DB, "pk")?;
+    assert!(!before.contains(&vec![int(4_000), s("old")]));
+    engine.compact_due(CompactionPolicy { trigger: 2 })?;
+    assert_eq!(all_rows(&engine, DB, "pk")?, before);
+    let v = engine.pin_table(DB, "pk")?;
+    assert!(
+        v.table()
+            .partitions
+            .values()
+            .flat_map(|p| &p.tablets)
+            .flat_map(|t| &t.rowsets)
+            .all(|r| r.kind == RowsetKind::Data),
+        "a merge from the oldest applies and drops the delete"
+    );
+    Ok(())
+}
+
+/// With background compaction on, a thousand small appends leave each tablet with a bounded
+/// number of rowsets once the compactor has caught up, and the rows are all there.
+#[test]
+fn background_compaction_bounds_rowsets_per_tablet() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = Engine::open(dir.path())?;
+    engine.create_database(DB, false)?;
+    let def = table_def(
+        "t",
+        vec![
+            col("k", ColumnType::BigInt).not_null(),
+            col("v", ColumnType::BigInt),
+        ],
+        KeyModel::Duplicate,
+        &["k"],
+        PartitionScheme::Unpartitioned,
+        hash(&["k"], 4),
+        vec![],
+    );
+    engine.create_table(DB, &def, false)?;
+    for i in 0..300 {
+        let rows: Vec<Row> = (i * 10..i * 10 + 10)
+            .map(|k| vec![int(k), int(k)])
+            .collect();
+        append_rows(&engine, &def, &rows)?;
+    }
+    let trigger = CompactionPolicy::default().trigger;
+    // The compactor is woken by every commit; wait (bounded) until it has caught up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let v = engine.pin_table(DB, "t")?;
+        let most = v
+            .table()
+            .partitions
+            .values()
+            .flat_map(|p| p.tablets.iter().map(|t| t.rowsets.len()))
+            .max()
+            .unwrap_or(0);
+        if most < trigger {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {most} rowsets in a tablet"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(all_rows(&engine, DB, "t")?.len(), 3_000);
+    drop(engine);
+    // The last handle stopped the compactor: the directory can be opened again at once.
+    let engine = Engine::open(dir.path())?;
+    assert_eq!(all_rows(&engine, DB, "t")?.len(), 3_000);
     Ok(())
 }
 

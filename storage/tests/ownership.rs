@@ -30,9 +30,10 @@ fn rows(ids: std::ops::Range<i64>) -> Vec<Row> {
     ids.map(|i| vec![int(i), int(i * 10)]).collect()
 }
 
-/// A data directory with table `db.t` and `commits` appends of 5 rows each (one record each).
+/// A data directory with table `db.t` and `commits` appends of 5 rows each (one record each; no
+/// background compaction, so the log holds exactly these records).
 fn populated(root: &Path, commits: i64) -> R<Engine> {
-    let engine = Engine::open(root)?;
+    let engine = Engine::builder(root).auto_compaction(None).open()?;
     engine.create_database(DB, false)?;
     engine.create_table(DB, &def(), false)?;
     for c in 0..commits {

@@ -110,7 +110,9 @@ pub enum Edit {
         partition_id: u64,
         /// Tablet index within the partition.
         tablet: usize,
-        /// Ids of the replaced rowsets: exactly the tablet's first rowsets, in order.
+        /// Ids of the replaced rowsets: a run of consecutive rowsets of the tablet, in order (its
+        /// first ones, or any later run since compaction merges runs); the merged rowset takes
+        /// the run's place.
         removed: Vec<u64>,
         /// The merged rowset; `None` when nothing survived the merge.
         added: Option<Arc<Rowset>>,
@@ -324,21 +326,23 @@ impl CatalogState {
                         .get_mut(*tablet)
                         .ok_or_else(|| missing("tablet", tablet))?,
                 );
-                let current: Vec<u64> = tablet
-                    .rowsets
-                    .iter()
-                    .take(ids.len())
-                    .map(|r| r.id)
-                    .collect();
-                if current != *ids {
-                    return Err(StorageError::Conflict(format!(
-                        "tablet {} no longer starts with rowsets {ids:?}",
-                        tablet.id
-                    )));
-                }
-                let rest = tablet.rowsets.split_off(ids.len());
-                removed.extend(std::mem::take(&mut tablet.rowsets));
-                tablet.rowsets = added.iter().cloned().chain(rest).collect();
+                let current: Vec<u64> = tablet.rowsets.iter().map(|r| r.id).collect();
+                let start = (!ids.is_empty())
+                    .then(|| {
+                        current
+                            .windows(ids.len())
+                            .position(|run| run == ids.as_slice())
+                    })
+                    .flatten()
+                    .ok_or_else(|| {
+                        StorageError::Conflict(format!(
+                            "tablet {} no longer holds the run of rowsets {ids:?}",
+                            tablet.id
+                        ))
+                    })?;
+                let rest = tablet.rowsets.split_off(start + ids.len());
+                removed.extend(tablet.rowsets.drain(start..));
+                tablet.rowsets.extend(added.iter().cloned().chain(rest));
                 if let Some(added) = added {
                     self.note_id(added.id);
                 }

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicU64;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::compactor::{self, CompactionPolicy};
 use super::gc::{self, Disposal, GcReport};
 use super::ownership::{self, Ownership};
 use super::{Engine, EngineInner, LogState};
@@ -27,6 +28,7 @@ pub struct EngineBuilder {
     threads: usize,
     row_group_rows: usize,
     repair: bool,
+    compaction: Option<CompactionPolicy>,
 }
 
 /// What [`EngineBuilder::open`] found and did, for the operator (`tabvault verify` prints it).
@@ -62,6 +64,7 @@ impl EngineBuilder {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             row_group_rows: 128 * 1024,
             repair: false,
+            compaction: Some(CompactionPolicy::default()),
         }
     }
 
@@ -99,6 +102,15 @@ impl EngineBuilder {
     /// Largest Parquet row group written (default 131072 rows).
     pub fn row_group_rows(mut self, rows: usize) -> Self {
         self.row_group_rows = rows.max(1);
+        self
+    }
+
+    /// Automatic compaction (default on, [`CompactionPolicy::default`]): a background thread
+    /// merges the rowsets of tablets that hold `trigger` or more; `None` turns it off (tests that
+    /// count files, benchmarks of raw writes). Engines opened with a crash hook never compact in
+    /// the background, so that injected crashes happen where the test puts them.
+    pub fn auto_compaction(mut self, policy: Option<CompactionPolicy>) -> Self {
+        self.compaction = policy;
         self
     }
 
@@ -165,6 +177,10 @@ impl EngineBuilder {
             gc,
         };
         let next_id = recovered.state.next_id.max(1);
+        let compaction = self
+            .compaction
+            .filter(|_| self.crash_hook.is_none())
+            .map(|policy| (policy, compactor::wake_channel()));
         let inner = EngineInner {
             root: Arc::new(self.root),
             clock: self.clock,
@@ -185,10 +201,25 @@ impl EngineBuilder {
             io: gate,
             round_robin: AtomicU64::new(0),
             locks: Default::default(),
+            compaction: compaction.as_ref().map(|(_, (wake, _))| wake.clone()),
             _lock: lock,
         };
+        let inner = Arc::new(inner);
+        let compactor = match compaction {
+            None => None,
+            Some((policy, (_, woken))) => {
+                let engine = Engine {
+                    inner: inner.clone(),
+                    _compactor: None,
+                };
+                let guard = compactor::start(engine, policy, woken)
+                    .io_context(|| "starting the compactor thread".to_owned())?;
+                Some(Arc::new(guard))
+            }
+        };
         Ok(Engine {
-            inner: Arc::new(inner),
+            inner,
+            _compactor: compactor,
         })
     }
 }

@@ -66,6 +66,10 @@ impl Engine {
         let mut graveyard = self.inner.graveyard.lock();
         graveyard.extend(removed);
         gc::sweep(&*self.inner.io, &self.inner.root, &mut graveyard);
+        drop(graveyard);
+        if let Some(compaction) = &self.inner.compaction {
+            compaction.wake();
+        }
         Ok(record.seq)
     }
 

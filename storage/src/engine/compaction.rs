@@ -1,6 +1,9 @@
-//! Compaction: merges a tablet's rowsets into one new file and publishes the swap in one record.
-//! Old files are never changed; they are unlinked once no pinned version reads them.
+//! Compaction: merges a run of a tablet's rowsets into one new file and publishes the swap in one
+//! record. Old files are never changed; they are unlinked once no pinned version reads them.
+//! [`Engine::compact_table`] and [`Engine::compact_partitions`] merge every rowset of a tablet
+//! (`ALTER TABLE … COMPACT`); the background compactor merges the runs [`due_run`] picks.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::compute::concat_batches;
@@ -13,7 +16,7 @@ use crate::error::Result;
 use crate::parallel::parallel_map;
 use crate::scan::TableVersion;
 use crate::schema::KeyModel;
-use crate::write::{RowsetWriter, dedupe_and_sort_by_key, writer_properties};
+use crate::write::{RowsetWriter, dedupe_and_sort_by_key, sort_by_key, writer_properties};
 
 /// What a compaction did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +31,16 @@ pub struct CompactionReport {
     pub bytes_written: u64,
 }
 
+impl CompactionReport {
+    /// Adds `other`'s counts to these.
+    pub(crate) fn add(&mut self, other: &CompactionReport) {
+        self.tablets_compacted += other.tablets_compacted;
+        self.rowsets_merged += other.rowsets_merged;
+        self.rows_written += other.rows_written;
+        self.bytes_written += other.bytes_written;
+    }
+}
+
 struct Merged {
     partition_id: u64,
     tablet: usize,
@@ -35,28 +48,88 @@ struct Merged {
     added: Option<Arc<Rowset>>,
 }
 
+/// The run of `tablet`'s rowsets the background compactor merges once the tablet holds
+/// `trigger` rowsets or more, StarRocks-style: the newer rowsets (all but the oldest, a
+/// "cumulative" compaction), or all of them (a "base" compaction) when the newer ones add up to
+/// half the oldest's size or more — so a row is rewritten a logarithmic number of times — and
+/// for a PRIMARY KEY tablet whose newer rowsets delete keys (a merged run keeps no tombstone, so
+/// it must start at the oldest rowset).
+pub(crate) fn due_run(tablet: &Tablet, primary: bool, trigger: usize) -> Option<Range<usize>> {
+    let count = tablet.rowsets.len();
+    if count < trigger.max(2) {
+        return None;
+    }
+    let base = tablet.rowsets[0].file.size_bytes;
+    let newer: u64 = tablet.rowsets[1..].iter().map(|r| r.file.size_bytes).sum();
+    let deletes = tablet.rowsets[1..]
+        .iter()
+        .any(|r| r.kind == RowsetKind::Delete);
+    if newer.saturating_mul(2) >= base || (primary && deletes) {
+        Some(0..count)
+    } else {
+        Some(1..count)
+    }
+}
+
 impl Engine {
     /// Merges, in every tablet of `db.table` holding at least two rowsets, all rowsets into one.
     /// PRIMARY KEY tablets keep only the newest row per key and drop deleted keys.
     pub fn compact_table(&self, db: &str, table: &str) -> Result<CompactionReport> {
-        self.check_writable()?;
+        self.compact_partitions(db, table, None)
+    }
+
+    /// [`Engine::compact_table`] for the named partitions only (all for `None`); an unknown
+    /// partition is an error and nothing is merged.
+    pub fn compact_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        partitions: Option<&[String]>,
+    ) -> Result<CompactionReport> {
         let version = self.pin_table(db, table)?;
+        if let Some(missing) = partitions
+            .into_iter()
+            .flatten()
+            .find(|name| version.table().partition(name).is_none())
+        {
+            return Err(crate::error::StorageError::NotFound {
+                kind: "partition",
+                name: missing.clone(),
+            });
+        }
+        self.compact_runs(version, |partition, tablet| {
+            let named = partitions.is_none_or(|names| names.contains(&partition.name));
+            (named && tablet.rowsets.len() >= 2).then_some(0..tablet.rowsets.len())
+        })
+    }
+
+    /// Merges, in every tablet of the pinned `version`, the run of rowsets `pick` chooses.
+    pub(crate) fn compact_runs(
+        &self,
+        version: TableVersion,
+        pick: impl Fn(&crate::catalog::Partition, &Tablet) -> Option<Range<usize>>,
+    ) -> Result<CompactionReport> {
+        self.check_writable()?;
         let mut work = Vec::new();
         for partition in version.table().partitions.values() {
             for (index, tablet) in partition.tablets.iter().enumerate() {
-                if tablet.rowsets.len() >= 2 {
-                    work.push((partition.id, index, tablet.clone()));
+                if let Some(run) = pick(partition, tablet).filter(|r| r.len() >= 2) {
+                    work.push((partition.id, index, tablet.clone(), run));
                 }
             }
         }
         let written: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        let merged = parallel_map(work, self.inner.threads, |(partition_id, index, tablet)| {
-            let merged = self.merge_tablet(&version, partition_id, index, &tablet)?;
-            written
-                .lock()
-                .extend(merged.added.iter().map(|r| r.file.path.clone()));
-            Ok(merged)
-        });
+        let merged = parallel_map(
+            work,
+            self.inner.threads,
+            |(partition_id, index, tablet, run)| {
+                let merged = self.merge_run(&version, partition_id, index, &tablet, run)?;
+                written
+                    .lock()
+                    .extend(merged.added.iter().map(|r| r.file.path.clone()));
+                Ok(merged)
+            },
+        );
         let merged = match merged {
             Ok(merged) => merged,
             Err(e) => {
@@ -79,11 +152,8 @@ impl Engine {
                     .and_then(|t| t.partitions.get(&m.partition_id))
                     .and_then(|p| p.tablets.get(m.tablet))
                     .is_some_and(|t| {
-                        t.rowsets
-                            .iter()
-                            .take(m.removed.len())
-                            .map(|r| r.id)
-                            .eq(m.removed.iter().copied())
+                        let ids: Vec<u64> = t.rowsets.iter().map(|r| r.id).collect();
+                        ids.windows(m.removed.len()).any(|run| run == m.removed)
                     });
                 if !still_there {
                     stale.extend(m.added.iter().map(|r| r.file.path.clone()));
@@ -119,34 +189,48 @@ impl Engine {
         publish.map(|_| report)
     }
 
-    fn merge_tablet(
+    /// Merges the rowsets `run` of `tablet` into one new file (not yet published). A PRIMARY KEY
+    /// run keeps the newest row per key; only a run from the oldest rowset may hold deletes,
+    /// which it applies and drops.
+    fn merge_run(
         &self,
         version: &TableVersion,
         partition_id: u64,
         index: usize,
         tablet: &Tablet,
+        run: Range<usize>,
     ) -> Result<Merged> {
         let schema = version.schema();
         let columns: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
-        let batches = if schema.key_model == KeyModel::Primary {
-            let merged = version.read_tablet_merged(tablet, &columns, &[])?;
-            if merged.is_empty() {
-                Vec::new()
-            } else {
-                let all = concat_batches(&schema.arrow_schema(), &merged)?;
-                let keys: Vec<usize> = (0..schema.key_columns.len()).collect();
-                vec![dedupe_and_sort_by_key(&all, &keys)?]
-            }
+        let keys: Vec<usize> = (0..schema.key_columns.len()).collect();
+        let merged_rowsets = &tablet.rowsets[run];
+        let merged: Vec<arrow::record_batch::RecordBatch> = if schema.key_model == KeyModel::Primary
+        {
+            let part = Tablet {
+                id: tablet.id,
+                rowsets: merged_rowsets.to_vec(),
+            };
+            version.read_tablet_merged(&part, &columns, &[])?
         } else {
             let mut all = Vec::new();
-            for rowset in &tablet.rowsets {
+            for rowset in merged_rowsets {
                 all.extend(crate::scan::read_rowset_for_compaction(
                     version, rowset, &columns,
                 )?);
             }
             all
         };
-        let removed: Vec<u64> = tablet.rowsets.iter().map(|r| r.id).collect();
+        let batches = if merged.is_empty() {
+            Vec::new()
+        } else {
+            let all = concat_batches(&schema.arrow_schema(), &merged)?;
+            if schema.key_model == KeyModel::Primary {
+                vec![dedupe_and_sort_by_key(&all, &keys)?]
+            } else {
+                vec![sort_by_key(&all, &keys)?]
+            }
+        };
+        let removed: Vec<u64> = merged_rowsets.iter().map(|r| r.id).collect();
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         if rows == 0 {
             return Ok(Merged {
@@ -174,7 +258,7 @@ impl Engine {
         if let Some(hook) = &self.inner.crash_hook {
             hook(CrashPoint::DuringCompaction);
         }
-        let newest = tablet.rowsets.iter().map(|r| r.version).max().unwrap_or(0);
+        let newest = merged_rowsets.iter().map(|r| r.version).max().unwrap_or(0);
         Ok(Merged {
             partition_id,
             tablet: index,

@@ -3,6 +3,7 @@
 mod builder;
 mod commit;
 mod compaction;
+mod compactor;
 mod ddl;
 mod gc;
 mod install;
@@ -20,6 +21,7 @@ use parking_lot::{Mutex, RwLock};
 pub use builder::EngineBuilder;
 pub use builder::OpenReport;
 pub use compaction::CompactionReport;
+pub use compactor::CompactionPolicy;
 pub use ddl::less_than_lower_bound;
 pub use gc::{GcReport, VerifyReport, hash_file};
 pub use install::{InstallPartition, InstallPlan, InstallTable, StagedRowset};
@@ -41,6 +43,9 @@ use crate::schema::ViewDef;
 #[derive(Clone, Debug)]
 pub struct Engine {
     inner: Arc<EngineInner>,
+    /// Stops the background compactor when the last user handle goes (`None` in the compactor's
+    /// own handle, and when automatic compaction is off).
+    _compactor: Option<Arc<compactor::CompactorGuard>>,
 }
 
 #[derive(Debug)]
@@ -67,6 +72,8 @@ struct EngineInner {
     io: Arc<PoisonGate>,
     round_robin: AtomicU64,
     locks: locks::LockTable,
+    /// Wakes the background compactor after commits, when it runs.
+    compaction: Option<compactor::Wake>,
     _lock: File,
 }
 

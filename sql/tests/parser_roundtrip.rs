@@ -8,12 +8,12 @@
 
 use proptest::prelude::*;
 use tabvault_sql::{
-    AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
-    DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
-    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
-    ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
-    parse_statements,
+    AlterTableAction, Backup, Broker, ColumnSpec, CompactKind, CreateRepository, CreateTable,
+    CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
+    GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
+    NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
+    PartitionValues, Privilege, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+    parse_statement, parse_statements,
 };
 
 // ---- leaves ------------------------------------------------------------------------------------
@@ -245,6 +245,16 @@ fn table_statement() -> BoxedStrategy<Statement> {
                 if_exists,
                 name,
                 force,
+            }
+        }),
+        (0..3u8, prop::collection::vec(ident(), 0..3)).prop_map(|(kind, partitions)| {
+            AlterTableAction::Compact {
+                kind: [
+                    CompactKind::Full,
+                    CompactKind::Base,
+                    CompactKind::Cumulative,
+                ][usize::from(kind)],
+                partitions,
             }
         }),
     ];

@@ -506,3 +506,46 @@ fn duplicate_key_rows_are_stored_sorted_by_key() {
             .collect::<Vec<_>>()
     );
 }
+
+/// `ALTER TABLE t [BASE|CUMULATIVE] COMPACT [(p, …)]` merges rowsets now: CUMULATIVE leaves the
+/// oldest, COMPACT merges all; rows never change; an unknown partition merges nothing.
+#[test]
+fn alter_table_compact_merges_rowsets() {
+    let (_dir, db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d;
+         CREATE TABLE t (k INT, v INT) DUPLICATE KEY(k)
+         PARTITION BY RANGE(k) (PARTITION p1 VALUES LESS THAN (100), PARTITION p2 VALUES LESS THAN (200))
+         DISTRIBUTED BY HASH(k) BUCKETS 1;
+         INSERT INTO t VALUES (3, 1), (150, 1); INSERT INTO t VALUES (1, 2), (160, 2);
+         INSERT INTO t VALUES (2, 3), (170, 3)",
+    );
+    let rowsets = |name: &str| -> usize {
+        let version = db.engine().pin_table("d", "t").expect("pin");
+        let partition = version.table().partition(name).expect("partition");
+        partition.tablets.iter().map(|t| t.rowsets.len()).sum()
+    };
+    let all = "SELECT k, v FROM t ORDER BY k";
+    let before = rows(&run(&mut s, all));
+    assert_eq!((rowsets("p1"), rowsets("p2")), (3, 3));
+    let err = s
+        .execute("ALTER TABLE t COMPACT (p1, nope)")
+        .expect_err("unknown partition");
+    assert!(err.to_string().contains("nope"), "{err}");
+    assert_eq!((rowsets("p1"), rowsets("p2")), (3, 3));
+    run(&mut s, "ALTER TABLE t CUMULATIVE COMPACT p1");
+    assert_eq!((rowsets("p1"), rowsets("p2")), (2, 3));
+    run(&mut s, "ALTER TABLE t COMPACT");
+    assert_eq!((rowsets("p1"), rowsets("p2")), (1, 1));
+    assert_eq!(rows(&run(&mut s, all)), before);
+    assert_eq!(
+        rows(&run(&mut s, "SELECT k FROM t WHERE k < 100")),
+        vec![
+            vec!["1".to_owned()],
+            vec!["2".to_owned()],
+            vec!["3".to_owned()]
+        ],
+        "a merged DUPLICATE KEY file is sorted by key"
+    );
+}

@@ -7,7 +7,7 @@ mod show_create;
 use tabvault_storage::ViewDef;
 
 use crate::error::{Result, SqlError};
-use crate::parser::{AlterTableAction, CreateTable, CreateView, ObjectName};
+use crate::parser::{AlterTableAction, CompactKind, CreateTable, CreateView, ObjectName};
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -24,7 +24,7 @@ pub fn create_table(exec: &Exec<'_>, create: &CreateTable) -> Result<QueryResult
     Ok(QueryResult::ok())
 }
 
-/// `ALTER TABLE t ADD|DROP PARTITION`.
+/// `ALTER TABLE t ADD|DROP PARTITION`, `ALTER TABLE t [BASE|CUMULATIVE] COMPACT […]`.
 pub fn alter_table(
     exec: &Exec<'_>,
     name: &ObjectName,
@@ -48,6 +48,18 @@ pub fn alter_table(
         } => {
             exec.engine()
                 .drop_partition(&db, &name.name, p, *if_exists)?;
+        }
+        AlterTableAction::Compact { kind, partitions } => {
+            drop(version);
+            let partitions = (!partitions.is_empty()).then_some(partitions.as_slice());
+            let newer_only = *kind == CompactKind::Cumulative;
+            let report = exec
+                .engine()
+                .compact_partitions(&db, &name.name, partitions, newer_only)?;
+            return Ok(QueryResult::message(format!(
+                "{} rowsets of {} tablets merged into files of {} rows",
+                report.rowsets_merged, report.tablets_compacted, report.rows_written
+            )));
         }
     }
     Ok(QueryResult::ok())

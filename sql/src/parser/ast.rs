@@ -414,6 +414,25 @@ pub enum AlterTableAction {
         /// `FORCE` was given.
         force: bool,
     },
+    /// `[BASE|CUMULATIVE] COMPACT [p | (p1, …)]`: merges rowsets now.
+    Compact {
+        /// Which rowsets of each tablet are merged.
+        kind: CompactKind,
+        /// The partitions to compact; empty means all of them.
+        partitions: Vec<String>,
+    },
+}
+
+/// The rowsets `ALTER TABLE … COMPACT` merges in each tablet, in StarRocks' words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompactKind {
+    /// `COMPACT`: all of them.
+    Full,
+    /// `BASE COMPACT`: all of them, into the base rowset.
+    Base,
+    /// `CUMULATIVE COMPACT`: all but the oldest (all of them when a PRIMARY KEY tablet's newer
+    /// rowsets delete keys).
+    Cumulative,
 }
 
 /// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v [(cols)] AS <query>`.

@@ -1,7 +1,7 @@
 //! `CREATE …`, `DROP …` and `SHOW …` dispatch, and the database, table and view statements that
 //! are not `CREATE TABLE` itself (that one is in `table.rs`).
 
-use super::ast::{AlterTableAction, CreateView, Statement};
+use super::ast::{AlterTableAction, CompactKind, CreateView, Statement};
 use super::parser::{PResult, Parser};
 
 impl Parser<'_> {
@@ -192,25 +192,47 @@ impl Parser<'_> {
     pub(crate) fn alter_table(&mut self) -> PResult<Statement> {
         self.expect_keywords(&["ALTER", "TABLE"])?;
         let table = self.object_name()?;
-        let action = match self.expect_keyword_of(&["ADD", "DROP"])? {
-            "ADD" => {
-                self.expect_keyword("PARTITION")?;
-                let if_not_exists = self.if_not_exists()?;
-                AlterTableAction::AddPartition {
-                    if_not_exists,
-                    partition: self.partition_spec()?,
+        let action =
+            match self.expect_keyword_of(&["ADD", "DROP", "COMPACT", "BASE", "CUMULATIVE"])? {
+                "COMPACT" => self.compact(CompactKind::Full)?,
+                "BASE" => {
+                    self.expect_keyword("COMPACT")?;
+                    self.compact(CompactKind::Base)?
                 }
-            }
-            _ => {
-                self.expect_keyword("PARTITION")?;
-                AlterTableAction::DropPartition {
-                    if_exists: self.if_exists()?,
-                    name: self.ident()?,
-                    force: self.eat_keyword("FORCE"),
+                "CUMULATIVE" => {
+                    self.expect_keyword("COMPACT")?;
+                    self.compact(CompactKind::Cumulative)?
                 }
-            }
-        };
+                "ADD" => {
+                    self.expect_keyword("PARTITION")?;
+                    let if_not_exists = self.if_not_exists()?;
+                    AlterTableAction::AddPartition {
+                        if_not_exists,
+                        partition: self.partition_spec()?,
+                    }
+                }
+                _ => {
+                    self.expect_keyword("PARTITION")?;
+                    AlterTableAction::DropPartition {
+                        if_exists: self.if_exists()?,
+                        name: self.ident()?,
+                        force: self.eat_keyword("FORCE"),
+                    }
+                }
+            };
         Ok(Statement::AlterTable { table, action })
+    }
+
+    /// After `[BASE|CUMULATIVE] COMPACT`: `[p | (p1, …)]`.
+    fn compact(&mut self, kind: CompactKind) -> PResult<AlterTableAction> {
+        let partitions = if self.is_punct('(') {
+            self.ident_list()?
+        } else if self.is_ident_at(0) {
+            vec![self.ident()?]
+        } else {
+            Vec::new()
+        };
+        Ok(AlterTableAction::Compact { kind, partitions })
     }
 
     /// After `CREATE [OR REPLACE] VIEW`: `[IF NOT EXISTS] v [(cols)] AS <query>`.

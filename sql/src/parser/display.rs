@@ -6,11 +6,12 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::{
-    AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, CreateView,
-    DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject,
-    Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword,
-    ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
+    AlterTableAction, Backup, Broker, ColumnSpec, CompactKind, CreateRepository, CreateTable,
+    CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
+    GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
+    NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
+    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject,
+    Statement, UserIdentity,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -523,6 +524,24 @@ impl Display for AlterTableAction {
                 flag(f, *if_exists, "IF EXISTS")?;
                 write!(f, "{}", Ident(name))?;
                 force_suffix(f, *force)
+            }
+            Self::Compact { kind, partitions } => {
+                f.write_str(match kind {
+                    CompactKind::Full => "COMPACT",
+                    CompactKind::Base => "BASE COMPACT",
+                    CompactKind::Cumulative => "CUMULATIVE COMPACT",
+                })?;
+                if partitions.is_empty() {
+                    return Ok(());
+                }
+                f.write_str(" (")?;
+                for (i, name) in partitions.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Ident(name))?;
+                }
+                f.write_str(")")
             }
         }
     }

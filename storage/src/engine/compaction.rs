@@ -75,17 +75,23 @@ impl Engine {
     /// Merges, in every tablet of `db.table` holding at least two rowsets, all rowsets into one.
     /// PRIMARY KEY tablets keep only the newest row per key and drop deleted keys.
     pub fn compact_table(&self, db: &str, table: &str) -> Result<CompactionReport> {
-        self.compact_partitions(db, table, None)
+        self.compact_partitions(db, table, None, false)
     }
 
     /// [`Engine::compact_table`] for the named partitions only (all for `None`); an unknown
-    /// partition is an error and nothing is merged.
+    /// partition is an error and nothing is merged. With `newer_only` (StarRocks' cumulative
+    /// compaction) each tablet's oldest rowset is left as it is and the newer ones are merged —
+    /// unless a PRIMARY KEY tablet's newer rowsets delete keys, whose merge must start at the
+    /// oldest.
     pub fn compact_partitions(
         &self,
         db: &str,
         table: &str,
         partitions: Option<&[String]>,
+        newer_only: bool,
     ) -> Result<CompactionReport> {
+        let primary =
+            self.catalog().require_table(db, table)?.schema.key_model == KeyModel::Primary;
         let version = self.pin_table(db, table)?;
         if let Some(missing) = partitions
             .into_iter()
@@ -99,7 +105,14 @@ impl Engine {
         }
         self.compact_runs(version, |partition, tablet| {
             let named = partitions.is_none_or(|names| names.contains(&partition.name));
-            (named && tablet.rowsets.len() >= 2).then_some(0..tablet.rowsets.len())
+            let count = tablet.rowsets.len();
+            let deletes = tablet
+                .rowsets
+                .iter()
+                .skip(1)
+                .any(|r| r.kind == RowsetKind::Delete);
+            let start = usize::from(newer_only && !(primary && deletes));
+            (named && count >= 2).then_some(start..count)
         })
     }
 

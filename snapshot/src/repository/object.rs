@@ -1,10 +1,11 @@
-//! The object-store backend (S3 and in-memory), driven by a private tokio runtime.
+//! The object-store backend (S3 and in-memory), driven by one tokio runtime shared by every
+//! object-store repository of the process.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use futures::TryStreamExt;
@@ -35,23 +36,35 @@ const MAX_PARTS_IN_FLIGHT: usize = 4;
 static MEMORY_STORES: LazyLock<Mutex<HashMap<String, Arc<InMemory>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// Owns the runtime; shuts it down without blocking so that dropping the last store clone
-/// inside some other async context cannot panic.
-struct OwnedRuntime(Option<Runtime>);
+/// The one I/O runtime every object-store repository of the process shares, started on first use
+/// and never shut down (so no repository's drop can stop another's transfers, and dropping a store
+/// inside some other async context cannot panic).
+static IO_RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
-impl Drop for OwnedRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
+/// Threads of [`IO_RUNTIME`]: transfers wait on the network, not the CPU.
+const IO_THREADS: usize = 2;
+
+/// The shared I/O runtime, started now if this is its first use.
+fn io_runtime() -> Result<&'static Runtime, RepositoryError> {
+    if let Some(runtime) = IO_RUNTIME.get() {
+        return Ok(runtime);
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(IO_THREADS)
+        .thread_name("tabvault-repository")
+        .enable_all()
+        .build()
+        .io_context(|| "starting the repository I/O runtime".to_string())?;
+    // Two first uses at once: one runtime wins, the other is dropped here, unused.
+    let _ = IO_RUNTIME.set(runtime);
+    IO_RUNTIME.get().ok_or_else(ended)
 }
 
 /// A repository stored in an object store, under an optional key prefix.
 pub(crate) struct ObjectRepo {
     store: Arc<dyn ObjectStore>,
     prefix: Option<RepoPath>,
-    runtime: OwnedRuntime,
+    runtime: &'static Runtime,
 }
 
 impl std::fmt::Debug for ObjectRepo {
@@ -72,7 +85,7 @@ impl ObjectRepo {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             Arc::clone(stores.entry(name.to_string()).or_default())
         };
-        Self::with_store(store, prefix, 1)
+        Self::with_store(store, prefix)
     }
 
     /// An S3 (or S3-compatible) bucket.
@@ -97,38 +110,28 @@ impl ObjectRepo {
                 context: format!("configuring S3 bucket {}", config.bucket),
                 source,
             })?;
-        Self::with_store(Arc::new(store), config.prefix, 2)
+        Self::with_store(Arc::new(store), config.prefix)
     }
 
     fn with_store(
         store: Arc<dyn ObjectStore>,
         prefix: Option<RepoPath>,
-        threads: usize,
     ) -> Result<Self, RepositoryError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("tabvault-repository")
-            .enable_all()
-            .build()
-            .io_context(|| "starting the repository I/O runtime".to_string())?;
         Ok(ObjectRepo {
             store,
             prefix,
-            runtime: OwnedRuntime(Some(runtime)),
+            runtime: io_runtime()?,
         })
     }
 
-    /// Runs `fut` on the private runtime and waits for it from this (synchronous) thread.
+    /// Runs `fut` on the shared I/O runtime and waits for it from this (synchronous) thread.
     /// Works from any thread, including a worker of another tokio runtime.
     fn run<T: Send + 'static>(
         &self,
         fut: impl Future<Output = Result<T, RepositoryError>> + Send + 'static,
     ) -> Result<T, RepositoryError> {
-        let Some(runtime) = &self.runtime.0 else {
-            return Err(ended());
-        };
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        runtime.spawn(async move {
+        self.runtime.spawn(async move {
             // The receiver only goes away if the caller is gone; nothing to report then.
             let _ = tx.send(fut.await);
         });

@@ -93,7 +93,9 @@ impl EngineBuilder {
         self
     }
 
-    /// Threads for parallel reads and writes (default: the number of CPUs).
+    /// Parallel reads, writes and merges (default: the number of CPUs): above 1 they run on the
+    /// process's one rayon pool (sized to the CPUs), at 1 one after another on the caller's
+    /// thread.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self

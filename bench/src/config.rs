@@ -35,11 +35,13 @@ pub enum Scenario {
     Export,
     /// Small appends while a backup runs vs idle.
     Insert,
+    /// SQL queries vs DuckDB on the same Parquet and on its own storage.
+    Sql,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Append,
         Scenario::Scan,
         Scenario::Capture,
@@ -48,6 +50,7 @@ impl Scenario {
         Scenario::Export,
         Scenario::Repeat,
         Scenario::Insert,
+        Scenario::Sql,
     ];
 
     /// The name `--scenarios` accepts.
@@ -61,6 +64,7 @@ impl Scenario {
             Scenario::Restore => "restore",
             Scenario::Export => "export",
             Scenario::Insert => "insert",
+            Scenario::Sql => "sql",
         }
     }
 

@@ -53,6 +53,19 @@ def main():
         count = con.execute("SELECT count(*) FROM lineitem").fetchone()[0]
         con.close()
         print(f"0\t{count}")
+    elif mode in ("query_parquet", "query_native"):
+        # One query with `{t}` for the table; rows as cells joined by \x1f, rows by \x1e.
+        target, sql = sys.argv[2], sys.argv[3]
+        if mode == "query_parquet":
+            con = duckdb.connect()
+            table = f"read_parquet({files_sql(target)})"
+        else:
+            con = duckdb.connect(target, read_only=True)
+            table = "lineitem"
+        secs, rows = timed(con, sql.replace("{t}", table))
+        con.close()
+        text = "\x1e".join("\x1f".join("" if v is None else str(v) for v in row) for row in rows)
+        print(f"{secs}\t{text}")
     elif mode == "export_import":
         source, export_dir, target = sys.argv[2], sys.argv[3], sys.argv[4]
         src = duckdb.connect(source, read_only=True)

@@ -87,6 +87,33 @@ impl DuckDb {
         ])
     }
 
+    /// Runs `sql` (`{t}` standing for the table) over the files listed in `list`; returns
+    /// (seconds, rows as text: cells joined by tabs, rows by newlines).
+    pub fn query_parquet(&self, list: &Path, sql: &str) -> Result<(f64, String)> {
+        self.query("query_parquet", list, sql)
+    }
+
+    /// Runs `sql` (`{t}` standing for table `lineitem`) in the database file `db`; returns
+    /// (seconds, rows as text).
+    pub fn query_native(&self, db: &Path, sql: &str) -> Result<(f64, String)> {
+        self.query("query_native", db, sql)
+    }
+
+    fn query(&self, mode: &str, target: &Path, sql: &str) -> Result<(f64, String)> {
+        let (secs, text) = self.call([OsStr::new(mode), target.as_os_str(), OsStr::new(sql)])?;
+        let rows: Vec<String> = text
+            .split('\x1e')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.split('\x1f')
+                    .map(crate::scenarios::sql::rounded)
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect();
+        Ok((secs, rows.join("\n")))
+    }
+
     /// Loads the listed files into table `lineitem` of the database file `db` (untimed setup).
     pub fn load(&self, list: &Path, db: &Path) -> Result<String> {
         Ok(self

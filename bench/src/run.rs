@@ -11,7 +11,7 @@ use crate::fsops::{pick_other_dir, tree_size};
 use crate::machine::{Machine, load_average, utc_now};
 use crate::report::{Report, Row};
 use crate::scenarios::setup::{create_engine, data_files, load};
-use crate::scenarios::{Ctx, append, backup, capture, export, insert, repeat, restore, scan};
+use crate::scenarios::{Ctx, append, backup, capture, export, insert, repeat, restore, scan, sql};
 use crate::size::format_bytes;
 use crate::{Result, limits};
 
@@ -35,8 +35,9 @@ pub fn run(config: &Config) -> Result<Report> {
         format_bytes(config.size_bytes)
     );
     let data = Dataset::generate(config.size_bytes, config.seed)?;
-    let needs_duckdb =
-        config.runs_scenario(Scenario::Scan) || config.runs_scenario(Scenario::Export);
+    let needs_duckdb = config.runs_scenario(Scenario::Scan)
+        || config.runs_scenario(Scenario::Export)
+        || config.runs_scenario(Scenario::Sql);
     let duckdb = if needs_duckdb {
         DuckDb::detect(work.path(), config.install_duckdb)
     } else {
@@ -132,6 +133,7 @@ fn run_scenario(ctx: &Ctx, engine: &Engine, scenario: Scenario) -> Result<Vec<Ro
         Scenario::Export => export::run(ctx, engine)?,
         Scenario::Repeat => repeat::run(ctx, engine)?,
         Scenario::Insert => vec![insert::run(ctx, engine)?],
+        Scenario::Sql => sql::run(ctx, engine)?,
     })
 }
 

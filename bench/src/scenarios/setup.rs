@@ -7,9 +7,11 @@ use tabvault_storage::Engine;
 use crate::Result;
 use crate::data::{BUCKETS, DB, Dataset, TABLE, table_def};
 
-/// Opens a new engine at `dir` with the database and the empty lineitem table.
+/// Opens a new engine at `dir` with the database and the empty lineitem table. Background
+/// compaction is off: scenarios compare tabvault with readers of the very files it wrote, so the
+/// files must not change under them.
 pub fn create_engine(dir: &Path) -> Result<Engine> {
-    let engine = Engine::open(dir)?;
+    let engine = Engine::builder(dir).auto_compaction(None).open()?;
     engine.create_database(DB, true)?;
     engine.create_table(DB, &table_def(TABLE, true, BUCKETS), true)?;
     Ok(engine)

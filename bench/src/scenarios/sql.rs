@@ -1,0 +1,184 @@
+//! sql: the queries users run, through tabvault's SQL layer (a `Session` over the same engine,
+//! planning included, rows collected) against DuckDB on the same Parquet files (`read_parquet`)
+//! and on its own storage (the rows loaded into a DuckDB database file). TPC-H Q1 and Q6, a
+//! 1.5-million-group GROUP BY, COUNT(DISTINCT), a point lookup by key and `SELECT * … LIMIT 10`.
+//! Goals (issue 12): ≥ 1.0× DuckDB on Parquet, ≥ 0.5× DuckDB on its own storage. Every answer is
+//! checked equal across the three (as text, fractions to 5 significant digits).
+
+use arrow::array::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use tabvault_sql::{Database, Session};
+use tabvault_storage::Engine;
+
+use super::setup::data_files;
+use super::{Ctx, DUCKDB_UNAVAILABLE, rotation};
+use crate::Result;
+use crate::data::{DB, TABLE};
+use crate::duckdb::write_file_list;
+use crate::report::{Goal, Row};
+use crate::stats::{Unit, timed};
+
+/// The queries: id, what it is, SQL with `{t}` for the table.
+const QUERIES: [(&str, &str, &str); 6] = [
+    (
+        "q1",
+        "TPC-H Q1: GROUP BY flags, 8 aggregates",
+        "SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, \
+         sum(l_extendedprice) AS sum_base, sum(l_extendedprice * (1 - l_discount)) AS sum_disc, \
+         sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge, \
+         avg(l_quantity) AS avg_qty, avg(l_extendedprice) AS avg_price, \
+         avg(l_discount) AS avg_disc, count(*) AS n \
+         FROM {t} WHERE l_shipdate <= DATE '1998-09-02' \
+         GROUP BY l_returnflag, l_linestatus ORDER BY l_returnflag, l_linestatus",
+    ),
+    (
+        "q6",
+        "TPC-H Q6: range filters, SUM",
+        "SELECT sum(l_extendedprice * l_discount) AS revenue FROM {t} \
+         WHERE l_shipdate >= DATE '1994-01-01' AND l_shipdate < DATE '1995-01-01' \
+         AND l_discount >= 0.05 AND l_discount <= 0.07 AND l_quantity < 24",
+    ),
+    (
+        "groupby",
+        "GROUP BY l_orderkey ORDER BY sum LIMIT 10",
+        "SELECT l_orderkey, sum(l_quantity) AS q FROM {t} GROUP BY l_orderkey \
+         ORDER BY q DESC, l_orderkey LIMIT 10",
+    ),
+    (
+        "distinct",
+        "COUNT(DISTINCT l_partkey)",
+        "SELECT count(DISTINCT l_partkey) AS n FROM {t}",
+    ),
+    (
+        "lookup",
+        "point lookup l_orderkey = const",
+        "SELECT l_orderkey, l_linenumber, l_quantity FROM {t} WHERE l_orderkey = 123457 \
+         ORDER BY l_linenumber",
+    ),
+    (
+        "limit",
+        "SELECT * LIMIT 10",
+        "SELECT count(*) AS n FROM (SELECT * FROM {t} LIMIT 10) AS s",
+    ),
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Tabvault,
+    Parquet,
+    Native,
+}
+
+/// Runs the scenario: rows `sql-<query>-parquet` and `sql-<query>-native` per query.
+pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
+    let mut session = Database::with_engine(engine.clone())?.root_session()?;
+    let files = data_files(engine)?;
+    let list = ctx.fresh(ctx.work, "sql-files").with_extension("txt");
+    write_file_list(&list, &files)?;
+    let native = ctx.fresh(ctx.work, "sql-duckdb").with_extension("duckdb");
+    let duck = ctx.duckdb.as_ref().ok();
+    if let Some(duck) = duck {
+        duck.load(&list, &native)?;
+    }
+    let duck_name = |what: &str| match ctx.duckdb {
+        Ok(d) => format!("DuckDB {} {what}", d.version),
+        Err(_) => format!("DuckDB {what}"),
+    };
+    let mut rows = Vec::new();
+    for (id, name, sql) in QUERIES {
+        let ours = sql.replace("{t}", &format!("{DB}.{TABLE}"));
+        let mut on_parquet = Row::new(
+            &format!("sql-{id}-parquet"),
+            name,
+            &duck_name("read_parquet, same files"),
+            Unit::Seconds,
+            Goal::AtLeast(1.0),
+        );
+        let mut on_native = Row::new(
+            &format!("sql-{id}-native"),
+            name,
+            &duck_name("on its own storage"),
+            Unit::Seconds,
+            Goal::AtLeast(0.5),
+        );
+        let mut answers: Vec<(&str, String)> = Vec::new();
+        for i in 0..ctx.runs() {
+            for side in rotation(&[Side::Tabvault, Side::Parquet, Side::Native], i) {
+                match side {
+                    Side::Tabvault => {
+                        let (secs, text) = timed(|| query(&mut session, &ours))?;
+                        on_parquet.tabvault.push(secs);
+                        on_native.tabvault.push(secs);
+                        answers.push(("tabvault", text));
+                    }
+                    Side::Parquet => {
+                        let Some(duck) = duck else { continue };
+                        let (secs, text) = duck.query_parquet(&list, sql)?;
+                        on_parquet.baseline.push(secs);
+                        answers.push(("DuckDB on Parquet", text));
+                    }
+                    Side::Native => {
+                        let Some(duck) = duck else { continue };
+                        let (secs, text) = duck.query_native(&native, sql)?;
+                        on_native.baseline.push(secs);
+                        answers.push(("DuckDB native", text));
+                    }
+                }
+            }
+        }
+        let expected = answers.first().map(|a| a.1.clone()).unwrap_or_default();
+        if let Some((who, text)) = answers.iter().find(|a| a.1 != expected) {
+            return Err(format!("{id}: {who} answered {text:?}, tabvault {expected:?}").into());
+        }
+        on_parquet.note =
+            "answers checked equal; tabvault through Session::execute (planning included)".into();
+        for row in [on_parquet, on_native] {
+            rows.push(if duck.is_some() {
+                row
+            } else {
+                row.skipped(DUCKDB_UNAVAILABLE)
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Runs `sql` and returns its rows as text, one line per row, cells separated by tabs, numbers
+/// with a fraction rounded as [`rounded`] does.
+fn query(session: &mut Session, sql: &str) -> Result<String> {
+    let results = session.execute(sql)?;
+    let mut lines = Vec::new();
+    for result in &results {
+        for batch in &result.batches {
+            lines.extend(batch_lines(batch)?);
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
+fn batch_lines(batch: &RecordBatch) -> Result<Vec<String>> {
+    let options = FormatOptions::default();
+    let formatters = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((0..batch.num_rows())
+        .map(|row| {
+            formatters
+                .iter()
+                .map(|f| rounded(&f.value(row).to_string()))
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect())
+}
+
+/// A number with a fraction to 5 significant digits (engines sum floating values in different
+/// orders); anything else as it is.
+pub fn rounded(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        Ok(value) if cell.contains('.') => format!("{value:.4e}"),
+        _ => cell.to_owned(),
+    }
+}

@@ -37,11 +37,13 @@ pub enum Scenario {
     Insert,
     /// SQL queries vs DuckDB on the same Parquet and on its own storage.
     Sql,
+    /// Many small INSERTs with the background compactor vs without.
+    SmallInserts,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Append,
         Scenario::Scan,
         Scenario::Capture,
@@ -51,6 +53,7 @@ impl Scenario {
         Scenario::Repeat,
         Scenario::Insert,
         Scenario::Sql,
+        Scenario::SmallInserts,
     ];
 
     /// The name `--scenarios` accepts.
@@ -65,6 +68,7 @@ impl Scenario {
             Scenario::Export => "export",
             Scenario::Insert => "insert",
             Scenario::Sql => "sql",
+            Scenario::SmallInserts => "small-inserts",
         }
     }
 

@@ -11,7 +11,9 @@ use crate::fsops::{pick_other_dir, tree_size};
 use crate::machine::{Machine, load_average, utc_now};
 use crate::report::{Report, Row};
 use crate::scenarios::setup::{create_engine, data_files, load};
-use crate::scenarios::{Ctx, append, backup, capture, export, insert, repeat, restore, scan, sql};
+use crate::scenarios::{
+    Ctx, append, backup, capture, export, insert, repeat, restore, scan, small_inserts, sql,
+};
 use crate::size::format_bytes;
 use crate::{Result, limits};
 
@@ -134,6 +136,7 @@ fn run_scenario(ctx: &Ctx, engine: &Engine, scenario: Scenario) -> Result<Vec<Ro
         Scenario::Repeat => repeat::run(ctx, engine)?,
         Scenario::Insert => vec![insert::run(ctx, engine)?],
         Scenario::Sql => sql::run(ctx, engine)?,
+        Scenario::SmallInserts => small_inserts::run(ctx)?,
     })
 }
 

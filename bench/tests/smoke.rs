@@ -5,7 +5,7 @@
 
 use tabvault_bench::{Config, run};
 
-const EXPECTED_ROWS: [&str; 27] = [
+const EXPECTED_ROWS: [&str; 29] = [
     "append",
     "scan-full-raw",
     "scan-full-duckdb",
@@ -33,6 +33,8 @@ const EXPECTED_ROWS: [&str; 27] = [
     "sql-lookup-native",
     "sql-limit-parquet",
     "sql-limit-native",
+    "small-inserts-rate",
+    "small-inserts-count",
 ];
 
 /// Cells of a Markdown table line (escaped `\|` stays inside a cell).

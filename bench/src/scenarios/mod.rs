@@ -11,6 +11,7 @@ pub mod repeat;
 pub mod restore;
 pub mod scan;
 pub mod setup;
+pub mod small_inserts;
 pub mod sql;
 
 use std::cell::Cell;

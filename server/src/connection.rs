@@ -157,6 +157,9 @@ impl Connection {
                 "the client left while its statement ran",
             )),
         };
+        // Nothing more is read: a statement thread still sending (after an error packet ended
+        // the response) stops at its next send instead of waiting for room.
+        drop(received);
         if written.is_err() {
             self.process.cancel_statement();
             // The thread stops at its next send; the connection closes without its session.

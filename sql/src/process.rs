@@ -203,15 +203,17 @@ impl ProcessHandle {
     /// returned signal is raised when it is killed (or was, by a `KILL` of the connection).
     pub(crate) fn start(&self, text: String) -> Arc<Signal> {
         let cancel = Arc::new(Signal::default());
-        if self.process.killed.is_raised() {
-            cancel.raise();
-        }
         let mut activity = self.process.activity.lock();
         activity.statement = Some(Running {
             text,
             cancel: cancel.clone(),
         });
         activity.since = Instant::now();
+        // Checked once the statement is listed: a KILL raises `killed` before it looks for the
+        // running statement, so one of the two sees the other.
+        if self.process.killed.is_raised() {
+            cancel.raise();
+        }
         cancel
     }
 

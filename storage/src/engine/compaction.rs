@@ -90,9 +90,8 @@ impl Engine {
         partitions: Option<&[String]>,
         newer_only: bool,
     ) -> Result<CompactionReport> {
-        let primary =
-            self.catalog().require_table(db, table)?.schema.key_model == KeyModel::Primary;
         let version = self.pin_table(db, table)?;
+        let primary = version.schema().key_model == KeyModel::Primary;
         if let Some(missing) = partitions
             .into_iter()
             .flatten()
@@ -103,7 +102,7 @@ impl Engine {
                 name: missing.clone(),
             });
         }
-        self.compact_runs(version, |partition, tablet| {
+        self.compact_runs(version, self.inner.threads, |partition, tablet| {
             let named = partitions.is_none_or(|names| names.contains(&partition.name));
             let count = tablet.rowsets.len();
             let deletes = tablet
@@ -116,10 +115,12 @@ impl Engine {
         })
     }
 
-    /// Merges, in every tablet of the pinned `version`, the run of rowsets `pick` chooses.
+    /// Merges, in every tablet of the pinned `version`, the run of rowsets `pick` chooses, up to
+    /// `threads` tablets at once (each merge holds its tablet's rows in memory).
     pub(crate) fn compact_runs(
         &self,
         version: TableVersion,
+        threads: usize,
         pick: impl Fn(&crate::catalog::Partition, &Tablet) -> Option<Range<usize>>,
     ) -> Result<CompactionReport> {
         self.check_writable()?;
@@ -132,17 +133,13 @@ impl Engine {
             }
         }
         let written: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        let merged = parallel_map(
-            work,
-            self.inner.threads,
-            |(partition_id, index, tablet, run)| {
-                let merged = self.merge_run(&version, partition_id, index, &tablet, run)?;
-                written
-                    .lock()
-                    .extend(merged.added.iter().map(|r| r.file.path.clone()));
-                Ok(merged)
-            },
-        );
+        let merged = parallel_map(work, threads, |(partition_id, index, tablet, run)| {
+            let merged = self.merge_run(&version, partition_id, index, &tablet, run)?;
+            written
+                .lock()
+                .extend(merged.added.iter().map(|r| r.file.path.clone()));
+            Ok(merged)
+        });
         let merged = match merged {
             Ok(merged) => merged,
             Err(e) => {

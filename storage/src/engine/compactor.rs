@@ -74,7 +74,13 @@ pub(crate) fn start(
                     recv(woken) -> message => if message.is_err() { return },
                     recv(stopped) -> _ => return,
                 }
-                compact_due(&engine, policy, &stopped);
+                // A panic must not end background compaction for the engine's lifetime.
+                let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    compact_due(&engine, policy, &stopped);
+                }));
+                if pass.is_err() {
+                    tracing::error!("a background compaction pass panicked");
+                }
             }
         })?;
     Ok(CompactorGuard {
@@ -99,7 +105,9 @@ fn compact_due(engine: &Engine, policy: CompactionPolicy, stopped: &Receiver<()>
 impl Engine {
     /// Merges now, in every table, the rowsets of the tablets `policy` finds due — what the
     /// background compactor does after commits; for embedders that run it on their own schedule
-    /// (`EngineBuilder::auto_compaction(None)`). Tables locked by a RESTORE are skipped.
+    /// (`EngineBuilder::auto_compaction(None)`). Tables locked by a RESTORE are skipped; a table
+    /// that fails does not stop the others (the first error is returned after all were tried).
+    /// Tablets are merged one at a time, so memory holds one tablet's rows.
     pub fn compact_due(&self, policy: CompactionPolicy) -> crate::error::Result<CompactionReport> {
         self.compact_due_while(policy, || true)
     }
@@ -110,6 +118,7 @@ impl Engine {
         go_on: impl Fn() -> bool,
     ) -> crate::error::Result<CompactionReport> {
         let mut total = CompactionReport::default();
+        let mut failure = None;
         let catalog = self.catalog();
         for table in catalog.tables.values() {
             if !go_on() {
@@ -130,15 +139,25 @@ impl Engine {
             let Ok(version) = self.pin_table(&db.name, &table.name) else {
                 continue; // dropped meanwhile, or locked by a RESTORE
             };
-            match self.compact_runs(version, |_, tablet| {
+            if version.table().id != table.id {
+                continue; // dropped and created again meanwhile: the next pass sees it
+            }
+            match self.compact_runs(version, 1, |_, tablet| {
                 due_run(tablet, primary, policy.trigger)
             }) {
                 Ok(report) => total.add(&report),
                 // Another commit replaced the rowsets first, or a RESTORE locked the table.
                 Err(StorageError::Conflict(_) | StorageError::Locked { .. }) => {}
-                Err(error) => return Err(error),
+                // One table failing (a damaged file, a full disk) must not starve the others.
+                Err(error) => {
+                    tracing::warn!(table = %table.name, %error, "compaction failed");
+                    failure.get_or_insert(error);
+                }
             }
         }
-        Ok(total)
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(total),
+        }
     }
 }

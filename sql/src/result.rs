@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
@@ -95,6 +95,31 @@ impl QueryResult {
     pub fn row_count(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
+}
+
+/// The rows of a [`QueryResult::text_table`], cell by cell.
+pub(crate) fn text_rows(result: &QueryResult) -> Result<Vec<Vec<Option<String>>>> {
+    let mut rows = Vec::new();
+    for batch in &result.batches {
+        let columns: Vec<&StringArray> = batch
+            .columns()
+            .iter()
+            .map(|c| {
+                c.as_any().downcast_ref::<StringArray>().ok_or_else(|| {
+                    SqlError::Invalid(format!("a text column was {}", c.data_type()))
+                })
+            })
+            .collect::<Result<_>>()?;
+        for row in 0..batch.num_rows() {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|c| (!c.is_null(row)).then(|| c.value(row).to_owned()))
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
 }
 
 /// What a statement gives back as it runs: a query's rows as they are produced, or the finished

@@ -360,12 +360,14 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
         Statement::ShowDatabases => {
             ddl::show_databases(engine, |db| auth::can_see(&exec.grants, db, None))
         }
-        Statement::ShowTables { database } => {
+        Statement::ShowTables { database, full } => {
             let db = exec.current_db(database.as_deref())?;
-            ddl::show_tables(engine, &db, |table| {
+            ddl::show_tables(engine, &db, *full, |table| {
                 auth::can_see(&exec.grants, &db, Some(table))
             })
         }
+        Statement::ShowColumns { table, full } => ddl::show_columns(exec, table, *full),
+        Statement::ShowIndex { table } => ddl::show_index(exec, table),
         Statement::ShowPartitions { table } => {
             ddl::show_partitions(&engine.pin_table(&exec.db_of(table)?, &table.name)?)
         }

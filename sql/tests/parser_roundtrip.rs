@@ -273,6 +273,9 @@ fn table_statement() -> BoxedStrategy<Statement> {
         object_name().prop_map(|table| Statement::ShowPartitions { table }),
         object_name().prop_map(|table| Statement::ShowCreateTable { table }),
         object_name().prop_map(|table| Statement::Describe { table }),
+        (object_name(), any::<bool>())
+            .prop_map(|(table, full)| Statement::ShowColumns { table, full }),
+        object_name().prop_map(|table| Statement::ShowIndex { table }),
     ]
     .boxed()
 }
@@ -294,7 +297,8 @@ fn database_statement() -> BoxedStrategy<Statement> {
         }),
         ident().prop_map(|database| Statement::Use { database }),
         Just(Statement::ShowDatabases),
-        database().prop_map(|database| Statement::ShowTables { database }),
+        (database(), any::<bool>())
+            .prop_map(|(database, full)| Statement::ShowTables { database, full }),
         any::<bool>().prop_map(|full| Statement::ShowProcesslist { full }),
         (any::<bool>(), any::<u32>())
             .prop_map(|(query_only, id)| Statement::Kill { query_only, id }),

@@ -381,12 +381,16 @@ fn database_statements() -> Result {
     assert_eq!(parse("SHOW DATABASES")?, Statement::ShowDatabases);
     assert_eq!(
         parse("SHOW TABLES")?,
-        Statement::ShowTables { database: None }
+        Statement::ShowTables {
+            database: None,
+            full: false
+        }
     );
     assert_eq!(
         parse("SHOW TABLES FROM d")?,
         Statement::ShowTables {
-            database: Some("d".into())
+            database: Some("d".into()),
+            full: false
         }
     );
     assert_eq!(

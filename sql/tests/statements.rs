@@ -549,3 +549,63 @@ fn alter_table_compact_merges_rowsets() {
         "a merged DUPLICATE KEY file is sorted by key"
     );
 }
+
+/// What MySQL clients and ORMs send to browse: `SHOW FULL TABLES` (with `Table_type`),
+/// `SHOW [FULL] COLUMNS FROM t [FROM db]`, `SHOW INDEX FROM t` (no rows, MySQL's columns).
+#[test]
+fn show_full_tables_columns_and_index() {
+    let (_dir, _db, mut s) = root();
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d;
+         CREATE TABLE t (k INT NOT NULL COMMENT 'the key', v STRING) DUPLICATE KEY(k)
+         DISTRIBUTED BY HASH(k) BUCKETS 1;
+         CREATE VIEW w AS SELECT k FROM t",
+    );
+    let tables = run(&mut s, "SHOW FULL TABLES FROM d");
+    assert_eq!(columns(&tables), ["Tables_in_d", "Table_type"]);
+    assert_eq!(
+        rows(&tables),
+        vec![
+            vec!["t".to_owned(), "BASE TABLE".to_owned()],
+            vec!["w".to_owned(), "VIEW".to_owned()]
+        ]
+    );
+    let plain = run(&mut s, "SHOW COLUMNS FROM t FROM d");
+    assert_eq!(
+        columns(&plain),
+        ["Field", "Type", "Null", "Key", "Default", "Extra"]
+    );
+    assert_eq!(rows(&plain).len(), 2);
+    let full = run(&mut s, "SHOW FULL FIELDS IN d.t");
+    assert_eq!(
+        columns(&full),
+        [
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment"
+        ]
+    );
+    let full = rows(&full);
+    assert_eq!(full[0][0], "k");
+    assert_eq!(full[0][3], "NO");
+    assert_eq!(full[0][8], "the key");
+    assert_eq!(rows(&run(&mut s, "SHOW FULL COLUMNS FROM w")).len(), 1);
+    let index = run(&mut s, "SHOW INDEX FROM t");
+    assert_eq!(columns(&index).len(), 13);
+    assert_eq!(index.row_count(), 0);
+    assert!(
+        s.execute("SHOW INDEX FROM nope").is_err(),
+        "an unknown table"
+    );
+    assert!(
+        s.execute("SHOW KEYS FROM t FROM nope").is_err(),
+        "an unknown database"
+    );
+}

@@ -69,7 +69,7 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::ShowProcesslist { .. }
         | Statement::Kill { .. } => Need::Nothing,
         Statement::Use { database } => visible(Some(database)),
-        Statement::ShowTables { database } => visible(database.as_ref()),
+        Statement::ShowTables { database, .. } => visible(database.as_ref()),
         Statement::ShowBackup { database } | Statement::ShowRestore { database } => database
             .as_ref()
             .map_or(Need::Nothing, |db| visible(Some(db))),
@@ -81,7 +81,9 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         },
         Statement::ShowPartitions { table }
         | Statement::ShowCreateTable { table }
-        | Statement::Describe { table } => on(Privilege::Select, table),
+        | Statement::Describe { table }
+        | Statement::ShowColumns { table, .. }
+        | Statement::ShowIndex { table } => on(Privilege::Select, table),
         Statement::CreateDatabase { name, .. } => on_db(Privilege::Alter, name),
         Statement::DropDatabase { name, .. } => on_db(Privilege::Drop, name),
         Statement::CreateTable(create) => on(Privilege::Alter, &create.name),

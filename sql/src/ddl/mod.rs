@@ -125,6 +125,36 @@ pub fn describe(exec: &Exec<'_>, name: &ObjectName) -> Result<QueryResult> {
     show::describe(&exec.engine().pin_table(&db, &name.name)?)
 }
 
+/// `SHOW [FULL] COLUMNS FROM t`: `DESC t`, and with `FULL` MySQL's extra columns.
+pub fn show_columns(exec: &Exec<'_>, name: &ObjectName, full: bool) -> Result<QueryResult> {
+    let described = describe(exec, name)?;
+    if !full {
+        return Ok(described);
+    }
+    let db = exec.db_of(name)?;
+    let comments: Vec<Option<String>> = match find_view(exec, &db, &name.name)? {
+        Some(_) => Vec::new(),
+        None => exec
+            .engine()
+            .pin_table(&db, &name.name)?
+            .schema()
+            .columns
+            .iter()
+            .map(|c| c.comment.clone())
+            .collect(),
+    };
+    show::full_columns(&described, &comments)
+}
+
+/// `SHOW INDEX FROM t`: the table must exist; it has no secondary index.
+pub fn show_index(exec: &Exec<'_>, name: &ObjectName) -> Result<QueryResult> {
+    let db = exec.db_of(name)?;
+    if find_view(exec, &db, &name.name)?.is_none() {
+        exec.engine().pin_table(&db, &name.name)?;
+    }
+    show::show_index()
+}
+
 fn find_view(exec: &Exec<'_>, db: &str, name: &str) -> Result<Option<ViewDef>> {
     Ok(exec
         .engine()

@@ -40,15 +40,86 @@ pub fn show_databases(engine: &Engine, visible: impl Fn(&str) -> bool) -> Result
 pub fn show_tables(
     engine: &Engine,
     db: &str,
+    full: bool,
     visible: impl Fn(&str) -> bool,
 ) -> Result<QueryResult> {
-    let mut names = engine.table_names(db)?;
-    names.extend(engine.views(db)?.into_iter().map(|v| v.name));
-    names.retain(|n| visible(n));
+    let mut names: Vec<(String, &str)> = engine
+        .table_names(db)?
+        .into_iter()
+        .map(|n| (n, "BASE TABLE"))
+        .collect();
+    names.extend(engine.views(db)?.into_iter().map(|v| (v.name, "VIEW")));
+    names.retain(|(n, _)| visible(n));
     names.sort();
     let column = format!("Tables_in_{db}");
-    let rows = names.into_iter().map(|n| vec![Some(n)]).collect();
-    QueryResult::text_table(&[column.as_str()], rows)
+    if !full {
+        let rows = names.into_iter().map(|(n, _)| vec![Some(n)]).collect();
+        return QueryResult::text_table(&[column.as_str()], rows);
+    }
+    let rows = names
+        .into_iter()
+        .map(|(n, kind)| vec![Some(n), Some(kind.to_owned())])
+        .collect();
+    QueryResult::text_table(&[column.as_str(), "Table_type"], rows)
+}
+
+/// MySQL's columns of `SHOW INDEX`.
+const INDEX_COLUMNS: [&str; 13] = [
+    "Table",
+    "Non_unique",
+    "Key_name",
+    "Seq_in_index",
+    "Column_name",
+    "Collation",
+    "Cardinality",
+    "Sub_part",
+    "Packed",
+    "Null",
+    "Index_type",
+    "Comment",
+    "Index_comment",
+];
+
+/// `SHOW INDEX`: no rows (no secondary indexes), MySQL's columns.
+pub fn show_index() -> Result<QueryResult> {
+    QueryResult::text_table(&INDEX_COLUMNS, Vec::new())
+}
+
+/// `SHOW FULL COLUMNS` from `DESC`'s rows (`Field, Type, Null, Key, Default, Extra`): MySQL's
+/// `Field, Type, Collation, Null, Key, Default, Extra, Privileges, Comment`.
+pub fn full_columns(describe: &QueryResult, comments: &[Option<String>]) -> Result<QueryResult> {
+    let rows = crate::result::text_rows(describe)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let cell = |k: usize| row.get(k).cloned().flatten();
+            vec![
+                cell(0),
+                cell(1),
+                None,
+                cell(2),
+                cell(3),
+                cell(4),
+                cell(5),
+                Some("select,insert,update,references".to_owned()),
+                Some(comments.get(i).cloned().flatten().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    QueryResult::text_table(
+        &[
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment",
+        ],
+        rows,
+    )
 }
 
 /// `DESC t`: `Field, Type, Null, Key, Default, Extra`.

@@ -32,10 +32,25 @@ pub enum Statement {
     },
     /// `SHOW DATABASES`.
     ShowDatabases,
-    /// `SHOW TABLES [FROM db]`.
+    /// `SHOW [FULL] TABLES [FROM db]`.
     ShowTables {
         /// The database to list; `None` means the current one.
         database: Option<String>,
+        /// `FULL` was given: a `Table_type` column says `BASE TABLE` or `VIEW`.
+        full: bool,
+    },
+    /// `SHOW [FULL] COLUMNS|FIELDS FROM t [FROM db]`: `DESC` in MySQL's columns.
+    ShowColumns {
+        /// The table or view.
+        table: ObjectName,
+        /// `FULL` was given: `Collation`, `Privileges` and `Comment` columns too.
+        full: bool,
+    },
+    /// `SHOW INDEX|INDEXES|KEYS FROM t [FROM db]`: tabvault has no secondary indexes, so no
+    /// rows, in MySQL's columns (clients and ORMs ask).
+    ShowIndex {
+        /// The table.
+        table: ObjectName,
     },
     /// `SHOW PARTITIONS FROM t`.
     ShowPartitions {

@@ -1,7 +1,7 @@
 //! `CREATE …`, `DROP …` and `SHOW …` dispatch, and the database, table and view statements that
 //! are not `CREATE TABLE` itself (that one is in `table.rs`).
 
-use super::ast::{AlterTableAction, CompactKind, CreateView, Statement};
+use super::ast::{AlterTableAction, CompactKind, CreateView, ObjectName, Statement};
 use super::parser::{PResult, Parser};
 
 impl Parser<'_> {
@@ -103,12 +103,27 @@ impl Parser<'_> {
             "FULL",
             "GLOBAL",
             "SESSION",
+            "COLUMNS",
+            "FIELDS",
+            "INDEX",
+            "INDEXES",
+            "KEYS",
         ];
         match self.expect_keyword_of(KINDS)? {
             "FULL" => {
-                self.expect_keyword("PROCESSLIST")?;
-                Ok(Statement::ShowProcesslist { full: true })
+                match self.expect_keyword_of(&["PROCESSLIST", "TABLES", "COLUMNS", "FIELDS"])? {
+                    "PROCESSLIST" => Ok(Statement::ShowProcesslist { full: true }),
+                    "TABLES" => Ok(Statement::ShowTables {
+                        database: self.optional_database()?,
+                        full: true,
+                    }),
+                    _ => self.show_columns(true),
+                }
             }
+            "COLUMNS" | "FIELDS" => self.show_columns(false),
+            "INDEX" | "INDEXES" | "KEYS" => Ok(Statement::ShowIndex {
+                table: self.table_from()?,
+            }),
             "PROCESSLIST" => Ok(Statement::ShowProcesslist { full: false }),
             "GLOBAL" | "SESSION" => {
                 self.expect_keyword("VARIABLES")?;
@@ -118,6 +133,7 @@ impl Parser<'_> {
             "DATABASES" => Ok(Statement::ShowDatabases),
             "TABLES" => Ok(Statement::ShowTables {
                 database: self.optional_database()?,
+                full: false,
             }),
             "PARTITIONS" => {
                 self.expect_keyword("FROM")?;
@@ -142,6 +158,27 @@ impl Parser<'_> {
             }),
             _ => self.show_snapshot(),
         }
+    }
+
+    /// After `SHOW [FULL] COLUMNS|FIELDS`: `FROM t [FROM db]`.
+    fn show_columns(&mut self, full: bool) -> PResult<Statement> {
+        Ok(Statement::ShowColumns {
+            table: self.table_from()?,
+            full,
+        })
+    }
+
+    /// `FROM|IN t [FROM|IN db]`, as MySQL's SHOW COLUMNS and SHOW INDEX take it (the second
+    /// form names the database, and wins over a qualified name as in MySQL).
+    fn table_from(&mut self) -> PResult<ObjectName> {
+        if !self.eat_keyword("FROM") {
+            self.expect_keyword("IN")?;
+        }
+        let mut table = self.object_name()?;
+        if let Some(database) = self.optional_database()? {
+            table.database = Some(database);
+        }
+        Ok(table)
     }
 
     /// After `SHOW [GLOBAL|SESSION] VARIABLES`: `[LIKE 'pattern']`.

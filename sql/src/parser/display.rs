@@ -570,10 +570,19 @@ impl Display for Statement {
             }
             Self::Use { database } => write!(f, "USE {}", Ident(database)),
             Self::ShowDatabases => f.write_str("SHOW DATABASES"),
-            Self::ShowTables { database } => {
-                f.write_str("SHOW TABLES")?;
+            Self::ShowTables { database, full } => {
+                f.write_str(if *full {
+                    "SHOW FULL TABLES"
+                } else {
+                    "SHOW TABLES"
+                })?;
                 from_database(f, database.as_ref())
             }
+            Self::ShowColumns { table, full } => {
+                let full = if *full { "FULL " } else { "" };
+                write!(f, "SHOW {full}COLUMNS FROM {table}")
+            }
+            Self::ShowIndex { table } => write!(f, "SHOW INDEX FROM {table}"),
             Self::ShowPartitions { table } => write!(f, "SHOW PARTITIONS FROM {table}"),
             Self::ShowCreateTable { table } => write!(f, "SHOW CREATE TABLE {table}"),
             Self::Describe { table } => write!(f, "DESC {table}"),

@@ -8,6 +8,8 @@ python3 -c "import moto" 2>/dev/null || python3 -m pip install --quiet "moto[ser
 # The MySQL-protocol tests (server/tests) drive `tabvault serve` with both of these.
 command -v mysql >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-client)
 python3 -c "import pymysql" 2>/dev/null || python3 -m pip install --quiet pymysql
+# SQLAlchemy reflection and pandas.read_sql, as ORMs and notebooks use the server.
+python3 -c "import sqlalchemy, pandas" 2>/dev/null || python3 -m pip install --quiet sqlalchemy pandas
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use tabvault_storage::{
-    ColumnDef, Distribution, KeyModel, Partition, PartitionBound, PartitionScheme, Table, Value,
-    ViewDef,
+    ColumnDef, ColumnType, Distribution, KeyModel, Partition, PartitionBound, PartitionScheme,
+    Table, Value, ViewDef,
 };
 
 use crate::literal::{backquote, quote, value_literal};
@@ -70,7 +70,7 @@ pub fn create_view_sql(view: &ViewDef) -> String {
 }
 
 fn column_sql(column: &ColumnDef) -> String {
-    let mut out = format!("  {} {}", backquote(&column.name), column.ty);
+    let mut out = format!("  {} {}", backquote(&column.name), type_sql(&column.ty));
     out.push_str(if column.nullable {
         " NULL"
     } else {
@@ -83,6 +83,28 @@ fn column_sql(column: &ColumnDef) -> String {
         let _ = write!(out, " COMMENT {}", quote(comment));
     }
     out
+}
+
+/// A column type as StarRocks' SHOW CREATE TABLE prints it — lower case, integers with MySQL's
+/// display widths, `decimal(p,s)` without a space — which MySQL-dialect parsers (SQLAlchemy's
+/// reflection, BI tools) read, and tabvault's own parser reads back as the same type.
+fn type_sql(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Boolean => "boolean".into(),
+        ColumnType::TinyInt => "tinyint(4)".into(),
+        ColumnType::SmallInt => "smallint(6)".into(),
+        ColumnType::Int => "int(11)".into(),
+        ColumnType::BigInt => "bigint(20)".into(),
+        ColumnType::LargeInt => "largeint".into(),
+        ColumnType::Float => "float".into(),
+        ColumnType::Double => "double".into(),
+        ColumnType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
+        ColumnType::Char(n) => format!("char({n})"),
+        ColumnType::Varchar(n) => format!("varchar({n})"),
+        ColumnType::String => "string".into(),
+        ColumnType::Date => "date".into(),
+        ColumnType::DateTime => "datetime".into(),
+    }
 }
 
 fn name_list(names: &[String]) -> String {

@@ -186,7 +186,10 @@ fn snapshot_meta_corpus() -> TestResult {
         objects: vec![],
         backup_result: "succeed".into(),
     };
-    let seeds = vec![manifest.encode(), info.encode()];
+    let seeds = vec![
+        manifest.encode().expect("encodes"),
+        info.encode().expect("encodes"),
+    ];
     save_seeds("snapshot_meta", &seeds)?;
     let mut inputs = seeds.clone();
     for seed in &seeds {

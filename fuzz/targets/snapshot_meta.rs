@@ -13,12 +13,14 @@ pub fn run(data: &[u8]) {
             assert!(validate_name(&table.name).is_ok());
         }
         let again =
-            SnapshotManifest::decode(&manifest.encode()).expect("re-encoded manifest decodes");
+            SnapshotManifest::decode(&manifest.encode().expect("a decoded manifest encodes"))
+                .expect("re-encoded manifest decodes");
         assert_eq!(again, manifest);
     }
     if let Ok(info) = SnapshotInfo::decode(data) {
         assert!(validate_name(&info.name).is_ok());
-        let again = SnapshotInfo::decode(&info.encode()).expect("re-encoded info decodes");
+        let again = SnapshotInfo::decode(&info.encode().expect("a decoded info encodes"))
+            .expect("re-encoded info decodes");
         assert_eq!(again, info);
     }
 }

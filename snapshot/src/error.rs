@@ -181,10 +181,27 @@ pub enum SnapshotError {
     /// The service is shutting down and accepts no new jobs.
     #[error("the backup service is shutting down")]
     ShuttingDown,
+    /// A file's JSON could not be produced; nothing was written.
+    #[error("encoding {what} failed: {detail}")]
+    Encode {
+        /// Which file.
+        what: String,
+        /// Why.
+        detail: String,
+    },
 }
 
 /// Shorthand used throughout the crate.
 pub type Result<T, E = SnapshotError> = std::result::Result<T, E>;
+
+/// `value` as pretty JSON, or an error naming `what`: a file is never written from a failed
+/// encoding (an empty file published durably would replace good content).
+pub(crate) fn json_bytes(value: &impl serde::Serialize, what: &str) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value).map_err(|e| SnapshotError::Encode {
+        what: what.to_owned(),
+        detail: e.to_string(),
+    })
+}
 
 impl SnapshotError {
     /// A corruption error for a named file.

@@ -62,7 +62,7 @@ pub(crate) fn new_name(label: &str, job_id: u64) -> String {
 
 /// Writes the lease `name` (before any data file is uploaded or reused).
 pub(crate) fn write(store: &RepositoryStore, name: &str, lease: &Lease) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(lease).unwrap_or_default();
+    let bytes = crate::error::json_bytes(lease, "a lease")?;
     store.put_bytes(&layout::lease_file(name)?, Bytes::from(bytes))?;
     Ok(())
 }

@@ -232,13 +232,14 @@ fn link_files(
         done.insert(key);
     }
     let manifest_path = dir.join(MANIFEST_FILE);
+    let bytes = manifest.encode()?;
     if durable {
         sync_dir(&files)?;
-        write_file_durable(&manifest_path, &manifest.encode())?;
+        write_file_durable(&manifest_path, &bytes)?;
     } else {
         private_file_options()
             .open(&manifest_path)
-            .and_then(|mut file| file.write_all(&manifest.encode()))
+            .and_then(|mut file| file.write_all(&bytes))
             .map_err(|e| io_error(&manifest_path, e))?;
     }
     Ok(())

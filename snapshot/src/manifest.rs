@@ -119,8 +119,8 @@ pub fn is_checksum(text: &str) -> bool {
 
 impl SnapshotManifest {
     /// Encodes as JSON.
-    pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(self).unwrap_or_default()
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        crate::error::json_bytes(self, "a snapshot manifest")
     }
 
     /// Decodes and validates: format version, names, checksums, schemas, bounds, bucket counts.
@@ -213,8 +213,8 @@ impl SnapshotManifest {
 
 impl SnapshotInfo {
     /// Encodes as JSON.
-    pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(self).unwrap_or_default()
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        crate::error::json_bytes(self, "a snapshot info file")
     }
 
     /// Decodes and validates: format version, names, timestamp shape, checksum shape.
@@ -256,19 +256,22 @@ mod tests {
             tables: vec![],
             views: vec![],
         };
-        assert!(SnapshotManifest::decode(&m.encode()).is_err());
+        assert!(SnapshotManifest::decode(&m.encode().expect("encodes")).is_err());
         let ok = SnapshotManifest {
             format_version: 1,
             database: "db".into(),
             tables: vec![],
             views: vec![],
         };
-        assert_eq!(SnapshotManifest::decode(&ok.encode()).expect("valid"), ok);
+        assert_eq!(
+            SnapshotManifest::decode(&ok.encode().expect("encodes")).expect("valid"),
+            ok
+        );
         let wrong_version = SnapshotManifest {
             format_version: 2,
             ..ok
         };
-        assert!(SnapshotManifest::decode(&wrong_version.encode()).is_err());
+        assert!(SnapshotManifest::decode(&wrong_version.encode().expect("encodes")).is_err());
     }
 
     #[test]
@@ -284,16 +287,16 @@ mod tests {
             objects: vec![],
             backup_result: "succeed".into(),
         };
-        assert!(SnapshotInfo::decode(&info.encode()).is_ok());
+        assert!(SnapshotInfo::decode(&info.encode().expect("encodes")).is_ok());
         let bad = SnapshotInfo {
             timestamp: "../x".into(),
             ..info.clone()
         };
-        assert!(SnapshotInfo::decode(&bad.encode()).is_err());
+        assert!(SnapshotInfo::decode(&bad.encode().expect("encodes")).is_err());
         let bad = SnapshotInfo {
             meta_checksum: "../../x".into(),
             ..info
         };
-        assert!(SnapshotInfo::decode(&bad.encode()).is_err());
+        assert!(SnapshotInfo::decode(&bad.encode().expect("encodes")).is_err());
     }
 }

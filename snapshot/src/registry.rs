@@ -579,7 +579,7 @@ impl Registry {
             format_version: REGISTRY_FORMAT_VERSION,
             repositories,
         };
-        let bytes = serde_json::to_vec_pretty(&content).unwrap_or_default();
+        let bytes = crate::error::json_bytes(&content, "repositories.json")?;
         write_file_durable(&self.file, &bytes)?;
         Ok(())
     }
@@ -667,7 +667,8 @@ fn attach(
                 name: name.to_owned(),
                 create_time_ms: now_ms,
             };
-            let bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
+            let bytes = crate::error::json_bytes(&marker, "the repository marker")
+                .map_err(|e| e.to_string())?;
             store
                 .put_bytes(&marker_path, Bytes::from(bytes))
                 .map_err(|e| e.to_string())?;

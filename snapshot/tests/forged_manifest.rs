@@ -77,12 +77,12 @@ impl Fixture {
         let meta_path = self.snapshot_dir().join("meta.json");
         let mut manifest = SnapshotManifest::decode(&std::fs::read(&meta_path)?)?;
         forge(&mut manifest);
-        let bytes = manifest.encode();
+        let bytes = manifest.encode().expect("encodes");
         let mut info = SnapshotInfo::decode(&std::fs::read(self.info_path())?)?;
         info.meta_checksum = blake3::hash(&bytes).to_hex().to_string();
         info.meta_size_bytes = bytes.len() as u64;
         replace(&meta_path, &bytes)?;
-        replace(&self.info_path(), &info.encode())?;
+        replace(&self.info_path(), &info.encode().expect("encodes"))?;
         Ok(())
     }
 

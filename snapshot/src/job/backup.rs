@@ -98,7 +98,7 @@ fn backup_steps(
     job.update(|r| r.transfer_finished_time_ms = Some(now));
 
     service.advance(job, BackupState::SaveMeta.name())?;
-    let meta = snapshot.manifest.encode();
+    let meta = snapshot.manifest.encode()?;
     let info = SnapshotInfo {
         format_version: SNAPSHOT_FORMAT_VERSION,
         name: record.label.clone(),
@@ -135,7 +135,8 @@ fn backup_steps(
     job.enter_commit(service.now_ms())?;
     check_present(service, job, &repository, &sizes)?;
     let info_path = layout::info_file(&record.label, &record.timestamp)?;
-    service.with_retry(job, || repository.put(&info_path, info.encode()))?;
+    let info = info.encode()?;
+    service.with_retry(job, || repository.put(&info_path, info.clone()))?;
     Ok(())
 }
 

@@ -187,7 +187,7 @@ impl JobStore {
             format_version: JOB_FORMAT_VERSION,
             record,
         };
-        let bytes = serde_json::to_vec_pretty(&stored).unwrap_or_default();
+        let bytes = crate::error::json_bytes(&stored, "a job record")?;
         write_file_durable(&self.path(record.id), &bytes)?;
         Ok(())
     }

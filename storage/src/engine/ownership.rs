@@ -184,7 +184,9 @@ pub(crate) fn write_marker(io: &dyn StorageIo, dir: &Path) -> Result<()> {
         format: MARKER_FORMAT.into(),
         version: MARKER_VERSION,
     };
-    let mut bytes = serde_json::to_vec_pretty(&marker).unwrap_or_default();
+    let mut bytes = serde_json::to_vec_pretty(&marker).map_err(|e| {
+        crate::error::StorageError::InvalidData(format!("encoding the marker: {e}"))
+    })?;
     bytes.push(b'\n');
     io.write_file_durable(&dir.join(MARKER_FILE), &bytes)
 }

@@ -55,9 +55,14 @@ impl Lease {
 /// A fresh lease name for a backup: label, job id and a random nonce, so that two engines whose
 /// job ids and labels coincide never share a lease.
 pub(crate) fn new_name(label: &str, job_id: u64) -> String {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(job_id);
-    format!("{label}-{job_id}-{:016x}", hasher.finish())
+    let mut nonce = [0u8; 8];
+    if getrandom::fill(&mut nonce).is_err() {
+        // No OS randomness: a freshly keyed hasher still makes two engines' names differ.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(job_id);
+        nonce = hasher.finish().to_le_bytes();
+    }
+    format!("{label}-{job_id}-{:016x}", u64::from_le_bytes(nonce))
 }
 
 /// Writes the lease `name` (before any data file is uploaded or reused).

@@ -1,4 +1,4 @@
-//! Goal: BACKUP jobs behave as SPEC §3 and reference §1.4, §1.6–1.7, §2.1 say: StarRocks' error for
+//! Goal: BACKUP jobs behave as docs/SQL.md and StarRocks' BACKUP/RESTORE page say: StarRocks' error for
 //! every bad request, one job per database, CANCEL in every state before FINISHED, timeout, live
 //! progress, SHOW BACKUP's row, recovery after a restart, views backed up as definitions.
 //! Method: a `Gate` state hook holds the job's worker thread right after a state is persisted, so

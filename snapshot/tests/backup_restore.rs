@@ -1,4 +1,4 @@
-//! Goal: BACKUP and RESTORE round trips through a local repository behave as SPEC §3–4 promise.
+//! Goal: BACKUP and RESTORE round trips through a local repository behave as docs/SQL.md ("Repositories, BACKUP and RESTORE") promises.
 //! Method: populate a database, back it up, change and drop data, restore, compare every row; then
 //! restore into a fresh engine from the same repository (migration). Pins: files missing from the
 //! manifest, views lost, versions not restored, dedup not happening.
@@ -195,7 +195,7 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
     Ok(())
 }
 
-/// Every column type of SPEC §1, with NULLs, in a DUPLICATE KEY and a PRIMARY KEY table, survives
+/// Every column type of docs/SQL.md ("Types"), with NULLs, in a DUPLICATE KEY and a PRIMARY KEY table, survives
 /// backup → damage → restore exactly (compared as Arrow data, sorted by key).
 #[test]
 fn every_type_round_trips_with_nulls() -> TestResult {

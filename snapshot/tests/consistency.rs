@@ -1,4 +1,4 @@
-//! Goal: a BACKUP is one instant (SPEC §3 "Consistency"): every commit acknowledged before the
+//! Goal: a BACKUP is one instant (docs/ARCHITECTURE.md, "BACKUP"): every commit acknowledged before the
 //! job was submitted is in the snapshot, nothing is half in, and a commit spanning two tables is in
 //! both or neither.
 //! Method: a writer thread commits numbered batches continuously; batch `n` writes row `k = n` to

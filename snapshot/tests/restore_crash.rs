@@ -1,5 +1,5 @@
-//! Goal: SPEC §4 "wherever the process dies (kill -9), afterwards each target table holds either
-//! all of its old data or all of the snapshot's" — for RESTORE, at every point it passes.
+//! Goal: docs/ARCHITECTURE.md ("RESTORE — atomic"): "wherever the process dies (kill -9),
+//! afterwards each target table holds either all of its old data or all of the snapshot's" — for RESTORE, at every point it passes.
 //! Method: the test re-executes its own binary as a child (`crash_child`, selected by the
 //! `TV_RESTORE_CRASH` environment variable). The child opens the engine with a crash hook and the
 //! service with a state hook that both count kill points (every engine `CrashPoint` passed, incl.

@@ -1,4 +1,4 @@
-//! Goal: RESTORE jobs behave as SPEC §4 and reference §1.5, §2.2, §4 say: StarRocks' errors, AS
+//! Goal: RESTORE jobs behave as docs/SQL.md and StarRocks' BACKUP/RESTORE page say: StarRocks' errors, AS
 //! alias and PARTITION subsets, overwrite of only the restored partitions, added partitions, every
 //! schema-mismatch variant failing with StarRocks' message and changing nothing, views vs tables,
 //! target tables locked while the job runs, CANCEL in every state before the commit, corrupted

@@ -1,6 +1,6 @@
 //! Parser tests, one family of statements at a time.
 //!
-//! Goal: every statement of SPEC §2 parses into the AST an executor expects, including the seed
+//! Goal: every statement of docs/SQL.md parses into the AST an executor expects, including the seed
 //! page's three BACKUP examples and the reference's RESTORE / SHOW SNAPSHOT / CREATE REPOSITORY
 //! forms verbatim, and each prints back to SQL that parses to the same AST. Errors carry the
 //! right position and wording.

@@ -1,6 +1,6 @@
 //! Runs every `sql/tests/slt/*.slt` file (sqllogictest format) against a fresh database in a
 //! temporary directory. BACKUP and RESTORE wait for their jobs, so the next record sees the
-//! result. Every connection is a `root` session (privileges are tested in `privileges.rs`).
+//! result. Every connection is a `root` session (privileges are tested in `statements.rs` and `tests/security.rs`).
 
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! Crash test: the process is killed (SIGKILL) at every crash point of a realistic workload, and the
 //! reopened engine must hold exactly the acknowledged commits — all of each, nothing of the rest.
 //!
-//! Goal: prove SPEC §1's atomic, durable commits across processes dying at any instant of the
-//! durable-write protocols: rowset temp write, rename, metadata-log append (torn mid-record), log
+//! Goal: prove the atomic, durable commits of docs/ARCHITECTURE.md across processes dying at any
+//! instant of the durable-write protocols: rowset temp write, rename, metadata-log append (torn mid-record), log
 //! fsync, compaction and checkpoint (with `checkpoint_every(3)`), for DUPLICATE and PRIMARY KEY
 //! tables, multi-table commits, deletes, truncates, partition add/drop and compaction.
 //!

@@ -1,4 +1,4 @@
-//! Behaviour tests of the storage core through its public API (SPEC §1, §5).
+//! Behaviour tests of the storage core through its public API (docs/ARCHITECTURE.md, "Storage").
 //!
 //! Goal: every user-visible promise of `tabvault-storage` — DDL with IF [NOT] EXISTS and name
 //! validation, every column type round-tripping with NULLs, defaults, all-or-nothing commits

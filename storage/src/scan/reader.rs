@@ -44,7 +44,7 @@ pub(crate) fn file_may_match(rowset: &Rowset, predicates: &[BoundPredicate]) -> 
 fn map_file(path: &Path) -> Result<Bytes> {
     let file = File::open(path).io_context(|| format!("opening {}", path.display()))?;
     // SAFETY: rowset files are immutable once published (written under a temp name, renamed, never
-    // modified in place) and are only unlinked, which keeps the mapping valid. See UNSAFE.md.
+    // modified in place) and are only unlinked, which keeps the mapping valid.
     #[allow(unsafe_code)]
     let map = unsafe { Mmap::map(&file) }.io_context(|| format!("mapping {}", path.display()))?;
     Ok(Bytes::from_owner(map))

@@ -34,8 +34,8 @@ mod timefmt;
 
 pub use error::{Result, SnapshotError};
 pub use job::{
-    BackupState, Job, JobKind, JobRecord, JobStatus, Progress, ProgressSnapshot, RestoreState,
-    StatusCode,
+    BackupState, Job, JobKind, JobRecord, JobState, JobStatus, Progress, ProgressSnapshot,
+    RestoreState, StatusCode,
 };
 pub use layout::{
     DATA_DIR as REPOSITORY_DATA_DIR, MARKER as REPOSITORY_MARKER, META_FILE, SNAPSHOTS_DIR,

@@ -226,7 +226,7 @@ pub(crate) fn run_restore(service: &ServiceInner, job: &Arc<Job>) {
         tracing::warn!(error = %e, "could not remove a restore staging area; it is removed at the next open");
     }
     match outcome {
-        Ok(()) => service.finish(job, RestoreState::Finished.name()),
+        Ok(()) => service.finish(job, RestoreState::Finished),
         Err(e) => service.fail(job, &e),
     }
 }
@@ -307,7 +307,7 @@ pub(crate) fn committed_before_restart(
 fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Result<()> {
     let record = job.record();
     let repository = service.repository(&record.repository)?;
-    service.advance(job, RestoreState::Snapshoting.name())?;
+    service.advance(job, RestoreState::Snapshoting)?;
     let manifest = read_snapshot(&repository, &record.label, &record.timestamp)?;
     let objects = requested_objects(&record);
     let (targets, view_names) = select(&manifest, &record.label, &objects)?;
@@ -325,7 +325,7 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
         r.snapshot_finished_time_ms = Some(now);
     });
 
-    service.advance(job, RestoreState::Download.name())?;
+    service.advance(job, RestoreState::Download)?;
     let mut files: BTreeMap<(String, u64), PathBuf> = BTreeMap::new();
     for target in &targets {
         for rowset in target
@@ -344,14 +344,14 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
     job.progress()
         .set_totals(files.len() as u64, files.keys().map(|(_, s)| s).sum());
 
-    service.advance(job, RestoreState::Downloading.name())?;
+    service.advance(job, RestoreState::Downloading)?;
     create_dir_durable(staging)?;
     download_all(service, job, &repository, &files)?;
     check_files(service, job, &targets, &plan_tables, &files)?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
 
-    service.advance(job, RestoreState::Commit.name())?;
+    service.advance(job, RestoreState::Commit)?;
     let plan = InstallPlan {
         database: record.database.clone(),
         tables: targets
@@ -365,7 +365,7 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
             .collect(),
     };
 
-    service.advance(job, RestoreState::Committing.name())?;
+    service.advance(job, RestoreState::Committing)?;
     job.enter_commit(service.now_ms())?;
     service.engine.install(&plan, locks.as_ref())?;
     drop(locks);

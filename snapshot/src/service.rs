@@ -14,8 +14,8 @@ use tabvault_storage::Engine;
 
 use crate::error::{Result, SnapshotError};
 use crate::job::{
-    BackupState, Job, JobKind, JobRecord, JobStatus, JobStore, NewJob, ObjectRecord, RestoreState,
-    StatusCode, run_backup,
+    Job, JobKind, JobRecord, JobState, JobStatus, JobStore, NewJob, ObjectRecord, StatusCode,
+    run_backup,
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
 use crate::registry::{NewLocation, Registry, Repository};
@@ -578,21 +578,23 @@ impl ServiceInner {
     }
 
     /// Moves a job to `state` unless it must stop; persists and notifies.
-    pub(crate) fn advance(&self, job: &Arc<Job>, state: &str) -> Result<()> {
+    pub(crate) fn advance(&self, job: &Arc<Job>, state: impl Into<JobState>) -> Result<()> {
+        let state = state.into();
         if let Some(reason) = job.stop_reason(self.now_ms()) {
             return Err(crate::job::stop_error(reason));
         }
-        let record = job.update(|r| r.state = state.to_owned());
+        let record = job.update(|r| r.state = state);
         self.persist(&record);
         self.notify(&record);
         Ok(())
     }
 
     /// Ends a job successfully.
-    pub(crate) fn finish(&self, job: &Arc<Job>, state: &str) {
+    pub(crate) fn finish(&self, job: &Arc<Job>, state: impl Into<JobState>) {
+        let state = state.into();
         let now = self.now_ms();
         let record = job.update(|r| {
-            r.state = state.to_owned();
+            r.state = state;
             r.finished_time_ms = Some(now);
         });
         self.persist(&record);
@@ -618,7 +620,7 @@ impl ServiceInner {
         };
         let record = job.update(|r| {
             r.status = JobStatus::Error { code, msg };
-            r.state = BackupState::Cancelled.name().to_owned();
+            r.state = JobState::Cancelled;
             r.finished_time_ms = Some(now);
         });
         self.persist(&record);
@@ -663,12 +665,12 @@ impl ServiceInner {
         let mut jobs = self.jobs.lock();
         for (id, mut record) in records {
             if !record.is_terminal() {
-                let was = record.state.clone();
+                let was = record.state;
                 // A restore killed after its one install record became durable but before
                 // FINISHED was persisted did finish: say so instead of CANCELLED.
                 let committed = match record.kind {
                     JobKind::Restore => {
-                        was == RestoreState::Committing.name()
+                        was == JobState::Committing
                             && crate::restore::committed_before_restart(self, &record)
                     }
                     // The info file is a backup's commit point.
@@ -676,13 +678,13 @@ impl ServiceInner {
                 };
                 if committed {
                     record.status = JobStatus::Ok;
-                    record.state = RestoreState::Finished.name().to_owned();
+                    record.state = JobState::Finished;
                 } else {
                     record.status = JobStatus::Error {
                         code: StatusCode::CommonError,
                         msg: format!("engine restarted while the job was {was}"),
                     };
-                    record.state = BackupState::Cancelled.name().to_owned();
+                    record.state = JobState::Cancelled;
                 }
                 record.finished_time_ms = Some(now);
                 self.store.save(&record)?;

@@ -39,7 +39,7 @@ fn submit(
 }
 
 fn check_end(record: &JobRecord) {
-    match record.state.as_str() {
+    match record.state.name() {
         "FINISHED" => assert_eq!(record.status.to_string(), "[OK]"),
         "CANCELLED" => {
             let status = record.status.to_string();

@@ -221,7 +221,7 @@ impl Session {
             && let Some(job) = &result.job
         {
             let end = job.wait();
-            if end.state == "CANCELLED" {
+            if end.state == tabvault_snapshot::JobState::Cancelled {
                 return Err(SqlError::Invalid(format!(
                     "job {} ({}) ended CANCELLED: {}",
                     end.id, end.label, end.status

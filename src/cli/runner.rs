@@ -46,7 +46,9 @@ impl<'a> Runner<'a> {
                             job.id()
                         );
                     }
-                    Waited::Done(record) if record.state == "FINISHED" => {
+                    Waited::Done(record)
+                        if record.state == tabvault_snapshot::JobState::Finished =>
+                    {
                         println!(
                             "Job {} FINISHED ({:.2} sec)",
                             record.id,

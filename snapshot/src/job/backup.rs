@@ -24,7 +24,7 @@ pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
     let record = job.record();
     release_lease(service, &record);
     match outcome {
-        Ok(()) => service.finish(job, BackupState::Finished.name()),
+        Ok(()) => service.finish(job, BackupState::Finished),
         // The info file is the commit point: once it is written the snapshot is complete.
         Err(_)
             if job_committed(
@@ -34,7 +34,7 @@ pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
                 &record.timestamp,
             ) =>
         {
-            service.finish(job, BackupState::Finished.name());
+            service.finish(job, BackupState::Finished);
         }
         Err(e) => {
             cleanup_unpublished(service, &record.repository, &record.label);
@@ -50,7 +50,7 @@ fn backup_steps(
 ) -> Result<()> {
     let record = job.record();
     let repository = service.repository(&record.repository)?;
-    service.advance(job, BackupState::Snapshoting.name())?;
+    service.advance(job, BackupState::Snapshoting)?;
     let objects: Vec<ObjectRef> = record
         .objects
         .iter()
@@ -75,7 +75,7 @@ fn backup_steps(
     let now = service.now_ms();
     job.update(|r| r.snapshot_finished_time_ms = Some(now));
 
-    service.advance(job, BackupState::UploadSnapshot.name())?;
+    service.advance(job, BackupState::UploadSnapshot)?;
     let mut files: BTreeMap<RepoPath, (PathBuf, u64)> = BTreeMap::new();
     for rowset in snapshot.manifest.rowsets() {
         let local_path = snapshot
@@ -91,13 +91,13 @@ fn backup_steps(
         .set_totals(files.len() as u64, files.values().map(|(_, s)| s).sum());
     take_lease(service, job, &repository, files.keys())?;
 
-    service.advance(job, BackupState::Uploading.name())?;
+    service.advance(job, BackupState::Uploading)?;
     let sizes: Vec<(RepoPath, u64)> = files.iter().map(|(p, (_, s))| (p.clone(), *s)).collect();
     upload_all(service, job, &repository, files.into_iter().collect())?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
 
-    service.advance(job, BackupState::SaveMeta.name())?;
+    service.advance(job, BackupState::SaveMeta)?;
     let meta = snapshot.manifest.encode()?;
     let info = SnapshotInfo {
         format_version: SNAPSHOT_FORMAT_VERSION,
@@ -131,7 +131,7 @@ fn backup_steps(
     let meta_path = layout::meta_file(&record.label)?;
     service.with_retry(job, || repository.put(&meta_path, meta.clone()))?;
 
-    service.advance(job, BackupState::UploadInfo.name())?;
+    service.advance(job, BackupState::UploadInfo)?;
     job.enter_commit(service.now_ms())?;
     check_present(service, job, &repository, &sizes)?;
     let info_path = layout::info_file(&record.label, &record.timestamp)?;

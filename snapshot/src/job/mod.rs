@@ -10,7 +10,7 @@ pub(crate) use backup::{cleanup_after_restart, published_before_restart, run_bac
 pub use progress::{Progress, ProgressSnapshot};
 pub use record::{JobKind, JobRecord};
 pub(crate) use record::{JobStore, NewJob, ObjectRecord};
-pub use state::{BackupState, JobStatus, RestoreState, StatusCode};
+pub use state::{BackupState, JobState, JobStatus, RestoreState, StatusCode};
 pub(crate) use transfer::for_each_parallel;
 
 use std::sync::Arc;
@@ -87,12 +87,12 @@ impl Job {
 
     /// Blocks until the job leaves `state` (or ends), returning the state it reached. For callers
     /// that watch a job step by step.
-    pub fn wait_for_change(&self, state: &str) -> String {
+    pub fn wait_for_change(&self, state: JobState) -> JobState {
         let mut record = self.record.lock();
         while record.state == state && !record.is_terminal() {
             self.changed.wait(&mut record);
         }
-        record.state.clone()
+        record.state
     }
 
     /// Asks the job to stop. Fails when it is already done or past its commit point.
@@ -101,7 +101,7 @@ impl Job {
         if record.is_terminal() || self.committing.load(Ordering::SeqCst) {
             return Err(SnapshotError::CannotCancel {
                 label: record.label.clone(),
-                state: record.state.clone(),
+                state: record.state.name().to_owned(),
             });
         }
         *self.cancel.lock() = Some(reason.to_owned());

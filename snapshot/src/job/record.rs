@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_durable};
 
 use super::progress::ProgressSnapshot;
-use super::state::JobStatus;
+use super::state::{JobState, JobStatus};
 use crate::error::{Result, SnapshotError};
 
 /// Directory of job files under the data directory.
@@ -62,8 +62,8 @@ pub struct JobRecord {
     pub database: String,
     /// Repository name.
     pub repository: String,
-    /// Current state name (`PENDING`, ..., `FINISHED`, `CANCELLED`).
-    pub state: String,
+    /// Current state (`PENDING`, ..., `FINISHED`, `CANCELLED` in the record).
+    pub state: JobState,
     /// The objects asked for; empty means everything.
     pub objects: Vec<ObjectRecord>,
     /// The snapshot timestamp: for BACKUP the one it writes, for RESTORE the one it reads.
@@ -119,7 +119,7 @@ impl JobRecord {
             label: new.label,
             database: new.database,
             repository: new.repository,
-            state: "PENDING".into(),
+            state: JobState::Pending,
             objects: new.objects,
             timestamp: new.timestamp,
             create_time_ms: new.create_time_ms,
@@ -139,7 +139,7 @@ impl JobRecord {
 
     /// Whether the job is FINISHED or CANCELLED.
     pub fn is_terminal(&self) -> bool {
-        self.state == "FINISHED" || self.state == "CANCELLED"
+        self.state.is_terminal()
     }
 }
 

@@ -46,6 +46,105 @@ pub enum RestoreState {
     Cancelled,
 }
 
+/// Where a BACKUP or RESTORE job is: the states of both, serialised (job records) and shown
+/// (SHOW BACKUP/RESTORE) under StarRocks' names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    /// Accepted, not started.
+    Pending,
+    /// BACKUP: capturing the local snapshot; RESTORE: checking and locking.
+    Snapshoting,
+    /// BACKUP: planning the upload.
+    UploadSnapshot,
+    /// BACKUP: uploading data files.
+    Uploading,
+    /// BACKUP: writing the snapshot manifest.
+    SaveMeta,
+    /// BACKUP: writing the info file (the commit point).
+    UploadInfo,
+    /// RESTORE: planning downloads.
+    Download,
+    /// RESTORE: downloading and verifying files into staging.
+    Downloading,
+    /// RESTORE: preparing the commit.
+    Commit,
+    /// RESTORE: publishing the one commit record.
+    Committing,
+    /// Done.
+    Finished,
+    /// Stopped by the user, a timeout, an error or a restart.
+    Cancelled,
+}
+
+impl JobState {
+    /// StarRocks' name of the state.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Snapshoting => "SNAPSHOTING",
+            Self::UploadSnapshot => "UPLOAD_SNAPSHOT",
+            Self::Uploading => "UPLOADING",
+            Self::SaveMeta => "SAVE_META",
+            Self::UploadInfo => "UPLOAD_INFO",
+            Self::Download => "DOWNLOAD",
+            Self::Downloading => "DOWNLOADING",
+            Self::Commit => "COMMIT",
+            Self::Committing => "COMMITTING",
+            Self::Finished => "FINISHED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// Whether the job has ended (FINISHED or CANCELLED).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Finished | Self::Cancelled)
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Compares with a state's StarRocks name, as SHOW BACKUP/RESTORE print it.
+impl PartialEq<&str> for JobState {
+    fn eq(&self, name: &&str) -> bool {
+        self.name() == *name
+    }
+}
+
+impl From<BackupState> for JobState {
+    fn from(state: BackupState) -> Self {
+        match state {
+            BackupState::Pending => Self::Pending,
+            BackupState::Snapshoting => Self::Snapshoting,
+            BackupState::UploadSnapshot => Self::UploadSnapshot,
+            BackupState::Uploading => Self::Uploading,
+            BackupState::SaveMeta => Self::SaveMeta,
+            BackupState::UploadInfo => Self::UploadInfo,
+            BackupState::Finished => Self::Finished,
+            BackupState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<RestoreState> for JobState {
+    fn from(state: RestoreState) -> Self {
+        match state {
+            RestoreState::Pending => Self::Pending,
+            RestoreState::Snapshoting => Self::Snapshoting,
+            RestoreState::Download => Self::Download,
+            RestoreState::Downloading => Self::Downloading,
+            RestoreState::Commit => Self::Commit,
+            RestoreState::Committing => Self::Committing,
+            RestoreState::Finished => Self::Finished,
+            RestoreState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
 impl BackupState {
     /// StarRocks' name of the state.
     pub fn name(self) -> &'static str {

@@ -227,7 +227,7 @@ impl Gate {
                 armed
                     .iter()
                     .position(|a| {
-                        a.state == record.state
+                        record.state == a.state.as_str()
                             && a.label.as_ref().is_none_or(|l| *l == record.label)
                     })
                     .map(|i| armed.remove(i))

@@ -97,7 +97,7 @@ fn empty_and_data_directory_locations_are_refused() {
     assert!(err.contains("lies inside the data directory"), "{err}");
     // The statements that used to wipe the tables now fail before touching anything.
     let err = dirs.error(r#"BACKUP SNAPSHOT d.s1 TO r"#);
-    assert!(err.contains("Repository r does not exist"), "{err}");
+    assert!(err.contains("Repository [r] does not exist"), "{err}");
     assert!(rows_of_t(&dirs).contains("| 3 "), "{}", rows_of_t(&dirs));
     let shown = dirs.ok("SHOW REPOSITORIES");
     assert!(!shown.contains("| r "), "{shown}");

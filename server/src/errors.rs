@@ -48,7 +48,7 @@ fn snapshot_kind(error: &SnapshotError) -> ErrorKind {
     match error {
         SnapshotError::Storage(e) => storage_kind(e),
         SnapshotError::UnknownDatabase(_) => ErrorKind::ER_BAD_DB_ERROR,
-        SnapshotError::UnknownTable(_) => ErrorKind::ER_NO_SUCH_TABLE,
+        SnapshotError::UnknownTable(_) => ErrorKind::ER_WRONG_TABLE_NAME,
         _ => ErrorKind::ER_UNKNOWN_ERROR,
     }
 }
@@ -83,8 +83,8 @@ mod tests {
             ),
             (
                 SqlError::Snapshot(SnapshotError::UnknownTable("t".into())),
-                1146,
-                b"42S02",
+                1103,
+                b"42000",
             ),
             (
                 SqlError::Query("Error during planning: table 'db.t' not found".into()),

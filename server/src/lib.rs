@@ -24,6 +24,7 @@
 //! | 1046 | 3D000 | no database selected |
 //! | 1049 | 42000 | unknown database |
 //! | 1146 | 42S02 | unknown table or view |
+//! | 1103 | 42000 | BACKUP of a table the database does not hold (`Incorrect table name`) |
 //! | 1007 | HY000 | database exists |
 //! | 1050 | 42S01 | table or view exists |
 //! | 1235 | 42000 | understood but not supported (also prepared statements) |

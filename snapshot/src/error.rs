@@ -15,11 +15,15 @@ pub enum SnapshotError {
     /// A repository operation failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
-    /// `Repository <r> does not exist`.
-    #[error("Repository {0} does not exist")]
+    /// `Repository [<r>] does not exist`: BACKUP, RESTORE and snapshot statements naming an
+    /// unknown repository (StarRocks' analyzer message).
+    #[error("Repository [{0}] does not exist")]
     RepositoryNotFound(String),
-    /// A repository of that name is already registered.
-    #[error("Repository {0} already exists")]
+    /// `Repository does not exist`: DROP REPOSITORY of an unknown one (StarRocks' words).
+    #[error("Repository does not exist")]
+    NoRepositoryToDrop(String),
+    /// `repository with same name already exist: <r>`: CREATE REPOSITORY of a registered name.
+    #[error("repository with same name already exist: {0}")]
     RepositoryExists(String),
     /// `Repository is empty`: no repository name was given.
     #[error("Repository is empty")]
@@ -36,8 +40,9 @@ pub enum SnapshotError {
     /// `Unknown database '<db>'`.
     #[error("Unknown database '{0}'")]
     UnknownDatabase(String),
-    /// `Unknown table '<t>'`.
-    #[error("Unknown table '{0}'")]
+    /// `Incorrect table name '<t>'`: BACKUP of a table the database does not hold (StarRocks'
+    /// ERR_WRONG_TABLE_NAME from its analyzer).
+    #[error("Incorrect table name '{0}'")]
     UnknownTable(String),
     /// `partition[<p>] does not exist  in table<t>` (StarRocks' spacing, kept as is).
     #[error("partition[{partition}] does not exist  in table{table}")]

@@ -559,7 +559,7 @@ impl Registry {
         let removed = self
             .repositories
             .remove(name)
-            .ok_or_else(|| SnapshotError::RepositoryNotFound(name.to_owned()))?;
+            .ok_or_else(|| SnapshotError::NoRepositoryToDrop(name.to_owned()))?;
         if let Err(e) = self.save() {
             self.repositories.insert(name.to_owned(), removed);
             return Err(e);

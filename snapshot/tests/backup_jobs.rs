@@ -100,7 +100,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     )?;
     assert_eq!(
         err_text(s.backup(&request("db", "s", "r"))),
-        "Repository r does not exist"
+        "Repository [r] does not exist"
     );
     assert_eq!(
         err_text(s.backup(&request("db", "s", ""))),
@@ -112,7 +112,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     );
     let mut r = request("db", "s", "repo");
     r.objects = vec![on("x", None)];
-    assert_eq!(err_text(s.backup(&r)), "Unknown table 'x'");
+    assert_eq!(err_text(s.backup(&r)), "Incorrect table name 'x'");
     r.objects = vec![on("t", Some(&["p1", "p9"]))];
     assert_eq!(
         err_text(s.backup(&r)),

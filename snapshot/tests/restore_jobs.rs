@@ -159,7 +159,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     assert_eq!(err_text(s.restore(&r)), "timeout must be at least 10 min");
     let mut r = f.request("db", vec![]);
     r.repository = "r".into();
-    assert_eq!(err_text(s.restore(&r)), "Repository r does not exist");
+    assert_eq!(err_text(s.restore(&r)), "Repository [r] does not exist");
     assert_eq!(
         err_text(s.cancel_restore("db2")),
         "No restore is currently running"

@@ -41,13 +41,26 @@ pub fn create_repository(exec: &Exec<'_>, create: &CreateRepository) -> Result<Q
 /// `DROP REPOSITORY [IF EXISTS]`.
 pub fn drop_repository(exec: &Exec<'_>, name: &str, if_exists: bool) -> Result<QueryResult> {
     match exec.snapshots().drop_repository(name) {
-        Err(SnapshotError::RepositoryNotFound(_)) if if_exists => Ok(QueryResult::ok()),
+        Err(SnapshotError::NoRepositoryToDrop(_) | SnapshotError::RepositoryNotFound(_))
+            if if_exists =>
+        {
+            Ok(QueryResult::ok())
+        }
         other => other.map(|()| QueryResult::ok()).map_err(Into::into),
     }
 }
 
 /// `BACKUP SNAPSHOT`: starts the job and returns its id (the job is in the result).
 pub fn backup(exec: &Exec<'_>, backup: &Backup) -> Result<QueryResult> {
+    if let Some((name, alias)) = backup
+        .on
+        .iter()
+        .find_map(|o| o.alias.as_ref().map(|a| (&o.name, a)))
+    {
+        return Err(SqlError::Invalid(format!(
+            "Can not set alias for table in Backup Stmt: {name} AS {alias}"
+        )));
+    }
     let request = BackupRequest {
         database: exec.current_db(backup.snapshot.database.as_deref())?,
         snapshot: backup.snapshot.name.clone(),
@@ -173,4 +186,15 @@ fn resolve_location(root: &Path, location: &str) -> String {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let base = root.parent().unwrap_or(&root);
     base.join(location).to_string_lossy().into_owned()
+}
+
+/// The database SHOW BACKUP/RESTORE lists jobs of: the one named (`FROM db`), which must exist
+/// (`Unknown database 'db'`, as StarRocks), or the current one, or all (`None`).
+pub(crate) fn shown_database(exec: &Exec<'_>, named: Option<&str>) -> Result<Option<String>> {
+    if let Some(db) = named
+        && exec.engine().catalog().database(db).is_none()
+    {
+        return Err(SnapshotError::UnknownDatabase(db.to_owned()).into());
+    }
+    Ok(exec.current_db(named).ok())
 }

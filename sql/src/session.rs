@@ -446,11 +446,11 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
         Statement::Backup(backup) => jobs::backup(exec, backup),
         Statement::Restore(restore) => jobs::restore(exec, restore),
         Statement::ShowBackup { database } => {
-            let db = exec.current_db(database.as_deref()).ok();
+            let db = jobs::shown_database(exec, database.as_deref())?;
             jobs::show_jobs(exec, exec.snapshots().show_backup(db.as_deref()))
         }
         Statement::ShowRestore { database } => {
-            let db = exec.current_db(database.as_deref()).ok();
+            let db = jobs::shown_database(exec, database.as_deref())?;
             jobs::show_jobs(exec, exec.snapshots().show_restore(db.as_deref()))
         }
         Statement::CancelBackup { database } => {

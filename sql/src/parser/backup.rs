@@ -52,7 +52,8 @@ impl Parser<'_> {
         };
         self.expect_keyword("TO")?;
         let repository = self.ident()?;
-        let on = self.snapshot_objects(false)?;
+        // An alias is parsed so that the executor can refuse it in StarRocks' words.
+        let on = self.snapshot_objects()?;
         Ok(Statement::Backup(Backup {
             snapshot,
             repository,
@@ -67,7 +68,7 @@ impl Parser<'_> {
         let snapshot = self.object_name()?;
         self.expect_keyword("FROM")?;
         let repository = self.ident()?;
-        let on = self.snapshot_objects(true)?;
+        let on = self.snapshot_objects()?;
         Ok(Statement::Restore(Restore {
             snapshot,
             repository,
@@ -76,16 +77,16 @@ impl Parser<'_> {
         }))
     }
 
-    /// `[ON (item, …)]`; empty when absent. `AS alias` is accepted only when `with_alias`.
-    fn snapshot_objects(&mut self, with_alias: bool) -> PResult<Vec<SnapshotObject>> {
+    /// `[ON (item, …)]`; empty when absent.
+    fn snapshot_objects(&mut self) -> PResult<Vec<SnapshotObject>> {
         if !self.eat_keyword("ON") {
             return Ok(Vec::new());
         }
-        self.parenthesized(|p| p.snapshot_object(with_alias))
+        self.parenthesized(Self::snapshot_object)
     }
 
     /// `[TABLE | VIEW] name [PARTITION (p, …)] [AS alias]`.
-    fn snapshot_object(&mut self, with_alias: bool) -> PResult<SnapshotObject> {
+    fn snapshot_object(&mut self) -> PResult<SnapshotObject> {
         // A kind keyword is one only when a name follows it; `ON (view)` names a table `view`.
         let names_follow = self.is_ident_at(1)
             && !self.is_keyword_at(1, "PARTITION")
@@ -100,7 +101,7 @@ impl Parser<'_> {
         }
         let name = self.ident()?;
         let partitions = self.partition_names()?;
-        let alias = if with_alias && self.eat_keyword("AS") {
+        let alias = if self.eat_keyword("AS") {
             Some(self.ident()?)
         } else {
             None

@@ -33,6 +33,8 @@ pub type StateHook = Arc<dyn Fn(&JobRecord) + Send + Sync>;
 pub const DEFAULT_TIMEOUT_S: u64 = 86_400;
 /// Smallest accepted timeout, seconds (StarRocks' "at least 10 min").
 pub const MIN_TIMEOUT_S: u64 = 600;
+/// Jobs kept per database by default: SHOW BACKUP/RESTORE show the newest, SHOW ALL the rest.
+pub const DEFAULT_JOB_HISTORY: usize = 10;
 
 /// A BACKUP SNAPSHOT statement, typed.
 #[derive(Clone, Debug, Default)]
@@ -55,6 +57,7 @@ pub struct SnapshotServiceBuilder {
     engine: Engine,
     workers: usize,
     upload_threads: usize,
+    job_history: usize,
     hook: Option<StateHook>,
     faults: Option<FaultPlan>,
 }
@@ -78,6 +81,13 @@ impl SnapshotServiceBuilder {
     /// most one less than the CPU count, since its copies are CPU-bound and writers go on).
     pub fn transfer_threads(mut self, threads: usize) -> Self {
         self.upload_threads = threads.max(1);
+        self
+    }
+
+    /// Jobs kept per database, the running one included (default [`DEFAULT_JOB_HISTORY`], at
+    /// least 1): older finished jobs and their records are forgotten as new ones start.
+    pub fn job_history(mut self, jobs: usize) -> Self {
+        self.job_history = jobs.max(1);
         self
     }
 
@@ -110,6 +120,7 @@ impl SnapshotServiceBuilder {
             next_job_id: AtomicU64::new(next_job_id),
             hook: self.hook,
             upload_threads: self.upload_threads,
+            job_history: self.job_history,
             shutting_down: AtomicBool::new(false),
         });
         inner.recover(records)?;
@@ -162,6 +173,7 @@ pub(crate) struct ServiceInner {
     next_job_id: AtomicU64,
     hook: Option<StateHook>,
     pub(crate) upload_threads: usize,
+    job_history: usize,
     shutting_down: AtomicBool,
 }
 
@@ -177,6 +189,7 @@ impl SnapshotService {
             engine,
             workers: 4,
             upload_threads: 8,
+            job_history: DEFAULT_JOB_HISTORY,
             hook: None,
             faults: None,
         }
@@ -373,11 +386,14 @@ impl SnapshotService {
             return Err(SnapshotError::ShuttingDown);
         }
         self.inner.store.save(&record)?;
-        let replaced: Vec<u64> = jobs
+        // The newest `job_history` jobs of the database are kept, this one included.
+        let mut done: Vec<u64> = jobs
             .values()
             .filter(|j| j.is_done() && j.record().database == record.database)
             .map(|j| j.id())
             .collect();
+        done.sort_unstable_by(|a, b| b.cmp(a));
+        let replaced = done.into_iter().skip(self.inner.job_history - 1);
         for id in replaced {
             jobs.remove(&id);
             self.inner.store.remove(id)?;
@@ -428,6 +444,18 @@ impl SnapshotService {
     /// A job by id.
     pub fn job(&self, id: u64) -> Option<Arc<Job>> {
         self.inner.jobs.lock().get(&id).cloned()
+    }
+
+    /// Every kept job of `kind` (of `database`, or all), oldest first: the history SHOW ALL
+    /// BACKUP/RESTORE lists.
+    pub fn job_history(&self, kind: JobKind, database: Option<&str>) -> Vec<JobRecord> {
+        self.inner
+            .jobs
+            .lock()
+            .values()
+            .map(|job| job.record())
+            .filter(|r| r.kind == kind && database.is_none_or(|d| d == r.database))
+            .collect()
     }
 
     /// The latest job of each database (of `database` only, when given) of the given kind.
@@ -650,18 +678,23 @@ impl ServiceInner {
     }
 
     /// After a restart: cancels the jobs that were running, cleans what they left, removes stray
-    /// local snapshots, and keeps the latest job of each database.
+    /// local snapshots, and keeps the newest `job_history` jobs of each database.
     fn recover(&self, records: BTreeMap<u64, JobRecord>) -> Result<()> {
         let now = self.now_ms();
-        let mut latest: BTreeMap<String, u64> = BTreeMap::new();
+        let mut per_database: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         for record in records.values() {
-            if latest
-                .get(&record.database)
-                .is_none_or(|id| *id < record.id)
-            {
-                latest.insert(record.database.clone(), record.id);
-            }
+            per_database
+                .entry(record.database.as_str())
+                .or_default()
+                .push(record.id);
         }
+        let kept: std::collections::BTreeSet<u64> = per_database
+            .into_values()
+            .flat_map(|ids| {
+                let skip = ids.len().saturating_sub(self.job_history);
+                ids.into_iter().skip(skip)
+            })
+            .collect();
         let mut jobs = self.jobs.lock();
         for (id, mut record) in records {
             if !record.is_terminal() {
@@ -693,7 +726,7 @@ impl ServiceInner {
                     JobKind::Restore => crate::restore::cleanup_after_restart(self, &record),
                 }
             }
-            if latest.get(&record.database) == Some(&id) {
+            if kept.contains(&id) {
                 jobs.insert(id, Job::new(record));
             } else {
                 self.store.remove(id)?;

@@ -203,6 +203,30 @@ impl SnapshotService {
         }
     }
 
+    /// SHOW ALL BACKUP [FROM db]: every BACKUP job still kept, oldest first.
+    pub fn show_backup_history(&self, database: Option<&str>) -> ShowTable {
+        ShowTable {
+            columns: BACKUP_COLUMNS.to_vec(),
+            rows: self
+                .job_history(JobKind::Backup, database)
+                .iter()
+                .map(backup_row)
+                .collect(),
+        }
+    }
+
+    /// SHOW ALL RESTORE [FROM db]: every RESTORE job still kept, oldest first.
+    pub fn show_restore_history(&self, database: Option<&str>) -> ShowTable {
+        ShowTable {
+            columns: RESTORE_COLUMNS.to_vec(),
+            rows: self
+                .job_history(JobKind::Restore, database)
+                .iter()
+                .map(restore_row)
+                .collect(),
+        }
+    }
+
     /// SHOW SNAPSHOT ON repo [WHERE SNAPSHOT = s [AND TIMESTAMP = ts]].
     pub fn show_snapshot(
         &self,

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BACKUP_COLUMNS, BackupRequest, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest, SnapshotService,
+    BACKUP_COLUMNS, BackupRequest, JobKind, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest,
+    SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -465,6 +466,40 @@ fn views_are_backed_up_as_definitions_and_restored() -> R {
     assert_eq!(
         table_rows(s.engine(), "db3", "pk")?,
         table_rows(s.engine(), "db", "pk")?
+    );
+    Ok(())
+}
+
+/// `job_history(2)`: each database keeps its newest two jobs (records included); older finished
+/// ones are forgotten as new ones start, and a reopened service keeps the same two.
+#[test]
+fn the_job_history_is_bounded_per_database() -> R {
+    let dir = tempfile::tempdir()?;
+    let repo = dir.path().join("repo");
+    let labels = |s: &SnapshotService| -> Vec<String> {
+        s.job_history(JobKind::Backup, Some("db"))
+            .into_iter()
+            .map(|r| r.label)
+            .collect()
+    };
+    {
+        let engine = Engine::open(dir.path().join("data"))?;
+        populate(&engine, "db")?;
+        let s = SnapshotService::builder(engine).job_history(2).open()?;
+        local_repo(&s, "r", &repo)?;
+        for label in ["s1", "s2", "s3"] {
+            assert_finished(&s.backup(&request("db", label, "r"))?.wait());
+        }
+        assert_eq!(labels(&s), ["s2", "s3"]);
+    }
+    let engine = Engine::open(dir.path().join("data"))?;
+    let s = SnapshotService::builder(engine).job_history(2).open()?;
+    assert_eq!(labels(&s), ["s2", "s3"]);
+    let jobs_dir = dir.path().join("data").join("jobs");
+    assert_eq!(
+        std::fs::read_dir(jobs_dir)?.count(),
+        2,
+        "older records are removed"
     );
     Ok(())
 }

@@ -453,6 +453,14 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             let db = jobs::shown_database(exec, database.as_deref())?;
             jobs::show_jobs(exec, exec.snapshots().show_restore(db.as_deref()))
         }
+        Statement::ShowBackupHistory { database } => {
+            let db = jobs::shown_database(exec, database.as_deref())?;
+            jobs::show_jobs(exec, exec.snapshots().show_backup_history(db.as_deref()))
+        }
+        Statement::ShowRestoreHistory { database } => {
+            let db = jobs::shown_database(exec, database.as_deref())?;
+            jobs::show_jobs(exec, exec.snapshots().show_restore_history(db.as_deref()))
+        }
         Statement::CancelBackup { database } => {
             exec.snapshots()
                 .cancel_backup(&exec.current_db(database.as_deref())?)?;

@@ -538,6 +538,8 @@ fn backup_statement() -> BoxedStrategy<Statement> {
         show_snapshot,
         drop_snapshot,
         database().prop_map(|database| Statement::ShowBackup { database }),
+        database().prop_map(|database| Statement::ShowBackupHistory { database }),
+        database().prop_map(|database| Statement::ShowRestoreHistory { database }),
         database().prop_map(|database| Statement::CancelBackup { database }),
         database().prop_map(|database| Statement::ShowRestore { database }),
         database().prop_map(|database| Statement::CancelRestore { database }),

@@ -609,3 +609,36 @@ fn show_full_tables_columns_and_index() {
         "an unknown database"
     );
 }
+
+/// SHOW BACKUP shows the latest job, as StarRocks; SHOW ALL BACKUP every kept one, oldest first,
+/// also after the database is opened again; SHOW ALL RESTORE likewise for restores.
+#[test]
+fn show_all_backup_lists_the_kept_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    {
+        let (_db, mut s) = root_in(&data);
+        s.set_wait_for_jobs(true);
+        run(
+            &mut s,
+            "CREATE DATABASE d; USE d;
+             CREATE TABLE t (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1;
+             INSERT INTO t VALUES (1);
+             CREATE REPOSITORY r ON LOCATION 'memory://show-all-backup-history'",
+        );
+        for label in ["s1", "s2", "s3"] {
+            run(&mut s, &format!("BACKUP SNAPSHOT d.{label} TO r"));
+        }
+        assert_eq!(run(&mut s, "SHOW BACKUP").row_count(), 1);
+    }
+    let (_db, mut s) = root_in(&data);
+    let latest = rows(&run(&mut s, "SHOW BACKUP FROM d"));
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0][1], "s3");
+    let all = rows(&run(&mut s, "SHOW ALL BACKUP FROM d"));
+    let labels: Vec<&str> = all.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(labels, ["s1", "s2", "s3"]);
+    assert!(all.iter().all(|r| r[3] == "FINISHED"), "{all:?}");
+    assert_eq!(run(&mut s, "SHOW ALL RESTORE FROM d").row_count(), 0);
+    assert!(s.execute("SHOW ALL BACKUP FROM nope").is_err());
+}

@@ -70,7 +70,10 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::Kill { .. } => Need::Nothing,
         Statement::Use { database } => visible(Some(database)),
         Statement::ShowTables { database, .. } => visible(database.as_ref()),
-        Statement::ShowBackup { database } | Statement::ShowRestore { database } => database
+        Statement::ShowBackup { database }
+        | Statement::ShowRestore { database }
+        | Statement::ShowBackupHistory { database }
+        | Statement::ShowRestoreHistory { database } => database
             .as_ref()
             .map_or(Need::Nothing, |db| visible(Some(db))),
         Statement::ShowRepositories | Statement::ShowSnapshot(_) => Need::Admin,

@@ -195,6 +195,12 @@ pub enum Statement {
         /// The database whose last job is shown; `None` means the current one.
         database: Option<String>,
     },
+    /// `SHOW ALL BACKUP [FROM db]` (tabvault extension): every BACKUP job still kept, oldest
+    /// first.
+    ShowBackupHistory {
+        /// The database whose jobs are shown; `None` means the current one.
+        database: Option<String>,
+    },
     /// `CANCEL BACKUP FROM db`.
     CancelBackup {
         /// The database whose running backup is cancelled; `None` means the current one.
@@ -209,6 +215,12 @@ pub enum Statement {
     /// `SHOW RESTORE [FROM db]`.
     ShowRestore {
         /// The database whose last job is shown; `None` means the current one.
+        database: Option<String>,
+    },
+    /// `SHOW ALL RESTORE [FROM db]` (tabvault extension): every RESTORE job still kept, oldest
+    /// first.
+    ShowRestoreHistory {
+        /// The database whose jobs are shown; `None` means the current one.
         database: Option<String>,
     },
     /// `CANCEL RESTORE FROM db`.

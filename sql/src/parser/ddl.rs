@@ -108,6 +108,7 @@ impl Parser<'_> {
             "INDEX",
             "INDEXES",
             "KEYS",
+            "ALL",
         ];
         match self.expect_keyword_of(KINDS)? {
             "FULL" => {
@@ -121,6 +122,14 @@ impl Parser<'_> {
                 }
             }
             "COLUMNS" | "FIELDS" => self.show_columns(false),
+            "ALL" => match self.expect_keyword_of(&["BACKUP", "RESTORE"])? {
+                "BACKUP" => Ok(Statement::ShowBackupHistory {
+                    database: self.optional_database()?,
+                }),
+                _ => Ok(Statement::ShowRestoreHistory {
+                    database: self.optional_database()?,
+                }),
+            },
             "INDEX" | "INDEXES" | "KEYS" => Ok(Statement::ShowIndex {
                 table: self.table_from()?,
             }),

@@ -697,6 +697,14 @@ impl Display for Statement {
             }
             Self::ShowRepositories => f.write_str("SHOW REPOSITORIES"),
             Self::Backup(backup) => write!(f, "{backup}"),
+            Self::ShowBackupHistory { database } => {
+                f.write_str("SHOW ALL BACKUP")?;
+                from_database(f, database.as_ref())
+            }
+            Self::ShowRestoreHistory { database } => {
+                f.write_str("SHOW ALL RESTORE")?;
+                from_database(f, database.as_ref())
+            }
             Self::ShowBackup { database } => {
                 f.write_str("SHOW BACKUP")?;
                 from_database(f, database.as_ref())

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use datafusion::execution::runtime_env::RuntimeEnv;
 use parking_lot::{Mutex, RwLock};
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
@@ -28,6 +29,8 @@ struct Inner {
     import: RwLock<ImportPolicy>,
     processes: Arc<ProcessList>,
     runtime: tokio::runtime::Runtime,
+    /// DataFusion's runtime (memory pool, caches), one for every query of this database.
+    query_runtime: Arc<RuntimeEnv>,
 }
 
 impl std::fmt::Debug for Database {
@@ -64,6 +67,7 @@ impl Database {
                 import: RwLock::new(ImportPolicy::disabled()),
                 processes: Arc::default(),
                 runtime,
+                query_runtime: Arc::new(RuntimeEnv::default()),
             }),
         })
     }
@@ -90,6 +94,10 @@ impl Database {
     /// (see `native_session`).
     pub fn register_connection(&self, host: &str) -> ProcessHandle {
         self.inner.processes.register(host)
+    }
+
+    pub(crate) fn query_runtime(&self) -> Arc<RuntimeEnv> {
+        self.inner.query_runtime.clone()
     }
 
     pub(crate) fn processes(&self) -> &ProcessList {

@@ -315,6 +315,7 @@ impl Exec<'_> {
                 let database = self.database.clone();
                 move || database.import_scope()
             })),
+            self.database.query_runtime(),
         )
     }
 

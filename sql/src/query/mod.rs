@@ -18,6 +18,7 @@ use datafusion::common::config::Dialect;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use tabvault_storage::Engine;
 
@@ -43,6 +44,9 @@ pub struct QueryEnv {
     pub(crate) depth: usize,
     pub(crate) target_partitions: usize,
     pub(crate) import: Arc<LazyImportScope>,
+    /// DataFusion's runtime, shared by every statement of the database: its Parquet metadata
+    /// cache then serves footers across queries (rowset files never change once written).
+    pub(crate) runtime: Arc<RuntimeEnv>,
 }
 
 /// What `FILES()` may read, worked out when a statement first calls it (most never do).
@@ -81,6 +85,7 @@ impl QueryEnv {
         current_db: Option<String>,
         grants: Grants,
         import: Arc<LazyImportScope>,
+        runtime: Arc<RuntimeEnv>,
     ) -> Arc<Self> {
         let target_partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Self {
@@ -90,6 +95,7 @@ impl QueryEnv {
             depth: 0,
             target_partitions,
             import,
+            runtime,
         })
     }
 
@@ -102,6 +108,7 @@ impl QueryEnv {
             depth: self.depth + 1,
             target_partitions: self.target_partitions,
             import: self.import.clone(),
+            runtime: self.runtime.clone(),
         })
     }
 }
@@ -116,7 +123,7 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
         .with_target_partitions(env.target_partitions);
     config.options_mut().sql_parser.dialect = Dialect::MySQL;
     config.options_mut().sql_parser.enable_ident_normalization = false;
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = SessionContext::new_with_config_rt(config, env.runtime.clone());
     let files = Arc::new(FilesFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));
     // Table function names are matched as written (identifiers are case-sensitive).

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
 use arrow::record_batch::RecordBatch;
-use arrow::row::{RowConverter, SortField};
 
+use super::sort_key::key_rows;
 use crate::error::Result;
 
 /// Keeps the last row of every key (columns `key_indices`) and sorts the result by key.
@@ -15,16 +15,7 @@ pub(crate) fn dedupe_and_sort_by_key(
     batch: &RecordBatch,
     key_indices: &[usize],
 ) -> Result<RecordBatch> {
-    let keys: Vec<_> = key_indices
-        .iter()
-        .map(|&i| batch.column(i).clone())
-        .collect();
-    let converter = RowConverter::new(
-        keys.iter()
-            .map(|k| SortField::new(k.data_type().clone()))
-            .collect(),
-    )?;
-    let rows = converter.convert_columns(&keys)?;
+    let rows = key_rows(batch, key_indices)?;
     let mut last: HashMap<arrow::row::Row<'_>, u32> = HashMap::with_capacity(rows.num_rows());
     for (i, row) in rows.iter().enumerate() {
         last.insert(row, u32::try_from(i).unwrap_or(u32::MAX));

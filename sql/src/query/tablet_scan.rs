@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -17,6 +18,7 @@ use futures::{StreamExt, TryStreamExt};
 use tabvault_storage::{ScanRequest, TableVersion, Tablet};
 
 use crate::error::SqlError;
+use crate::query::provider::query_schema;
 
 /// Some tablets of one pinned version, read one after another.
 struct TabletStream {
@@ -48,9 +50,11 @@ impl PartitionStream for TabletStream {
         let request = self.request.clone();
         let no_columns = self.no_columns;
         let schema = self.schema.clone();
+        let plan_schema = schema.clone();
         let reads = futures::stream::iter(self.tablets.clone()).then(move |tablet| {
             let version = version.clone();
             let request = request.clone();
+            let schema = plan_schema.clone();
             async move {
                 let read =
                     tokio::task::spawn_blocking(move || version.scan_tablet(&tablet, &request))
@@ -63,7 +67,7 @@ impl PartitionStream for TabletStream {
                         if no_columns {
                             b.project(&[]).map_err(DataFusionError::from)
                         } else {
-                            Ok(b)
+                            to_schema(&b, &schema)
                         }
                     })
                     .collect();
@@ -72,6 +76,17 @@ impl PartitionStream for TabletStream {
         });
         Box::pin(RecordBatchStreamAdapter::new(schema, reads.try_flatten()))
     }
+}
+
+/// `batch` with each column cast to the type `schema` gives it (stored strings to view strings).
+fn to_schema(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| cast(column, field.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// A plan merging `version`'s tablets that `request` selects, in up to `partitions` streams;
@@ -83,9 +98,10 @@ pub(crate) fn tablet_scan(
     limit: Option<usize>,
     partitions: usize,
 ) -> DfResult<Arc<dyn ExecutionPlan>> {
-    let read_schema = version
+    let stored_schema = version
         .output_schema(&request)
         .map_err(|e| SqlError::from(e).into_datafusion())?;
+    let read_schema = query_schema(&stored_schema);
     let tablets = version
         .tablets(&request)
         .map_err(|e| SqlError::from(e).into_datafusion())?;

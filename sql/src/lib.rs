@@ -57,12 +57,12 @@ pub use error::{Result, SqlError};
 pub use jobs::LATEST_TIMESTAMP;
 pub use literal::{DEFAULT_DECIMAL_PRECISION, DEFAULT_VARCHAR_LEN};
 pub use parser::{
-    AlterTableAction, Backup, Broker, ColumnSpec, CompactKind, CreateRepository, CreateTable,
-    CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
-    GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
-    NewPassword, ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec,
-    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject,
-    Statement, UserIdentity, parse_statement, parse_statements,
+    AlterTableAction, ArrowRows, Backup, Broker, ColumnSpec, CompactKind, CreateRepository,
+    CreateTable, CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant,
+    GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
+    Literal, NewPassword, ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind,
+    PartitionSpec, PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot,
+    SnapshotObject, Statement, UserIdentity, parse_object_name, parse_statement, parse_statements,
 };
 pub use process::{ProcessHandle, Signal};
 pub use result::{Output, QueryResult, RowStream};

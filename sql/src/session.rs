@@ -15,7 +15,10 @@ use tabvault_storage::Engine;
 use crate::auth::{self, UserStore, authorize, required};
 use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
-use crate::parser::{ObjectName, SetVariable, Statement, parse_statements};
+use crate::parser::{
+    ArrowRows, Insert, InsertSource, ObjectName, SetVariable, Statement, parse_object_name,
+    parse_statements,
+};
 use crate::process::{ProcessHandle, Signal};
 use crate::query::{LazyImportScope, QueryEnv, plan_schema, run_query, stream_query};
 use crate::result::{Output, QueryResult, RowStream};
@@ -87,6 +90,27 @@ impl Session {
             .iter()
             .map(|s| self.execute_statement(s))
             .collect()
+    }
+
+    /// Appends Arrow rows to `table` (`[db.]name`), as `INSERT INTO table (<the batches' column
+    /// names>)` would: columns matched by name, values converted to the column types (a value
+    /// that does not fit is an error, not a NULL), missing columns take their defaults, one
+    /// commit, the INSERT privilege checked. Returns the number of rows.
+    pub fn insert_arrow(
+        &mut self,
+        table: &str,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<u64> {
+        let insert = Insert {
+            overwrite: false,
+            table: parse_object_name(table)?,
+            partitions: Vec::new(),
+            columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            source: InsertSource::Arrow(ArrowRows { schema, batches }),
+        };
+        let result = self.execute_statement(&Statement::Insert(insert))?;
+        Ok(result.affected_rows.unwrap_or_default())
     }
 
     /// A session variable set with `SET`, if it was.

@@ -1,10 +1,12 @@
 //! `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] VALUES …|SELECT …`: rows built from literals,
-//! `DEFAULT`, expressions (evaluated by DataFusion) or a query, converted to the table's types and
-//! written in one commit (`Engine::append`). `INSERT OVERWRITE` replaces the content of the target
-//! partitions (all of them without `PARTITION`) with the new rows in one commit too
-//! (`Engine::overwrite`): if any row fails to convert or to route, the old rows stay.
+//! `DEFAULT`, expressions (evaluated by DataFusion), a query or an embedder's Arrow batches,
+//! converted to the table's types and written in one commit (`Engine::append`). `INSERT
+//! OVERWRITE` replaces the content of the target partitions (all of them without `PARTITION`)
+//! with the new rows in one commit too (`Engine::overwrite`): if any row fails to convert or to
+//! route, the old rows stay.
 
 use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::SchemaRef;
 use tabvault_storage::{TableSchema, TableVersion, Value};
 
 use crate::dml::columns::{
@@ -25,7 +27,13 @@ pub fn insert(exec: &Exec<'_>, insert: &Insert) -> Result<QueryResult> {
     let targets = target_columns(&schema, table, &insert.columns)?;
     let (provided, rows) = match &insert.source {
         InsertSource::Values(rows) => (values_rows(exec, &schema, &targets, rows)?, rows.len()),
-        InsertSource::Query(sql) => query_rows(exec, &schema, &targets, sql)?,
+        InsertSource::Query(sql) => {
+            let (query_schema, batches) = exec.query(sql)?;
+            converted_rows(&schema, &targets, &query_schema, &batches)?
+        }
+        InsertSource::Arrow(rows) => {
+            converted_rows(&schema, &targets, &rows.schema, &rows.batches)?
+        }
     };
     let batch = table_batch(&schema, &targets, provided, rows)?;
     if !insert.partitions.is_empty() {
@@ -96,21 +104,22 @@ fn expression_value(
     Ok(Value::from_array(array.as_ref(), 0)?)
 }
 
-fn query_rows(
-    exec: &Exec<'_>,
+/// A query's or an embedder's rows, column `i` converted to the type of table column
+/// `targets[i]`.
+fn converted_rows(
     schema: &TableSchema,
     targets: &[usize],
-    sql: &str,
+    rows_schema: &SchemaRef,
+    batches: &[RecordBatch],
 ) -> Result<(Vec<ArrayRef>, usize)> {
-    let (query_schema, batches) = exec.query(sql)?;
-    if query_schema.fields().len() != targets.len() {
+    if rows_schema.fields().len() != targets.len() {
         return Err(SqlError::Invalid(format!(
-            "Column count doesn't match: the table takes {} columns, the query returns {}",
+            "Column count doesn't match: the table takes {} columns, the rows have {}",
             targets.len(),
-            query_schema.fields().len()
+            rows_schema.fields().len()
         )));
     }
-    let all: RecordBatch = concat_rows(&query_schema, &batches)?;
+    let all: RecordBatch = concat_rows(rows_schema, batches)?;
     let arrays = targets
         .iter()
         .zip(all.columns())

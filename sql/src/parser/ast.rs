@@ -499,7 +499,29 @@ pub enum InsertSource {
     Values(Vec<Vec<InsertValue>>),
     /// A `SELECT` or `WITH` query's exact source text, trimmed.
     Query(String),
+    /// Rows an embedder hands over as Arrow batches (`Session::insert_arrow`); never parsed.
+    Arrow(ArrowRows),
 }
+
+/// Arrow rows to insert, matched to the table's columns by name and converted to their types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrowRows {
+    /// The schema of every batch.
+    pub schema: arrow::datatypes::SchemaRef,
+    /// The rows.
+    pub batches: Vec<arrow::array::RecordBatch>,
+}
+
+impl ArrowRows {
+    /// The number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// Statements compare equal only to themselves; batches are compared value by value (a NaN
+/// float makes two such inserts unequal, which no caller relies on).
+impl Eq for ArrowRows {}
 
 /// One cell of an `INSERT … VALUES` row.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -340,6 +340,7 @@ impl Display for Insert {
                 write!(f, " VALUES {}", Comma(rows))
             }
             InsertSource::Query(text) => write!(f, " {text}"),
+            InsertSource::Arrow(rows) => write!(f, " <{} rows of Arrow data>", rows.num_rows()),
         }
     }
 }

@@ -19,12 +19,12 @@ mod table;
 mod variables;
 
 pub use ast::{
-    AlterTableAction, Backup, Broker, ColumnSpec, CompactKind, CreateRepository, CreateTable,
-    CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
-    GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
-    NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
+    AlterTableAction, ArrowRows, Backup, Broker, ColumnSpec, CompactKind, CreateRepository,
+    CreateTable, CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant,
+    GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
+    Literal, NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject,
     Statement, UserIdentity,
 };
 pub use error::ParseError;
-pub use parser::{parse_statement, parse_statements};
+pub use parser::{parse_object_name, parse_statement, parse_statements};

@@ -51,6 +51,23 @@ pub fn parse_statement(sql: &str) -> Result<Statement, ParseError> {
     }
 }
 
+/// Parses a table or view name, `[db.]name`, with backquotes as in statements: embedders take
+/// names as text (`Session::insert_arrow`) and must read them as SQL would.
+///
+/// ```
+/// let name = tabvault_sql::parse_object_name("`my db`.t").unwrap();
+/// assert_eq!((name.database.as_deref(), name.name.as_str()), (Some("my db"), "t"));
+/// ```
+pub fn parse_object_name(text: &str) -> Result<ObjectName, ParseError> {
+    let mut parser = Parser::new(text)?;
+    let name = parser.object_name()?;
+    if parser.at_end() {
+        Ok(name)
+    } else {
+        Err(parser.error("end of input"))
+    }
+}
+
 /// A cursor over the tokens of one source text.
 pub(crate) struct Parser<'a> {
     source: &'a str,

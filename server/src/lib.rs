@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod binary;
 mod chatter;
 mod columns;
 mod config;
@@ -58,12 +59,14 @@ mod connection;
 mod errors;
 mod input;
 mod login;
+mod params;
 mod reject;
 mod root;
 mod rows;
 mod salt;
 mod server;
 mod signals;
+mod statements;
 
 pub use config::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,

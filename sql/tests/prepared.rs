@@ -86,7 +86,7 @@ fn insert_values_take_typed_parameters_and_queries_filter_on_them() {
 fn wrong_counts_and_unstorable_values_are_errors_and_privileges_apply() {
     let (_dir, mut s) = setup();
     let prepared = Prepared::new("SELECT * FROM t WHERE id = ?").expect("prepares");
-    let err = s.execute_prepared(&prepared, &[]).err().expect("no values");
+    let err = s.execute_prepared(&prepared, &[]).expect_err("no values");
     assert!(err.to_string().contains("1 parameters, 0 values"), "{err}");
     let insert = Prepared::new("INSERT INTO t (id, day) VALUES (?, ?)").expect("prepares");
     let bad_date = [
@@ -99,12 +99,10 @@ fn wrong_counts_and_unstorable_values_are_errors_and_privileges_apply() {
     let mut bob = s.database().session("bob", Some("pw")).expect("bob");
     let text = bob
         .execute("SELECT * FROM d.t WHERE id = 1")
-        .err()
-        .expect("denied");
+        .expect_err("denied");
     let prepared = Prepared::new("SELECT * FROM d.t WHERE id = ?").expect("prepares");
     let bound = bob
         .execute_prepared(&prepared, &[ScalarValue::Int64(Some(1))])
-        .err()
-        .expect("denied");
+        .expect_err("denied");
     assert_eq!(bound.to_string(), text.to_string());
 }

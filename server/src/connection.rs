@@ -131,6 +131,17 @@ impl Connection {
             .unwrap_or_else(PoisonError::into_inner) = Some(session);
     }
 
+    /// The error message for a statement longer than the configured maximum.
+    fn too_large(&self, query: &str) -> Option<String> {
+        (query.len() > self.config.max_statement_bytes).then(|| {
+            format!(
+                "Got a packet bigger than 'max_allowed_packet' bytes ({} > {})",
+                query.len(),
+                self.config.max_statement_bytes
+            )
+        })
+    }
+
     /// The chatter answer to `query`, if it is chatter.
     fn chatter(&mut self, query: &str) -> Option<chatter::Answer> {
         let slot = self
@@ -272,6 +283,11 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
         query: &'a str,
         info: StatementMetaWriter<'a, W>,
     ) -> io::Result<()> {
+        if let Some(message) = self.too_large(query) {
+            return info
+                .error(ErrorKind::ER_NET_PACKET_TOO_LARGE, message.as_bytes())
+                .await;
+        }
         let prepared = match Prepared::new(query) {
             Ok(prepared) => prepared,
             Err(error) => {
@@ -331,12 +347,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
         query: &'a str,
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
-        if query.len() > self.config.max_statement_bytes {
-            let message = format!(
-                "Got a packet bigger than 'max_allowed_packet' bytes ({} > {})",
-                query.len(),
-                self.config.max_statement_bytes
-            );
+        if let Some(message) = self.too_large(query) {
             return results
                 .error(ErrorKind::ER_NET_PACKET_TOO_LARGE, message.as_bytes())
                 .await;

@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tabvault-target}"
 python3 -c "import moto" 2>/dev/null || python3 -m pip install --quiet "moto[server]"
-# The MySQL-protocol tests (server/tests) drive `tabvault serve` with both of these.
+# The MySQL-protocol tests (server/tests) drive `tabvault serve` with these.
 command -v mysql >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-client)
 python3 -c "import pymysql" 2>/dev/null || python3 -m pip install --quiet pymysql
+# Server-side prepared statements (cursor(prepared=True)) are driven with mysql-connector-python.
+python3 -c "import mysql.connector" 2>/dev/null || python3 -m pip install --quiet mysql-connector-python
 # SQLAlchemy reflection and pandas.read_sql, as ORMs and notebooks use the server.
 python3 -c "import sqlalchemy, pandas" 2>/dev/null || python3 -m pip install --quiet sqlalchemy pandas
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest

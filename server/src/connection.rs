@@ -14,24 +14,24 @@ use opensrv_mysql::{
     RowWriter, StatementMetaWriter,
 };
 use tabvault_sql::{
-    Database, Output, ProcessHandle, QueryResult, SERVER_VERSION, Session, SqlError, Statement,
-    WAIT_TIMEOUT, parse_statements,
+    Database, Output, Prepared, ProcessHandle, QueryResult, SERVER_VERSION, Session, SqlError,
+    Statement, WAIT_TIMEOUT, parse_statements,
 };
 use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use crate::binary::{binary_rows, write_row};
 use crate::chatter;
 use crate::columns::column_of;
 use crate::config::{FAILED_LOGIN_DELAY, ServerConfig};
 use crate::errors::kind_of;
 use crate::input::InputLimits;
 use crate::login::LoginFailure;
+use crate::params::values_of;
 use crate::rows::{Cell, rows_of};
 use crate::salt::{SALT_LEN, new_salt};
-
-const NO_PREPARED: &str =
-    "prepared statements are not supported; send statements as text (client-side parameters)";
+use crate::statements::{MAX_PREPARED, Statements};
 
 /// Result sets and statement outcomes on their way from the statement's thread to the client.
 const PENDING_ITEMS: usize = 4;
@@ -48,6 +48,15 @@ pub(crate) struct Connection {
     limits: InputLimits,
     /// The client's socket, only ever peeked at: it tells when the client leaves mid-statement.
     peer: TcpStream,
+    /// The statements the client prepared (`COM_STMT_PREPARE`) and has not closed.
+    statements: Statements,
+}
+
+/// How result rows are encoded: as text (`COM_QUERY`) or binary (`COM_STMT_EXECUTE`).
+#[derive(Clone, Copy)]
+enum Protocol {
+    Text,
+    Binary,
 }
 
 /// What the statement thread sends the writer.
@@ -84,6 +93,7 @@ impl Connection {
             failure,
             limits,
             peer,
+            statements: Statements::default(),
         }
     }
 
@@ -121,6 +131,17 @@ impl Connection {
             .unwrap_or_else(PoisonError::into_inner) = Some(session);
     }
 
+    /// The error message for a statement longer than the configured maximum.
+    fn too_large(&self, query: &str) -> Option<String> {
+        (query.len() > self.config.max_statement_bytes).then(|| {
+            format!(
+                "Got a packet bigger than 'max_allowed_packet' bytes ({} > {})",
+                query.len(),
+                self.config.max_statement_bytes
+            )
+        })
+    }
+
     /// The chatter answer to `query`, if it is chatter.
     fn chatter(&mut self, query: &str) -> Option<chatter::Answer> {
         let slot = self
@@ -130,28 +151,59 @@ impl Connection {
         chatter::answer(query, slot.as_ref()?)
     }
 
-    /// Runs `statements` on a blocking thread, streaming their results to `results`; cancels
-    /// the running statement when the client leaves. Puts the session back when all ran.
+    /// Runs `statements` on a blocking thread, streaming their results to `results` as text rows.
     async fn run_statements<W: AsyncWrite + Send + Unpin>(
         &mut self,
         statements: Vec<Statement>,
         results: QueryResultWriter<'_, W>,
     ) -> io::Result<()> {
-        let mut session = self.take_session()?;
         let count = statements.len();
-        let (items, mut received) = mpsc::channel(PENDING_ITEMS);
-        let thread = tokio::task::spawn_blocking(move || {
+        let run = move |session: &mut Session, items: &mpsc::Sender<Item>| {
             for statement in &statements {
-                if !send_outcome(&mut session, statement, &items) {
+                if !send_outcome(session.execute_streaming(statement), items) {
                     break;
                 }
             }
+        };
+        self.stream_outcomes(count, Protocol::Text, run, results)
+            .await
+    }
+
+    /// Runs `prepared` with `values` on a blocking thread, streaming its result to `results` as
+    /// binary rows.
+    async fn run_prepared<W: AsyncWrite + Send + Unpin>(
+        &mut self,
+        prepared: Arc<Prepared>,
+        values: Vec<tabvault_sql::ScalarValue>,
+        results: QueryResultWriter<'_, W>,
+    ) -> io::Result<()> {
+        let run = move |session: &mut Session, items: &mpsc::Sender<Item>| {
+            send_outcome(session.execute_prepared(&prepared, &values), items);
+        };
+        self.stream_outcomes(1, Protocol::Binary, run, results)
+            .await
+    }
+
+    /// Runs `run` (which sends the outcomes of `count` statements) with the session on a blocking
+    /// thread, writing the outcomes to `results` as they come; cancels the running statement when
+    /// the client leaves. Puts the session back when all ran.
+    async fn stream_outcomes<W: AsyncWrite + Send + Unpin>(
+        &mut self,
+        count: usize,
+        protocol: Protocol,
+        run: impl FnOnce(&mut Session, &mpsc::Sender<Item>) + Send + 'static,
+        results: QueryResultWriter<'_, W>,
+    ) -> io::Result<()> {
+        let mut session = self.take_session()?;
+        let (items, mut received) = mpsc::channel(PENDING_ITEMS);
+        let thread = tokio::task::spawn_blocking(move || {
+            run(&mut session, &items);
             let wait_timeout = session.variable(WAIT_TIMEOUT).and_then(|v| v.parse().ok());
             (session, wait_timeout)
         });
         let columns: Vec<OnceLock<Vec<Column>>> = (0..count).map(|_| OnceLock::new()).collect();
         let written = tokio::select! {
-            written = write_items(&mut received, &columns, results) => written,
+            written = write_items(&mut received, &columns, protocol, results) => written,
             () = client_gone(&self.peer) => Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 "the client left while its statement ran",
@@ -228,28 +280,66 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
 
     async fn on_prepare<'a>(
         &'a mut self,
-        _query: &'a str,
+        query: &'a str,
         info: StatementMetaWriter<'a, W>,
     ) -> io::Result<()> {
-        info.error(ErrorKind::ER_UNSUPPORTED_PS, NO_PREPARED.as_bytes())
-            .await
+        if let Some(message) = self.too_large(query) {
+            return info
+                .error(ErrorKind::ER_NET_PACKET_TOO_LARGE, message.as_bytes())
+                .await;
+        }
+        let prepared = match Prepared::new(query) {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                return info
+                    .error(kind_of(&error), error.to_string().as_bytes())
+                    .await;
+            }
+        };
+        let params = vec![param_column(); prepared.param_count()];
+        let Some(id) = self.statements.add(prepared) else {
+            let message = format!(
+                "Can't create more than max_prepared_stmt_count statements (current value: \
+                 {MAX_PREPARED})"
+            );
+            return info
+                .error(
+                    ErrorKind::ER_MAX_PREPARED_STMT_COUNT_REACHED,
+                    message.as_bytes(),
+                )
+                .await;
+        };
+        info.reply(id, &params, &[]).await
     }
 
     async fn on_execute<'a>(
         &'a mut self,
-        _id: u32,
-        _params: ParamParser<'a>,
+        id: u32,
+        params: ParamParser<'a>,
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
-        results
-            .error(ErrorKind::ER_UNSUPPORTED_PS, NO_PREPARED.as_bytes())
-            .await
+        let Some(prepared) = self.statements.get(id) else {
+            let message =
+                format!("Unknown prepared statement handler ({id}) given to mysqld_stmt_execute");
+            return results
+                .error(ErrorKind::ER_UNKNOWN_STMT_HANDLER, message.as_bytes())
+                .await;
+        };
+        match values_of(params) {
+            Ok(values) => self.run_prepared(prepared, values, results).await,
+            Err(message) => {
+                results
+                    .error(ErrorKind::ER_WRONG_ARGUMENTS, message.as_bytes())
+                    .await
+            }
+        }
     }
 
-    async fn on_close<'a>(&'a mut self, _stmt: u32)
+    async fn on_close<'a>(&'a mut self, id: u32)
     where
         W: 'async_trait,
     {
+        self.statements.remove(id);
     }
 
     async fn on_query<'a>(
@@ -257,12 +347,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
         query: &'a str,
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
-        if query.len() > self.config.max_statement_bytes {
-            let message = format!(
-                "Got a packet bigger than 'max_allowed_packet' bytes ({} > {})",
-                query.len(),
-                self.config.max_statement_bytes
-            );
+        if let Some(message) = self.too_large(query) {
             return results
                 .error(ErrorKind::ER_NET_PACKET_TOO_LARGE, message.as_bytes())
                 .await;
@@ -276,7 +361,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
                         .iter()
                         .map(|f| column_of(f))
                         .collect();
-                    match write_result(&result, &columns, results).await? {
+                    match write_result(&result, &columns, Protocol::Text, results).await? {
                         Some(writer) => writer.no_more_results().await,
                         None => Ok(()),
                     }
@@ -321,10 +406,20 @@ async fn write_error<W: AsyncWrite + Unpin>(
         .await
 }
 
-/// Runs `statement` and sends its outcome (a query's rows batch by batch); false when nothing
-/// after it should run (it failed, or the client is gone).
-fn send_outcome(session: &mut Session, statement: &Statement, items: &mpsc::Sender<Item>) -> bool {
-    match session.execute_streaming(statement) {
+/// A parameter's column definition at prepare time: its type is only known when EXECUTE binds it.
+fn param_column() -> Column {
+    Column {
+        table: String::new(),
+        column: "?".into(),
+        coltype: opensrv_mysql::ColumnType::MYSQL_TYPE_VAR_STRING,
+        colflags: opensrv_mysql::ColumnFlags::empty(),
+    }
+}
+
+/// Sends a statement's outcome (a query's rows batch by batch); false when nothing after it
+/// should run (it failed, or the client is gone).
+fn send_outcome(output: Result<Output, SqlError>, items: &mpsc::Sender<Item>) -> bool {
+    match output {
         Ok(Output::Done(result)) => items.blocking_send(Item::Done(result)).is_ok(),
         Ok(Output::Rows(stream)) => {
             if items.blocking_send(Item::Rows(stream.schema())).is_err() {
@@ -377,6 +472,7 @@ enum Stage<'a, W: AsyncWrite + Unpin> {
 async fn write_items<'a, W: AsyncWrite + Unpin>(
     items: &mut mpsc::Receiver<Item>,
     columns: &'a [OnceLock<Vec<Column>>],
+    protocol: Protocol,
     results: QueryResultWriter<'a, W>,
 ) -> io::Result<()> {
     let mut stage = Stage::Between(results);
@@ -405,7 +501,7 @@ async fn write_items<'a, W: AsyncWrite + Unpin>(
                 Stage::Rows(writer.start(cols).await?)
             }
             (Some(Item::Batch(batch)), Stage::Rows(mut rows)) => {
-                if let Err(message) = write_batch(&mut rows, &batch).await? {
+                if let Err(message) = write_batch(&mut rows, &batch, protocol).await? {
                     return rows
                         .finish_error(ErrorKind::ER_UNKNOWN_ERROR, &message)
                         .await;
@@ -418,7 +514,7 @@ async fn write_items<'a, W: AsyncWrite + Unpin>(
             }
             (Some(Item::Done(result)), Stage::Between(writer)) => {
                 let cols = columns_of(columns, index, &result.schema)?;
-                let Some(writer) = write_result(&result, cols, writer).await? else {
+                let Some(writer) = write_result(&result, cols, protocol, writer).await? else {
                     return Ok(());
                 };
                 index += 1;
@@ -448,6 +544,7 @@ fn columns_of<'a>(
 async fn write_result<'a, W: AsyncWrite + Unpin>(
     result: &QueryResult,
     columns: &'a [Column],
+    protocol: Protocol,
     writer: QueryResultWriter<'a, W>,
 ) -> io::Result<Option<QueryResultWriter<'a, W>>> {
     if !result.has_rows() {
@@ -460,7 +557,7 @@ async fn write_result<'a, W: AsyncWrite + Unpin>(
     }
     let mut rows = writer.start(columns).await?;
     for batch in &result.batches {
-        if let Err(message) = write_batch(&mut rows, batch).await? {
+        if let Err(message) = write_batch(&mut rows, batch, protocol).await? {
             rows.finish_error(ErrorKind::ER_UNKNOWN_ERROR, &message)
                 .await?;
             return Ok(None);
@@ -469,11 +566,22 @@ async fn write_result<'a, W: AsyncWrite + Unpin>(
     rows.finish_one().await.map(Some)
 }
 
-/// Writes the rows of `batch`; the inner error is a value MySQL cannot carry.
+/// Writes the rows of `batch` in `protocol`; the inner error is a value MySQL cannot carry.
 async fn write_batch<W: AsyncWrite + Unpin>(
     rows: &mut RowWriter<'_, W>,
     batch: &RecordBatch,
+    protocol: Protocol,
 ) -> io::Result<Result<(), Vec<u8>>> {
+    if let Protocol::Binary = protocol {
+        let batch_rows = match binary_rows(batch) {
+            Ok(batch_rows) => batch_rows,
+            Err(e) => return Ok(Err(e.to_string().into_bytes())),
+        };
+        for row in batch_rows {
+            write_row(rows, row).await?;
+        }
+        return Ok(Ok(()));
+    }
     let batch_rows = match rows_of(batch) {
         Ok(batch_rows) => batch_rows,
         Err(e) => return Ok(Err(e.to_string().into_bytes())),

@@ -14,6 +14,11 @@
 //! `BIGINT`, unsigned when the Arrow type is), `DECIMAL`, `FLOAT`, `DOUBLE`, `DATE`, `DATETIME`,
 //! strings and `NULL`s. Writes report their affected-row counts.
 //!
+//! Prepared statements (COM_STMT_PREPARE / EXECUTE / CLOSE): `?` parameters found by the SQL
+//! lexer, values bound typed (never spliced into text), binary-protocol rows, at most 1024 held per
+//! connection; each EXECUTE runs through the same session path as a text statement (privileges,
+//! `query_timeout`, `KILL`, the process list).
+//!
 //! Errors carry MySQL error codes and SQLSTATEs:
 //!
 //! | code | SQLSTATE | when |
@@ -27,7 +32,10 @@
 //! | 1103 | 42000 | BACKUP of a table the database does not hold (`Incorrect table name`) |
 //! | 1007 | HY000 | database exists |
 //! | 1050 | 42S01 | table or view exists |
-//! | 1235 | 42000 | understood but not supported (also prepared statements) |
+//! | 1235 | 42000 | understood but not supported |
+//! | 1461 | 42000 | a connection holds 1024 prepared statements already |
+//! | 1210 | HY000 | EXECUTE parameters that do not decode |
+//! | 1243 | HY000 | EXECUTE of a statement id the server does not hold |
 //! | 1193 | HY000 | unknown system variable in `SELECT @@var` |
 //! | 1040 | 08004 | too many connections (sent before the handshake, without SQLSTATE) |
 //! | 1153 | 08S01 | statement larger than the configured maximum |
@@ -51,6 +59,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod binary;
 mod chatter;
 mod columns;
 mod config;
@@ -58,12 +67,14 @@ mod connection;
 mod errors;
 mod input;
 mod login;
+mod params;
 mod reject;
 mod root;
 mod rows;
 mod salt;
 mod server;
 mod signals;
+mod statements;
 
 pub use config::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,

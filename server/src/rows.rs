@@ -19,7 +19,8 @@ pub(crate) enum Cell {
     Bytes(Vec<u8>),
 }
 
-fn options() -> FormatOptions<'static> {
+/// How the text protocol prints values (binary rows print decimals and strings the same way).
+pub(crate) fn options() -> FormatOptions<'static> {
     FormatOptions::default()
         .with_null("")
         .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
@@ -28,7 +29,7 @@ fn options() -> FormatOptions<'static> {
 }
 
 /// MySQL's `DATETIME` has at most microseconds: finer timestamps are truncated to them.
-fn to_mysql_precision(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+pub(crate) fn to_mysql_precision(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     match array.data_type() {
         DataType::Timestamp(TimeUnit::Nanosecond, tz) => cast(
             array,

@@ -44,6 +44,7 @@ mod error;
 mod jobs;
 mod literal;
 mod parser;
+mod prepared;
 mod process;
 mod processes;
 pub mod query;
@@ -52,6 +53,7 @@ mod session;
 mod variables;
 
 pub use database::Database;
+pub use datafusion::common::ScalarValue;
 pub use ddl::{DEFAULT_BUCKETS, PARTITION_COLUMNS};
 pub use error::{Result, SqlError};
 pub use jobs::LATEST_TIMESTAMP;
@@ -64,6 +66,7 @@ pub use parser::{
     PartitionSpec, PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot,
     SnapshotObject, Statement, UserIdentity, parse_object_name, parse_statement, parse_statements,
 };
+pub use prepared::{MAX_PARAMS, Prepared};
 pub use process::{ProcessHandle, Signal};
 pub use result::{Output, QueryResult, RowStream};
 pub use session::{QUERY_TIMEOUT, Session, WAIT_TIMEOUT};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
 use datafusion::execution::SendableRecordBatchStream;
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
@@ -19,6 +20,7 @@ use crate::parser::{
     ArrowRows, Insert, InsertSource, ObjectName, SetVariable, Statement, parse_object_name,
     parse_statements,
 };
+use crate::prepared::Prepared;
 use crate::process::{ProcessHandle, Signal};
 use crate::query::{LazyImportScope, QueryEnv, plan_schema, run_query, stream_query};
 use crate::result::{Output, QueryResult, RowStream};
@@ -186,15 +188,37 @@ impl Session {
     /// read (the statement stays listed, cancellable and under `query_timeout` until the stream
     /// ends or is dropped), anything else its finished result.
     pub fn execute_streaming(&mut self, statement: &Statement) -> Result<Output> {
+        self.execute_bound(statement, &[])
+    }
+
+    /// Runs a prepared statement with `values` bound to its parameters, in order. It runs as
+    /// [`Session::execute_streaming`] runs a statement: the same privilege check, process list
+    /// entry, `query_timeout` and `KILL`. Fails unless there is one value per parameter.
+    pub fn execute_prepared(
+        &mut self,
+        prepared: &Prepared,
+        values: &[ScalarValue],
+    ) -> Result<Output> {
+        prepared.check_values(values)?;
+        self.execute_bound(prepared.statement(), values)
+    }
+
+    /// Runs `statement` with `params` bound to its DataFusion placeholders.
+    fn execute_bound(&mut self, statement: &Statement, params: &[ScalarValue]) -> Result<Output> {
         let cancel = self.process.start(listed_text(statement));
-        let output = self.run_statement(statement, cancel.clone());
+        let output = self.run_statement(statement, params, cancel.clone());
         if !matches!(output, Ok(Output::Rows(_))) {
             self.process.finish(&cancel);
         }
         output
     }
 
-    fn run_statement(&mut self, statement: &Statement, cancel: Arc<Signal>) -> Result<Output> {
+    fn run_statement(
+        &mut self,
+        statement: &Statement,
+        params: &[ScalarValue],
+        cancel: Arc<Signal>,
+    ) -> Result<Output> {
         let grants = self.database.users().grants_of(&self.user);
         authorize(
             &grants,
@@ -215,6 +239,7 @@ impl Session {
             grants,
             deadline: self.query_timeout().map(Deadline::after),
             cancel,
+            params,
         };
         let admin = auth::is_admin(&exec.grants);
         let hidden = |e| {
@@ -285,14 +310,15 @@ pub(crate) fn hide_server_paths(error: SqlError, root: &std::path::Path) -> SqlE
     }
 }
 
-/// Everything a statement needs to run: the database, the session's current database and the
-/// user's grants.
+/// Everything a statement needs to run: the database, the session's current database, the
+/// user's grants and the values of a prepared statement's parameters.
 pub(crate) struct Exec<'a> {
     database: &'a Database,
     current: Option<String>,
     grants: auth::Grants,
     deadline: Option<Deadline>,
     cancel: Arc<Signal>,
+    params: &'a [ScalarValue],
 }
 
 impl Exec<'_> {
@@ -343,16 +369,28 @@ impl Exec<'_> {
         )
     }
 
-    /// Runs a read-only query.
-    pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        self.database
-            .block_on(run_query(self.env(), sql), self.deadline, &self.cancel)
+    /// The values bound to the statement's parameters (none outside prepared statements).
+    pub(crate) fn params(&self) -> &[ScalarValue] {
+        self.params
     }
 
-    /// Plans a read-only query and starts it: its schema and its stream of rows.
+    /// Runs a read-only query, its placeholders bound to the statement's parameters.
+    pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        self.database.block_on(
+            run_query(self.env(), sql, self.params),
+            self.deadline,
+            &self.cancel,
+        )
+    }
+
+    /// Plans a read-only query and starts it, its placeholders bound to the statement's
+    /// parameters: its schema and its stream of rows.
     fn stream(&self, sql: &str) -> Result<(SchemaRef, SendableRecordBatchStream)> {
-        self.database
-            .block_on(stream_query(self.env(), sql), self.deadline, &self.cancel)
+        self.database.block_on(
+            stream_query(self.env(), sql, self.params),
+            self.deadline,
+            &self.cancel,
+        )
     }
 
     /// Plans a read-only query and returns its schema.

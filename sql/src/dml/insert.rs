@@ -1,9 +1,9 @@
 //! `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] VALUES …|SELECT …`: rows built from literals,
-//! `DEFAULT`, expressions (evaluated by DataFusion), a query or an embedder's Arrow batches,
-//! converted to the table's types and written in one commit (`Engine::append`). `INSERT
-//! OVERWRITE` replaces the content of the target partitions (all of them without `PARTITION`)
-//! with the new rows in one commit too (`Engine::overwrite`): if any row fails to convert or to
-//! route, the old rows stay.
+//! `DEFAULT`, a prepared statement's parameters, expressions (evaluated by DataFusion), a query
+//! or an embedder's Arrow batches, converted to the table's types and written in one commit
+//! (`Engine::append`). `INSERT OVERWRITE` replaces the content of the target partitions (all of
+//! them without `PARTITION`) with the new rows in one commit too (`Engine::overwrite`): if any
+//! row fails to convert or to route, the old rows stay.
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
@@ -15,6 +15,7 @@ use crate::dml::columns::{
 use crate::error::{Result, SqlError};
 use crate::literal::typed_value;
 use crate::parser::{Insert, InsertSource, InsertValue};
+use crate::prepared::param_literal;
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -71,6 +72,9 @@ fn values_rows(
                 InsertValue::Literal(literal) => typed_value(literal, &column.ty, &what)?,
                 InsertValue::Default => default_value(column)?,
                 InsertValue::Expr(text) => expression_value(exec, schema, *index, text)?,
+                InsertValue::Param(n) => {
+                    typed_value(&param_literal(exec.params(), *n)?, &column.ty, &what)?
+                }
             };
             out.push(value);
         }

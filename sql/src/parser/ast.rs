@@ -532,6 +532,9 @@ pub enum InsertValue {
     Default,
     /// Any other expression, as its exact source text (for DataFusion to evaluate).
     Expr(String),
+    /// A cell that is exactly parameter `?n` of a prepared statement (1-based), replaced by the
+    /// bound value before the statement runs.
+    Param(usize),
 }
 
 /// A new password as a statement gives it. Its `Debug` never shows the secret.

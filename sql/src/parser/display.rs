@@ -322,6 +322,7 @@ impl Display for InsertValue {
             Self::Literal(literal) => write!(f, "{literal}"),
             Self::Default => f.write_str("DEFAULT"),
             Self::Expr(text) => f.write_str(text),
+            Self::Param(n) => write!(f, "?{n}"),
         }
     }
 }

@@ -38,13 +38,21 @@ impl Parser<'_> {
         }))
     }
 
-    /// One `VALUES` cell: `DEFAULT`, a lone literal, or any other expression as text.
+    /// One `VALUES` cell: `DEFAULT`, a lone parameter `?n`, a lone literal, or any other
+    /// expression as text.
     fn insert_value(&mut self) -> PResult<InsertValue> {
         let start = self.position();
         if self.eat_keyword("DEFAULT") && self.at_cell_end() {
             return Ok(InsertValue::Default);
         }
         self.rewind(start);
+        if let Some(&TokenKind::Param(n)) = self.kind_at(start) {
+            self.advance();
+            if self.at_cell_end() {
+                return Ok(InsertValue::Param(n));
+            }
+            self.rewind(start);
+        }
         if let Ok(literal) = self.literal()
             && self.at_cell_end()
         {

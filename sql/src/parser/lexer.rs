@@ -19,6 +19,8 @@ pub(crate) enum TokenKind {
     String(String),
     /// An unsigned number as written: `12`, `1.5`, `.5`, `2e10`.
     Number(String),
+    /// A numbered parameter `?n` (n ≥ 1) of a prepared statement, which numbers its bare `?`s so.
+    Param(usize),
     /// Any other single character: `(`, `)`, `,`, `;`, `.`, `=`, `*`, `@`, `-`, …
     Punct(char),
 }
@@ -118,6 +120,9 @@ impl Lexer<'_> {
                     self.number()
                 }
                 c if c.is_ascii_digit() => self.number(),
+                '?' if self.peek_second().is_some_and(|d| d.is_ascii_digit()) => {
+                    self.param(start)?
+                }
                 c if is_word_char(c) => {
                     self.bump_while(is_word_char);
                     TokenKind::Word(self.source[start..self.pos].to_owned())
@@ -168,6 +173,21 @@ impl Lexer<'_> {
             }
         }
         Err(self.unterminated(start, &format!("closing {quote}")))
+    }
+
+    /// Reads a numbered parameter `?n` whose `?` is next.
+    fn param(&mut self, start: usize) -> Result<TokenKind, ParseError> {
+        self.bump();
+        self.bump_while(|c| c.is_ascii_digit());
+        match self.source[start + 1..self.pos].parse() {
+            Ok(n) if n > 0 => Ok(TokenKind::Param(n)),
+            _ => Err(ParseError::at(
+                self.source,
+                start,
+                &self.source[start..self.pos],
+                "a parameter number from 1",
+            )),
+        }
     }
 
     /// Reads a number; a run like `1abc` that turns out to be a word is returned as a word.
@@ -281,6 +301,22 @@ mod tests {
                 TokenKind::Number(".5".into()),
             ]
         );
+    }
+
+    #[test]
+    fn numbered_parameters_are_tokens_and_bare_question_marks_punctuation() {
+        assert_eq!(
+            kinds("?1, ?23 ? '?1'"),
+            vec![
+                TokenKind::Param(1),
+                TokenKind::Punct(','),
+                TokenKind::Param(23),
+                TokenKind::Punct('?'),
+                TokenKind::String("?1".into()),
+            ]
+        );
+        assert!(tokenize("?0").is_err());
+        assert!(tokenize("?99999999999999999999999").is_err());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Layout: `lexer` makes tokens; `parser` holds the cursor, the shared grammar pieces and the
 //! entry points; `ddl`, `table`, `dml`, `privilege` and `backup` each parse one family of
-//! statements; `ast` defines what they produce and `display` prints it back as canonical SQL.
+//! statements; `ast` defines what they produce and `display` prints it back as canonical SQL;
+//! `placeholders` numbers the `?` parameters of a prepared statement.
 
 mod ast;
 mod backup;
@@ -14,6 +15,7 @@ mod error;
 pub(crate) mod lexer;
 #[allow(clippy::module_inception)]
 mod parser;
+mod placeholders;
 mod privilege;
 mod table;
 mod variables;
@@ -28,3 +30,4 @@ pub use ast::{
 };
 pub use error::ParseError;
 pub use parser::{parse_object_name, parse_statement, parse_statements};
+pub(crate) use placeholders::number_params;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
 use datafusion::common::config::Dialect;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::SendableRecordBatchStream;
@@ -149,21 +150,41 @@ pub(crate) async fn plan_read_only(ctx: &SessionContext, sql: &str) -> DfResult<
         .await
 }
 
-/// Plans and runs one read-only query, returning its schema and rows.
-pub async fn run_query(env: Arc<QueryEnv>, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let frame = plan_read_only(&context(env), sql).await?;
+/// Plans `sql` read-only ([`plan_read_only`]) with `params` bound to its positional placeholders
+/// (`?1`, `?2`, … of a prepared statement); no params, no binding.
+async fn plan_bound(
+    ctx: &SessionContext,
+    sql: &str,
+    params: &[ScalarValue],
+) -> DfResult<DataFrame> {
+    let frame = plan_read_only(ctx, sql).await?;
+    if params.is_empty() {
+        return Ok(frame);
+    }
+    frame.with_param_values(params.to_vec())
+}
+
+/// Plans and runs one read-only query with `params` bound to its placeholders, returning its
+/// schema and rows.
+pub async fn run_query(
+    env: Arc<QueryEnv>,
+    sql: &str,
+    params: &[ScalarValue],
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let frame = plan_bound(&context(env), sql, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     Ok((schema, batches))
 }
 
-/// Plans and starts one read-only query: its schema and the stream of its rows, which run as
-/// they are read.
+/// Plans and starts one read-only query with `params` bound to its placeholders: its schema and
+/// the stream of its rows, which run as they are read.
 pub async fn stream_query(
     env: Arc<QueryEnv>,
     sql: &str,
+    params: &[ScalarValue],
 ) -> Result<(SchemaRef, SendableRecordBatchStream)> {
-    let frame = plan_read_only(&context(env), sql).await?;
+    let frame = plan_bound(&context(env), sql, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     Ok((schema, frame.execute_stream().await?))
 }

@@ -12,6 +12,15 @@ python3 -c "import pymysql" 2>/dev/null || python3 -m pip install --quiet pymysq
 python3 -c "import mysql.connector" 2>/dev/null || python3 -m pip install --quiet mysql-connector-python
 # SQLAlchemy reflection and pandas.read_sql, as ORMs and notebooks use the server.
 python3 -c "import sqlalchemy, pandas" 2>/dev/null || python3 -m pip install --quiet sqlalchemy pandas
+# The Python package (python/): built with maturin, tested with pytest and Hypothesis.
+python3 -c "import maturin, pyarrow, polars, pytest, hypothesis" 2>/dev/null ||
+    python3 -m pip install --quiet maturin pyarrow polars pytest hypothesis
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc
+# The dev profile, as the Rust tests use: the wheel reuses their compiled dependencies.
+wheels="$CARGO_TARGET_DIR/wheels"
+rm -rf "$wheels"
+python3 -m maturin build --quiet --profile dev --strip -m python/Cargo.toml -o "$wheels"
+python3 -m pip install --quiet --force-reinstall --no-deps "$wheels"/tabvault-*.whl
+python3 -m pytest -q python/tests

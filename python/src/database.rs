@@ -11,7 +11,7 @@ use tabvault_sql::{Database, QueryResult, Session, Statement};
 use tempfile::TempDir;
 
 use crate::arrow_input::{arrow_stream, read_all};
-use crate::errors::{Error, to_py};
+use crate::errors::{Failure, error, to_py};
 use crate::job::PyJob;
 use crate::result::PyQueryResult;
 use crate::snapshot_args;
@@ -40,26 +40,27 @@ impl PyDatabase {
     fn with_session<T: Send>(
         &self,
         py: Python<'_>,
-        work: impl FnOnce(&mut Session) -> PyResult<T> + Send,
+        work: impl FnOnce(&mut Session) -> Result<T, Failure> + Send,
     ) -> PyResult<T> {
         py.detach(|| {
             let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
             match open.as_mut() {
                 Some(open) => work(&mut open.session),
-                None => Err(Error::new_err("the database is closed")),
+                None => Err(error("the database is closed").into()),
             }
         })
+        .map_err(|failure| failure.into_py(py))
     }
 
     /// Runs `statement` and hands back the job it started.
     fn start_job(&self, py: Python<'_>, statement: Statement) -> PyResult<PyJob> {
         let result = self.with_session(py, |session| {
-            session.execute_statement(&statement).map_err(to_py)
+            session.execute_statement(&statement).map_err(Failure::from)
         })?;
         result
             .job
             .map(PyJob::new)
-            .ok_or_else(|| Error::new_err("the statement started no job"))
+            .ok_or_else(|| error("the statement started no job"))
     }
 }
 
@@ -83,12 +84,12 @@ impl PyDatabase {
                     let dir = tempfile::Builder::new()
                         .prefix("tabvault-")
                         .tempdir()
-                        .map_err(to_py)?;
+                        .map_err(|e| Failure::from(to_py(e)))?;
                     (dir.path().join("data"), Some(dir))
                 }
             };
-            let database = Database::open(&path).map_err(to_py)?;
-            let mut session = database.session(user, password).map_err(to_py)?;
+            let database = Database::open(&path).map_err(Failure::from)?;
+            let mut session = database.session(user, password).map_err(Failure::from)?;
             session.set_wait_for_jobs(false);
             Ok(Self {
                 path,
@@ -101,6 +102,7 @@ impl PyDatabase {
                 })),
             })
         })
+        .map_err(|failure: Failure| failure.into_py(py))
     }
 
     /// The data directory.
@@ -112,15 +114,17 @@ impl PyDatabase {
     /// Runs SQL (one or more statements, `;`-separated) and returns the last statement's
     /// result; a query's rows are read in full before it returns.
     fn sql(&self, py: Python<'_>, query: &str) -> PyResult<PyQueryResult> {
-        let mut results = self.with_session(py, |session| session.execute(query).map_err(to_py))?;
+        let mut results =
+            self.with_session(py, |session| session.execute(query).map_err(Failure::from))?;
         Ok(results.pop().unwrap_or_else(QueryResult::ok).into())
     }
 
     /// Runs SQL statements for their effect; returns the rows the last one changed (INSERT,
     /// DELETE) or None.
     fn execute(&self, py: Python<'_>, statements: &str) -> PyResult<Option<u64>> {
-        let results =
-            self.with_session(py, |session| session.execute(statements).map_err(to_py))?;
+        let results = self.with_session(py, |session| {
+            session.execute(statements).map_err(Failure::from)
+        })?;
         Ok(results.last().and_then(|r| r.affected_rows))
     }
 
@@ -130,8 +134,10 @@ impl PyDatabase {
     fn insert(&self, py: Python<'_>, table: &str, data: &Bound<'_, PyAny>) -> PyResult<u64> {
         let stream = arrow_stream(data)?;
         self.with_session(py, |session| {
-            let (schema, batches) = read_all(stream)?;
-            session.insert_arrow(table, schema, batches).map_err(to_py)
+            let (schema, batches) = read_all(stream).map_err(Failure::from)?;
+            session
+                .insert_arrow(table, schema, batches)
+                .map_err(Failure::from)
         })
     }
 
@@ -189,12 +195,13 @@ impl PyDatabase {
             let Some(database) = handle.as_ref() else {
                 return Ok(());
             };
-            let mut killer = database.root_session().map_err(to_py)?;
+            let mut killer = database.root_session().map_err(Failure::from)?;
             killer
                 .execute(&format!("KILL QUERY {}", self.process_id))
-                .map_err(to_py)?;
+                .map_err(Failure::from)?;
             Ok(())
         })
+        .map_err(|failure: Failure| failure.into_py(py))
     }
 
     /// Closes the database: running BACKUP and RESTORE jobs are cancelled (as when an engine

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tabvault_snapshot::{Job, JobKind, JobRecord, JobState};
 
-use crate::errors::Error;
+use crate::errors::error;
 
 /// A running or finished BACKUP or RESTORE job.
 #[pyclass(module = "tabvault._tabvault", name = "Job", frozen)]
@@ -92,7 +92,7 @@ impl PyJob {
         let job = self.job.clone();
         let end: JobRecord = py.detach(move || job.wait());
         if end.state == JobState::Cancelled {
-            return Err(Error::new_err(format!(
+            return Err(error(format!(
                 "job {} ({}) ended CANCELLED: {}",
                 end.id, end.label, end.status
             )));

@@ -18,6 +18,6 @@ fn _tabvault(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<database::PyDatabase>()?;
     m.add_class::<result::PyQueryResult>()?;
     m.add_class::<job::PyJob>()?;
-    m.add("Error", m.py().get_type::<errors::Error>())?;
+    errors::register(m)?;
     Ok(())
 }

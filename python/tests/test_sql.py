@@ -67,12 +67,18 @@ def test_statements_report_changed_rows_and_messages(shop):
 
 
 def test_errors_are_tabvault_errors_with_starrocks_messages(shop):
-    with pytest.raises(tabvault.Error, match="database 'nowhere' does not exist"):
+    with pytest.raises(tabvault.Error, match="database 'nowhere' does not exist") as unknown:
         shop.execute("USE nowhere")
-    with pytest.raises(tabvault.Error, match="syntax"):
+    assert (unknown.value.errno, unknown.value.sqlstate) == (1049, "42000")
+    with pytest.raises(tabvault.Error, match="syntax") as syntax:
         shop.execute("SELEC 1")
-    with pytest.raises(tabvault.Error, match="already exists"):
+    assert syntax.value.errno == 1064
+    with pytest.raises(tabvault.Error, match="already exists") as exists:
         shop.execute(SALES)
+    assert (exists.value.errno, exists.value.sqlstate) == (1050, "42S01")
+    with pytest.raises(tabvault.Error, match="not found") as missing:
+        shop.sql("SELECT * FROM shop.nope")
+    assert missing.value.errno == 1146
 
 
 def test_a_closed_database_refuses_work_and_a_temporary_one_is_removed():
@@ -84,8 +90,9 @@ def test_a_closed_database_refuses_work_and_a_temporary_one_is_removed():
     db.close()
     assert db.closed
     assert not path.parent.exists()
-    with pytest.raises(tabvault.Error, match="closed"):
+    with pytest.raises(tabvault.Error, match="closed") as closed:
         db.sql("SELECT 1")
+    assert closed.value.errno is None
 
 
 def test_a_data_directory_keeps_its_rows_across_close_and_open(tmp_path):

@@ -1,102 +1,78 @@
-//! MySQL error codes and SQLSTATEs for the SQL layer's errors (the table is in the crate doc).
+//! The MySQL error kind for a statement's failure: the SQL layer knows the number
+//! ([`SqlError::mysql_code`]); opensrv's kind carries it and its SQLSTATE to the client.
 
 use opensrv_mysql::ErrorKind;
-use tabvault_snapshot::SnapshotError;
 use tabvault_sql::SqlError;
-use tabvault_storage::StorageError;
 
 /// The MySQL error kind (code and SQLSTATE) reported for `error`.
 pub(crate) fn kind_of(error: &SqlError) -> ErrorKind {
-    match error {
-        SqlError::Parse(_) => ErrorKind::ER_PARSE_ERROR,
-        SqlError::AccessDenied(_) => ErrorKind::ER_SPECIFIC_ACCESS_DENIED_ERROR,
-        SqlError::Login(_) => ErrorKind::ER_ACCESS_DENIED_ERROR,
-        SqlError::NoDatabase => ErrorKind::ER_NO_DB_ERROR,
-        SqlError::Timeout(_) | SqlError::Interrupted => ErrorKind::ER_QUERY_INTERRUPTED,
-        SqlError::NoSuchProcess(_) => ErrorKind::ER_NO_SUCH_THREAD,
-        SqlError::NotProcessOwner(_) => ErrorKind::ER_KILL_DENIED_ERROR,
-        SqlError::Unsupported(_) => ErrorKind::ER_NOT_SUPPORTED_YET,
-        SqlError::Storage(e) => storage_kind(e),
-        SqlError::Snapshot(e) => snapshot_kind(e),
-        SqlError::Query(message) => query_kind(message),
-        SqlError::Invalid(_) | SqlError::Io { .. } => ErrorKind::ER_UNKNOWN_ERROR,
-    }
-}
-
-fn storage_kind(error: &StorageError) -> ErrorKind {
-    match error {
-        StorageError::NotFound {
-            kind: "database", ..
-        } => ErrorKind::ER_BAD_DB_ERROR,
-        StorageError::NotFound {
-            kind: "table" | "view",
-            ..
-        } => ErrorKind::ER_NO_SUCH_TABLE,
-        StorageError::AlreadyExists {
-            kind: "database", ..
-        } => ErrorKind::ER_DB_CREATE_EXISTS,
-        StorageError::AlreadyExists {
-            kind: "table" | "view",
-            ..
-        } => ErrorKind::ER_TABLE_EXISTS_ERROR,
-        StorageError::Unsupported(_) => ErrorKind::ER_NOT_SUPPORTED_YET,
-        _ => ErrorKind::ER_UNKNOWN_ERROR,
-    }
-}
-
-fn snapshot_kind(error: &SnapshotError) -> ErrorKind {
-    match error {
-        SnapshotError::Storage(e) => storage_kind(e),
-        SnapshotError::UnknownDatabase(_) => ErrorKind::ER_BAD_DB_ERROR,
-        SnapshotError::UnknownTable(_) => ErrorKind::ER_WRONG_TABLE_NAME,
-        _ => ErrorKind::ER_UNKNOWN_ERROR,
-    }
-}
-
-/// DataFusion reports an unknown table in a query as "table '…' not found".
-fn query_kind(message: &str) -> ErrorKind {
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("table '") && lower.contains("not found") {
-        ErrorKind::ER_NO_SUCH_TABLE
-    } else {
-        ErrorKind::ER_UNKNOWN_ERROR
-    }
+    ErrorKind::from(error.mysql_code())
 }
 
 #[cfg(test)]
 mod tests {
+    use tabvault_snapshot::SnapshotError;
+    use tabvault_sql::SqlError;
+    use tabvault_storage::{CatalogKind, StorageError};
+
     use super::*;
 
+    fn missing(kind: CatalogKind) -> SqlError {
+        SqlError::Storage(StorageError::NotFound {
+            kind,
+            name: "x".into(),
+        })
+    }
+
+    fn clashing(kind: CatalogKind) -> SqlError {
+        SqlError::Storage(StorageError::AlreadyExists {
+            kind,
+            name: "x".into(),
+        })
+    }
+
     #[test]
-    fn codes_and_states() {
+    fn codes_and_states_agree_with_mysql() {
         let cases = [
-            (SqlError::AccessDenied("ADMIN"), 1227, b"42000"),
-            (SqlError::Login("u".into()), 1045, b"28000"),
-            (SqlError::NoDatabase, 1046, b"3D000"),
-            (
-                SqlError::Storage(StorageError::NotFound {
-                    kind: "database",
-                    name: "x".into(),
-                }),
-                1049,
-                b"42000",
-            ),
-            (
-                SqlError::Snapshot(SnapshotError::UnknownTable("t".into())),
-                1103,
-                b"42000",
-            ),
+            (SqlError::AccessDenied("ADMIN"), 1227),
+            (SqlError::Login("u".into()), 1045),
+            (SqlError::NoDatabase, 1046),
+            (SqlError::Interrupted, 1317),
+            (SqlError::Unsupported("x".into()), 1235),
             (
                 SqlError::Query("Error during planning: table 'db.t' not found".into()),
                 1146,
-                b"42S02",
             ),
-            (SqlError::Invalid("x".into()), 1105, b"HY000"),
+            (SqlError::Invalid("x".into()), 1105),
+            (SqlError::NoSuchProcess(7), 1094),
+            (SqlError::NotProcessOwner(7), 1095),
+            (missing(CatalogKind::Database), 1049),
+            (missing(CatalogKind::Table), 1146),
+            (missing(CatalogKind::View), 1146),
+            (missing(CatalogKind::Partition), 1105),
+            (clashing(CatalogKind::Database), 1007),
+            (clashing(CatalogKind::Table), 1050),
+            (
+                SqlError::Snapshot(SnapshotError::UnknownTable("t".into())),
+                1103,
+            ),
+            (
+                SqlError::Snapshot(SnapshotError::UnknownDatabase("d".into())),
+                1049,
+            ),
+            (
+                SqlError::Parse(tabvault_sql::parse_statement("SELEC").unwrap_err()),
+                1064,
+            ),
         ];
-        for (error, code, state) in cases {
+        for (error, code) in cases {
             let kind = kind_of(&error);
             assert_eq!(kind as u16, code, "{error}");
-            assert_eq!(kind.sqlstate(), state, "{error}");
+            assert_eq!(
+                kind.sqlstate(),
+                error.sqlstate().as_bytes(),
+                "{error}: the SQL layer's SQLSTATE is MySQL's"
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The SQL layer's error: every failure a statement can report, with a message a user can act on.
 
 use tabvault_snapshot::SnapshotError;
-use tabvault_storage::StorageError;
+use tabvault_storage::{CatalogKind, StorageError};
 
 use crate::parser::ParseError;
 
@@ -79,11 +79,84 @@ impl From<arrow::error::ArrowError> for SqlError {
     }
 }
 
+/// MySQL's error numbers and SQLSTATEs for the errors tabvault reports; the MySQL server sends
+/// them, the Python package raises them as `errno` and `sqlstate`.
+mod mysql {
+    pub(super) const UNKNOWN: (u16, &str) = (1105, "HY000");
+    pub(super) const DB_CREATE_EXISTS: (u16, &str) = (1007, "HY000");
+    pub(super) const ACCESS_DENIED: (u16, &str) = (1045, "28000");
+    pub(super) const NO_DB: (u16, &str) = (1046, "3D000");
+    pub(super) const BAD_DB: (u16, &str) = (1049, "42000");
+    pub(super) const TABLE_EXISTS: (u16, &str) = (1050, "42S01");
+    pub(super) const PARSE: (u16, &str) = (1064, "42000");
+    pub(super) const NO_SUCH_THREAD: (u16, &str) = (1094, "HY000");
+    pub(super) const KILL_DENIED: (u16, &str) = (1095, "HY000");
+    pub(super) const WRONG_TABLE_NAME: (u16, &str) = (1103, "42000");
+    pub(super) const NO_SUCH_TABLE: (u16, &str) = (1146, "42S02");
+    pub(super) const SPECIFIC_ACCESS_DENIED: (u16, &str) = (1227, "42000");
+    pub(super) const NOT_SUPPORTED: (u16, &str) = (1235, "42000");
+    pub(super) const INTERRUPTED: (u16, &str) = (1317, "70100");
+}
+
 impl SqlError {
+    /// The MySQL error number a client sees for this error (1105, "unknown error", when MySQL
+    /// has no closer one).
+    pub fn mysql_code(&self) -> u16 {
+        self.mysql().0
+    }
+
+    /// The SQLSTATE that goes with [`SqlError::mysql_code`].
+    pub fn sqlstate(&self) -> &'static str {
+        self.mysql().1
+    }
+
+    fn mysql(&self) -> (u16, &'static str) {
+        match self {
+            Self::Parse(_) => mysql::PARSE,
+            Self::AccessDenied(_) => mysql::SPECIFIC_ACCESS_DENIED,
+            Self::Login(_) => mysql::ACCESS_DENIED,
+            Self::NoDatabase => mysql::NO_DB,
+            Self::Timeout(_) | Self::Interrupted => mysql::INTERRUPTED,
+            Self::NoSuchProcess(_) => mysql::NO_SUCH_THREAD,
+            Self::NotProcessOwner(_) => mysql::KILL_DENIED,
+            Self::Unsupported(_) => mysql::NOT_SUPPORTED,
+            Self::Storage(e) => storage_code(e),
+            Self::Snapshot(SnapshotError::Storage(e)) => storage_code(e),
+            Self::Snapshot(SnapshotError::UnknownDatabase(_)) => mysql::BAD_DB,
+            Self::Snapshot(SnapshotError::UnknownTable(_)) => mysql::WRONG_TABLE_NAME,
+            Self::Query(message) if is_unknown_table(message) => mysql::NO_SUCH_TABLE,
+            Self::Snapshot(_) | Self::Query(_) | Self::Invalid(_) | Self::Io { .. } => {
+                mysql::UNKNOWN
+            }
+        }
+    }
+
     /// Wraps this error for returning through a DataFusion callback.
     pub(crate) fn into_datafusion(self) -> datafusion::error::DataFusionError {
         datafusion::error::DataFusionError::External(Box::new(self))
     }
+}
+
+fn storage_code(error: &StorageError) -> (u16, &'static str) {
+    use CatalogKind::{Database, Table, View};
+    match error {
+        StorageError::NotFound { kind: Database, .. } => mysql::BAD_DB,
+        StorageError::NotFound {
+            kind: Table | View, ..
+        } => mysql::NO_SUCH_TABLE,
+        StorageError::AlreadyExists { kind: Database, .. } => mysql::DB_CREATE_EXISTS,
+        StorageError::AlreadyExists {
+            kind: Table | View, ..
+        } => mysql::TABLE_EXISTS,
+        StorageError::Unsupported(_) => mysql::NOT_SUPPORTED,
+        _ => mysql::UNKNOWN,
+    }
+}
+
+/// DataFusion reports a table it cannot resolve as "table '…' not found", in text only.
+fn is_unknown_table(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    lower.contains("table '") && lower.contains("not found")
 }
 
 /// Result of the SQL layer.

@@ -1,6 +1,42 @@
 //! The storage crate's error type: one enum whose variants say what went wrong and where.
 
+use std::fmt;
 use std::path::PathBuf;
+
+/// The kind of catalog object an error names: errors carry it typed, so callers (the SQL layer's
+/// MySQL error codes) match on it instead of on text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CatalogKind {
+    /// A database.
+    Database,
+    /// A table.
+    Table,
+    /// A view.
+    View,
+    /// A partition of a table.
+    Partition,
+    /// A column of a table.
+    Column,
+}
+
+impl CatalogKind {
+    /// The kind as messages spell it: `database`, `table`, `view`, `partition`, `column`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Database => "database",
+            Self::Table => "table",
+            Self::View => "view",
+            Self::Partition => "partition",
+            Self::Column => "column",
+        }
+    }
+}
+
+impl fmt::Display for CatalogKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// Everything the storage core can fail with. Messages are written for the user who will read them.
 #[derive(Debug, thiserror::Error)]
@@ -71,16 +107,16 @@ pub enum StorageError {
     /// A named object does not exist.
     #[error("{kind} '{name}' does not exist")]
     NotFound {
-        /// `database`, `table`, `view` or `partition`.
-        kind: &'static str,
+        /// What kind of object was asked for.
+        kind: CatalogKind,
         /// The name asked for.
         name: String,
     },
     /// A named object already exists.
     #[error("{kind} '{name}' already exists")]
     AlreadyExists {
-        /// `database`, `table`, `view` or `partition`.
-        kind: &'static str,
+        /// What kind of object clashed.
+        kind: CatalogKind,
         /// The clashing name.
         name: String,
     },

@@ -72,7 +72,7 @@ pub use engine::{
     InstallPartition, InstallPlan, InstallTable, OpenReport, PublishedPartition, StagedRowset,
     TableLocks, VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
 };
-pub use error::{Result, StorageError};
+pub use error::{CatalogKind, Result, StorageError};
 pub use fs::{
     TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
     write_file_durable,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::state::{CatalogState, Database, Partition, Rowset, Table};
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 use crate::schema::ViewDef;
 
 /// One atomic change to the catalog. A log record holds several; all of them apply or none.
@@ -127,7 +127,7 @@ impl CatalogState {
             Edit::CreateDatabase { id, name } => {
                 if self.database(name).is_some() {
                     return Err(StorageError::AlreadyExists {
-                        kind: "database",
+                        kind: CatalogKind::Database,
                         name: name.clone(),
                     });
                 }
@@ -162,7 +162,7 @@ impl CatalogState {
                     .any(|t| t.db_id == *db_id && t.name == view.name)
                 {
                     return Err(StorageError::AlreadyExists {
-                        kind: "table",
+                        kind: CatalogKind::Table,
                         name: view.name.clone(),
                     });
                 }
@@ -173,7 +173,7 @@ impl CatalogState {
                 );
                 if db.views.contains_key(&view.name) {
                     return Err(StorageError::AlreadyExists {
-                        kind: "view",
+                        kind: CatalogKind::View,
                         name: view.name.clone(),
                     });
                 }
@@ -188,7 +188,7 @@ impl CatalogState {
                 db.views
                     .remove(name)
                     .ok_or_else(|| StorageError::NotFound {
-                        kind: "view",
+                        kind: CatalogKind::View,
                         name: name.clone(),
                     })?;
             }
@@ -201,7 +201,7 @@ impl CatalogState {
                     || db.views.contains_key(&table.name)
                 {
                     return Err(StorageError::AlreadyExists {
-                        kind: "table",
+                        kind: CatalogKind::Table,
                         name: table.name.clone(),
                     });
                 }
@@ -220,7 +220,7 @@ impl CatalogState {
                 let table = self.table_mut(*table_id)?;
                 if table.partition(&partition.name).is_some() {
                     return Err(StorageError::AlreadyExists {
-                        kind: "partition",
+                        kind: CatalogKind::Partition,
                         name: partition.name.clone(),
                     });
                 }

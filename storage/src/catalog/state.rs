@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 use crate::schema::{PartitionBound, TableSchema, ViewDef};
 use crate::value::Value;
 
@@ -133,7 +133,7 @@ impl CatalogState {
     /// A database by name, or a NotFound error.
     pub fn require_database(&self, name: &str) -> Result<&Arc<Database>> {
         self.database(name).ok_or_else(|| StorageError::NotFound {
-            kind: "database",
+            kind: CatalogKind::Database,
             name: name.to_owned(),
         })
     }
@@ -150,7 +150,7 @@ impl CatalogState {
         let database = self.require_database(db)?;
         self.table(database.id, name)
             .ok_or_else(|| StorageError::NotFound {
-                kind: "table",
+                kind: CatalogKind::Table,
                 name: format!("{db}.{name}"),
             })
     }

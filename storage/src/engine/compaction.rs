@@ -12,7 +12,7 @@ use parking_lot::Mutex;
 use super::Engine;
 use crate::catalog::{Edit, Rowset, RowsetKind, Tablet};
 use crate::crash::CrashPoint;
-use crate::error::Result;
+use crate::error::{CatalogKind, Result};
 use crate::parallel::parallel_map;
 use crate::scan::TableVersion;
 use crate::schema::KeyModel;
@@ -98,7 +98,7 @@ impl Engine {
             .find(|name| version.table().partition(name).is_none())
         {
             return Err(crate::error::StorageError::NotFound {
-                kind: "partition",
+                kind: CatalogKind::Partition,
                 name: missing.clone(),
             });
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::Engine;
 use crate::catalog::{Edit, Partition, Table, Tablet};
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 use crate::name::validate_name;
 use crate::schema::{
     PartitionBound, PartitionDef, PartitionScheme, TableDef, TableSchema, ViewDef,
@@ -25,7 +25,7 @@ impl Engine {
                     Ok(Vec::new())
                 } else {
                     Err(StorageError::AlreadyExists {
-                        kind: "database",
+                        kind: CatalogKind::Database,
                         name: name.to_owned(),
                     })
                 };
@@ -52,7 +52,7 @@ impl Engine {
             }
             None if if_exists => Ok(Vec::new()),
             None => Err(StorageError::NotFound {
-                kind: "database",
+                kind: CatalogKind::Database,
                 name: name.to_owned(),
             }),
         })?;
@@ -77,7 +77,7 @@ impl Engine {
                     Ok(Vec::new())
                 } else {
                     Err(StorageError::AlreadyExists {
-                        kind: "table",
+                        kind: CatalogKind::Table,
                         name: def.name.clone(),
                     })
                 };
@@ -117,7 +117,7 @@ impl Engine {
                 }
                 None if if_exists => Ok(Vec::new()),
                 None => Err(StorageError::NotFound {
-                    kind: "table",
+                    kind: CatalogKind::Table,
                     name: format!("{db}.{name}"),
                 }),
             }
@@ -155,7 +155,7 @@ impl Engine {
                     Ok(Vec::new())
                 } else {
                     Err(StorageError::AlreadyExists {
-                        kind: "table",
+                        kind: CatalogKind::Table,
                         name: view.name.clone(),
                     })
                 };
@@ -191,7 +191,7 @@ impl Engine {
                 Ok(Vec::new())
             } else {
                 Err(StorageError::NotFound {
-                    kind: "view",
+                    kind: CatalogKind::View,
                     name: format!("{db}.{name}"),
                 })
             }
@@ -249,7 +249,7 @@ impl Engine {
                 }
                 None if if_exists => Ok(Vec::new()),
                 None => Err(StorageError::NotFound {
-                    kind: "partition",
+                    kind: CatalogKind::Partition,
                     name: partition.to_owned(),
                 }),
             }
@@ -319,7 +319,7 @@ pub(super) fn target_partitions<'t>(
             .iter()
             .map(|n| {
                 table.partition(n).ok_or_else(|| StorageError::NotFound {
-                    kind: "partition",
+                    kind: CatalogKind::Partition,
                     name: n.clone(),
                 })
             })
@@ -367,7 +367,7 @@ fn initial_partitions(schema: &TableSchema, def: &TableDef) -> Result<Vec<Partit
         let normalized = schema.normalize_partition(partition)?;
         if let Some(clash) = out.iter().find(|p| p.name == normalized.name) {
             return Err(StorageError::AlreadyExists {
-                kind: "partition",
+                kind: CatalogKind::Partition,
                 name: clash.name.clone(),
             });
         }

@@ -9,7 +9,7 @@ use arrow::record_batch::RecordBatch;
 use arrow::row::{OwnedRow, RowConverter, SortField};
 
 use crate::catalog::RowsetKind;
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 
 /// Merges the rowsets of one tablet, given newest first as `(kind, batches)`. Data batches must hold
 /// the key columns (plus whatever else is wanted); delete batches hold the key columns. Each key
@@ -30,7 +30,7 @@ pub(crate) fn merge_newest_wins(
                         .column_by_name(k)
                         .cloned()
                         .ok_or_else(|| StorageError::NotFound {
-                            kind: "column",
+                            kind: CatalogKind::Column,
                             name: k.clone(),
                         })
                 })

@@ -6,7 +6,7 @@ use arrow::compute::kernels::cmp;
 use arrow::compute::{is_not_null, is_null};
 use arrow::record_batch::RecordBatch;
 
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 use crate::schema::{PartitionBound, TableSchema};
 use crate::types::ColumnType;
 use crate::value::Value;
@@ -59,7 +59,7 @@ impl Predicate {
         let column = schema
             .column(&self.column)
             .ok_or_else(|| StorageError::NotFound {
-                kind: "column",
+                kind: CatalogKind::Column,
                 name: self.column.clone(),
             })?;
         let value = match self.op {
@@ -96,7 +96,7 @@ impl BoundPredicate {
             batch
                 .column_by_name(&self.column)
                 .ok_or_else(|| StorageError::NotFound {
-                    kind: "column",
+                    kind: CatalogKind::Column,
                     name: self.column.clone(),
                 })?;
         if self.value.is_null() {

@@ -12,7 +12,7 @@ use super::merge::merge_newest_wins;
 use super::predicate::{BoundPredicate, CompareOp, Predicate};
 use super::reader::{file_may_match, read_rowset};
 use crate::catalog::{FileMeta, Partition, RowsetKind, Table, Tablet};
-use crate::error::{Result, StorageError};
+use crate::error::{CatalogKind, Result, StorageError};
 use crate::parallel::parallel_map;
 use crate::schema::{Distribution, KeyModel, TableSchema};
 use crate::write::row_hashes;
@@ -91,7 +91,7 @@ impl TableVersion {
                     .iter()
                     .map(|c| {
                         full.index_of(c).map_err(|_| StorageError::NotFound {
-                            kind: "column",
+                            kind: CatalogKind::Column,
                             name: c.clone(),
                         })
                     })
@@ -110,7 +110,7 @@ impl TableVersion {
             && let Some(missing) = names.iter().find(|n| self.table.partition(n).is_none())
         {
             return Err(StorageError::NotFound {
-                kind: "partition",
+                kind: CatalogKind::Partition,
                 name: missing.clone(),
             });
         }
@@ -369,7 +369,7 @@ fn finish_batch(
                 .column_by_name(f.name())
                 .cloned()
                 .ok_or_else(|| StorageError::NotFound {
-                    kind: "column",
+                    kind: CatalogKind::Column,
                     name: f.name().clone(),
                 })
         })

@@ -40,9 +40,18 @@ pub fn delete(exec: &Exec<'_>, delete: &Delete) -> Result<QueryResult> {
     );
     let (_, batches) = exec.query(&sql)?;
     let key_schema = schema.key_arrow_schema();
+    // Queries read strings as view strings; the keys go back to the stored types.
     let batches = batches
         .into_iter()
-        .map(|b| arrow::array::RecordBatch::try_new(key_schema.clone(), b.columns().to_vec()))
+        .map(|b| {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(key_schema.fields())
+                .map(|(column, field)| arrow::compute::cast(column, field.data_type()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            arrow::array::RecordBatch::try_new(key_schema.clone(), columns)
+        })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let keys = concat_rows(&key_schema, &batches)?;
     let rows = keys.num_rows();

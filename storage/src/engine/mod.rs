@@ -33,7 +33,6 @@ use crate::clock::Clock;
 use crate::crash::CrashHook;
 use crate::error::{Result, StorageError};
 use crate::io::{PoisonGate, StorageIo};
-use crate::layout::DATA_DIR;
 use crate::log::LogWriter;
 use crate::scan::TableVersion;
 use crate::schema::ViewDef;

@@ -301,14 +301,8 @@ impl Engine {
         let finished: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
         let results = parallel_map(planned, self.inner.threads, |file| {
             let id = self.allocate_id();
-            let relative = format!(
-                "{}/{}/{}/{}/{}.parquet",
-                super::DATA_DIR,
-                file.table_id,
-                file.partition_id,
-                file.tablet_id,
-                id
-            );
+            let relative =
+                crate::layout::rowset_path(file.table_id, file.partition_id, file.tablet_id, id);
             let props = writer_properties(file.compression, self.inner.row_group_rows);
             let mut writer = RowsetWriter::create(
                 &self.io(),

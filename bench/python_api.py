@@ -97,7 +97,7 @@ def duckdb_insert(data, work):
 
 def duckdb_read(con):
     start = time.perf_counter()
-    table = con.execute("SELECT * FROM lineitem").to_arrow_table()
+    table = con.sql("SELECT * FROM lineitem").to_arrow_table()
     return time.perf_counter() - start, table
 
 

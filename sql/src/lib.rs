@@ -63,8 +63,9 @@ pub use parser::{
     CreateTable, CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant,
     GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
     Literal, NewPassword, ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind,
-    PartitionSpec, PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot,
-    SnapshotObject, Statement, UserIdentity, parse_object_name, parse_statement, parse_statements,
+    PartitionSpec, PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter,
+    ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_object_name, parse_statement,
+    parse_statements,
 };
 pub use prepared::{MAX_PARAMS, Prepared};
 pub use process::{ProcessHandle, Signal};

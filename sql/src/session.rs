@@ -22,7 +22,9 @@ use crate::parser::{
 };
 use crate::prepared::Prepared;
 use crate::process::{ProcessHandle, Signal};
-use crate::query::{LazyImportScope, QueryEnv, plan_schema, run_query, stream_query};
+use crate::query::{
+    LazyImportScope, QueryEnv, is_information_schema, plan_schema, run_query, stream_query,
+};
 use crate::result::{Output, QueryResult, RowStream};
 use crate::variables::{self, VariableValue};
 use crate::{ddl, dml, jobs, processes};
@@ -403,6 +405,9 @@ impl Exec<'_> {
 fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult> {
     let engine = exec.engine();
     match statement {
+        Statement::CreateDatabase { name, .. } if is_information_schema(name) => Err(
+            SqlError::Invalid(format!("Can't create database '{name}'; database exists")),
+        ),
         Statement::CreateDatabase {
             if_not_exists,
             name,
@@ -417,7 +422,9 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             Ok(QueryResult::ok())
         }
         Statement::Use { database } => {
-            engine.catalog().require_database(database)?;
+            if !is_information_schema(database) {
+                engine.catalog().require_database(database)?;
+            }
             Ok(QueryResult::message("Database changed"))
         }
         Statement::ShowDatabases => {
@@ -428,6 +435,9 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             ddl::show_tables(engine, &db, *full, |table| {
                 auth::can_see(&exec.grants, &db, Some(table))
             })
+        }
+        Statement::ShowTableStatus { database, filter } => {
+            ddl::show_table_status(exec, database.as_deref(), filter.as_ref())
         }
         Statement::ShowColumns { table, full } => ddl::show_columns(exec, table, *full),
         Statement::ShowIndex { table } => ddl::show_index(exec, table),

@@ -12,8 +12,8 @@ use tabvault_sql::{
     CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
-    PartitionValues, Privilege, Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity,
-    parse_statement, parse_statements,
+    PartitionValues, Privilege, Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement,
+    UserIdentity, parse_statement, parse_statements,
 };
 
 // ---- leaves ------------------------------------------------------------------------------------
@@ -304,6 +304,15 @@ fn database_statement() -> BoxedStrategy<Statement> {
             .prop_map(|(query_only, id)| Statement::Kill { query_only, id }),
         proptest::option::of("[a-z_%\\\\]{0,12}")
             .prop_map(|pattern| Statement::ShowVariables { pattern }),
+        (
+            database(),
+            proptest::option::of(prop_oneof![
+                "[a-z_%\\\\]{0,12}".prop_map(ShowFilter::Like),
+                (printed_ident(), any::<u16>())
+                    .prop_map(|(col, n)| ShowFilter::Where(format!("{col} > {n}"))),
+            ])
+        )
+            .prop_map(|(database, filter)| Statement::ShowTableStatus { database, filter }),
     ]
     .boxed()
 }

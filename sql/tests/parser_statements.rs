@@ -10,7 +10,7 @@ use tabvault_sql::{
     DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject, Grantee,
     Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword, ObjectKind,
     ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Restore, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
+    Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
     parse_statements,
 };
 
@@ -382,6 +382,28 @@ fn database_statements() -> Result {
         }
     );
     assert_eq!(parse("SHOW DATABASES")?, Statement::ShowDatabases);
+    assert_eq!(
+        parse("SHOW TABLE STATUS")?,
+        Statement::ShowTableStatus {
+            database: None,
+            filter: None
+        }
+    );
+    assert_eq!(
+        parse("show table status in d like 'o%'")?,
+        Statement::ShowTableStatus {
+            database: Some("d".into()),
+            filter: Some(ShowFilter::Like("o%".into()))
+        }
+    );
+    assert_eq!(
+        parse("SHOW TABLE STATUS FROM d WHERE Rows > 10 AND `Name` <> ';'")?,
+        Statement::ShowTableStatus {
+            database: Some("d".into()),
+            filter: Some(ShowFilter::Where("Rows > 10 AND `Name` <> ';'".into()))
+        }
+    );
+    assert!(parse("SHOW TABLE d").is_err());
     assert_eq!(
         parse("SHOW TABLES")?,
         Statement::ShowTables {

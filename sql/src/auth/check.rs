@@ -5,6 +5,7 @@
 use crate::auth::users::{DB_ADMIN, Grants, ROOT, Scope};
 use crate::error::{Result, SqlError};
 use crate::parser::{ObjectName, Privilege, Statement};
+use crate::query::is_information_schema;
 
 /// What a statement needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +70,9 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::ShowProcesslist { .. }
         | Statement::Kill { .. } => Need::Nothing,
         Statement::Use { database } => visible(Some(database)),
-        Statement::ShowTables { database, .. } => visible(database.as_ref()),
+        Statement::ShowTables { database, .. } | Statement::ShowTableStatus { database, .. } => {
+            visible(database.as_ref())
+        }
         Statement::ShowBackup { database }
         | Statement::ShowRestore { database }
         | Statement::ShowBackupHistory { database }
@@ -166,10 +169,13 @@ pub fn authorize(grants: &Grants, need: &Need) -> Result<()> {
 }
 
 /// Whether the user holding `grants` may see database `db` (or its `table`, when given): root,
-/// ADMIN, or any privilege on it or inside it. SHOW DATABASES/TABLES/BACKUP/RESTORE list only
-/// what this allows.
+/// ADMIN, or any privilege on it or inside it; `information_schema` is visible to everyone (its
+/// rows are filtered by this same rule). SHOW DATABASES/TABLES/TABLE STATUS/BACKUP/RESTORE and
+/// information_schema list only what this allows.
 pub fn can_see(grants: &Grants, db: &str, table: Option<&str>) -> bool {
-    is_admin(grants) || grants.grants.iter().any(|g| g.scope.touches(db, table))
+    is_admin(grants)
+        || is_information_schema(db)
+        || grants.grants.iter().any(|g| g.scope.touches(db, table))
 }
 
 /// Whether `grants` carry the `root` or `db_admin` role.

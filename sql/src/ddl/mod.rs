@@ -3,6 +3,7 @@
 mod create_table;
 mod show;
 mod show_create;
+mod table_status;
 
 use tabvault_storage::ViewDef;
 
@@ -12,8 +13,11 @@ use crate::result::QueryResult;
 use crate::session::Exec;
 
 pub use create_table::{DEFAULT_BUCKETS, added_partition, table_def};
+pub(crate) use show::{COLUMN_PRIVILEGES, row_count as partition_rows};
 pub use show::{PARTITION_COLUMNS, show_databases, show_partitions, show_tables};
+pub(crate) use show_create::type_sql;
 pub use show_create::{create_table_sql, create_view_sql};
+pub use table_status::show_table_status;
 
 /// `CREATE TABLE`.
 pub fn create_table(exec: &Exec<'_>, create: &CreateTable) -> Result<QueryResult> {

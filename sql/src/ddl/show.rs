@@ -7,6 +7,7 @@ use tabvault_storage::{
 };
 
 use crate::error::Result;
+use crate::query::{INFORMATION_SCHEMA, information_schema_tables, is_information_schema};
 use crate::result::QueryResult;
 
 /// Columns of `SHOW PARTITIONS` (StarRocks' names, in StarRocks' order).
@@ -25,12 +26,13 @@ pub const PARTITION_COLUMNS: [&str; 12] = [
     "RowCount",
 ];
 
-/// `SHOW DATABASES`.
+/// What `SHOW FULL COLUMNS` and `information_schema.COLUMNS` say a user may do with a column.
+pub(crate) const COLUMN_PRIVILEGES: &str = "select,insert,update,references";
+
+/// `SHOW DATABASES`: information_schema first, as MySQL lists it, then the visible databases.
 pub fn show_databases(engine: &Engine, visible: impl Fn(&str) -> bool) -> Result<QueryResult> {
-    let rows = engine
-        .database_names()
-        .into_iter()
-        .filter(|n| visible(n))
+    let rows = std::iter::once(INFORMATION_SCHEMA.to_owned())
+        .chain(engine.database_names().into_iter().filter(|n| visible(n)))
         .map(|n| vec![Some(n)])
         .collect();
     QueryResult::text_table(&["Database"], rows)
@@ -43,12 +45,20 @@ pub fn show_tables(
     full: bool,
     visible: impl Fn(&str) -> bool,
 ) -> Result<QueryResult> {
-    let mut names: Vec<(String, &str)> = engine
-        .table_names(db)?
-        .into_iter()
-        .map(|n| (n, "BASE TABLE"))
-        .collect();
-    names.extend(engine.views(db)?.into_iter().map(|v| (v.name, "VIEW")));
+    let mut names: Vec<(String, &str)> = if is_information_schema(db) {
+        information_schema_tables()
+            .into_iter()
+            .map(|n| (n.to_owned(), "SYSTEM VIEW"))
+            .collect()
+    } else {
+        let mut names: Vec<(String, &str)> = engine
+            .table_names(db)?
+            .into_iter()
+            .map(|n| (n, "BASE TABLE"))
+            .collect();
+        names.extend(engine.views(db)?.into_iter().map(|v| (v.name, "VIEW")));
+        names
+    };
     names.retain(|(n, _)| visible(n));
     names.sort();
     let column = format!("Tables_in_{db}");
@@ -101,7 +111,7 @@ pub fn full_columns(describe: &QueryResult, comments: &[Option<String>]) -> Resu
                 cell(3),
                 cell(4),
                 cell(5),
-                Some("select,insert,update,references".to_owned()),
+                Some(COLUMN_PRIVILEGES.to_owned()),
                 Some(comments.get(i).cloned().flatten().unwrap_or_default()),
             ]
         })
@@ -204,7 +214,9 @@ fn data_size(partition: &Partition) -> u64 {
         .sum()
 }
 
-fn row_count(version: &TableVersion, partition: &Partition) -> Result<u64> {
+/// The rows of `partition` a query would see: for PRIMARY KEY tables, after upserts and deletes
+/// (a count by key); for DUPLICATE KEY tables, the rows of its data files.
+pub(crate) fn row_count(version: &TableVersion, partition: &Partition) -> Result<u64> {
     if version.schema().key_model == KeyModel::Primary {
         let key = version.schema().key_columns.clone();
         let request = ScanRequest::all()

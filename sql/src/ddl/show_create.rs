@@ -88,7 +88,7 @@ fn column_sql(column: &ColumnDef) -> String {
 /// A column type as StarRocks' SHOW CREATE TABLE prints it — lower case, integers with MySQL's
 /// display widths, `decimal(p,s)` without a space — which MySQL-dialect parsers (SQLAlchemy's
 /// reflection, BI tools) read, and tabvault's own parser reads back as the same type.
-fn type_sql(ty: &ColumnType) -> String {
+pub(crate) fn type_sql(ty: &ColumnType) -> String {
     match ty {
         ColumnType::Boolean => "boolean".into(),
         ColumnType::TinyInt => "tinyint(4)".into(),

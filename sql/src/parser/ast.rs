@@ -6,6 +6,15 @@
 //! executor can coerce them to the column's type without loss. Queries and `DELETE` predicates are
 //! kept as their exact source text, to be handed to DataFusion.
 
+/// The filter of a MySQL `SHOW` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShowFilter {
+    /// `LIKE 'pattern'` on the name column.
+    Like(String),
+    /// `WHERE condition` over the statement's columns, kept as source text for DataFusion.
+    Where(String),
+}
+
 /// One SQL statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Statement {
@@ -38,6 +47,14 @@ pub enum Statement {
         database: Option<String>,
         /// `FULL` was given: a `Table_type` column says `BASE TABLE` or `VIEW`.
         full: bool,
+    },
+    /// `SHOW TABLE STATUS [FROM db] [LIKE 'pattern' | WHERE condition]`: MySQL's facts about each
+    /// table and view of a database (rows, sizes, engine), as BI tools and clients ask for them.
+    ShowTableStatus {
+        /// The database to list; `None` means the current one.
+        database: Option<String>,
+        /// Which rows to keep, if any.
+        filter: Option<ShowFilter>,
     },
     /// `SHOW [FULL] COLUMNS|FIELDS FROM t [FROM db]`: `DESC` in MySQL's columns.
     ShowColumns {

@@ -1,7 +1,7 @@
 //! `CREATE …`, `DROP …` and `SHOW …` dispatch, and the database, table and view statements that
 //! are not `CREATE TABLE` itself (that one is in `table.rs`).
 
-use super::ast::{AlterTableAction, CompactKind, CreateView, ObjectName, Statement};
+use super::ast::{AlterTableAction, CompactKind, CreateView, ObjectName, ShowFilter, Statement};
 use super::parser::{PResult, Parser};
 
 impl Parser<'_> {
@@ -91,6 +91,7 @@ impl Parser<'_> {
         const KINDS: &[&str] = &[
             "DATABASES",
             "TABLES",
+            "TABLE",
             "PARTITIONS",
             "CREATE",
             "GRANTS",
@@ -140,6 +141,13 @@ impl Parser<'_> {
             }
             "VARIABLES" => self.show_variables(),
             "DATABASES" => Ok(Statement::ShowDatabases),
+            "TABLE" => {
+                self.expect_keyword("STATUS")?;
+                Ok(Statement::ShowTableStatus {
+                    database: self.optional_database()?,
+                    filter: self.show_filter()?,
+                })
+            }
             "TABLES" => Ok(Statement::ShowTables {
                 database: self.optional_database()?,
                 full: false,
@@ -167,6 +175,17 @@ impl Parser<'_> {
             }),
             _ => self.show_snapshot(),
         }
+    }
+
+    /// `[LIKE 'pattern' | WHERE condition]` at the end of a MySQL `SHOW` statement.
+    fn show_filter(&mut self) -> PResult<Option<ShowFilter>> {
+        if self.eat_keyword("LIKE") {
+            return Ok(Some(ShowFilter::Like(self.string()?)));
+        }
+        if self.eat_keyword("WHERE") {
+            return Ok(Some(ShowFilter::Where(self.rest_text("condition")?)));
+        }
+        Ok(None)
     }
 
     /// After `SHOW [FULL] COLUMNS|FIELDS`: `FROM t [FROM db]`.

@@ -10,8 +10,8 @@ use super::ast::{
     CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems,
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
-    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject,
-    Statement, UserIdentity,
+    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter, ShowSnapshot,
+    SnapshotObject, Statement, UserIdentity,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -579,6 +579,15 @@ impl Display for Statement {
                     "SHOW TABLES"
                 })?;
                 from_database(f, database.as_ref())
+            }
+            Self::ShowTableStatus { database, filter } => {
+                f.write_str("SHOW TABLE STATUS")?;
+                from_database(f, database.as_ref())?;
+                match filter {
+                    Some(ShowFilter::Like(pattern)) => write!(f, " LIKE {}", Quoted(pattern, '\'')),
+                    Some(ShowFilter::Where(condition)) => write!(f, " WHERE {condition}"),
+                    None => Ok(()),
+                }
             }
             Self::ShowColumns { table, full } => {
                 let full = if *full { "FULL " } else { "" };

@@ -25,8 +25,8 @@ pub use ast::{
     CreateTable, CreateView, DataType, DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant,
     GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
     Literal, NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
-    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowSnapshot, SnapshotObject,
-    Statement, UserIdentity,
+    PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter, ShowSnapshot,
+    SnapshotObject, Statement, UserIdentity,
 };
 pub use error::ParseError;
 pub use parser::{parse_object_name, parse_statement, parse_statements};

@@ -1,6 +1,7 @@
 //! The engine's databases as a DataFusion catalog: each database is a schema, each table a
 //! [`StorageTable`] pinned when the statement resolves it, each view a [`ViewTable`] planned from
-//! its stored query text. Every table a query reads is checked for the SELECT privilege here.
+//! its stored query text, and `information_schema` (matched in any letter case) is one more
+//! schema. Every table a query reads is checked for the SELECT privilege here.
 
 use std::sync::Arc;
 
@@ -14,6 +15,9 @@ use crate::auth::{Need, authorize};
 use crate::error::SqlError;
 use crate::parser::Privilege;
 use crate::query::QueryEnv;
+use crate::query::information_schema::{
+    INFORMATION_SCHEMA, InformationSchema, is_information_schema,
+};
 use crate::query::provider::StorageTable;
 
 /// Views may nest at most this deep (a guard against views defined in a cycle).
@@ -34,10 +38,15 @@ impl EngineCatalog {
 
 impl CatalogProvider for EngineCatalog {
     fn schema_names(&self) -> Vec<String> {
-        self.env.engine.database_names()
+        let mut names = self.env.engine.database_names();
+        names.push(INFORMATION_SCHEMA.to_owned());
+        names
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if is_information_schema(name) {
+            return Some(Arc::new(InformationSchema::new(self.env.clone())));
+        }
         self.env.engine.catalog().database(name)?;
         Some(Arc::new(DatabaseSchema {
             env: self.env.clone(),

@@ -1,11 +1,13 @@
 //! Queries through DataFusion: a session context per statement whose catalog is the engine (see
-//! [`catalog`]), in the MySQL dialect with case-sensitive identifiers, plus the `FILES` table
-//! function and DataFusion's built-in `generate_series`/`range`.
+//! [`catalog`]), in the MySQL dialect with case-sensitive identifiers, plus `information_schema`
+//! (see [`information_schema`]), the `FILES` table function and DataFusion's built-in
+//! `generate_series`/`range`.
 
 mod catalog;
 mod files;
 mod filters;
 mod import;
+mod information_schema;
 mod parquet_scan;
 mod provider;
 mod tablet_scan;
@@ -29,6 +31,9 @@ use crate::error::Result;
 pub use catalog::VIEW_DEPTH_MAX;
 pub use files::FilesFunction;
 pub use import::{ImportPolicy, ImportScope};
+pub use information_schema::{
+    INFORMATION_SCHEMA, is_information_schema, table_names as information_schema_tables,
+};
 pub use provider::StorageTable;
 
 /// DataFusion's name for the engine's catalog.

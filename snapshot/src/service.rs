@@ -24,6 +24,7 @@ use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
 };
 use crate::timefmt::snapshot_timestamp;
+use crate::verify::VerifyRow;
 
 /// Called after every persisted state change of every job. A test seam: a hook may block (to hold
 /// a job in a state), cancel, or move an injected clock.
@@ -497,6 +498,21 @@ impl SnapshotService {
             );
         }
         Ok(())
+    }
+
+    /// ADMIN VERIFY SNAPSHOT: verifies snapshot `name` in `repository` at `timestamp`, or at every
+    /// timestamp it has (see [`crate::verify`]). Rows come per timestamp (oldest first): INFO,
+    /// META, then DATA by path. An unknown repository, snapshot or timestamp is an error
+    /// (StarRocks' messages, as RESTORE gives them); a damaged file is a row, never an error.
+    /// Read-only: it takes no lease and runs beside any job.
+    pub fn verify_snapshot(
+        &self,
+        repository: &str,
+        name: &str,
+        timestamp: Option<&str>,
+    ) -> Result<Vec<VerifyRow>> {
+        let repo = self.inner.repository(repository)?;
+        crate::verify::verify(&repo, name, timestamp, self.inner.transfer_threads(&repo))
     }
 
     /// Cancels running jobs, waits for the workers and stops accepting jobs. Also done on drop.

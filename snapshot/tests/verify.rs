@@ -90,7 +90,7 @@ impl Fixture {
     }
 }
 
-fn flip_middle_byte(bytes: &mut Vec<u8>) {
+fn flip_middle_byte(bytes: &mut [u8]) {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x5a;
 }
@@ -126,7 +126,7 @@ fn damage_is_reported_file_by_file(memory: bool) -> R {
     }
 
     let (flipped, truncated, deleted) = (&data[0].file, &data[1].file, &data[2].file);
-    f.damage(flipped, flip_middle_byte)?;
+    f.damage(flipped, |b| flip_middle_byte(b))?;
     f.damage(truncated, |b| b.truncate(b.len() - 1))?;
     f.store.delete(&RepoPath::parse(deleted)?)?;
     let before = f.contents()?;
@@ -144,7 +144,7 @@ fn damage_is_reported_file_by_file(memory: bool) -> R {
     assert_eq!((missing.size, missing.checksum.as_ref()), (None, None));
 
     // A damaged manifest is reported, and nothing it lists is checked.
-    f.damage("snapshots/s1/meta.json", flip_middle_byte)?;
+    f.damage("snapshots/s1/meta.json", |b| flip_middle_byte(b))?;
     let rows = f.verify("s1")?;
     assert_eq!(
         problems(&rows),
@@ -209,7 +209,7 @@ fn verify_existing_repairs_a_shared_file(memory: bool) -> R {
     let f = fixture(memory)?;
     assert!(f.backup("s1", &[])? > 0);
     let damaged = data_rows(&f.verify("s1")?)[0].file.clone();
-    f.damage(&damaged, flip_middle_byte)?;
+    f.damage(&damaged, |b| flip_middle_byte(b))?;
 
     // Unchanged data: a plain BACKUP trusts name and size, reuses every file, and the damage stays.
     assert_eq!(f.backup("s2", &[])?, 0);

@@ -81,6 +81,69 @@ fn backup_waits_for_its_job() {
 }
 
 #[test]
+fn verify_snapshot_prints_rows_and_fails_on_damage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("tabvault-data");
+    let out = tabvault(
+        &data,
+        &[
+            "-e",
+            "CREATE DATABASE d; USE d; CREATE TABLE t (k INT); INSERT INTO t VALUES (1); \
+               CREATE REPOSITORY r ON LOCATION 'repo'; BACKUP SNAPSHOT d.s TO r;",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify-snapshot", "--repository", "r", "--snapshot", "s"];
+        args.extend_from_slice(extra);
+        tabvault(&data, &args)
+    };
+    let out = verify(&[]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "| Role ",
+        "| INFO ",
+        "| META ",
+        "| DATA ",
+        "OK: 3 files verified",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+
+    // Delete the one data file: exit code 1 and the file reported MISSING.
+    let data_dir = dir.path().join("repo").join("data");
+    let shard = std::fs::read_dir(&data_dir)
+        .expect("data/")
+        .next()
+        .expect("a shard");
+    let file = std::fs::read_dir(shard.expect("entry").path())
+        .expect("shard")
+        .next()
+        .expect("a file")
+        .expect("entry")
+        .path();
+    std::fs::remove_file(&file).expect("remove");
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("| MISSING "), "{}", stdout(&out));
+
+    let out = verify(&["--timestamp", "2000-01-01-00-00-00-000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Maybe specified wrong backup timestamp"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tabvault(
+        &dir.path().join("absent"),
+        &["verify-snapshot", "--repository", "r", "--snapshot", "s"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("absent").exists(), "nothing is created");
+}
+
+#[test]
 fn wrong_password_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = tabvault(dir.path(), &["-e", "CREATE USER 'bob' IDENTIFIED BY 'pw'"]);

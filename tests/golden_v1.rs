@@ -31,12 +31,17 @@ fn copy_tree(from: &Path, to: &Path) {
 fn copied() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_tree(&fixture().join("data"), &dir.path().join("data"));
-    copy_tree(&fixture().join("repository"), &dir.path().join("repository"));
+    copy_tree(
+        &fixture().join("repository"),
+        &dir.path().join("repository"),
+    );
     dir
 }
 
 fn rows(session: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    let mut results = session.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut results = session
+        .execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     text(&results.pop().expect("a result"))
 }
 
@@ -75,7 +80,10 @@ fn a_v1_data_directory_opens_with_its_rows_view_users_and_jobs() {
     let database = Database::open(dir.path().join("data")).expect("opens a v1 data directory");
     let mut root = database.root_session().expect("root");
     assert_eq!(
-        rows(&mut root, "SELECT id, day, item, amount FROM shop.sales ORDER BY id"),
+        rows(
+            &mut root,
+            "SELECT id, day, item, amount FROM shop.sales ORDER BY id"
+        ),
         strings(SALES)
     );
     assert_eq!(
@@ -87,14 +95,20 @@ fn a_v1_data_directory_opens_with_its_rows_view_users_and_jobs() {
         strings(&[&["2"], &["3"]])
     );
     let shown = rows(&mut root, "SHOW BACKUP FROM shop");
-    assert_eq!((shown[0][1].as_str(), shown[0][3].as_str()), ("v1", "FINISHED"));
+    assert_eq!(
+        (shown[0][1].as_str(), shown[0][3].as_str()),
+        ("v1", "FINISHED")
+    );
     let repositories = rows(&mut root, "SHOW REPOSITORIES");
     assert_eq!(repositories[0][1], "golden_repo");
 
     let mut reader = database
         .session("reader", Some("pw"))
         .expect("the v1 user logs in with its password");
-    assert_eq!(rows(&mut reader, "SELECT count(*) FROM shop.sales"), strings(&[&["4"]]));
+    assert_eq!(
+        rows(&mut reader, "SELECT count(*) FROM shop.sales"),
+        strings(&[&["4"]])
+    );
     let denied = reader
         .execute("INSERT INTO shop.sales VALUES (9, '2024-01-01', 'x', 1)")
         .expect_err("reader has SELECT only");
@@ -124,11 +138,17 @@ fn a_v1_repository_restores() {
     ))
     .expect("restores from a v1 repository");
     assert_eq!(
-        rows(&mut root, "SELECT id, day, item, amount FROM shop.sales_back ORDER BY id"),
+        rows(
+            &mut root,
+            "SELECT id, day, item, amount FROM shop.sales_back ORDER BY id"
+        ),
         strings(SALES)
     );
     assert_eq!(
-        rows(&mut root, "SELECT item, qty FROM shop.stock_back ORDER BY item"),
+        rows(
+            &mut root,
+            "SELECT item, qty FROM shop.stock_back ORDER BY item"
+        ),
         strings(&[&["apple", "8"], &["plum", "7"]])
     );
 }

@@ -113,6 +113,10 @@ pub enum SnapshotError {
     /// `Missing backup_timestamp property`.
     #[error("Missing backup_timestamp property")]
     MissingBackupTimestamp,
+    /// `Invalid verify_existing value: <v>`: BACKUP's `verify_existing` is not `true`/`false`
+    /// (a tabvault property, worded like StarRocks' `allow_load` error).
+    #[error("Invalid verify_existing value: {0}")]
+    InvalidVerifyExisting(String),
     /// `Invalid allow load value: <v>`.
     #[error("Invalid allow load value: {0}")]
     InvalidAllowLoad(String),

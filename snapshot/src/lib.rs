@@ -31,6 +31,7 @@ mod restore;
 mod service;
 mod show;
 mod timefmt;
+mod verify;
 
 pub use error::{Result, SnapshotError};
 pub use job::{
@@ -46,7 +47,9 @@ pub use manifest::{
     SnapshotManifest, TableEntry, TabletEntry,
 };
 pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
-pub use repository::{FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod};
+pub use repository::{
+    Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
+};
 pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
 pub use service::{
     BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
@@ -54,6 +57,7 @@ pub use service::{
 };
 pub use show::{
     BACKUP_COLUMNS, REPOSITORY_COLUMNS, RESTORE_COLUMNS, SNAPSHOT_COLUMNS, SNAPSHOT_DETAIL_COLUMNS,
-    ShowTable,
+    ShowTable, VERIFY_COLUMNS, verify_table,
 };
 pub use timefmt::{show_time, snapshot_timestamp};
+pub use verify::{FileRole, FileStatus, VerifyRow};

@@ -13,7 +13,7 @@ use crate::error::{Result, SnapshotError};
 use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
 use crate::placement::Place;
-use crate::repository::{FaultPlan, RepositoryError, RepositoryStore};
+use crate::repository::{FaultPlan, RepoPath, RepositoryError, RepositoryStore};
 
 /// File in the engine's data directory listing its repositories (it holds credentials: mode 0600).
 pub const REGISTRY_FILE: &str = "repositories.json";
@@ -200,14 +200,7 @@ impl Repository {
             }
             Err(e) => return Err(e.into()),
         };
-        let info = SnapshotInfo::decode(&bytes)?;
-        if info.name != name || info.timestamp != timestamp {
-            return Err(SnapshotError::corrupted(
-                path.to_string(),
-                "info file names another snapshot",
-            ));
-        }
-        Ok(info)
+        decode_info(&path, name, timestamp, &bytes)
     }
 
     /// Reads the manifest an info file vouches for, checking its checksum and size.
@@ -223,14 +216,7 @@ impl Repository {
                 "meta does not match the checksum in its info file",
             ));
         }
-        let manifest = SnapshotManifest::decode(&bytes)?;
-        if manifest.database != info.database {
-            return Err(SnapshotError::corrupted(
-                path.to_string(),
-                "meta and info name different databases",
-            ));
-        }
-        Ok(manifest)
+        decode_manifest(info, &path, &bytes)
     }
 
     /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta.
@@ -294,6 +280,40 @@ impl Repository {
     pub(crate) fn put(&self, path: &crate::repository::RepoPath, bytes: Vec<u8>) -> Result<()> {
         Ok(self.store.put_bytes(path, Bytes::from(bytes))?)
     }
+}
+
+/// Decodes the info file at `path`, which must be the info of snapshot `name` at `timestamp`.
+pub(crate) fn decode_info(
+    path: &RepoPath,
+    name: &str,
+    timestamp: &str,
+    bytes: &[u8],
+) -> Result<SnapshotInfo> {
+    let info = SnapshotInfo::decode(bytes)?;
+    if info.name != name || info.timestamp != timestamp {
+        return Err(SnapshotError::corrupted(
+            path.to_string(),
+            "info file names another snapshot",
+        ));
+    }
+    Ok(info)
+}
+
+/// Decodes the manifest at `path` whose bytes `info` vouched for (checksum and size already
+/// compared by the caller): it must be valid and of the info's database.
+pub(crate) fn decode_manifest(
+    info: &SnapshotInfo,
+    path: &RepoPath,
+    bytes: &[u8],
+) -> Result<SnapshotManifest> {
+    let manifest = SnapshotManifest::decode(bytes)?;
+    if manifest.database != info.database {
+        return Err(SnapshotError::corrupted(
+            path.to_string(),
+            "meta and info name different databases",
+        ));
+    }
+    Ok(manifest)
 }
 
 /// A registered repository whose location could not be opened (or may not be used) when the

@@ -24,6 +24,7 @@ use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
 };
 use crate::timefmt::snapshot_timestamp;
+use crate::verify::VerifyRow;
 
 /// Called after every persisted state change of every job. A test seam: a hook may block (to hold
 /// a job in a state), cancel, or move an injected clock.
@@ -47,7 +48,8 @@ pub struct BackupRequest {
     pub repository: String,
     /// The ON list; empty for the whole database.
     pub objects: Vec<ObjectRef>,
-    /// PROPERTIES: `type` (only `full`), `timeout` (seconds, ≥ 600, default 86400).
+    /// PROPERTIES: `type` (only `full`), `timeout` (seconds, ≥ 600, default 86400),
+    /// `verify_existing` (`true`/`false`, default false; see [`Job::verifies_existing`]).
     pub properties: BTreeMap<String, String>,
 }
 
@@ -266,7 +268,7 @@ impl SnapshotService {
 
     /// BACKUP SNAPSHOT: checks the request (StarRocks' errors), then queues the job and returns it.
     pub fn backup(&self, request: &BackupRequest) -> Result<Arc<Job>> {
-        let timeout_s = parse_backup_properties(&request.properties)?;
+        let properties = parse_backup_properties(&request.properties)?;
         tabvault_storage::validate_name(&request.snapshot).map_err(|e| {
             SnapshotError::InvalidSnapshotName(request.snapshot.clone(), e.to_string())
         })?;
@@ -315,10 +317,10 @@ impl SnapshotService {
                     .collect(),
                 timestamp: snapshot_timestamp(now),
                 create_time_ms: now,
-                timeout_s,
+                timeout_s: properties.timeout_s,
             })
         };
-        self.submit(&mut jobs, record)
+        self.submit(&mut jobs, record, properties.verify_existing)
     }
 
     /// RESTORE SNAPSHOT: checks the request (StarRocks' errors; the snapshot's info and manifest are
@@ -378,10 +380,15 @@ impl SnapshotService {
                 timeout_s: properties.timeout_s,
             })
         };
-        self.submit(&mut jobs, record)
+        self.submit(&mut jobs, record, false)
     }
 
-    fn submit(&self, jobs: &mut BTreeMap<u64, Arc<Job>>, record: JobRecord) -> Result<Arc<Job>> {
+    fn submit(
+        &self,
+        jobs: &mut BTreeMap<u64, Arc<Job>>,
+        record: JobRecord,
+        verify_existing: bool,
+    ) -> Result<Arc<Job>> {
         if self.inner.shutting_down.load(Ordering::SeqCst) {
             return Err(SnapshotError::ShuttingDown);
         }
@@ -398,7 +405,7 @@ impl SnapshotService {
             jobs.remove(&id);
             self.inner.store.remove(id)?;
         }
-        let job = Job::new(record);
+        let job = Job::new(record, verify_existing);
         jobs.insert(job.id(), job.clone());
         let sender = self.sender.lock();
         let sent = sender.as_ref().map(|s| s.send(job.clone()));
@@ -499,6 +506,21 @@ impl SnapshotService {
         Ok(())
     }
 
+    /// ADMIN VERIFY SNAPSHOT: verifies snapshot `name` in `repository` at `timestamp`, or at every
+    /// timestamp it has (see [`crate::verify`]). Rows come per timestamp (oldest first): INFO,
+    /// META, then DATA by path. An unknown repository, snapshot or timestamp is an error
+    /// (StarRocks' messages, as RESTORE gives them); a damaged file is a row, never an error.
+    /// Read-only: it takes no lease and runs beside any job.
+    pub fn verify_snapshot(
+        &self,
+        repository: &str,
+        name: &str,
+        timestamp: Option<&str>,
+    ) -> Result<Vec<VerifyRow>> {
+        let repo = self.inner.repository(repository)?;
+        crate::verify::verify(&repo, name, timestamp, self.inner.transfer_threads(&repo))
+    }
+
     /// Cancels running jobs, waits for the workers and stops accepting jobs. Also done on drop.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
@@ -518,12 +540,22 @@ impl Drop for SnapshotService {
     }
 }
 
-/// Checks BACKUP's PROPERTIES and returns the timeout in seconds.
-fn parse_backup_properties(properties: &BTreeMap<String, String>) -> Result<u64> {
+/// BACKUP's PROPERTIES, checked.
+#[derive(Debug)]
+struct BackupProperties {
+    /// `timeout`, seconds.
+    timeout_s: u64,
+    /// `verify_existing` (a tabvault extension, default false): re-hash data files already in
+    /// the repository before reusing them, and upload over one that does not match.
+    verify_existing: bool,
+}
+
+/// Checks BACKUP's PROPERTIES: `type` (only `full`), `timeout`, `verify_existing`.
+fn parse_backup_properties(properties: &BTreeMap<String, String>) -> Result<BackupProperties> {
     let unknown: Vec<&str> = properties
         .keys()
         .map(String::as_str)
-        .filter(|k| !matches!(*k, "type" | "timeout"))
+        .filter(|k| !matches!(*k, "type" | "timeout" | "verify_existing"))
         .collect();
     if !unknown.is_empty() {
         return Err(SnapshotError::UnknownBackupProperties(unknown.join(", ")));
@@ -533,7 +565,16 @@ fn parse_backup_properties(properties: &BTreeMap<String, String>) -> Result<u64>
     {
         return Err(SnapshotError::InvalidBackupType(kind.clone()));
     }
-    parse_timeout(properties.get("timeout"))
+    let verify_existing = match properties.get("verify_existing") {
+        None => false,
+        Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
+        Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
+        Some(v) => return Err(SnapshotError::InvalidVerifyExisting(v.clone())),
+    };
+    Ok(BackupProperties {
+        timeout_s: parse_timeout(properties.get("timeout"))?,
+        verify_existing,
+    })
 }
 
 /// Parses a `timeout` property (seconds, at least 600; default 86400).
@@ -727,7 +768,7 @@ impl ServiceInner {
                 }
             }
             if kept.contains(&id) {
-                jobs.insert(id, Job::new(record));
+                jobs.insert(id, Job::new(record, false));
             } else {
                 self.store.remove(id)?;
             }

@@ -1,5 +1,6 @@
-//! What SHOW BACKUP, SHOW RESTORE, SHOW SNAPSHOT (both shapes) and SHOW REPOSITORIES return:
-//! StarRocks' columns in StarRocks' order, cells as text (NULL as `None`), secrets never included.
+//! What SHOW BACKUP, SHOW RESTORE, SHOW SNAPSHOT (both shapes), SHOW REPOSITORIES and ADMIN
+//! VERIFY SNAPSHOT return: StarRocks' columns in StarRocks' order, cells as text (NULL as
+//! `None`), secrets never included.
 
 use serde_json::json;
 
@@ -7,6 +8,7 @@ use crate::error::Result;
 use crate::job::{JobKind, JobRecord};
 use crate::service::SnapshotService;
 use crate::timefmt::show_time;
+use crate::verify::VerifyRow;
 
 /// A SHOW result: column names and rows of optional text cells.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,6 +74,41 @@ pub const REPOSITORY_COLUMNS: [&str; 7] = [
     "Broker",
     "ErrMsg",
 ];
+
+/// ADMIN VERIFY SNAPSHOT's columns (a tabvault extension, named in StarRocks' style).
+pub const VERIFY_COLUMNS: [&str; 8] = [
+    "Timestamp",
+    "File",
+    "Role",
+    "ExpectedSize",
+    "Size",
+    "ExpectedChecksum",
+    "Checksum",
+    "Status",
+];
+
+/// ADMIN VERIFY SNAPSHOT's result: one row per verified file, in the order given.
+pub fn verify_table(rows: &[VerifyRow]) -> ShowTable {
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Some(r.timestamp.clone()),
+                Some(r.file.clone()),
+                Some(r.role.to_string()),
+                r.expected_size.map(|s| s.to_string()),
+                r.size.map(|s| s.to_string()),
+                r.expected_checksum.clone(),
+                r.checksum.clone(),
+                Some(r.status.to_string()),
+            ]
+        })
+        .collect();
+    ShowTable {
+        columns: VERIFY_COLUMNS.to_vec(),
+        rows,
+    }
+}
 
 fn time(ms: Option<u64>) -> Option<String> {
     ms.map(show_time)

@@ -1,6 +1,6 @@
 //! Repositories, snapshots and jobs: `CREATE/DROP REPOSITORY`, `BACKUP`, `RESTORE`, `CANCEL`,
-//! `SHOW BACKUP/RESTORE/SNAPSHOT/REPOSITORIES` and `DROP SNAPSHOT`, mapped onto
-//! [`SnapshotService`](tabvault_snapshot::SnapshotService).
+//! `SHOW BACKUP/RESTORE/SNAPSHOT/REPOSITORIES`, `DROP SNAPSHOT` and `ADMIN VERIFY SNAPSHOT`,
+//! mapped onto [`SnapshotService`](tabvault_snapshot::SnapshotService).
 //!
 //! A relative local repository location (no `scheme://`) is resolved against the data directory's
 //! parent: with the default `./tabvault-data`, `"backups"` is `./backups`, a sibling on the same
@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tabvault_snapshot::{
-    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError,
+    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError, verify_table,
 };
 
 use crate::error::{Result, SqlError};
-use crate::parser::{Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore};
+use crate::parser::{
+    Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore, VerifySnapshot,
+};
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -153,6 +155,29 @@ pub fn drop_snapshot(exec: &Exec<'_>, drop: &DropSnapshot) -> Result<QueryResult
         Err(SnapshotError::SnapshotNotFound(_)) if drop.if_exists => Ok(QueryResult::ok()),
         other => other.map(|()| QueryResult::ok()).map_err(Into::into),
     }
+}
+
+/// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES ("backup_timestamp" = "ts")]`: one row per
+/// file of the snapshot (every timestamp, or the one given), as [`verify_table`] lays it out.
+pub fn verify_snapshot(exec: &Exec<'_>, verify: &VerifySnapshot) -> Result<QueryResult> {
+    let properties = property_map(&verify.properties);
+    let unknown: Vec<&str> = properties
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "backup_timestamp")
+        .collect();
+    if !unknown.is_empty() {
+        return Err(SqlError::Invalid(format!(
+            "Unknown verify snapshot properties: [{}]",
+            unknown.join(", ")
+        )));
+    }
+    let rows = exec.snapshots().verify_snapshot(
+        &verify.repository,
+        &verify.snapshot,
+        properties.get("backup_timestamp").map(String::as_str),
+    )?;
+    show(verify_table(&rows))
 }
 
 /// A SHOW table of the snapshot service as a result of text columns.

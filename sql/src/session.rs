@@ -550,6 +550,7 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             show.timestamp.as_deref(),
         )?),
         Statement::DropSnapshot(drop) => jobs::drop_snapshot(exec, drop),
+        Statement::VerifySnapshot(verify) => jobs::verify_snapshot(exec, verify),
     }
 }
 

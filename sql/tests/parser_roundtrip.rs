@@ -13,7 +13,7 @@ use tabvault_sql::{
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement,
-    UserIdentity, parse_statement, parse_statements,
+    UserIdentity, VerifySnapshot, parse_statement, parse_statements,
 };
 
 // ---- leaves ------------------------------------------------------------------------------------
@@ -537,6 +537,14 @@ fn backup_statement() -> BoxedStrategy<Statement> {
                 force,
             })
         });
+    let verify_snapshot =
+        (text(), ident(), properties()).prop_map(|(snapshot, repository, properties)| {
+            Statement::VerifySnapshot(VerifySnapshot {
+                snapshot,
+                repository,
+                properties,
+            })
+        });
     prop_oneof![
         repository,
         (any::<bool>(), ident())
@@ -546,6 +554,7 @@ fn backup_statement() -> BoxedStrategy<Statement> {
         restore,
         show_snapshot,
         drop_snapshot,
+        verify_snapshot,
         database().prop_map(|database| Statement::ShowBackup { database }),
         database().prop_map(|database| Statement::ShowBackupHistory { database }),
         database().prop_map(|database| Statement::ShowRestoreHistory { database }),

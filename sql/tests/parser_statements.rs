@@ -10,8 +10,8 @@ use tabvault_sql::{
     DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject, Grantee,
     Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword, ObjectKind,
     ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement, UserIdentity, parse_statement,
-    parse_statements,
+    Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement, UserIdentity, VerifySnapshot,
+    parse_statement, parse_statements,
 };
 
 type Result = std::result::Result<(), ParseError>;
@@ -232,6 +232,36 @@ WHERE SNAPSHOT = "backup2" AND TIMESTAMP = "2018-05-05-15-34-26";"#
         )?,
         show(Some("backup2"), Some("2018-05-05-15-34-26"))
     );
+    Ok(())
+}
+
+#[test]
+fn admin_verify_snapshot_forms() -> Result {
+    let verify = |snapshot: &str, properties: &[(&str, &str)]| {
+        Statement::VerifySnapshot(VerifySnapshot {
+            snapshot: snapshot.into(),
+            repository: "repo".into(),
+            properties: properties
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+    };
+    assert_eq!(
+        parse("ADMIN VERIFY SNAPSHOT s1 ON repo")?,
+        verify("s1", &[])
+    );
+    assert_eq!(
+        parse(r#"admin verify snapshot "s1" ON `repo` PROPERTIES ("backup_timestamp" = "ts")"#)?,
+        verify("s1", &[("backup_timestamp", "ts")])
+    );
+    for bad in [
+        "ADMIN VERIFY s1 ON repo",
+        "ADMIN VERIFY SNAPSHOT s1",
+        "ADMIN VERIFY SNAPSHOT ON repo",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod runner;
 mod serve;
 mod shell;
 mod verify;
+mod verify_snapshot;
 mod wait;
 
 use std::path::PathBuf;
@@ -55,7 +56,7 @@ pub struct Args {
     #[arg(long = "import-max-bytes", value_name = "BYTES", global = true,
           default_value_t = ImportPolicy::DEFAULT_MAX_BYTES)]
     pub import_max_bytes: u64,
-    /// A subcommand (`serve`, `verify`) instead of the shell.
+    /// A subcommand (`serve`, `verify`, `verify-snapshot`) instead of the shell.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -70,6 +71,10 @@ pub enum Command {
     /// Check the data directory: every table file against its recorded size and checksum, and
     /// anything that does not belong. `--repair` cuts a damaged log and sets aside what is cut.
     Verify(verify::VerifyArgs),
+    /// Check a snapshot in a repository (ADMIN VERIFY SNAPSHOT): its info files, manifest and
+    /// every data file against their recorded sizes and BLAKE3 checksums. Read-only; exit code
+    /// 1 when any file is not OK.
+    VerifySnapshot(verify_snapshot::VerifySnapshotArgs),
 }
 
 /// Where the shell's `FILES()` may read: the `--import-root`s given, or else, for root only, the
@@ -96,6 +101,7 @@ pub fn run(args: Args) -> ExitCode {
             };
         }
         Some(Command::Verify(verify)) => return verify::run(&args.data, verify),
+        Some(Command::VerifySnapshot(verify)) => return verify_snapshot::run(&args.data, verify),
         None => {}
     }
     let session = Database::open(&args.data).and_then(|db| {

@@ -32,7 +32,8 @@ pub fn render(result: &QueryResult, elapsed: Duration) -> String {
     out
 }
 
-fn table(result: &QueryResult) -> String {
+/// The rows of `result` as a text table (NULL shown as `NULL`).
+pub fn table(result: &QueryResult) -> String {
     let mut table = Table::new();
     table
         .load_preset(ASCII_FULL_CONDENSED)

@@ -230,7 +230,9 @@ fn upload_one(
         return Err(stop_error(reason));
     }
     let present = service.with_retry(job, || Ok(repository.store().size(path)?))?;
-    if present == Some(size) {
+    if present == Some(size)
+        && (!job.verifies_existing() || holds_named_bytes(service, job, repository, path)?)
+    {
         job.progress().file_done(size, false);
         return Ok(());
     }
@@ -239,6 +241,27 @@ fn upload_one(
     tracing::debug!(file = %path, ?method, "uploaded");
     job.progress().file_done(size, true);
     Ok(())
+}
+
+/// Whether the repository's copy of the data file at `path` really has the bytes its
+/// content-addressed name promises (BLAKE3 and size, hashed as it streams). A copy that does not
+/// (damaged in place, or gone meanwhile) is then uploaded over: the put is atomic, so readers see
+/// the old or the new file, never a part.
+fn holds_named_bytes(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    path: &RepoPath,
+) -> Result<bool> {
+    let Some((checksum, size)) = layout::parse_data_file(path) else {
+        return Ok(false);
+    };
+    let found = service.with_retry(job, || Ok(repository.store().digest(path)?))?;
+    let intact = found.is_some_and(|d| d.size == size && d.checksum == checksum);
+    if !intact {
+        tracing::warn!(file = %path, "repository copy does not match its name; uploading it again");
+    }
+    Ok(intact)
 }
 
 /// Whether the job's info file is in the repository (the job passed its commit point).

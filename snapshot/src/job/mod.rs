@@ -37,10 +37,14 @@ pub struct Job {
     progress: Progress,
     cancel: Mutex<Option<String>>,
     committing: AtomicBool,
+    /// BACKUP's `verify_existing`: re-hash a data file already in the repository before reusing
+    /// it. Not persisted: a job a restart interrupts is cancelled, never resumed.
+    verify_existing: bool,
 }
 
 impl Job {
-    pub(crate) fn new(record: JobRecord) -> Arc<Self> {
+    /// A job for `record`; `verify_existing` as BACKUP's property (false for RESTORE).
+    pub(crate) fn new(record: JobRecord, verify_existing: bool) -> Arc<Self> {
         let progress = Progress::default();
         progress.restore(&record.progress);
         Arc::new(Self {
@@ -49,7 +53,14 @@ impl Job {
             progress,
             cancel: Mutex::new(None),
             committing: AtomicBool::new(false),
+            verify_existing,
         })
+    }
+
+    /// Whether a BACKUP re-hashes the data files it finds already in the repository (and
+    /// uploads over one whose bytes are not what its name says) instead of trusting name and size.
+    pub fn verifies_existing(&self) -> bool {
+        self.verify_existing
     }
 
     /// A copy of the job's record with current progress.

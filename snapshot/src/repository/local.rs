@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::TransferMethod;
+use super::digest::Digest;
 use super::error::{IoContext, RepositoryError};
 use super::path::{RESERVED_TEMP_DIR, RepoPath};
 
@@ -120,6 +121,29 @@ impl LocalRepo {
                 .io_context(|| format!("reading {}", path.display())),
             Entry::Absent => Err(RepositoryError::NotFound(name.to_string())),
         }
+    }
+
+    /// The object's size and BLAKE3, read through in chunks (never whole in memory); `None` if
+    /// absent. The size is what was read, so a file that changes meanwhile is judged as read.
+    pub(crate) fn digest(&self, name: &RepoPath) -> Result<Option<Digest>, RepositoryError> {
+        let path = match self.resolve(name)? {
+            Entry::File(path, _) => path,
+            Entry::Absent => return Ok(None),
+        };
+        let context = || format!("reading {}", path.display());
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(RepositoryError::Io {
+                    context: context(),
+                    source,
+                });
+            }
+        };
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(file).io_context(context)?;
+        Ok(Some(Digest::of(&hasher)))
     }
 
     /// Writes the object to `dest` atomically, hard-linking when on the same filesystem.

@@ -100,6 +100,7 @@
 //! inside another tokio runtime alike; dropping the last clone shuts the runtime down without
 //! blocking.
 
+mod digest;
 mod error;
 mod faults;
 mod local;
@@ -108,6 +109,7 @@ mod object;
 mod path;
 mod store;
 
+pub use digest::Digest;
 pub use error::RepositoryError;
 pub use faults::FaultPlan;
 pub use path::RepoPath;

@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
 use super::TransferMethod;
+use super::digest::Digest;
 use super::error::{IoContext, RepositoryError};
 use super::local::{create_temp_file, dest_temp, finish_rename, torn_error};
 use super::location::S3Config;
@@ -256,6 +257,31 @@ impl ObjectRepo {
                 .bytes()
                 .await
                 .map_err(|source| read_error(&name, source))
+        })
+    }
+
+    /// The object's size and BLAKE3, hashed chunk by chunk as the download streams in (never
+    /// whole in memory); `None` if absent.
+    pub(crate) fn digest(&self, name: &RepoPath) -> Result<Option<Digest>, RepositoryError> {
+        let key = self.key(name)?;
+        let store = Arc::clone(&self.store);
+        let name = name.clone();
+        self.run(async move {
+            let result = match store.get(&key).await {
+                Ok(result) => result,
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(source) => return Err(read_error(&name, source)),
+            };
+            let mut stream = result.into_stream();
+            let mut hasher = blake3::Hasher::new();
+            while let Some(chunk) = stream
+                .try_next()
+                .await
+                .map_err(|source| read_error(&name, source))?
+            {
+                hasher.update(&chunk);
+            }
+            Ok(Some(Digest::of(&hasher)))
         })
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::digest::Digest;
 use super::error::RepositoryError;
 use super::faults::{Fault, FaultPlan, FaultState};
 use super::local::LocalRepo;
@@ -218,6 +219,17 @@ impl RepositoryStore {
         match &self.inner.backend {
             Backend::Local(repo) => repo.size(name),
             Backend::Object(repo) => repo.size(name),
+        }
+    }
+
+    /// The size and BLAKE3 of object `name`, `None` if absent. Streamed: a local file is read in
+    /// chunks and an object store's download hashed as it arrives, so memory stays flat however
+    /// large the object (unlike [`Self::get_bytes`]). Reads only.
+    pub fn digest(&self, name: &RepoPath) -> Result<Option<Digest>, RepositoryError> {
+        self.fault(false, "digest", name)?;
+        match &self.inner.backend {
+            Backend::Local(repo) => repo.digest(name),
+            Backend::Object(repo) => repo.digest(name),
         }
     }
 

@@ -79,7 +79,9 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::ShowRestoreHistory { database } => database
             .as_ref()
             .map_or(Need::Nothing, |db| visible(Some(db))),
-        Statement::ShowRepositories | Statement::ShowSnapshot(_) => Need::Admin,
+        Statement::ShowRepositories | Statement::ShowSnapshot(_) | Statement::VerifySnapshot(_) => {
+            Need::Admin
+        }
         Statement::ShowGrants { user: who } | Statement::SetPassword { user: who, .. } => match who
         {
             Some(who) if who.name != user => Need::UserAdmin,

@@ -227,6 +227,8 @@ pub enum Statement {
     ShowSnapshot(ShowSnapshot),
     /// `DROP SNAPSHOT s ON repo [FORCE]` or `DROP SNAPSHOT ON repo WHERE SNAPSHOT = "s" …`.
     DropSnapshot(DropSnapshot),
+    /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES (…)]` (tabvault extension).
+    VerifySnapshot(VerifySnapshot),
     /// `RESTORE SNAPSHOT …`.
     Restore(Restore),
     /// `SHOW RESTORE [FROM db]`.
@@ -778,6 +780,18 @@ pub struct DropSnapshot {
     pub timestamp: Option<String>,
     /// `FORCE` was given: drop even if made by another cluster or unreadable.
     pub force: bool,
+}
+
+/// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES ("backup_timestamp" = "ts")]` (a tabvault
+/// extension): re-reads what the snapshot's info files vouch for and reports each file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifySnapshot {
+    /// The snapshot label.
+    pub snapshot: String,
+    /// The repository holding it.
+    pub repository: String,
+    /// `PROPERTIES (…)` (`backup_timestamp`; checking them is the executor's job).
+    pub properties: Properties,
 }
 
 /// One assignment of a `SET` statement.

@@ -1,11 +1,11 @@
 //! Repositories, snapshots and jobs: `CREATE/DROP REPOSITORY`, `BACKUP`, `RESTORE`,
 //! `SHOW/DROP SNAPSHOT` and `CANCEL BACKUP/RESTORE`, in StarRocks' grammar (the classic forms, plus
 //! 3.4's `BACKUP DATABASE db SNAPSHOT s` and `ON (TABLE t, VIEW v)`, plus 4.2's
-//! `DROP SNAPSHOT s ON repo`).
+//! `DROP SNAPSHOT s ON repo`), and tabvault's `ADMIN VERIFY SNAPSHOT s ON repo`.
 
 use super::ast::{
     Backup, Broker, CreateRepository, DropSnapshot, ObjectKind, ObjectName, Restore, ShowSnapshot,
-    SnapshotObject, Statement,
+    SnapshotObject, Statement, VerifySnapshot,
 };
 use super::parser::{PResult, Parser};
 
@@ -162,6 +162,18 @@ impl Parser<'_> {
             snapshot,
             timestamp,
             force: self.eat_keyword("FORCE"),
+        }))
+    }
+
+    /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES (…)]`.
+    pub(crate) fn verify_snapshot(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["ADMIN", "VERIFY", "SNAPSHOT"])?;
+        let snapshot = self.ident_or_string()?;
+        self.expect_keyword("ON")?;
+        Ok(Statement::VerifySnapshot(VerifySnapshot {
+            snapshot,
+            repository: self.ident()?,
+            properties: self.properties()?,
         }))
     }
 

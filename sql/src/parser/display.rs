@@ -11,7 +11,7 @@ use super::ast::{
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter, ShowSnapshot,
-    SnapshotObject, Statement, UserIdentity,
+    SnapshotObject, Statement, UserIdentity, VerifySnapshot,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -506,6 +506,18 @@ impl Display for DropSnapshot {
     }
 }
 
+impl Display for VerifySnapshot {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ADMIN VERIFY SNAPSHOT {} ON {}",
+            Ident(&self.snapshot),
+            Ident(&self.repository)
+        )?;
+        properties(f, &self.properties)
+    }
+}
+
 impl Display for AlterTableAction {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
@@ -726,6 +738,7 @@ impl Display for Statement {
             }
             Self::ShowSnapshot(show) => write!(f, "{show}"),
             Self::DropSnapshot(drop) => write!(f, "{drop}"),
+            Self::VerifySnapshot(verify) => write!(f, "{verify}"),
             Self::Restore(restore) => write!(f, "{restore}"),
             Self::ShowRestore { database } => {
                 f.write_str("SHOW RESTORE")?;

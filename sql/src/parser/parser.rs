@@ -89,7 +89,7 @@ impl<'a> Parser<'a> {
         const STARTS: &[&str] = &[
             "CREATE", "DROP", "SHOW", "USE", "DESC", "DESCRIBE", "TRUNCATE", "ALTER", "INSERT",
             "DELETE", "SELECT", "WITH", "GRANT", "REVOKE", "BACKUP", "RESTORE", "CANCEL", "SET",
-            "KILL", "EXPLAIN",
+            "KILL", "EXPLAIN", "ADMIN",
         ];
         match self.peek_keyword_of(STARTS) {
             Some("CREATE") => self.create(),
@@ -120,6 +120,7 @@ impl<'a> Parser<'a> {
             Some("BACKUP") => self.backup(),
             Some("RESTORE") => self.restore(),
             Some("CANCEL") => self.cancel(),
+            Some("ADMIN") => self.verify_snapshot(),
             Some("SET") => self.set(),
             Some("KILL") => self.kill(),
             // `EXPLAIN [ANALYZE] [VERBOSE] <query>`: DataFusion plans it, as read-only as the query.

@@ -400,12 +400,55 @@ fn names_match_in_any_case_and_tables_join() {
          GROUP BY t.TABLE_NAME ORDER BY n DESC",
     );
     assert_eq!(joined, [row(&["orders", "4"]), row(&["customers", "2"])]);
-    let err = s
-        .execute("SELECT table_name FROM information_schema.tables")
-        .expect_err("column names are upper case")
-        .to_string();
-    assert!(err.contains("table_name"), "{err}");
     assert!(s.execute("CREATE DATABASE INFORMATION_SCHEMA").is_err());
+}
+
+#[test]
+fn column_names_match_in_any_case_in_queries_of_information_schema_alone() {
+    let (_dir, _db, mut s) = catalog();
+    let lower = text(
+        &mut s,
+        "SELECT t.table_name AS name, Table_Type FROM information_schema.tables t
+         WHERE table_schema = 'shop' ORDER BY name",
+    );
+    assert_eq!(
+        lower,
+        [
+            row(&["big_orders", "VIEW"]),
+            row(&["customers", "BASE TABLE"]),
+            row(&["orders", "BASE TABLE"]),
+        ]
+    );
+    run(&mut s, "USE information_schema");
+    assert_eq!(
+        text(
+            &mut s,
+            "SELECT count(*) FROM columns WHERE table_name = 'orders'"
+        ),
+        [row(&["4"])]
+    );
+    // A quoted name is taken as written, so a lower-case quoted name names no column.
+    let quoted = s
+        .execute("SELECT `table_name` FROM information_schema.tables")
+        .expect_err("a quoted lower-case name is not folded");
+    assert!(quoted.to_string().contains("table_name"), "{quoted}");
+    // A query that also reads a user table keeps every name as written: user columns are
+    // case-sensitive, so `table_name` does not resolve against information_schema here.
+    run(
+        &mut s,
+        "CREATE DATABASE misc; USE misc;
+         CREATE TABLE notes (table_name STRING) DUPLICATE KEY(table_name)
+           DISTRIBUTED BY HASH(table_name) BUCKETS 1;
+         INSERT INTO notes VALUES ('orders')",
+    );
+    assert_eq!(
+        text(
+            &mut s,
+            "SELECT n.table_name, t.TABLE_TYPE FROM misc.notes n
+             JOIN information_schema.TABLES t ON t.TABLE_NAME = n.table_name"
+        ),
+        [row(&["orders", "BASE TABLE"])]
+    );
 }
 
 #[test]

@@ -151,8 +151,14 @@ pub(crate) async fn plan_read_only(ctx: &SessionContext, sql: &str) -> DfResult<
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
-    ctx.sql_with_options(&files::rewrite_files_calls(sql), options)
-        .await
+    let state = ctx.state();
+    let config = state.config().options();
+    let mut statement =
+        state.sql_to_statement(&files::rewrite_files_calls(sql), &config.sql_parser.dialect)?;
+    information_schema::fold_column_case(&mut statement, Some(&config.catalog.default_schema));
+    let plan = state.statement_to_plan(statement).await?;
+    options.verify_plan(&plan)?;
+    ctx.execute_logical_plan(plan).await
 }
 
 /// Plans `sql` read-only ([`plan_read_only`]) with `params` bound to its positional placeholders

@@ -2,8 +2,10 @@
 //! `COLUMNS`, `VIEWS`, `PARTITIONS`), as MySQL and StarRocks clients and BI tools query it. Each
 //! table is built from the catalog when a query scans it and holds only the databases, tables
 //! and views the user may see ([`can_see`], the rule SHOW DATABASES/TABLES use). Its own name and
-//! its tables' names match in any letter case; its column names are upper case, as in MySQL.
+//! its tables' names match in any letter case; its column names are upper case, as in MySQL, and
+//! match in any letter case in queries that read information_schema alone ([`column_case`]).
 
+mod column_case;
 mod columns;
 mod partitions;
 mod rows;
@@ -26,6 +28,7 @@ use tabvault_storage::{Partition, TableVersion, ViewDef};
 use crate::auth::can_see;
 use crate::error::SqlError;
 use crate::query::QueryEnv;
+pub(crate) use column_case::fold_column_case;
 use rows::{Cell, Kind};
 
 /// The database's name as MySQL spells it; it matches in any letter case.

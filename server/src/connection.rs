@@ -297,6 +297,15 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
             }
         };
         let params = vec![param_column(); prepared.param_count()];
+        let (prepared, schema) = self
+            .blocking(move |session| {
+                let schema = session.prepared_columns(&prepared);
+                (prepared, schema)
+            })
+            .await?;
+        let columns: Vec<Column> = schema
+            .map(|schema| schema.fields().iter().map(|f| column_of(f)).collect())
+            .unwrap_or_default();
         let Some(id) = self.statements.add(prepared) else {
             let message = format!(
                 "Can't create more than max_prepared_stmt_count statements (current value: \
@@ -309,7 +318,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Connection {
                 )
                 .await;
         };
-        info.reply(id, &params, &[]).await
+        info.reply(id, &params, &columns).await
     }
 
     async fn on_execute<'a>(

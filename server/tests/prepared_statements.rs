@@ -151,3 +151,24 @@ print("ok")
     assert!(out.contains("refused"), "{out}");
     assert_eq!(out.lines().last(), Some("ok"), "{out}");
 }
+
+#[test]
+fn prepare_describes_the_columns_of_a_query() {
+    let server = shop();
+    let script = r#"
+conn = connector(db="shop")
+described = conn.cmd_stmt_prepare(
+    b"SELECT id, customer, amount FROM orders WHERE id = ? AND customer <> ?")
+names = [c[0] for c in described["columns"]]
+assert names == ["id", "customer", "amount"], described["columns"]
+assert len(described["parameters"]) == 2, described["parameters"]
+conn.cmd_stmt_close(described["statement_id"])
+# A statement without rows, and a query whose column type only the value decides, describe none.
+for text in (b"INSERT INTO orders (id) VALUES (?)", b"SELECT ?"):
+    described = conn.cmd_stmt_prepare(text)
+    assert described["columns"] == [], (text, described["columns"])
+    conn.cmd_stmt_close(described["statement_id"])
+print("ok")
+"#;
+    assert_eq!(connector(&server, script).trim(), "ok");
+}

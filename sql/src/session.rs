@@ -205,6 +205,31 @@ impl Session {
         self.execute_bound(prepared.statement(), values)
     }
 
+    /// The columns of a prepared statement's rows, for PREPARE's answer: its query planned with
+    /// the parameters unbound, tables resolved and privileges checked as when it runs. `None`
+    /// for statements without rows, and for queries that cannot be planned before their values
+    /// are known or whose column types the values decide (`SELECT ?`): the client then learns
+    /// the columns at EXECUTE.
+    pub fn prepared_columns(&self, prepared: &Prepared) -> Option<SchemaRef> {
+        let Statement::Query { text } = prepared.statement() else {
+            return None;
+        };
+        let exec = Exec {
+            database: &self.database,
+            current: self.current.clone(),
+            grants: self.database.users().grants_of(&self.user),
+            deadline: self.query_timeout().map(Deadline::after),
+            cancel: Arc::default(),
+            params: &[],
+        };
+        let schema = exec.plan(text).ok()?;
+        let decided = schema
+            .fields()
+            .iter()
+            .all(|f| f.data_type() != &arrow::datatypes::DataType::Null);
+        decided.then_some(schema)
+    }
+
     /// Runs `statement` with `params` bound to its DataFusion placeholders.
     fn execute_bound(&mut self, statement: &Statement, params: &[ScalarValue]) -> Result<Output> {
         let cancel = self.process.start(listed_text(statement));

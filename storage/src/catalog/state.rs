@@ -170,6 +170,60 @@ impl CatalogState {
             .flat_map(|p| p.tablets.iter())
             .flat_map(|t| t.rowsets.iter())
     }
+
+    /// What is wrong with the state as a whole, beyond what each edit checks as it applies:
+    /// every table in an existing database, every id below `next_id` and used once per kind,
+    /// no rowset newer than its partition's visible version. Empty for a sound state; a publish
+    /// asserts it in debug builds.
+    pub fn invariant_violations(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut ids: Vec<(&str, u64)> = Vec::new();
+        for (key, database) in &self.databases {
+            ids.push(("database", database.id));
+            if *key != database.id {
+                problems.push(format!("database id {} is filed under {key}", database.id));
+            }
+        }
+        for (key, table) in &self.tables {
+            ids.push(("table", table.id));
+            if *key != table.id || !self.databases.contains_key(&table.db_id) {
+                problems.push(format!(
+                    "table {} (id {}) is filed under {key} in database id {}",
+                    table.name, table.id, table.db_id
+                ));
+            }
+            for partition in table.partitions.values() {
+                ids.push(("partition", partition.id));
+                for tablet in &partition.tablets {
+                    ids.push(("tablet", tablet.id));
+                    for rowset in &tablet.rowsets {
+                        if rowset.version > partition.visible_version {
+                            problems.push(format!(
+                                "rowset {} of partition {} has version {} above visible {}",
+                                rowset.id,
+                                partition.name,
+                                rowset.version,
+                                partition.visible_version
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (what, id) in ids {
+            if id >= self.next_id {
+                problems.push(format!(
+                    "{what} id {id} is not below next_id {}",
+                    self.next_id
+                ));
+            }
+            if !seen.insert((what, id)) {
+                problems.push(format!("{what} id {id} is used twice"));
+            }
+        }
+        problems
+    }
 }
 
 impl Table {
@@ -218,5 +272,36 @@ impl Partition {
             .flat_map(|t| t.rowsets.iter())
             .map(|r| r.file.size_bytes)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database(id: u64) -> Arc<Database> {
+        Arc::new(Database {
+            id,
+            name: format!("d{id}"),
+            views: BTreeMap::new(),
+        })
+    }
+
+    #[test]
+    fn invariant_violations_name_what_is_wrong() {
+        let mut state = CatalogState {
+            next_id: 10,
+            ..CatalogState::default()
+        };
+        state.databases.insert(1, database(1));
+        assert_eq!(state.invariant_violations(), Vec::<String>::new());
+        state.databases.insert(2, database(12));
+        assert_eq!(
+            state.invariant_violations(),
+            [
+                "database id 12 is filed under 2",
+                "database id 12 is not below next_id 10"
+            ]
+        );
     }
 }

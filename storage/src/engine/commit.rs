@@ -31,6 +31,11 @@ impl Engine {
             removed.extend(next.apply(edit)?);
         }
         next.next_id = next.next_id.max(self.inner.next_id.load(Ordering::SeqCst));
+        debug_assert_eq!(
+            next.invariant_violations(),
+            Vec::<String>::new(),
+            "a publish would break the catalog"
+        );
         let record = LogRecord {
             seq: log.last_seq + 1,
             next_id: next.next_id,

@@ -483,3 +483,28 @@ fn a_fault_fires_once_at_its_operation_with_its_error() -> R {
     );
     Ok(())
 }
+
+/// Found by `random_workloads_recover_from_a_fault_anywhere`: a second checkpoint with no commit
+/// since the first used to create the active log file again, truncating it; an EIO on the header
+/// write then left the writer appending records to a file without its header, which no reopen
+/// could read. Operation 30 is that header write.
+#[test]
+fn a_checkpoint_that_fails_on_an_empty_log_leaves_it_readable() -> R {
+    let ops = vec![
+        Op::Checkpoint,
+        Op::Checkpoint,
+        Op::CreateTable {
+            t: 0,
+            parts: vec![],
+        },
+        Op::CreateTable {
+            t: 1,
+            parts: vec![],
+        },
+    ];
+    for at in 0..run(&ops, None)?.kinds.len() as u64 {
+        run(&ops, Some((at, FaultMode::Once, Fault::Eio)))
+            .map_err(|e| format!("EIO once at operation {at}: {e}"))?;
+    }
+    Ok(())
+}

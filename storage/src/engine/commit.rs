@@ -92,7 +92,12 @@ impl Engine {
         let meta = self.inner.root.join(META_DIR);
         let (state, seq) = {
             let mut log = self.inner.log.lock();
-            log.writer = LogWriter::create(&*self.inner.io, &meta, log.last_seq + 1)?;
+            // A log that holds no record yet already starts where a new one would: creating it
+            // again would truncate the file the writer appends to, and a failure after that
+            // truncation would leave the active log without its header.
+            if log.writer.first_seq() != log.last_seq + 1 {
+                log.writer = LogWriter::create(&*self.inner.io, &meta, log.last_seq + 1)?;
+            }
             log.since_checkpoint = 0;
             (self.catalog(), log.last_seq)
         };

@@ -261,13 +261,10 @@ pub fn recover(io: &dyn StorageIo, meta_dir: &Path, options: &RecoverOptions) ->
             active = Some(path.clone());
         }
     }
+    let active = active.and_then(|path| Some((parse_log_name(&file_name(&path))?, path)));
     let log = match active {
-        Some(path)
-            if last_seq > checkpoint_seq
-                || parse_log_name(&file_name(&path))
-                    .is_some_and(|first| first > checkpoint_seq) =>
-        {
-            LogWriter::open_append(io, &path)?
+        Some((first, path)) if last_seq > checkpoint_seq || first > checkpoint_seq => {
+            LogWriter::open_append(io, &path, first)?
         }
         _ => LogWriter::create(io, meta_dir, last_seq + 1)?,
     };

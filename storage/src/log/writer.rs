@@ -28,6 +28,8 @@ pub struct LogRecord {
 pub struct LogWriter {
     file: Box<dyn StorageFile>,
     path: PathBuf,
+    /// The sequence number the file's name says its first record has.
+    first_seq: u64,
 }
 
 impl LogWriter {
@@ -42,18 +44,29 @@ impl LogWriter {
         file.sync_all()
             .io_context(|| format!("syncing {}", path.display()))?;
         io.sync_dir(meta_dir)?;
-        Ok(Self { file, path })
+        Ok(Self {
+            file,
+            path,
+            first_seq,
+        })
     }
 
-    /// Opens an existing log file for appending at its end.
-    pub fn open_append(io: &dyn StorageIo, path: &Path) -> Result<Self> {
+    /// Opens the existing log file `path`, named for its first record `first_seq`, for
+    /// appending at its end.
+    pub fn open_append(io: &dyn StorageIo, path: &Path, first_seq: u64) -> Result<Self> {
         let file = io
             .open_append(path)
             .io_context(|| format!("opening {}", path.display()))?;
         Ok(Self {
             file,
             path: path.to_owned(),
+            first_seq,
         })
+    }
+
+    /// The sequence number of the first record this file holds or will hold (from its name).
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
     }
 
     /// Appends `record` and fsyncs. When this returns `Ok` the record survives a crash. A record

@@ -78,7 +78,7 @@ impl Engine {
         Ok(record.seq)
     }
 
-    /// Writes a checkpoint now and starts a fresh log.
+    /// Writes a checkpoint now and starts a fresh log (unless the active one holds no record yet).
     pub fn checkpoint(&self) -> Result<()> {
         self.check_writable()?;
         let _running = self.inner.checkpointing.lock();

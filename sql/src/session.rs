@@ -205,6 +205,24 @@ impl Session {
         self.execute_bound(prepared.statement(), values)
     }
 
+    /// What a statement of this session runs with: `grants`, the current database, the
+    /// session's `query_timeout` from now, `cancel` and the bound `params`.
+    fn exec<'a>(
+        &'a self,
+        grants: auth::Grants,
+        cancel: Arc<Signal>,
+        params: &'a [ScalarValue],
+    ) -> Exec<'a> {
+        Exec {
+            database: &self.database,
+            current: self.current.clone(),
+            grants,
+            deadline: self.query_timeout().map(Deadline::after),
+            cancel,
+            params,
+        }
+    }
+
     /// The columns of a prepared statement's rows, for PREPARE's answer: its query planned with
     /// the parameters unbound, tables resolved and privileges checked as when it runs. `None`
     /// for statements without rows, and for queries that cannot be planned before their values
@@ -214,15 +232,8 @@ impl Session {
         let Statement::Query { text } = prepared.statement() else {
             return None;
         };
-        let exec = Exec {
-            database: &self.database,
-            current: self.current.clone(),
-            grants: self.database.users().grants_of(&self.user),
-            deadline: self.query_timeout().map(Deadline::after),
-            cancel: Arc::default(),
-            params: &[],
-        };
-        let schema = exec.plan(text).ok()?;
+        let grants = self.database.users().grants_of(&self.user);
+        let schema = self.exec(grants, Arc::default(), &[]).plan(text).ok()?;
         let decided = schema
             .fields()
             .iter()
@@ -260,14 +271,7 @@ impl Session {
             }
             _ => {}
         }
-        let exec = Exec {
-            database: &self.database,
-            current: self.current.clone(),
-            grants,
-            deadline: self.query_timeout().map(Deadline::after),
-            cancel,
-            params,
-        };
+        let exec = self.exec(grants, cancel, params);
         let admin = auth::is_admin(&exec.grants);
         let hidden = |e| {
             if admin {

@@ -7,6 +7,7 @@ use crate::dml::columns::concat_rows;
 use crate::error::{Result, SqlError};
 use crate::literal::backquote;
 use crate::parser::Delete;
+use crate::query::cast_batch;
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -42,16 +43,8 @@ pub fn delete(exec: &Exec<'_>, delete: &Delete) -> Result<QueryResult> {
     let key_schema = schema.key_arrow_schema();
     // Queries read strings as view strings; the keys go back to the stored types.
     let batches = batches
-        .into_iter()
-        .map(|b| {
-            let columns = b
-                .columns()
-                .iter()
-                .zip(key_schema.fields())
-                .map(|(column, field)| arrow::compute::cast(column, field.data_type()))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            arrow::array::RecordBatch::try_new(key_schema.clone(), columns)
-        })
+        .iter()
+        .map(|b| cast_batch(b, &key_schema))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let keys = concat_rows(&key_schema, &batches)?;
     let rows = keys.num_rows();

@@ -35,6 +35,7 @@ pub use information_schema::{
     INFORMATION_SCHEMA, is_information_schema, table_names as information_schema_tables,
 };
 pub use provider::StorageTable;
+pub(crate) use provider::cast_batch;
 
 /// DataFusion's name for the engine's catalog.
 pub const CATALOG: &str = "tabvault";

@@ -7,7 +7,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -18,7 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 use tabvault_storage::{ScanRequest, TableVersion, Tablet};
 
 use crate::error::SqlError;
-use crate::query::provider::query_schema;
+use crate::query::provider::{cast_batch, query_schema};
 
 /// Some tablets of one pinned version, read one after another.
 struct TabletStream {
@@ -67,7 +66,7 @@ impl PartitionStream for TabletStream {
                         if no_columns {
                             b.project(&[]).map_err(DataFusionError::from)
                         } else {
-                            to_schema(&b, &schema)
+                            cast_batch(&b, &schema).map_err(DataFusionError::from)
                         }
                     })
                     .collect();
@@ -76,17 +75,6 @@ impl PartitionStream for TabletStream {
         });
         Box::pin(RecordBatchStreamAdapter::new(schema, reads.try_flatten()))
     }
-}
-
-/// `batch` with each column cast to the type `schema` gives it (stored strings to view strings).
-fn to_schema(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(column, field)| cast(column, field.data_type()))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// A plan merging `version`'s tablets that `request` selects, in up to `partitions` streams;

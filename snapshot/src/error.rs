@@ -96,6 +96,14 @@ pub enum SnapshotError {
         /// Its current state.
         state: String,
     },
+    /// DROP SNAPSHOT of a snapshot a running RESTORE reads.
+    #[error("Snapshot {0} is being restored; drop it when the RESTORE has ended")]
+    SnapshotInUse(String),
+    /// A DROP SNAPSHOT `TIMESTAMP` that is not a snapshot timestamp.
+    #[error(
+        "Invalid timestamp format: {0}; expected yyyy-MM-dd-HH-mm-ss or yyyy-MM-dd-HH-mm-ss-SSS"
+    )]
+    InvalidTimestamp(String),
     /// A snapshot (or one timestamp of it) is not in the repository.
     #[error("Snapshot {0} does not exist in repository")]
     SnapshotNotFound(String),

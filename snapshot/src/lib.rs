@@ -25,9 +25,11 @@ mod lease;
 mod local;
 mod manifest;
 mod placement;
+mod prune;
 mod registry;
 mod repository;
 mod restore;
+mod retention;
 mod service;
 mod show;
 mod timefmt;
@@ -46,11 +48,13 @@ pub use manifest::{
     InfoObject, PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotInfo,
     SnapshotManifest, TableEntry, TabletEntry,
 };
+pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
 pub use repository::{
     Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
 };
 pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
+pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
 pub use service::{
     BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
     StateHook,

@@ -14,6 +14,7 @@ use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
 use crate::placement::Place;
 use crate::repository::{FaultPlan, RepoPath, RepositoryError, RepositoryStore};
+use crate::retention::RetentionPolicy;
 
 /// File in the engine's data directory listing its repositories (it holds credentials: mode 0600).
 pub const REGISTRY_FILE: &str = "repositories.json";
@@ -31,6 +32,9 @@ struct RepositoryRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     typed_location: Option<String>,
     properties: BTreeMap<String, String>,
+    /// The retention policy CREATE REPOSITORY gave, if any (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retention: Option<RetentionPolicy>,
     read_only: bool,
     broker: Option<String>,
     create_time_ms: u64,
@@ -75,6 +79,8 @@ pub(crate) struct NewLocation<'a> {
     pub resolved: &'a str,
     /// What CREATE REPOSITORY said; SHOW REPOSITORIES shows it.
     pub typed: &'a str,
+    /// The retention properties, taken out of the location's.
+    pub retention: Option<RetentionPolicy>,
 }
 
 /// One registered repository.
@@ -139,6 +145,11 @@ impl Repository {
     /// The byte store underneath.
     pub fn store(&self) -> &RepositoryStore {
         &self.store
+    }
+
+    /// The retention policy applied after each BACKUP to it, if any.
+    pub fn retention(&self) -> Option<RetentionPolicy> {
+        self.record.retention
     }
 
     /// Lists complete snapshots (those with at least one info file).
@@ -520,6 +531,7 @@ impl Registry {
             location: location.to_owned(),
             typed_location: (new_location.typed != location).then(|| new_location.typed.to_owned()),
             properties: properties.clone(),
+            retention: new_location.retention,
             read_only,
             broker: broker.map(str::to_owned),
             create_time_ms,
@@ -733,6 +745,7 @@ mod tests {
         let typed = NewLocation {
             resolved: &resolved,
             typed: "repo",
+            retention: None,
         };
         let created = registry.create("r", typed, &BTreeMap::new(), false, None, 7)?;
         assert_eq!(

@@ -18,11 +18,13 @@ use crate::job::{
     run_backup,
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
+use crate::prune::SnapshotSelection;
 use crate::registry::{NewLocation, Registry, Repository};
 use crate::repository::{FaultPlan, RepositoryError};
 use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
 };
+use crate::retention::RetentionPolicy;
 use crate::timefmt::snapshot_timestamp;
 use crate::verify::VerifyRow;
 
@@ -170,7 +172,7 @@ impl std::fmt::Debug for SnapshotService {
 pub(crate) struct ServiceInner {
     pub(crate) engine: Engine,
     registry: RwLock<Registry>,
-    jobs: Mutex<BTreeMap<u64, Arc<Job>>>,
+    pub(crate) jobs: Mutex<BTreeMap<u64, Arc<Job>>>,
     store: JobStore,
     next_job_id: AtomicU64,
     hook: Option<StateHook>,
@@ -229,14 +231,17 @@ impl SnapshotService {
         broker: Option<&str>,
     ) -> Result<Arc<Repository>> {
         let now = self.inner.now_ms();
+        let mut properties = properties.clone();
+        let retention = RetentionPolicy::take_from(&mut properties)?;
         let new_location = NewLocation {
             resolved: location,
             typed: typed_location,
+            retention,
         };
         self.inner
             .registry
             .write()
-            .create(name, new_location, properties, read_only, broker, now)
+            .create(name, new_location, &properties, read_only, broker, now)
     }
 
     /// DROP REPOSITORY: unregisters it; its files stay where they are.
@@ -484,26 +489,28 @@ impl SnapshotService {
         latest.into_values().filter(|r| r.kind == kind).collect()
     }
 
-    /// DROP SNAPSHOT: removes a complete snapshot from a repository, then (when no job uses the
+    /// DROP SNAPSHOT of one snapshot: removes it from a repository, then (when no job uses the
     /// repository) the data files no remaining snapshot needs.
     pub fn drop_snapshot(&self, repository: &str, snapshot: &str) -> Result<()> {
-        let repo = self.inner.repository(repository)?;
-        if repo.read_only() {
-            return Err(SnapshotError::RepositoryReadOnly(repository.to_owned()));
-        }
-        let jobs = self.inner.jobs.lock();
-        repo.delete_snapshot(snapshot)?;
-        if !jobs
-            .values()
-            .any(|j| !j.is_done() && j.record().repository == repository)
-        {
-            let removed = repo.remove_unreferenced_data(self.inner.now_ms())?;
-            tracing::info!(
-                files = removed,
-                "removed repository data no snapshot references"
-            );
-        }
-        Ok(())
+        let selection = SnapshotSelection {
+            names: Some(vec![snapshot.to_owned()]),
+            timestamp: None,
+        };
+        self.drop_snapshots(repository, &selection, false)
+            .map(|_| ())
+    }
+
+    /// DROP SNAPSHOT with StarRocks' WHERE forms: removes every snapshot `selection` names, then
+    /// (when no job uses the repository) the data files no remaining snapshot needs; returns the
+    /// labels dropped. A named snapshot that does not exist is an error and nothing is dropped,
+    /// unless `if_exists`; a snapshot a running RESTORE reads is refused.
+    pub fn drop_snapshots(
+        &self,
+        repository: &str,
+        selection: &SnapshotSelection,
+        if_exists: bool,
+    ) -> Result<Vec<String>> {
+        crate::prune::drop_selected(&self.inner, repository, selection, if_exists)
     }
 
     /// ADMIN VERIFY SNAPSHOT: verifies snapshot `name` in `repository` at `timestamp`, or at every

@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tabvault_snapshot::{
-    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError, verify_table,
+    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError,
+    SnapshotSelection, TimestampBound, TimestampOp, verify_table,
 };
 
 use crate::error::{Result, SqlError};
 use crate::parser::{
-    Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore, VerifySnapshot,
+    Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore, TimestampComparison,
+    VerifySnapshot,
 };
 use crate::result::QueryResult;
 use crate::session::Exec;
@@ -140,21 +142,24 @@ fn resolve_latest(exec: &Exec<'_>, mut request: RestoreRequest) -> Result<Restor
     Ok(request)
 }
 
-/// `DROP SNAPSHOT [IF EXISTS] s ON repo`. Snapshots are dropped whole: a `TIMESTAMP` filter is
-/// refused.
+/// `DROP SNAPSHOT`: drops the snapshots its label or WHERE conditions select (each whole);
+/// the affected-rows count is how many were dropped.
 pub fn drop_snapshot(exec: &Exec<'_>, drop: &DropSnapshot) -> Result<QueryResult> {
-    if drop.timestamp.is_some() {
-        return Err(SqlError::Unsupported(
-            "DROP SNAPSHOT with a TIMESTAMP is not supported; a snapshot is dropped whole".into(),
-        ));
-    }
-    match exec
+    let selection = SnapshotSelection {
+        names: drop.snapshots.clone(),
+        timestamp: drop.timestamp.as_ref().map(|t| TimestampBound {
+            op: match t.op {
+                TimestampComparison::Equal => TimestampOp::Equal,
+                TimestampComparison::AtMost => TimestampOp::AtMost,
+                TimestampComparison::AtLeast => TimestampOp::AtLeast,
+            },
+            timestamp: t.timestamp.clone(),
+        }),
+    };
+    let dropped = exec
         .snapshots()
-        .drop_snapshot(&drop.repository, &drop.snapshot)
-    {
-        Err(SnapshotError::SnapshotNotFound(_)) if drop.if_exists => Ok(QueryResult::ok()),
-        other => other.map(|()| QueryResult::ok()).map_err(Into::into),
-    }
+        .drop_snapshots(&drop.repository, &selection, drop.if_exists)?;
+    Ok(QueryResult::affected(dropped.len() as u64))
 }
 
 /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES ("backup_timestamp" = "ts")]`: one row per

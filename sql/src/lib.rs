@@ -64,8 +64,8 @@ pub use parser::{
     GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
     Literal, NewPassword, ObjectKind, ObjectName, ParseError, PartitionBy, PartitionKind,
     PartitionSpec, PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter,
-    ShowSnapshot, SnapshotObject, Statement, UserIdentity, VerifySnapshot, parse_object_name,
-    parse_statement, parse_statements,
+    ShowSnapshot, SnapshotObject, Statement, TimestampComparison, TimestampCondition, UserIdentity,
+    VerifySnapshot, parse_object_name, parse_statement, parse_statements,
 };
 pub use prepared::{MAX_PARAMS, Prepared};
 pub use process::{ProcessHandle, Signal};

@@ -13,7 +13,8 @@ use tabvault_sql::{
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement,
-    UserIdentity, VerifySnapshot, parse_statement, parse_statements,
+    TimestampComparison, TimestampCondition, UserIdentity, VerifySnapshot, parse_statement,
+    parse_statements,
 };
 
 // ---- leaves ------------------------------------------------------------------------------------
@@ -521,22 +522,36 @@ fn backup_statement() -> BoxedStrategy<Statement> {
             timestamp,
         })
     });
-    let drop_snapshot = (
-        any::<bool>(),
-        ident(),
-        text(),
-        prop::option::of(text()),
-        any::<bool>(),
-    )
-        .prop_map(|(if_exists, repository, snapshot, timestamp, force)| {
+    let timestamp_condition = || {
+        (
+            prop_oneof![
+                Just(TimestampComparison::Equal),
+                Just(TimestampComparison::AtMost),
+                Just(TimestampComparison::AtLeast),
+            ],
+            text(),
+        )
+            .prop_map(|(op, timestamp)| TimestampCondition { op, timestamp })
+    };
+    let drop_conditions = prop_oneof![
+        (
+            prop::collection::vec(text(), 1..4),
+            prop::option::of(timestamp_condition())
+        )
+            .prop_map(|(names, timestamp)| (Some(names), timestamp)),
+        timestamp_condition().prop_map(|timestamp| (None, Some(timestamp))),
+    ];
+    let drop_snapshot = (any::<bool>(), ident(), drop_conditions, any::<bool>()).prop_map(
+        |(if_exists, repository, (snapshots, timestamp), force)| {
             Statement::DropSnapshot(DropSnapshot {
                 if_exists,
                 repository,
-                snapshot,
+                snapshots,
                 timestamp,
                 force,
             })
-        });
+        },
+    );
     let verify_snapshot =
         (text(), ident(), properties()).prop_map(|(snapshot, repository, properties)| {
             Statement::VerifySnapshot(VerifySnapshot {

@@ -10,8 +10,8 @@ use tabvault_sql::{
     DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject, Grantee,
     Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal, NewPassword, ObjectKind,
     ObjectName, ParseError, PartitionBy, PartitionKind, PartitionSpec, PartitionValues, Privilege,
-    Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement, UserIdentity, VerifySnapshot,
-    parse_statement, parse_statements,
+    Restore, ShowFilter, ShowSnapshot, SnapshotObject, Statement, TimestampComparison,
+    TimestampCondition, UserIdentity, VerifySnapshot, parse_statement, parse_statements,
 };
 
 type Result = std::result::Result<(), ParseError>;
@@ -267,30 +267,69 @@ fn admin_verify_snapshot_forms() -> Result {
 
 #[test]
 fn drop_snapshot_forms() -> Result {
-    let drop = |timestamp: Option<&str>, force| {
+    let drop = |names: Option<&[&str]>, timestamp: Option<(TimestampComparison, &str)>, force| {
         Statement::DropSnapshot(DropSnapshot {
             if_exists: false,
             repository: "repo".into(),
-            snapshot: "s1".into(),
-            timestamp: timestamp.map(str::to_owned),
+            snapshots: names.map(|n| n.iter().map(|s| (*s).to_owned()).collect()),
+            timestamp: timestamp.map(|(op, t)| TimestampCondition {
+                op,
+                timestamp: t.into(),
+            }),
             force,
         })
     };
-    assert_eq!(parse("DROP SNAPSHOT s1 ON repo")?, drop(None, false));
+    let one: Option<&[&str]> = Some(&["s1"]);
+    assert_eq!(parse("DROP SNAPSHOT s1 ON repo")?, drop(one, None, false));
     let Statement::DropSnapshot(if_exists) = parse("DROP SNAPSHOT IF EXISTS s1 ON repo")? else {
         panic!("not a DROP SNAPSHOT");
     };
     assert!(if_exists.if_exists);
-    assert_eq!(if_exists.snapshot, "s1");
-    assert_eq!(parse("DROP SNAPSHOT `s1` ON repo FORCE")?, drop(None, true));
+    assert_eq!(if_exists.snapshots, Some(vec!["s1".to_owned()]));
+    assert_eq!(
+        parse("DROP SNAPSHOT `s1` ON repo FORCE")?,
+        drop(one, None, true)
+    );
     assert_eq!(
         parse(r#"DROP SNAPSHOT ON repo WHERE SNAPSHOT = "s1""#)?,
-        drop(None, false)
+        drop(one, None, false)
     );
     assert_eq!(
         parse(r#"DROP SNAPSHOT ON repo WHERE SNAPSHOT = "s1" AND TIMESTAMP = "t" FORCE"#)?,
-        drop(Some("t"), true)
+        drop(one, Some((TimestampComparison::Equal, "t")), true)
     );
+    // StarRocks' current forms.
+    assert_eq!(
+        parse("DROP SNAPSHOT ON repo WHERE TIMESTAMP <= '2024-01-01-12-00-00'")?,
+        drop(
+            None,
+            Some((TimestampComparison::AtMost, "2024-01-01-12-00-00")),
+            false
+        )
+    );
+    assert_eq!(
+        parse("drop snapshot on repo where timestamp >= 't' and snapshot = 'b'")?,
+        drop(
+            Some(&["b"]),
+            Some((TimestampComparison::AtLeast, "t")),
+            false
+        )
+    );
+    assert_eq!(
+        parse("DROP SNAPSHOT ON repo WHERE SNAPSHOT IN ('a', 'b', \"c\")")?,
+        drop(Some(&["a", "b", "c"]), None, false)
+    );
+    for bad in [
+        "DROP SNAPSHOT ON repo",
+        "DROP SNAPSHOT ON repo WHERE SNAPSHOT > 'a'",
+        "DROP SNAPSHOT ON repo WHERE SNAPSHOT LIKE 'a%'",
+        "DROP SNAPSHOT ON repo WHERE TIMESTAMP < 't'",
+        "DROP SNAPSHOT ON repo WHERE SNAPSHOT = 'a' AND SNAPSHOT = 'b'",
+        "DROP SNAPSHOT ON repo WHERE SNAPSHOT = 'a' OR TIMESTAMP <= 't'",
+        "DROP SNAPSHOT ON repo WHERE SNAPSHOT IN ()",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
     Ok(())
 }
 

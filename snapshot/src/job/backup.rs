@@ -24,7 +24,16 @@ pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
     let record = job.record();
     release_lease(service, &record);
     match outcome {
-        Ok(()) => service.finish(job, BackupState::Finished),
+        Ok(()) => {
+            match crate::prune::apply_retention(service, &record.repository, &record.label, job) {
+                Ok(dropped) if !dropped.is_empty() => {
+                    tracing::info!(?dropped, "retention dropped snapshots");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not apply the repository's retention"),
+            }
+            service.finish(job, BackupState::Finished);
+        }
         // The info file is the commit point: once it is written the snapshot is complete.
         Err(_)
             if job_committed(

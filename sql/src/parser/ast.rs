@@ -767,19 +767,40 @@ pub struct ShowSnapshot {
 }
 
 /// `DROP SNAPSHOT [IF EXISTS] s ON repo [FORCE]`, or `DROP SNAPSHOT [IF EXISTS] ON repo WHERE
-/// SNAPSHOT = "s" [AND TIMESTAMP = "ts"] [FORCE]` (`IF EXISTS` is a tabvault extension).
+/// <conditions> [FORCE]` with StarRocks' conditions (`IF EXISTS` is a tabvault extension).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DropSnapshot {
-    /// `IF EXISTS` was given: a missing snapshot is not an error.
+    /// `IF EXISTS` was given: a named snapshot that is missing is not an error.
     pub if_exists: bool,
-    /// The repository holding the snapshot.
+    /// The repository holding the snapshots.
     pub repository: String,
-    /// The snapshot label.
-    pub snapshot: String,
-    /// Only this backup timestamp of the snapshot, if given.
-    pub timestamp: Option<String>,
+    /// `s ON repo` or `SNAPSHOT = "s"` (one label), `SNAPSHOT IN (…)` (several); `None` when
+    /// only a TIMESTAMP condition is given.
+    pub snapshots: Option<Vec<String>>,
+    /// `TIMESTAMP {= | <= | >=} "ts"`, if given.
+    pub timestamp: Option<TimestampCondition>,
     /// `FORCE` was given: drop even if made by another cluster or unreadable.
     pub force: bool,
+}
+
+/// DROP SNAPSHOT's `TIMESTAMP <op> "ts"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampCondition {
+    /// The comparison.
+    pub op: TimestampComparison,
+    /// The timestamp, as written.
+    pub timestamp: String,
+}
+
+/// The comparison of a [`TimestampCondition`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampComparison {
+    /// `=`.
+    Equal,
+    /// `<=`: taken at or before.
+    AtMost,
+    /// `>=`: taken at or after.
+    AtLeast,
 }
 
 /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES ("backup_timestamp" = "ts")]` (a tabvault

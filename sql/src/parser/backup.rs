@@ -5,7 +5,7 @@
 
 use super::ast::{
     Backup, Broker, CreateRepository, DropSnapshot, ObjectKind, ObjectName, Restore, ShowSnapshot,
-    SnapshotObject, Statement, VerifySnapshot,
+    SnapshotObject, Statement, TimestampComparison, TimestampCondition, VerifySnapshot,
 };
 use super::parser::{PResult, Parser};
 
@@ -143,26 +143,77 @@ impl Parser<'_> {
     }
 
     /// After `DROP SNAPSHOT`: `[IF EXISTS] s ON repo [FORCE]` or `[IF EXISTS] ON repo WHERE
-    /// SNAPSHOT = "s" [AND TIMESTAMP = "ts"] [FORCE]`.
+    /// <conditions> [FORCE]`, the conditions being StarRocks': `SNAPSHOT = "s"` or `SNAPSHOT IN
+    /// ("a", …)`, and/or `TIMESTAMP {= | <= | >=} "ts"`, joined by AND.
     pub(crate) fn drop_snapshot(&mut self) -> PResult<Statement> {
         let if_exists = self.if_exists()?;
-        let (repository, snapshot, timestamp) = if self.eat_keyword("ON") {
+        let (repository, snapshots, timestamp) = if self.eat_keyword("ON") {
             let repository = self.ident()?;
             self.expect_keyword("WHERE")?;
-            let (snapshot, timestamp) = self.snapshot_filter()?;
-            (repository, snapshot, timestamp)
+            let (snapshots, timestamp) = self.drop_conditions()?;
+            (repository, snapshots, timestamp)
         } else {
             let snapshot = self.ident_or_string()?;
             self.expect_keyword("ON")?;
-            (self.ident()?, snapshot, None)
+            (self.ident()?, Some(vec![snapshot]), None)
         };
         Ok(Statement::DropSnapshot(DropSnapshot {
             if_exists,
             repository,
-            snapshot,
+            snapshots,
             timestamp,
             force: self.eat_keyword("FORCE"),
         }))
+    }
+
+    /// DROP SNAPSHOT's WHERE: at most one SNAPSHOT and one TIMESTAMP condition, joined by AND.
+    fn drop_conditions(&mut self) -> PResult<(Option<Vec<String>>, Option<TimestampCondition>)> {
+        let mut snapshots = None;
+        let mut timestamp = None;
+        loop {
+            match self.peek_keyword_of(&["SNAPSHOT", "TIMESTAMP"]) {
+                Some("SNAPSHOT") if snapshots.is_none() => {
+                    self.advance();
+                    snapshots = Some(if self.eat_keyword("IN") {
+                        self.expect_punct('(')?;
+                        let mut names = vec![self.string()?];
+                        while self.eat_punct(',') {
+                            names.push(self.string()?);
+                        }
+                        self.expect_punct(')')?;
+                        names
+                    } else if self.eat_punct('=') {
+                        vec![self.string()?]
+                    } else {
+                        return Err(self.error("'=' or IN"));
+                    });
+                }
+                Some("TIMESTAMP") if timestamp.is_none() => {
+                    self.advance();
+                    let op = if self.eat_punct('<') {
+                        TimestampComparison::AtMost
+                    } else if self.eat_punct('>') {
+                        TimestampComparison::AtLeast
+                    } else {
+                        TimestampComparison::Equal
+                    };
+                    self.expect_punct('=')?;
+                    timestamp = Some(TimestampCondition {
+                        op,
+                        timestamp: self.string()?,
+                    });
+                }
+                _ => {
+                    return Err(self.error(
+                        "SNAPSHOT = 'name', SNAPSHOT IN ('name', …) or TIMESTAMP {= | <= | >=} \
+                         'yyyy-MM-dd-HH-mm-ss', joined by AND",
+                    ));
+                }
+            }
+            if !self.eat_keyword("AND") {
+                return Ok((snapshots, timestamp));
+            }
+        }
     }
 
     /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES (…)]`.

@@ -11,7 +11,7 @@ use super::ast::{
     GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec, Literal,
     NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter, ShowSnapshot,
-    SnapshotObject, Statement, UserIdentity, VerifySnapshot,
+    SnapshotObject, Statement, TimestampComparison, UserIdentity, VerifySnapshot,
 };
 
 /// An identifier, back-quoted with inner back-quotes doubled.
@@ -490,16 +490,40 @@ impl Display for ShowSnapshot {
 impl Display for DropSnapshot {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let if_exists = if self.if_exists { "IF EXISTS " } else { "" };
-        match &self.timestamp {
-            None => write!(
+        match (&self.snapshots, &self.timestamp) {
+            (Some(names), None) if names.len() == 1 => write!(
                 f,
                 "DROP SNAPSHOT {if_exists}{} ON {}",
-                Ident(&self.snapshot),
+                Ident(&names[0]),
                 Ident(&self.repository)
             )?,
-            Some(ts) => {
-                write!(f, "DROP SNAPSHOT {if_exists}ON {}", Ident(&self.repository))?;
-                snapshot_filter(f, &self.snapshot, Some(ts))?;
+            (names, timestamp) => {
+                write!(
+                    f,
+                    "DROP SNAPSHOT {if_exists}ON {} WHERE ",
+                    Ident(&self.repository)
+                )?;
+                match names.as_deref() {
+                    Some([one]) => write!(f, "SNAPSHOT = {}", string(one))?,
+                    Some(several) => {
+                        write!(f, "SNAPSHOT IN (")?;
+                        for (i, name) in several.iter().enumerate() {
+                            let sep = if i == 0 { "" } else { ", " };
+                            write!(f, "{sep}{}", string(name))?;
+                        }
+                        write!(f, ")")?;
+                    }
+                    None => {}
+                }
+                if let Some(t) = timestamp {
+                    let and = if names.is_some() { " AND " } else { "" };
+                    let op = match t.op {
+                        TimestampComparison::Equal => "=",
+                        TimestampComparison::AtMost => "<=",
+                        TimestampComparison::AtLeast => ">=",
+                    };
+                    write!(f, "{and}TIMESTAMP {op} {}", string(&t.timestamp))?;
+                }
             }
         }
         force_suffix(f, self.force)

@@ -26,7 +26,8 @@ pub use ast::{
     GrantItems, GrantObject, Grantee, Insert, InsertSource, InsertValue, KeyKind, KeysSpec,
     Literal, NewPassword, ObjectKind, ObjectName, PartitionBy, PartitionKind, PartitionSpec,
     PartitionValues, Privilege, Properties, Restore, SetVariable, ShowFilter, ShowSnapshot,
-    SnapshotObject, Statement, UserIdentity, VerifySnapshot,
+    SnapshotObject, Statement, TimestampComparison, TimestampCondition, UserIdentity,
+    VerifySnapshot,
 };
 pub use error::ParseError;
 pub use parser::{parse_object_name, parse_statement, parse_statements};

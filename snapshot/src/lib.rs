@@ -19,6 +19,7 @@
 mod compare;
 mod error;
 mod footer;
+mod in_place;
 mod job;
 mod layout;
 mod lease;
@@ -36,6 +37,7 @@ mod timefmt;
 mod verify;
 
 pub use error::{Result, SnapshotError};
+pub use in_place::SnapshotTable;
 pub use job::{
     BackupState, Job, JobKind, JobRecord, JobState, JobStatus, Progress, ProgressSnapshot,
     RestoreState, StatusCode,

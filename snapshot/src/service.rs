@@ -513,6 +513,21 @@ impl SnapshotService {
         crate::prune::drop_selected(&self.inner, repository, selection, if_exists)
     }
 
+    /// `table` of snapshot `label` in `repository`, at `timestamp` (the newest when `None`),
+    /// opened for reading in place (SQL's `snapshot()` table function). Errors are RESTORE's:
+    /// an unknown repository, snapshot, timestamp or table, or a manifest its info file does not
+    /// vouch for.
+    pub fn snapshot_table(
+        &self,
+        repository: &str,
+        label: &str,
+        timestamp: Option<&str>,
+        table: &str,
+    ) -> Result<crate::SnapshotTable> {
+        let repo = self.inner.repository(repository)?;
+        crate::SnapshotTable::open(repo, label, timestamp, table)
+    }
+
     /// ADMIN VERIFY SNAPSHOT: verifies snapshot `name` in `repository` at `timestamp`, or at every
     /// timestamp it has (see [`crate::verify`]). Rows come per timestamp (oldest first): INFO,
     /// META, then DATA by path. An unknown repository, snapshot or timestamp is an error

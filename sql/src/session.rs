@@ -397,6 +397,7 @@ impl Exec<'_> {
                 move || database.import_scope()
             })),
             self.database.query_runtime(),
+            self.database.clone(),
         )
     }
 

@@ -219,6 +219,9 @@ fn non_admin_users_are_denied_admin_statements() {
         "DROP REPOSITORY r",
         "DROP SNAPSHOT s ON r",
         "ADMIN VERIFY SNAPSHOT s ON r",
+        "DROP SNAPSHOT ON r WHERE TIMESTAMP <= '2000-01-01-00-00-00'",
+        "SELECT * FROM snapshot('r', 's', 't')",
+        "SELECT k FROM t WHERE k IN (SELECT k FROM snapshot('r', 's', 't'))",
     ] {
         let err = alice.execute(sql).expect_err(sql).to_string();
         assert_eq!(err, ADMIN_DENIED, "{sql}");

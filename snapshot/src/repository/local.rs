@@ -114,6 +114,11 @@ impl LocalRepo {
     }
 
     /// Reads the whole object.
+    /// The directory the repository is.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub(crate) fn get_bytes(&self, name: &RepoPath) -> Result<Bytes, RepositoryError> {
         match self.resolve(name)? {
             Entry::File(path, _) => fs::read(&path)

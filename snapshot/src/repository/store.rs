@@ -213,6 +213,15 @@ impl RepositoryStore {
         Ok(method)
     }
 
+    /// The directory of a local repository, whose objects are its files (`None` for object
+    /// stores): readers that need a file, not bytes, read local objects where they lie.
+    pub fn local_root(&self) -> Option<&Path> {
+        match &self.inner.backend {
+            Backend::Local(repo) => Some(repo.root()),
+            Backend::Object(_) => None,
+        }
+    }
+
     /// The size of object `name` in bytes, `None` if absent.
     pub fn size(&self, name: &RepoPath) -> Result<Option<u64>, RepositoryError> {
         self.fault(false, "size", name)?;

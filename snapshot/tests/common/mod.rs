@@ -127,8 +127,16 @@ pub fn table_rows(
     db: &str,
     table: &str,
 ) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    version_rows(&engine.pin_table(db, table)?, &ScanRequest::all())
+}
+
+/// The rows of `version` that `request` selects, as sorted `(k, v, d)` triples.
+pub fn version_rows(
+    version: &tabvault_storage::TableVersion,
+    request: &ScanRequest,
+) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
-    for batch in engine.pin_table(db, table)?.scan(&ScanRequest::all())? {
+    for batch in version.scan(request)? {
         let k = batch.column(0).as_primitive::<Int64Type>();
         let v = batch.column(1).as_string::<i32>();
         let d = batch

@@ -1,6 +1,6 @@
 //! Queries through DataFusion: a session context per statement whose catalog is the engine (see
 //! [`catalog`]), in the MySQL dialect with case-sensitive identifiers, plus `information_schema`
-//! (see [`information_schema`]), the `FILES` table function and DataFusion's built-in
+//! (see [`information_schema`]), the `FILES` and `snapshot` table functions and DataFusion's built-in
 //! `generate_series`/`range`.
 
 mod catalog;
@@ -10,6 +10,7 @@ mod import;
 mod information_schema;
 mod parquet_scan;
 mod provider;
+mod snapshot_read;
 mod tablet_scan;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use tabvault_storage::Engine;
 
+use crate::Database;
 use crate::auth::Grants;
 use crate::error::Result;
 
@@ -36,6 +38,7 @@ pub use information_schema::{
 };
 pub use provider::StorageTable;
 pub(crate) use provider::cast_batch;
+pub use snapshot_read::SnapshotFunction;
 
 /// DataFusion's name for the engine's catalog.
 pub const CATALOG: &str = "tabvault";
@@ -54,6 +57,8 @@ pub struct QueryEnv {
     /// DataFusion's runtime, shared by every statement of the database: its Parquet metadata
     /// cache then serves footers across queries (rowset files never change once written).
     pub(crate) runtime: Arc<RuntimeEnv>,
+    /// The database the statement runs in: `snapshot()` reads its repositories.
+    pub(crate) database: Database,
 }
 
 /// What `FILES()` may read, worked out when a statement first calls it (most never do).
@@ -93,6 +98,7 @@ impl QueryEnv {
         grants: Grants,
         import: Arc<LazyImportScope>,
         runtime: Arc<RuntimeEnv>,
+        database: Database,
     ) -> Arc<Self> {
         let target_partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Self {
@@ -103,6 +109,7 @@ impl QueryEnv {
             target_partitions,
             import,
             runtime,
+            database,
         })
     }
 
@@ -116,6 +123,7 @@ impl QueryEnv {
             target_partitions: self.target_partitions,
             import: self.import.clone(),
             runtime: self.runtime.clone(),
+            database: self.database.clone(),
         })
     }
 }
@@ -132,10 +140,13 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     config.options_mut().sql_parser.enable_ident_normalization = false;
     let ctx = SessionContext::new_with_config_rt(config, env.runtime.clone());
     let files = Arc::new(FilesFunction::new(env.clone()));
+    let snapshot = Arc::new(SnapshotFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));
     // Table function names are matched as written (identifiers are case-sensitive).
     ctx.register_udtf("files", files.clone());
     ctx.register_udtf("FILES", files);
+    ctx.register_udtf("snapshot", snapshot.clone());
+    ctx.register_udtf("SNAPSHOT", snapshot);
     for builtin in ["generate_series", "range"] {
         if let Ok(function) = ctx.table_function(builtin) {
             ctx.register_udtf(&builtin.to_uppercase(), function.function().clone());

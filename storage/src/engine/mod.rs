@@ -126,6 +126,7 @@ impl Engine {
             database: db.to_owned(),
             table,
             threads: self.inner.threads,
+            _keep_alive: None,
         })
     }
 

@@ -63,9 +63,44 @@ pub struct TableVersion {
     pub(crate) database: String,
     pub(crate) table: Arc<Table>,
     pub(crate) threads: usize,
+    /// What must outlive every read of a detached version (a directory its files were fetched
+    /// into); `None` for versions an engine pinned.
+    pub(crate) _keep_alive: Option<KeepAlive>,
+}
+
+/// An owner a detached [`TableVersion`] keeps until its last clone is dropped.
+#[derive(Clone)]
+pub(crate) struct KeepAlive {
+    _owner: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for KeepAlive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeepAlive")
+    }
 }
 
 impl TableVersion {
+    /// A read-only version of `table` whose files live outside any engine (a table of a
+    /// repository snapshot, read in place): each rowset's `file.path` is relative to `root`, and
+    /// `keep_alive` (such as the temporary directory the files were fetched into) is dropped
+    /// with the last clone of the version, after every scan of it has ended. Nothing protects
+    /// the files themselves: whoever made them must keep them while the version is read.
+    pub fn detached(
+        root: PathBuf,
+        database: &str,
+        table: Table,
+        keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    ) -> Self {
+        TableVersion {
+            root: Arc::new(root),
+            database: database.to_owned(),
+            table: Arc::new(table),
+            threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            _keep_alive: keep_alive.map(|owner| KeepAlive { _owner: owner }),
+        }
+    }
+
     /// The table's catalog entry at the pinned instant.
     pub fn table(&self) -> &Table {
         &self.table

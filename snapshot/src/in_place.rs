@@ -14,7 +14,6 @@ use tabvault_storage::{
 };
 
 use crate::error::{Result, SnapshotError};
-use crate::layout;
 use crate::manifest::TableEntry;
 use crate::registry::Repository;
 use crate::repository::RepoPath;
@@ -83,7 +82,7 @@ impl SnapshotTable {
         };
         Ok(SnapshotTable {
             database: manifest.database.clone(),
-            table: table_of(entry)?,
+            table: table_of(entry, &repository)?,
             repository,
             fetched,
         })
@@ -166,7 +165,7 @@ impl SnapshotTable {
 
 /// The manifest's table as a catalog entry whose rowset paths are the repository's
 /// content-addressed names. Ids are local to it: nothing else ever sees them.
-fn table_of(entry: &TableEntry) -> Result<Table> {
+fn table_of(entry: &TableEntry, repository: &Repository) -> Result<Table> {
     let mut ids = 1..;
     let mut next_id = || ids.next().unwrap_or(u64::MAX);
     let mut partitions = BTreeMap::new();
@@ -180,7 +179,9 @@ fn table_of(entry: &TableEntry) -> Result<Table> {
                     kind: rowset.kind,
                     version: rowset.version,
                     file: FileMeta {
-                        path: layout::data_file(&rowset.checksum, rowset.size_bytes)?.to_string(),
+                        path: repository
+                            .data_file(&rowset.checksum, rowset.size_bytes)?
+                            .to_string(),
                         size_bytes: rowset.size_bytes,
                         checksum: rowset.checksum.clone(),
                         rows: rowset.rows,

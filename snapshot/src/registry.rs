@@ -13,7 +13,10 @@ use crate::error::{Result, SnapshotError};
 use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
 use crate::placement::Place;
-use crate::repository::{FaultPlan, RepoPath, RepositoryError, RepositoryStore};
+use crate::repository::{
+    Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, FaultPlan, RepoPath, RepositoryError,
+    RepositoryKey, RepositoryStore,
+};
 use crate::retention::RetentionPolicy;
 
 /// File in the engine's data directory listing its repositories (it holds credentials: mode 0600).
@@ -35,6 +38,9 @@ struct RepositoryRecord {
     /// The retention policy CREATE REPOSITORY gave, if any (absent in older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     retention: Option<RetentionPolicy>,
+    /// How the repository's key is found, when it is encrypted (never the key itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encryption: Option<EncryptionSpec>,
     read_only: bool,
     broker: Option<String>,
     create_time_ms: u64,
@@ -61,6 +67,71 @@ struct Marker {
     version: u32,
     name: String,
     create_time_ms: u64,
+    /// Present when every other object is encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encryption: Option<MarkerEncryption>,
+}
+
+/// What the marker says of an encrypted repository: enough to refuse a wrong key clearly.
+#[derive(Serialize, Deserialize, PartialEq, Eq)]
+struct MarkerEncryption {
+    /// The cipher's name (`aes-256-gcm`, `chacha20-poly1305`).
+    algorithm: String,
+    /// The key's check value ([`RepositoryKey::check_value`]), which does not reveal it.
+    key_check: String,
+}
+
+/// How an encrypted repository's key is found: CREATE REPOSITORY's `encryption` and
+/// `encryption.key_file` properties. The key file's path is kept, never the key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct EncryptionSpec {
+    algorithm: String,
+    key_file: PathBuf,
+}
+
+impl EncryptionSpec {
+    /// Takes the encryption properties out of `properties` (leaving the location's own), or
+    /// `None` when there are none. Both must be given; the cipher must be one tabvault has and
+    /// the key file an absolute path (it is read again whenever the engine opens).
+    pub(crate) fn take_from(properties: &mut BTreeMap<String, String>) -> Result<Option<Self>> {
+        let algorithm = properties.remove(ENCRYPTION);
+        let key_file = properties.remove(ENCRYPTION_KEY_FILE);
+        let refuse = |msg: String| Err(SnapshotError::CreateRepository(msg));
+        match (algorithm, key_file) {
+            (None, None) => Ok(None),
+            (Some(_), None) | (None, Some(_)) => refuse(format!(
+                "{ENCRYPTION} and {ENCRYPTION_KEY_FILE} are given together"
+            )),
+            (Some(algorithm), Some(key_file)) => {
+                let Some(algorithm) = Algorithm::named(&algorithm) else {
+                    return refuse(format!(
+                        "Invalid {ENCRYPTION} value: {algorithm}; supported: aes-256-gcm, \
+                         chacha20-poly1305"
+                    ));
+                };
+                let key_file = PathBuf::from(key_file);
+                if !key_file.is_absolute() {
+                    return refuse(format!(
+                        "{ENCRYPTION_KEY_FILE} must be an absolute path: {}",
+                        key_file.display()
+                    ));
+                }
+                Ok(Some(EncryptionSpec {
+                    algorithm: algorithm.name().to_owned(),
+                    key_file,
+                }))
+            }
+        }
+    }
+
+    /// Loads the key.
+    fn key(&self) -> std::result::Result<std::sync::Arc<RepositoryKey>, String> {
+        let algorithm = Algorithm::named(&self.algorithm)
+            .ok_or_else(|| format!("unknown cipher {}", self.algorithm))?;
+        RepositoryKey::load(algorithm, &self.key_file)
+            .map(std::sync::Arc::new)
+            .map_err(|e| e.to_string())
+    }
 }
 
 const MARKER_FORMAT: &str = "tabvault-repository";
@@ -73,7 +144,7 @@ impl RepositoryRecord {
 }
 
 /// Where a new repository lives.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct NewLocation<'a> {
     /// What the store is opened at and every I/O uses.
     pub resolved: &'a str,
@@ -81,6 +152,8 @@ pub(crate) struct NewLocation<'a> {
     pub typed: &'a str,
     /// The retention properties, taken out of the location's.
     pub retention: Option<RetentionPolicy>,
+    /// The encryption properties, taken out of the location's.
+    pub encryption: Option<EncryptionSpec>,
 }
 
 /// One registered repository.
@@ -145,6 +218,12 @@ impl Repository {
     /// The byte store underneath.
     pub fn store(&self) -> &RepositoryStore {
         &self.store
+    }
+
+    /// Where the data file with plaintext BLAKE3 `checksum` and `size` lives in this repository
+    /// (under a keyed address when it is encrypted).
+    pub fn data_file(&self, checksum: &str, size: u64) -> Result<RepoPath> {
+        layout::data_file(&self.store.content_address(checksum), size)
     }
 
     /// The retention policy applied after each BACKUP to it, if any.
@@ -274,7 +353,7 @@ impl Repository {
             }
             let manifest = SnapshotManifest::decode(&self.store.get_bytes(&path)?)?;
             for rowset in manifest.rowsets() {
-                referenced.insert(layout::data_file(&rowset.checksum, rowset.size_bytes)?);
+                referenced.insert(self.data_file(&rowset.checksum, rowset.size_bytes)?);
             }
         }
         let mut removed = 0;
@@ -438,9 +517,13 @@ impl Registry {
         } else {
             RepositoryStore::open(&record.location, &record.properties)
         };
-        store
-            .map(|store| self.with_faults(store))
-            .map_err(|e| e.to_string())
+        let store = self.with_faults(store.map_err(|e| e.to_string())?);
+        let Some(spec) = &record.encryption else {
+            return Ok(store);
+        };
+        let key = spec.key()?;
+        check_marker_key(&store, Some(&key))?;
+        Ok(store.with_key(key))
     }
 
     /// A repository by name (an unavailable one is an error giving its reason).
@@ -524,7 +607,16 @@ impl Registry {
         }
         .map_err(|e| refuse(e.to_string()))?;
         let store = self.with_faults(store);
-        let create_time_ms = attach(&store, name, location, read_only, now_ms).map_err(refuse)?;
+        let key = match &new_location.encryption {
+            Some(spec) => Some(spec.key().map_err(refuse)?),
+            None => None,
+        };
+        let create_time_ms =
+            attach(&store, name, location, read_only, now_ms, key.as_deref()).map_err(refuse)?;
+        let store = match key {
+            Some(key) => store.with_key(key),
+            None => store,
+        };
         let record = RepositoryRecord {
             id: self.next_id,
             name: name.to_owned(),
@@ -532,6 +624,7 @@ impl Registry {
             typed_location: (new_location.typed != location).then(|| new_location.typed.to_owned()),
             properties: properties.clone(),
             retention: new_location.retention,
+            encryption: new_location.encryption.clone(),
             read_only,
             broker: broker.map(str::to_owned),
             create_time_ms,
@@ -672,20 +765,11 @@ fn attach(
     location: &str,
     read_only: bool,
     now_ms: u64,
+    key: Option<&RepositoryKey>,
 ) -> std::result::Result<u64, String> {
     let marker_path = layout::marker().map_err(|e| e.to_string())?;
     match store.get_bytes(&marker_path) {
-        Ok(bytes) => {
-            let marker: Marker = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("invalid repository marker: {e}"))?;
-            if marker.format != MARKER_FORMAT || marker.version != 1 {
-                return Err(format!(
-                    "unsupported repository format {} version {}",
-                    marker.format, marker.version
-                ));
-            }
-            Ok(marker.create_time_ms)
-        }
+        Ok(bytes) => Ok(checked_marker(&bytes, key)?.create_time_ms),
         Err(RepositoryError::NotFound(_)) => {
             if !store.list_all().map_err(|e| e.to_string())?.is_empty() {
                 return Err(not_empty(location));
@@ -698,6 +782,10 @@ fn attach(
                 version: 1,
                 name: name.to_owned(),
                 create_time_ms: now_ms,
+                encryption: key.map(|key| MarkerEncryption {
+                    algorithm: key.algorithm().name().to_owned(),
+                    key_check: key.check_value().to_owned(),
+                }),
             };
             let bytes = crate::error::json_bytes(&marker, "the repository marker")
                 .map_err(|e| e.to_string())?;
@@ -708,6 +796,59 @@ fn attach(
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Decodes a marker and checks that `key` is the one it was made with: none for a repository
+/// that is not encrypted, the right cipher and key for one that is.
+fn checked_marker(
+    bytes: &[u8],
+    key: Option<&RepositoryKey>,
+) -> std::result::Result<Marker, String> {
+    let marker: Marker =
+        serde_json::from_slice(bytes).map_err(|e| format!("invalid repository marker: {e}"))?;
+    if marker.format != MARKER_FORMAT || marker.version != 1 {
+        return Err(format!(
+            "unsupported repository format {} version {}",
+            marker.format, marker.version
+        ));
+    }
+    match (&marker.encryption, key) {
+        (None, None) => {}
+        (None, Some(_)) => {
+            return Err("the repository is not encrypted; attach it without the \
+                        encryption properties"
+                .to_owned());
+        }
+        (Some(e), None) => {
+            return Err(format!(
+                "the repository is encrypted ({}); give its key with the {ENCRYPTION} and \
+                 {ENCRYPTION_KEY_FILE} properties",
+                e.algorithm
+            ));
+        }
+        (Some(e), Some(key)) if e.algorithm != key.algorithm().name() => {
+            return Err(format!(
+                "the repository is encrypted with {}, not {}",
+                e.algorithm,
+                key.algorithm().name()
+            ));
+        }
+        (Some(e), Some(key)) if e.key_check != key.check_value() => {
+            return Err("wrong key: the key file does not hold this repository's key".to_owned());
+        }
+        (Some(_), Some(_)) => {}
+    }
+    Ok(marker)
+}
+
+/// Checks an opened repository's marker against `key` (see [`checked_marker`]).
+fn check_marker_key(
+    store: &RepositoryStore,
+    key: Option<&RepositoryKey>,
+) -> std::result::Result<(), String> {
+    let marker_path = layout::marker().map_err(|e| e.to_string())?;
+    let bytes = store.get_bytes(&marker_path).map_err(|e| e.to_string())?;
+    checked_marker(&bytes, key).map(|_| ())
 }
 
 #[cfg(test)]
@@ -746,6 +887,7 @@ mod tests {
             resolved: &resolved,
             typed: "repo",
             retention: None,
+            encryption: None,
         };
         let created = registry.create("r", typed, &BTreeMap::new(), false, None, 7)?;
         assert_eq!(

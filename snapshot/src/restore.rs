@@ -16,7 +16,6 @@ use crate::compare::check_existing_table;
 use crate::error::{Result, SnapshotError};
 use crate::footer::{RowsetUse, check_rowset_file};
 use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
-use crate::layout;
 use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
 use crate::registry::Repository;
@@ -347,7 +346,7 @@ fn restore_steps(service: &ServiceInner, job: &Arc<Job>, staging: &Path) -> Resu
     service.advance(job, RestoreState::Downloading)?;
     create_dir_durable(staging)?;
     download_all(service, job, &repository, &files)?;
-    check_files(service, job, &targets, &plan_tables, &files)?;
+    check_files(service, job, &repository, &targets, &plan_tables, &files)?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
 
@@ -501,6 +500,7 @@ fn download_all(
 fn check_files(
     service: &ServiceInner,
     job: &Arc<Job>,
+    repository: &Repository,
     targets: &[Target],
     schemas: &[tabvault_storage::TableSchema],
     files: &BTreeMap<(String, u64), PathBuf>,
@@ -529,7 +529,7 @@ fn check_files(
         let path = files
             .get(key)
             .ok_or_else(|| SnapshotError::corrupted(checksum.clone(), "file was not downloaded"))?;
-        let what = layout::data_file(checksum, *size)?.to_string();
+        let what = repository.data_file(checksum, *size)?.to_string();
         check_rowset_file(path, &what, uses)
     })
 }
@@ -545,7 +545,7 @@ fn download_one(
     if let Some(reason) = job.stop_reason(service.now_ms()) {
         return Err(stop_error(reason));
     }
-    let source = layout::data_file(checksum, size)?;
+    let source = repository.data_file(checksum, size)?;
     service.with_retry(job, || Ok(repository.store().get_file(&source, dest)?))?;
     let actual_size = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(u64::MAX);
     let actual = hash_file(dest)?;

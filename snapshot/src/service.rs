@@ -19,7 +19,7 @@ use crate::job::{
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
 use crate::prune::SnapshotSelection;
-use crate::registry::{NewLocation, Registry, Repository};
+use crate::registry::{EncryptionSpec, NewLocation, Registry, Repository};
 use crate::repository::{FaultPlan, RepositoryError};
 use crate::restore::{
     RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
@@ -233,10 +233,12 @@ impl SnapshotService {
         let now = self.inner.now_ms();
         let mut properties = properties.clone();
         let retention = RetentionPolicy::take_from(&mut properties)?;
+        let encryption = EncryptionSpec::take_from(&mut properties)?;
         let new_location = NewLocation {
             resolved: location,
             typed: typed_location,
             retention,
+            encryption,
         };
         self.inner
             .registry

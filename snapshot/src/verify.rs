@@ -163,7 +163,7 @@ pub(crate) fn verify(
         let Some(manifest) = manifest else { continue };
         let mut files: Vec<(RepoPath, u64, String)> = Vec::new();
         for rowset in manifest.rowsets() {
-            let path = layout::data_file(&rowset.checksum, rowset.size_bytes)?;
+            let path = repository.data_file(&rowset.checksum, rowset.size_bytes)?;
             if checked.insert(path.clone()) {
                 files.push((path, rowset.size_bytes, rowset.checksum.clone()));
             }

@@ -417,5 +417,58 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     common::assert_finished(&restore.wait());
     assert_eq!(common::table_rows(&engine, "db", "t")?, before);
+
+    // The same through an encrypted repository in the same bucket: only sealed objects are
+    // uploaded, and VERIFY, a read in place and RESTORE open them.
+    let keys = tempfile::tempdir()?;
+    let key = keys.path().join("key");
+    fs::write(&key, [7u8; 32])?;
+    let mut encrypted = props(&moto);
+    encrypted.insert("encryption".into(), "chacha20-poly1305".into());
+    encrypted.insert(
+        "encryption.key_file".into(),
+        key.to_string_lossy().into_owned(),
+    );
+    let sealed_location = format!("s3://{BUCKET}/sealed");
+    service.create_repository("sealed", &sealed_location, &encrypted, false, None)?;
+    let sealed = service
+        .backup(&tabvault_snapshot::BackupRequest {
+            repository: "sealed".into(),
+            ..request("sealed1")
+        })?
+        .wait();
+    common::assert_finished(&sealed);
+    let raw = RepositoryStore::open(&sealed_location, &props(&moto))?;
+    let objects = raw.list_all()?;
+    assert!(objects.len() > 3, "{objects:?}");
+    for (object, _) in &objects {
+        let bytes = raw.get_bytes(object)?;
+        if object.as_str() != "tabvault-repository.json" {
+            assert!(bytes.starts_with(b"TVENC001"), "{object} is not sealed");
+        }
+    }
+    let verified = service.verify_snapshot("sealed", "sealed1", None)?;
+    assert!(
+        verified.iter().all(|r| r.status == FileStatus::Ok),
+        "{verified:?}"
+    );
+    let in_place = service.snapshot_table("sealed", "sealed1", None, "pk")?;
+    assert_eq!(
+        common::version_rows(
+            &in_place.version_for(&ScanRequest::all())?,
+            &ScanRequest::all()
+        )?,
+        common::table_rows(&engine, "db", "pk")?
+    );
+    engine.truncate("db", "t", None)?;
+    let restore = service.restore(&tabvault_snapshot::RestoreRequest {
+        database: "db".into(),
+        snapshot: "sealed1".into(),
+        repository: "sealed".into(),
+        objects: vec![],
+        properties: common::props(&[("backup_timestamp", &sealed.timestamp)]),
+    })?;
+    common::assert_finished(&restore.wait());
+    assert_eq!(common::table_rows(&engine, "db", "t")?, before);
     Ok(())
 }

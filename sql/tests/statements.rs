@@ -700,3 +700,52 @@ fn show_all_backup_lists_the_kept_history() {
     assert_eq!(run(&mut s, "SHOW ALL RESTORE FROM d").row_count(), 0);
     assert!(s.execute("SHOW ALL BACKUP FROM nope").is_err());
 }
+
+#[test]
+fn an_encrypted_repository_through_sql() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("repo.key");
+    std::fs::write(&key, "ab".repeat(32)).expect("key file");
+    let (_db, mut s) = root_in(&dir.path().join("tabvault-data"));
+    s.set_wait_for_jobs(true);
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d; CREATE TABLE t (k INT, v STRING) PRIMARY KEY(k); \
+         INSERT INTO t VALUES (1, 'one'), (2, 'two')",
+    );
+    run(
+        &mut s,
+        &format!(
+            "CREATE REPOSITORY sealed ON LOCATION \"sealed\" PROPERTIES (\"encryption\" = \
+             \"aes-256-gcm\", \"encryption.key_file\" = \"{}\")",
+            key.display()
+        ),
+    );
+    run(&mut s, "BACKUP SNAPSHOT d.then_ TO sealed");
+    run(&mut s, "INSERT INTO t VALUES (2, 'deux')");
+    assert_eq!(
+        rows(&run(
+            &mut s,
+            "SELECT t.k, old.v, t.v FROM t JOIN snapshot('sealed', 'then_', 't') AS old \
+             ON t.k = old.k ORDER BY t.k"
+        )),
+        [["1", "one", "one"], ["2", "two", "deux"]]
+    );
+    let verified = rows(&run(&mut s, "ADMIN VERIFY SNAPSHOT then_ ON sealed"));
+    assert!(verified.len() > 2);
+    assert!(verified.iter().all(|r| r[7] == "OK"), "{verified:?}");
+    run(
+        &mut s,
+        "RESTORE SNAPSHOT d.then_ FROM sealed PROPERTIES (\"backup_timestamp\" = \"LATEST\")",
+    );
+    assert_eq!(
+        rows(&run(&mut s, "SELECT k, v FROM t ORDER BY k")),
+        [["1", "one"], ["2", "two"]]
+    );
+    for file in std::fs::read_dir(dir.path().join("sealed").join("snapshots").join("then_"))
+        .expect("snapshot dir")
+    {
+        let bytes = std::fs::read(file.expect("entry").path()).expect("read");
+        assert!(bytes.starts_with(b"TVENC001"));
+    }
+}

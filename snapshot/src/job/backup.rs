@@ -85,23 +85,27 @@ fn backup_steps(
     job.update(|r| r.snapshot_finished_time_ms = Some(now));
 
     service.advance(job, BackupState::UploadSnapshot)?;
-    let mut files: BTreeMap<RepoPath, (PathBuf, u64)> = BTreeMap::new();
+    let mut files: BTreeMap<RepoPath, Upload> = BTreeMap::new();
     for rowset in snapshot.manifest.rowsets() {
-        let local_path = snapshot
+        let local = snapshot
             .dir
             .join(FILES_DIR)
             .join(local_file_name(&rowset.checksum, rowset.size_bytes));
         files.insert(
-            layout::data_file(&rowset.checksum, rowset.size_bytes)?,
-            (local_path, rowset.size_bytes),
+            repository.data_file(&rowset.checksum, rowset.size_bytes)?,
+            Upload {
+                local,
+                size: rowset.size_bytes,
+                checksum: rowset.checksum.clone(),
+            },
         );
     }
     job.progress()
-        .set_totals(files.len() as u64, files.values().map(|(_, s)| s).sum());
+        .set_totals(files.len() as u64, files.values().map(|u| u.size).sum());
     take_lease(service, job, &repository, files.keys())?;
 
     service.advance(job, BackupState::Uploading)?;
-    let sizes: Vec<(RepoPath, u64)> = files.iter().map(|(p, (_, s))| (p.clone(), *s)).collect();
+    let sizes: Vec<(RepoPath, u64)> = files.iter().map(|(p, u)| (p.clone(), u.size)).collect();
     upload_all(service, job, &repository, files.into_iter().collect())?;
     let now = service.now_ms();
     job.update(|r| r.transfer_finished_time_ms = Some(now));
@@ -218,13 +222,23 @@ fn upload_all(
     service: &ServiceInner,
     job: &Arc<Job>,
     repository: &crate::registry::Repository,
-    files: Vec<(RepoPath, (PathBuf, u64))>,
+    files: Vec<(RepoPath, Upload)>,
 ) -> Result<()> {
     super::transfer::for_each_parallel(
         &files,
         service.transfer_threads(repository),
-        |(path, (local, size))| upload_one(service, job, repository, path, local, *size),
+        |(path, upload)| upload_one(service, job, repository, path, upload),
     )
+}
+
+/// One data file a backup puts in the repository.
+struct Upload {
+    /// The local snapshot's hard link to it.
+    local: PathBuf,
+    /// Its size in bytes.
+    size: u64,
+    /// Its BLAKE3, which its repository name is derived from.
+    checksum: String,
 }
 
 fn upload_one(
@@ -232,15 +246,16 @@ fn upload_one(
     job: &Arc<Job>,
     repository: &crate::registry::Repository,
     path: &RepoPath,
-    local: &std::path::Path,
-    size: u64,
+    upload: &Upload,
 ) -> Result<()> {
+    let (local, size) = (upload.local.as_path(), upload.size);
     if let Some(reason) = job.stop_reason(service.now_ms()) {
         return Err(stop_error(reason));
     }
     let present = service.with_retry(job, || Ok(repository.store().size(path)?))?;
     if present == Some(size)
-        && (!job.verifies_existing() || holds_named_bytes(service, job, repository, path)?)
+        && (!job.verifies_existing()
+            || holds_named_bytes(service, job, repository, path, &upload.checksum, size)?)
     {
         job.progress().file_done(size, false);
         return Ok(());
@@ -261,10 +276,9 @@ fn holds_named_bytes(
     job: &Arc<Job>,
     repository: &crate::registry::Repository,
     path: &RepoPath,
+    checksum: &str,
+    size: u64,
 ) -> Result<bool> {
-    let Some((checksum, size)) = layout::parse_data_file(path) else {
-        return Ok(false);
-    };
     let found = service.with_retry(job, || Ok(repository.store().digest(path)?))?;
     let intact = found.is_some_and(|d| d.size == size && d.checksum == checksum);
     if !intact {

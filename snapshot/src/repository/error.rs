@@ -7,6 +7,10 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RepositoryError {
+    /// An encrypted repository's key is missing, unreadable or wrong, or an object does not open
+    /// with it.
+    #[error("repository encryption: {0}")]
+    Encryption(String),
     /// The location string cannot be used (empty, malformed URL, missing bucket, ...).
     #[error("invalid repository location: {0}")]
     InvalidLocation(String),

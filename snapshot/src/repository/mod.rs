@@ -100,6 +100,7 @@
 //! inside another tokio runtime alike; dropping the last clone shuts the runtime down without
 //! blocking.
 
+mod cipher;
 mod digest;
 mod error;
 mod faults;
@@ -109,6 +110,7 @@ mod object;
 mod path;
 mod store;
 
+pub use cipher::{Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, RepositoryKey};
 pub use digest::Digest;
 pub use error::RepositoryError;
 pub use faults::FaultPlan;

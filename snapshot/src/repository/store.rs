@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::cipher::RepositoryKey;
 use super::digest::Digest;
-use super::error::RepositoryError;
+use super::error::{IoContext, RepositoryError};
 use super::faults::{Fault, FaultPlan, FaultState};
 use super::local::LocalRepo;
 use super::location::{self, Location};
@@ -53,6 +54,8 @@ struct Inner {
 pub struct RepositoryStore {
     inner: Arc<Inner>,
     faults: Option<Arc<FaultState>>,
+    /// Set by [`RepositoryStore::with_key`]: every object is sealed on put and opened on get.
+    key: Option<Arc<RepositoryKey>>,
 }
 
 impl fmt::Debug for RepositoryStore {
@@ -63,6 +66,7 @@ impl fmt::Debug for RepositoryStore {
             .field("properties", &self.inner.redacted_properties)
             .field("backend", &self.inner.backend)
             .field("faults", &self.faults)
+            .field("key", &self.key)
             .finish()
     }
 }
@@ -116,6 +120,7 @@ impl RepositoryStore {
                 read_only,
             }),
             faults: None,
+            key: None,
         })
     }
 
@@ -141,6 +146,10 @@ impl RepositoryStore {
     pub fn put_bytes(&self, name: &RepoPath, bytes: Bytes) -> Result<(), RepositoryError> {
         self.check_writable()?;
         let tear = self.fault(true, "put_bytes", name)?;
+        let bytes = match &self.key {
+            Some(key) => Bytes::from(key.seal(&bytes)?),
+            None => bytes,
+        };
         match &self.inner.backend {
             Backend::Local(repo) => repo.put_bytes(name, &bytes, tear),
             Backend::Object(repo) => repo.put_bytes(name, bytes, tear),
@@ -159,10 +168,24 @@ impl RepositoryStore {
     ) -> Result<TransferMethod, RepositoryError> {
         self.check_writable()?;
         let tear = self.fault(true, "put_file", name)?;
+        let sealed = match &self.key {
+            Some(key) => {
+                let temp = scratch_file(None)?;
+                key.seal_file(local, temp.path())?;
+                Some(temp)
+            }
+            None => None,
+        };
+        let source = sealed.as_ref().map_or(local, |temp| temp.path());
         let method = match &self.inner.backend {
-            Backend::Local(repo) => repo.put_file(name, local, tear),
-            Backend::Object(repo) => repo.put_file(name, local, tear),
+            Backend::Local(repo) => repo.put_file(name, source, tear),
+            Backend::Object(repo) => repo.put_file(name, source, tear),
         }?;
+        // Sealing wrote every byte anew: whatever moved the sealed file, the cost was a copy.
+        let method = match (sealed.is_some(), method) {
+            (true, TransferMethod::HardLink) => TransferMethod::Copy,
+            (_, method) => method,
+        };
         tracing::trace!(%name, ?method, "stored file");
         Ok(method)
     }
@@ -170,9 +193,13 @@ impl RepositoryStore {
     /// Reads the whole object `name`; [`RepositoryError::NotFound`] if absent.
     pub fn get_bytes(&self, name: &RepoPath) -> Result<Bytes, RepositoryError> {
         self.fault(false, "get_bytes", name)?;
-        match &self.inner.backend {
+        let bytes = match &self.inner.backend {
             Backend::Local(repo) => repo.get_bytes(name),
             Backend::Object(repo) => repo.get_bytes(name),
+        }?;
+        match &self.key {
+            Some(key) => Ok(Bytes::from(key.open(&bytes, name.as_str())?)),
+            None => Ok(bytes),
         }
     }
 
@@ -205,18 +232,67 @@ impl RepositoryStore {
         dest: &Path,
     ) -> Result<TransferMethod, RepositoryError> {
         self.fault(false, "get_file", name)?;
+        let Some(key) = &self.key else {
+            let method = match &self.inner.backend {
+                Backend::Local(repo) => repo.get_file(name, dest),
+                Backend::Object(repo) => repo.get_file(name, dest),
+            }?;
+            tracing::trace!(%name, ?method, "fetched file");
+            return Ok(method);
+        };
+        // The sealed object lands beside `dest`, is opened into a second temporary there, and
+        // only a whole, authenticated plaintext is renamed onto `dest`.
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .io_context(|| format!("creating directory {}", dir.display()))?;
+        let sealed = scratch_file(Some(dir))?;
         let method = match &self.inner.backend {
-            Backend::Local(repo) => repo.get_file(name, dest),
-            Backend::Object(repo) => repo.get_file(name, dest),
+            Backend::Local(repo) => repo.get_file(name, sealed.path()),
+            Backend::Object(repo) => repo.get_file(name, sealed.path()),
         }?;
-        tracing::trace!(%name, ?method, "fetched file");
-        Ok(method)
+        let plain = scratch_file(Some(dir))?;
+        key.open_file(sealed.path(), plain.path(), name.as_str())?;
+        plain
+            .persist(dest)
+            .map_err(|e| e.error)
+            .io_context(|| format!("renaming a decrypted file onto {}", dest.display()))?;
+        super::local::sync_dir(dir)?;
+        tracing::trace!(%name, ?method, "fetched and decrypted file");
+        Ok(match method {
+            TransferMethod::HardLink => TransferMethod::Copy,
+            other => other,
+        })
+    }
+
+    /// For an encrypted store, the name content with plaintext BLAKE3 `checksum` is stored
+    /// under (a keyed hash that reveals nothing of the content); otherwise `checksum` itself.
+    pub fn content_address(&self, checksum: &str) -> String {
+        match &self.key {
+            Some(key) => key.address(checksum),
+            None => checksum.to_owned(),
+        }
+    }
+
+    /// Whether objects are sealed with a repository key ([`RepositoryStore::with_key`]).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// This store with every object sealed with `key` on put and opened on get (sizes are
+    /// reported as plaintext sizes). The marker must be read and written without it.
+    pub fn with_key(self, key: Arc<RepositoryKey>) -> Self {
+        RepositoryStore {
+            key: Some(key),
+            ..self
+        }
     }
 
     /// The directory of a local repository, whose objects are its files (`None` for object
-    /// stores): readers that need a file, not bytes, read local objects where they lie.
+    /// stores, and for encrypted stores, whose files are not the objects' bytes): readers that
+    /// need a file, not bytes, read local objects where they lie.
     pub fn local_root(&self) -> Option<&Path> {
         match &self.inner.backend {
+            Backend::Local(_) if self.key.is_some() => None,
             Backend::Local(repo) => Some(repo.root()),
             Backend::Object(_) => None,
         }
@@ -225,9 +301,20 @@ impl RepositoryStore {
     /// The size of object `name` in bytes, `None` if absent.
     pub fn size(&self, name: &RepoPath) -> Result<Option<u64>, RepositoryError> {
         self.fault(false, "size", name)?;
-        match &self.inner.backend {
+        let size = match &self.inner.backend {
             Backend::Local(repo) => repo.size(name),
             Backend::Object(repo) => repo.size(name),
+        }?;
+        Ok(size.map(|stored| self.plaintext_size(stored)))
+    }
+
+    /// The size an object of `stored` bytes has for readers: its plaintext size when sealed (a
+    /// size no sealed object can have is kept as it is, so it never matches an expected size
+    /// by accident of the arithmetic).
+    fn plaintext_size(&self, stored: u64) -> u64 {
+        match &self.key {
+            Some(_) => RepositoryKey::plaintext_size(stored).unwrap_or(stored),
+            None => stored,
         }
     }
 
@@ -236,6 +323,26 @@ impl RepositoryStore {
     /// large the object (unlike [`Self::get_bytes`]). Reads only.
     pub fn digest(&self, name: &RepoPath) -> Result<Option<Digest>, RepositoryError> {
         self.fault(false, "digest", name)?;
+        if self.key.is_some() {
+            // Authenticated decryption needs the whole object: open it into a temporary file
+            // and hash the plaintext there.
+            let dir = scratch_dir()?;
+            let plain = dir.path().join("object");
+            return match self.get_file(name, &plain) {
+                Ok(_) => {
+                    let mut hasher = blake3::Hasher::new();
+                    hasher
+                        .update_reader(
+                            std::fs::File::open(&plain)
+                                .io_context(|| format!("opening the decrypted {name}"))?,
+                        )
+                        .io_context(|| format!("hashing the decrypted {name}"))?;
+                    Ok(Some(Digest::of(&hasher)))
+                }
+                Err(RepositoryError::NotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
         match &self.inner.backend {
             Backend::Local(repo) => repo.digest(name),
             Backend::Object(repo) => repo.digest(name),
@@ -266,10 +373,14 @@ impl RepositoryStore {
         &self,
         prefix: Option<&RepoPath>,
     ) -> Result<Vec<(RepoPath, u64)>, RepositoryError> {
-        match &self.inner.backend {
+        let listed = match &self.inner.backend {
             Backend::Local(repo) => repo.list(prefix),
             Backend::Object(repo) => repo.list(prefix),
-        }
+        }?;
+        Ok(listed
+            .into_iter()
+            .map(|(name, size)| (name, self.plaintext_size(size)))
+            .collect())
     }
 
     /// Deletes object `name`; an absent object is not an error.
@@ -298,8 +409,8 @@ impl RepositoryStore {
     /// ordinals count from 0 and are shared by the clones of the returned store.
     pub fn with_faults(self, faults: FaultPlan) -> Self {
         RepositoryStore {
-            inner: self.inner,
             faults: Some(Arc::new(FaultState::new(faults))),
+            ..self
         }
     }
 
@@ -322,4 +433,21 @@ impl RepositoryStore {
             ))),
         }
     }
+}
+
+/// A temporary file for sealed or opened bytes in flight: in `dir` (so it renames onto a file
+/// there) or the system's temporary directory. Removed when dropped unless persisted.
+fn scratch_file(dir: Option<&Path>) -> Result<tempfile::NamedTempFile, RepositoryError> {
+    let builder = tempfile::Builder::new()
+        .prefix(".tabvault-crypt-")
+        .tempfile_in(dir.map_or_else(std::env::temp_dir, Path::to_path_buf));
+    builder.io_context(|| "creating a temporary file for encryption".to_owned())
+}
+
+/// A temporary directory in the system's temporary location, removed when dropped.
+fn scratch_dir() -> Result<tempfile::TempDir, RepositoryError> {
+    tempfile::Builder::new()
+        .prefix("tabvault-crypt-")
+        .tempdir()
+        .io_context(|| "creating a temporary directory for decryption".to_owned())
 }

@@ -1,6 +1,7 @@
 //! SQLAlchemy (`mysql+pymysql://`) and pandas against `tabvault serve`: table and view names
-//! (`SHOW FULL TABLES`), column reflection from `SHOW CREATE TABLE` (types a MySQL-dialect parser
-//! reads), `MetaData.reflect`, indexes (`SHOW INDEX`), and `pandas.read_sql` with a parameter.
+//! (`SHOW FULL TABLES`), column and primary-key reflection from `SHOW CREATE TABLE` (what a
+//! MySQL-dialect parser reads), `MetaData.reflect`, an automap ORM reading and inserting rows,
+//! indexes (`SHOW INDEX`), and `pandas.read_sql` with a parameter.
 
 mod common;
 
@@ -40,9 +41,23 @@ assert columns == [
     ("flag", "BOOLEAN", True),
 ], columns
 assert i.get_indexes("orders") == []
+assert i.get_pk_constraint("orders")["constrained_columns"] == ["id"], i.get_pk_constraint("orders")
 meta = MetaData()
 meta.reflect(bind=engine)
 assert sorted(meta.tables) == ["orders"], sorted(meta.tables)
+assert [c.name for c in meta.tables["orders"].primary_key] == ["id"]
+# An ORM mapped by reflection alone (automap needs the primary key) reads and writes rows.
+from sqlalchemy.ext.automap import automap_base
+from sqlalchemy.orm import Session
+Base = automap_base()
+Base.prepare(autoload_with=engine)
+Orders = Base.classes.orders
+with Session(engine) as session:
+    assert session.get(Orders, 2).customer == "bob"
+    session.add(Orders(id=3, customer="cy", amount=7, qty=2, flag=True))
+    session.commit()
+with Session(engine) as session:
+    assert session.get(Orders, 3).customer == "cy"
 frame = pandas.read_sql(text("SELECT id, customer, amount FROM orders WHERE amount > :floor"),
                         engine, params={"floor": 100})
 assert frame["customer"].tolist() == ["bob"], frame

@@ -17,11 +17,14 @@ pub fn create_table_sql(table: &Table) -> String {
     let columns: Vec<String> = schema.columns.iter().map(column_sql).collect();
     out.push_str(&columns.join(",\n"));
     out.push_str("\n) ENGINE=OLAP\n");
-    let model = match schema.key_model {
-        KeyModel::Duplicate => "DUPLICATE",
-        KeyModel::Primary => "PRIMARY",
+    let keys = name_list(&schema.key_columns);
+    let _ = match schema.key_model {
+        KeyModel::Duplicate => writeln!(out, "DUPLICATE KEY({keys})"),
+        // Indented and spaced as MySQL prints a primary key, so that MySQL-dialect reflection
+        // (SQLAlchemy's `get_pk_constraint`, and the ORMs built on it) finds it; SQL parsers,
+        // StarRocks' included, ignore the whitespace.
+        KeyModel::Primary => writeln!(out, "  PRIMARY KEY ({keys})"),
     };
-    let _ = writeln!(out, "{model} KEY({})", name_list(&schema.key_columns));
     let partitions = table.partitions_in_order();
     match &schema.partition_scheme {
         PartitionScheme::Unpartitioned => {}

@@ -3,8 +3,12 @@
 //! An embeddable columnar storage engine: Arrow in, Parquet tablets on disk, atomic versioned
 //! commits, instant hard-link snapshots, and backup/restore in StarRocks' dialect.
 //!
-//! This facade re-exports the public API of the workspace crates in one place.
+//! This facade re-exports the public API of the workspace crates in one place, and the `arrow`
+//! crate they are built on (rows go in and come out as its `RecordBatch`es), so an embedder uses
+//! the same version. Without the default `cli` feature it compiles the library alone.
 #![deny(missing_docs)]
+
+pub use arrow;
 
 pub use tabvault_storage as storage;
 pub use tabvault_storage::{

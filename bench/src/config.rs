@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::Result;
 use crate::size::parse_size;
 
 /// Default `--size`.
@@ -17,7 +16,7 @@ pub const DEFAULT_OUT: &str = "bench/RESULTS.md";
 pub const DEFAULT_SEED: u64 = 0x7ab_0a17;
 
 /// One scenario of the comparison (selectable with `--scenarios`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
     /// `Engine::append` vs parquet `ArrowWriter`.
     Append,
@@ -55,33 +54,60 @@ impl Scenario {
         Scenario::Sql,
         Scenario::SmallInserts,
     ];
+}
 
-    /// The name `--scenarios` accepts.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scenario::Append => "append",
-            Scenario::Scan => "scan",
-            Scenario::Capture => "capture",
-            Scenario::Backup => "backup",
-            Scenario::Repeat => "repeat",
-            Scenario::Restore => "restore",
-            Scenario::Export => "export",
-            Scenario::Insert => "insert",
-            Scenario::Sql => "sql",
-            Scenario::SmallInserts => "small-inserts",
-        }
-    }
+/// `tabvault-bench`: benchmarks beside their baselines.
+#[derive(Debug, clap::Parser)]
+#[command(name = "tabvault-bench")]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-    /// The scenario called `name`.
-    pub fn parse(name: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.name() == name.trim())
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
-                format!("unknown scenario {name}; known: {}", names.join(", ")).into()
-            })
-    }
+/// The commands of `tabvault-bench`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Runs tabvault and its baselines side by side and writes the Markdown report.
+    Compare(CompareArgs),
+}
+
+/// The arguments of `tabvault-bench compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Arrow in-memory size of the generated rows (`256MiB`, `1GiB`, bytes); default 256MiB,
+    /// 16MiB with --quick.
+    #[arg(long, value_parser = parse_size_arg)]
+    pub size: Option<u64>,
+    /// Alternating runs per scenario; default 3, 1 with --quick.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: Option<u64>,
+    /// Where the report goes; default bench/RESULTS.md, the temp directory with --quick.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Smoke mode: 16MiB, 1 run, goals shown but not judged.
+    #[arg(long)]
+    pub quick: bool,
+    /// Scenarios to run (comma-separated); default all.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub scenarios: Option<Vec<Scenario>>,
+    /// Parent of the working directories; default the temp directory.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Directory for the "another filesystem" repository; default /dev/shm when it is on
+    /// another device than --dir.
+    #[arg(long)]
+    pub other_dir: Option<PathBuf>,
+    /// Do not `pip install duckdb` when it is missing.
+    #[arg(long)]
+    pub no_install: bool,
+    /// Data set seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+fn parse_size_arg(text: &str) -> std::result::Result<u64, String> {
+    parse_size(text).map_err(|e| e.to_string())
 }
 
 /// Everything one comparison run needs.
@@ -131,71 +157,6 @@ impl Config {
     pub fn runs_scenario(&self, scenario: Scenario) -> bool {
         self.scenarios.contains(&scenario)
     }
-
-    /// Parses the arguments after `compare`.
-    pub fn from_args(args: &[String]) -> Result<Self> {
-        let mut config = Self::new();
-        let mut size = None;
-        let mut runs = None;
-        let mut out = None;
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            let mut value = |flag: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{flag} needs a value"))
-            };
-            match arg.as_str() {
-                "--size" => size = Some(parse_size(&value("--size")?)?),
-                "--runs" => {
-                    let text = value("--runs")?;
-                    let n: usize = text
-                        .parse()
-                        .map_err(|_| format!("--runs {text}: not a number"))?;
-                    runs = Some(n.max(1));
-                }
-                "--out" => out = Some(PathBuf::from(value("--out")?)),
-                "--quick" => config.quick = true,
-                "--scenarios" => {
-                    config.scenarios = Vec::new();
-                    let list = value("--scenarios")?;
-                    let wanted = list
-                        .split(',')
-                        .map(Scenario::parse)
-                        .collect::<Result<Vec<_>>>()?;
-                    config.scenarios = Scenario::ALL
-                        .into_iter()
-                        .filter(|s| wanted.contains(s))
-                        .collect();
-                }
-                "--dir" => config.work_dir = PathBuf::from(value("--dir")?),
-                "--other-dir" => config.other_dir = Some(PathBuf::from(value("--other-dir")?)),
-                "--no-install" => config.install_duckdb = false,
-                "--seed" => {
-                    let text = value("--seed")?;
-                    config.seed = text
-                        .parse()
-                        .map_err(|_| format!("--seed {text}: not a number"))?;
-                }
-                other => return Err(format!("unknown argument {other}\n{}", usage()).into()),
-            }
-        }
-        if config.quick {
-            config.size_bytes = QUICK_SIZE;
-            config.runs = 1;
-            config.out = std::env::temp_dir().join("tabvault-bench-quick.md");
-        }
-        if let Some(size) = size {
-            config.size_bytes = size;
-        }
-        if let Some(runs) = runs {
-            config.runs = runs;
-        }
-        if let Some(out) = out {
-            config.out = out;
-        }
-        Ok(config)
-    }
 }
 
 impl Default for Config {
@@ -204,36 +165,69 @@ impl Default for Config {
     }
 }
 
-/// The command line help.
-pub fn usage() -> String {
-    let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-    format!(
-        "usage: tabvault-bench compare [--size 256MiB] [--runs 3] [--out bench/RESULTS.md] [--quick]\n\
-         \x20                             [--scenarios {}] [--dir DIR] [--other-dir DIR]\n\
-         \x20                             [--no-install] [--seed N]\n\
-         --size is the Arrow in-memory size of the generated rows; --quick = 16MiB, 1 run, goals\n\
-         not judged, report in the temp directory.",
-        names.join(",")
-    )
+impl From<CompareArgs> for Config {
+    fn from(args: CompareArgs) -> Self {
+        let defaults = Config::new();
+        let (size, runs, out) = if args.quick {
+            (
+                QUICK_SIZE,
+                1,
+                std::env::temp_dir().join("tabvault-bench-quick.md"),
+            )
+        } else {
+            (defaults.size_bytes, defaults.runs, defaults.out.clone())
+        };
+        let scenarios = match args.scenarios {
+            Some(wanted) => Scenario::ALL
+                .into_iter()
+                .filter(|s| wanted.contains(s))
+                .collect(),
+            None => defaults.scenarios.clone(),
+        };
+        Config {
+            size_bytes: args.size.unwrap_or(size),
+            runs: args
+                .runs
+                .map_or(runs, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            out: args.out.unwrap_or(out),
+            quick: args.quick,
+            scenarios,
+            work_dir: args.dir.unwrap_or(defaults.work_dir),
+            other_dir: args.other_dir,
+            install_duckdb: !args.no_install,
+            seed: args.seed,
+            command_line: String::new(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
+    fn config(list: &[&str]) -> std::result::Result<Config, clap::Error> {
+        let args = ["tabvault-bench", "compare"].iter().chain(list);
+        let Command::Compare(compare) = Cli::try_parse_from(args)?.command;
+        Ok(compare.into())
     }
 
     #[test]
-    fn parses_flags_and_quick_defaults() {
-        let c = Config::from_args(&args(&["--size", "1GiB", "--runs", "5"])).expect("args");
+    fn parses_flags_and_quick_defaults() -> std::result::Result<(), clap::Error> {
+        let c = config(&["--size", "1GiB", "--runs", "5"])?;
         assert_eq!((c.size_bytes, c.runs, c.quick), (1 << 30, 5, false));
-        let q = Config::from_args(&args(&["--quick"])).expect("args");
+        let q = config(&["--quick"])?;
         assert_eq!((q.size_bytes, q.runs, q.quick), (QUICK_SIZE, 1, true));
-        let s = Config::from_args(&args(&["--scenarios", "scan,append"])).expect("args");
-        assert_eq!(s.scenarios, vec![Scenario::Append, Scenario::Scan]);
-        assert!(Config::from_args(&args(&["--bogus"])).is_err());
-        assert!(Config::from_args(&args(&["--runs"])).is_err());
+        let s = config(&["--scenarios", "scan,append,small-inserts"])?;
+        assert_eq!(
+            s.scenarios,
+            vec![Scenario::Append, Scenario::Scan, Scenario::SmallInserts]
+        );
+        assert!(config(&["--bogus"]).is_err());
+        assert!(config(&["--runs"]).is_err());
+        assert!(config(&["--runs", "0"]).is_err());
+        assert!(config(&["--scenarios", "nope"]).is_err());
+        Ok(())
     }
 }

@@ -2,30 +2,14 @@
 
 use std::process::ExitCode;
 
-use tabvault_bench::config::usage;
+use clap::Parser;
+use tabvault_bench::config::{Cli, Command};
 use tabvault_bench::{Config, run};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some("compare") => {}
-        Some("--help" | "-h" | "help") => {
-            println!("{}", usage());
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!("{}", usage());
-            return ExitCode::from(2);
-        }
-    }
-    let mut config = match Config::from_args(&args[2..]) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    config.command_line = args.join(" ");
+    let Command::Compare(args) = Cli::parse().command;
+    let mut config = Config::from(args);
+    config.command_line = std::env::args().collect::<Vec<_>>().join(" ");
     match run(&config) {
         Ok(report) => {
             println!("{}", report.markdown());

@@ -76,7 +76,11 @@ pub fn run(config: &Config) -> Result<Report> {
         disk_bytes,
     )?;
     for scenario in config.scenarios.iter().filter(|s| **s != Scenario::Append) {
-        eprintln!("scenario {}", scenario.name());
+        eprintln!(
+            "scenario {}",
+            clap::ValueEnum::to_possible_value(scenario)
+                .map_or_else(String::new, |v| v.get_name().to_owned())
+        );
         for row in run_scenario(&ctx, &engine, *scenario)? {
             show(&row);
             rows.push(row);

@@ -107,6 +107,15 @@ pub enum SnapshotError {
         /// What is wrong.
         detail: String,
     },
+    /// A table of a snapshot cannot be written as an Iceberg table (BACKUP then leaves it out
+    /// of the Iceberg export, with a warning, and still completes).
+    #[error("table {table} is not exported as an Iceberg table: {detail}")]
+    Iceberg {
+        /// `database.table`.
+        table: String,
+        /// Why.
+        detail: String,
+    },
     /// The job was cancelled (by the user, a timeout or a restart) before it finished.
     #[error("job cancelled: {0}")]
     Cancelled(String),

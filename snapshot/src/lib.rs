@@ -19,6 +19,7 @@
 mod compare;
 mod error;
 mod footer;
+mod iceberg;
 mod job;
 mod layout;
 mod lease;

@@ -219,7 +219,8 @@ impl Repository {
         decode_manifest(info, &path, &bytes)
     }
 
-    /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta.
+    /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta,
+    /// then its Iceberg metadata (`iceberg/<name>/`).
     /// Data files may be shared with other snapshots and are removed by [`Repository::remove_unreferenced_data`].
     pub fn delete_snapshot(&self, name: &str) -> Result<()> {
         let dir = layout::snapshot_dir(name)?;
@@ -241,6 +242,9 @@ impl Repository {
             .filter(|(p, _)| !matches!(layout::classify(p), SnapshotFile::Info(..)))
         {
             self.store.delete(path)?;
+        }
+        for (path, _) in self.store.list(&layout::iceberg_snapshot_dir(name)?)? {
+            self.store.delete(&path)?;
         }
         Ok(())
     }

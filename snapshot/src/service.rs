@@ -828,6 +828,7 @@ fn is_transient(error: &RepositoryError) -> bool {
             | RepositoryError::InvalidLocation(_)
             | RepositoryError::UnsupportedScheme { .. }
             | RepositoryError::UnknownProperty(_)
+            | RepositoryError::InvalidProperty(_)
             | RepositoryError::ReadOnly(_)
     )
 }

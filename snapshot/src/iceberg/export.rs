@@ -1,0 +1,283 @@
+//! Plans the Iceberg files of one backup run: for each table of the snapshot's manifest, the
+//! manifest, manifest list, `v1.metadata.json` and `version-hint.text`, as bytes with their
+//! repository paths. No I/O happens here: BACKUP uploads the plan through its repository store.
+//!
+//! Ids are derived from what identifies the table in the repository (snapshot name, run
+//! timestamp, database, table), so planning the same run again gives the same snapshot id,
+//! table uuid and file names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tabvault_storage::{KeyModel, RowsetKind};
+
+use super::avro::{self, DataFile, ManifestSummary, SnapshotIds};
+use super::bounds::single_value;
+use super::metadata::{TableMetadata, unpartitioned_spec_fields};
+use super::types::{field_id, name_mapping, schema_json};
+use crate::error::{Result, SnapshotError};
+use crate::layout;
+use crate::manifest::{RowsetEntry, SnapshotManifest, TableEntry};
+use crate::repository::{RepoPath, RepositoryStore};
+
+/// The one sequence number of a table's one snapshot.
+const SEQUENCE_NUMBER: i64 = 1;
+
+/// Name of the file a Hadoop catalog reads first: the current metadata version.
+pub(crate) const VERSION_HINT: &str = "version-hint.text";
+
+/// One file to upload.
+#[derive(Debug)]
+pub(crate) struct IcebergFile {
+    /// Where it goes in the repository.
+    pub path: RepoPath,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one backup run writes for Iceberg readers.
+#[derive(Debug, Default)]
+pub(crate) struct IcebergPlan {
+    /// Files in upload order: per table, `version-hint.text` comes last, so a Hadoop catalog
+    /// never finds a hint before the metadata it names.
+    pub files: Vec<IcebergFile>,
+    /// Tables left out, each with the reason (see [`SnapshotError::Iceberg`]).
+    pub skipped: Vec<SnapshotError>,
+}
+
+/// Which backup run the files describe.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run<'a> {
+    /// The snapshot's name (label).
+    pub label: &'a str,
+    /// The run's timestamp, `yyyy-MM-dd-HH-mm-ss-SSS`.
+    pub timestamp: &'a str,
+    /// The run's submission time, ms since the epoch.
+    pub time_ms: u64,
+}
+
+/// Plans the Iceberg files of every table of `manifest`. A table that cannot be expressed is
+/// left out and reported in [`IcebergPlan::skipped`]; an `Err` (the repository has no URI
+/// readers could use, an invalid name) means nothing can be exported.
+pub(crate) fn plan_snapshot(
+    store: &RepositoryStore,
+    manifest: &SnapshotManifest,
+    run: Run<'_>,
+) -> Result<IcebergPlan> {
+    layout::iceberg_warehouse(run.label, run.timestamp)?;
+    let mut plan = IcebergPlan::default();
+    for table in &manifest.tables {
+        match plan_table(store, &manifest.database, table, run) {
+            Ok(files) => plan.files.extend(files),
+            Err(e @ SnapshotError::Iceberg { .. }) => plan.skipped.push(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(plan)
+}
+
+fn plan_table(
+    store: &RepositoryStore,
+    database: &str,
+    table: &TableEntry,
+    run: Run<'_>,
+) -> Result<Vec<IcebergFile>> {
+    let refuse = |detail: String| SnapshotError::Iceberg {
+        table: format!("{database}.{}", table.name),
+        detail,
+    };
+    let table_dir = layout::iceberg_table_dir(run.label, run.timestamp, database, &table.name)?;
+    let dir = table_dir.join(layout::ICEBERG_METADATA_DIR)?;
+    let uri = |path: &RepoPath| store.uri(path).map_err(SnapshotError::from);
+
+    let rowsets = exported_rowsets(table).map_err(refuse)?;
+    let mut seen = BTreeSet::new();
+    let mut files = Vec::with_capacity(rowsets.len());
+    for rowset in rowsets {
+        let data_path = layout::data_file(&rowset.checksum, rowset.size_bytes)?;
+        if !seen.insert(data_path.clone()) {
+            return Err(refuse(format!(
+                "data file {data_path} appears twice; readers would count its rows once per entry"
+            )));
+        }
+        files.push(data_file(table, rowset, uri(&data_path)?).map_err(refuse)?);
+    }
+
+    let (ids, uuid) = identity(run, database, &table.name);
+    let schema = schema_json(&table.schema);
+    let spec = unpartitioned_spec_fields();
+    let manifest_bytes =
+        avro::manifest(ids, &schema.to_string(), &spec.to_string(), &files).map_err(refuse)?;
+    let manifest_path = dir.join(&format!("{uuid}-m0.avro"))?;
+    let rows: i64 = files.iter().map(|f| f.record_count).sum();
+    let size: i64 = files.iter().map(|f| f.size_bytes).sum();
+    let summary = ManifestSummary {
+        path: uri(&manifest_path)?,
+        length: i64::try_from(manifest_bytes.len()).map_err(|e| refuse(e.to_string()))?,
+        files: i32::try_from(files.len()).map_err(|e| refuse(e.to_string()))?,
+        rows,
+    };
+    let list_bytes = avro::manifest_list(ids, &summary).map_err(refuse)?;
+    let list_path = dir.join(&format!(
+        "snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro",
+        ids.snapshot_id
+    ))?;
+
+    let counts = |n: i64| n.to_string();
+    let metadata = TableMetadata {
+        location: &uri(&table_dir)?,
+        table_uuid: &uuid,
+        schema,
+        last_column_id: field_id(table.schema.columns.len().saturating_sub(1)),
+        ids,
+        timestamp_ms: run.time_ms,
+        manifest_list: &uri(&list_path)?,
+        summary: BTreeMap::from([
+            ("added-data-files".into(), counts(summary.files.into())),
+            ("added-records".into(), counts(rows)),
+            ("added-files-size".into(), counts(size)),
+            ("total-data-files".into(), counts(summary.files.into())),
+            ("total-records".into(), counts(rows)),
+            ("total-files-size".into(), counts(size)),
+            ("total-delete-files".into(), counts(0)),
+            ("total-position-deletes".into(), counts(0)),
+            ("total-equality-deletes".into(), counts(0)),
+        ]),
+        properties: BTreeMap::from([
+            (
+                "schema.name-mapping.default".into(),
+                name_mapping(&table.schema).to_string(),
+            ),
+            ("tabvault.snapshot".into(), run.label.to_owned()),
+            (
+                "tabvault.snapshot-timestamp".into(),
+                run.timestamp.to_owned(),
+            ),
+            ("tabvault.database".into(), database.to_owned()),
+        ]),
+    };
+    let metadata_bytes = crate::error::json_bytes(&metadata.to_json(), "Iceberg table metadata")?;
+    Ok(vec![
+        IcebergFile {
+            path: manifest_path,
+            bytes: manifest_bytes,
+        },
+        IcebergFile {
+            path: list_path,
+            bytes: list_bytes,
+        },
+        IcebergFile {
+            path: dir.join("v1.metadata.json")?,
+            bytes: metadata_bytes,
+        },
+        IcebergFile {
+            path: dir.join(VERSION_HINT)?,
+            bytes: b"1".to_vec(),
+        },
+    ])
+}
+
+/// The rowsets whose rows are exactly the table's rows, or why there are none such. DUPLICATE
+/// KEY tables: every data rowset. PRIMARY KEY tables: only while every tablet holds at most one
+/// data rowset and no delete rowset (a rowset holds each key once, so then no row is superseded).
+fn exported_rowsets(table: &TableEntry) -> std::result::Result<Vec<&RowsetEntry>, String> {
+    let tablets = table.partitions.iter().flat_map(|p| &p.tablets);
+    if table.schema.key_model == KeyModel::Primary {
+        for tablet in tablets.clone() {
+            let deletes = tablet.rowsets.iter().any(|r| r.kind == RowsetKind::Delete);
+            if deletes || tablet.rowsets.len() > 1 {
+                return Err(
+                    "a PRIMARY KEY tablet with updated or deleted rows needs position \
+                            delete files, which are not written yet"
+                        .into(),
+                );
+            }
+        }
+    }
+    Ok(tablets
+        .flat_map(|t| &t.rowsets)
+        .filter(|r| r.kind == RowsetKind::Data)
+        .collect())
+}
+
+/// A data rowset as a manifest lists it: counts for every column, NULL counts and bounds from
+/// its recorded statistics.
+fn data_file(
+    table: &TableEntry,
+    rowset: &RowsetEntry,
+    path: String,
+) -> std::result::Result<DataFile, String> {
+    let rows = i64::try_from(rowset.rows).map_err(|e| e.to_string())?;
+    let mut file = DataFile {
+        path,
+        record_count: rows,
+        size_bytes: i64::try_from(rowset.size_bytes).map_err(|e| e.to_string())?,
+        value_counts: (0..table.schema.columns.len())
+            .map(|i| (field_id(i), rows))
+            .collect(),
+        null_counts: BTreeMap::new(),
+        lower_bounds: BTreeMap::new(),
+        upper_bounds: BTreeMap::new(),
+    };
+    for stats in &rowset.columns {
+        let index = table
+            .schema
+            .column_index(&stats.name)
+            .ok_or_else(|| format!("statistics name an unknown column {:?}", stats.name))?;
+        let ty = table
+            .schema
+            .columns
+            .get(index)
+            .map(|c| &c.ty)
+            .ok_or_else(|| format!("column index {index} out of range"))?;
+        let id = field_id(index);
+        let nulls = i64::try_from(stats.null_count).map_err(|e| e.to_string())?;
+        file.null_counts.insert(id, nulls);
+        let bound = |value: &Option<tabvault_storage::Value>| match value {
+            Some(v) => single_value(ty, v).map_err(|e| format!("column {}: {e}", stats.name)),
+            None => Ok(None),
+        };
+        if let Some(min) = bound(&stats.min)? {
+            file.lower_bounds.insert(id, min);
+        }
+        if let Some(max) = bound(&stats.max)? {
+            file.upper_bounds.insert(id, max);
+        }
+    }
+    Ok(file)
+}
+
+/// The snapshot id (positive) and table uuid (version 4 layout) of one table of one run.
+fn identity(run: Run<'_>, database: &str, table: &str) -> (SnapshotIds, String) {
+    let mut hasher = blake3::Hasher::new();
+    for part in [run.label, run.timestamp, database, table] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    let hash = hasher.finalize();
+    let bytes = hash.as_bytes();
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&bytes[..8]);
+    let snapshot_id = i64::try_from(u64::from_le_bytes(id) >> 1)
+        .unwrap_or(1)
+        .max(1);
+    let mut u = [0u8; 16];
+    u.copy_from_slice(&bytes[8..24]);
+    u[6] = (u[6] & 0x0F) | 0x40;
+    u[8] = (u[8] & 0x3F) | 0x80;
+    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    );
+    (
+        SnapshotIds {
+            snapshot_id,
+            sequence_number: SEQUENCE_NUMBER,
+        },
+        uuid,
+    )
+}

@@ -1,0 +1,174 @@
+//! Goal: every BACKUP writes, before its info file, an Iceberg v2 view of each table that lists
+//! exactly the snapshot's data files (docs/FORMAT.md §2.4), through the repository store.
+//! Method: back up the shared test database into a memory:// repository, read the written
+//! metadata.json, manifest list and manifest back (apache-avro), and compare the listed files,
+//! row counts and sizes with the snapshot's own `meta.json`; then the `iceberg` property off,
+//! and DROP SNAPSHOT. pyiceberg reading the same files is python/tests/test_iceberg.py.
+//! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
+//! table with deleted rows exported as if its files held only live rows, files left behind.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use apache_avro::Reader;
+use apache_avro::types::Value;
+use common::*;
+use tabvault_snapshot::{BackupRequest, RepoPath, RepositoryStore, SnapshotManifest};
+
+type Error = Box<dyn std::error::Error>;
+
+fn field<'a>(record: &'a Value, name: &str) -> Result<&'a Value, Error> {
+    match record {
+        Value::Record(fields) => fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("no field {name}").into()),
+        other => Err(format!("not a record: {other:?}").into()),
+    }
+}
+
+fn string(value: &Value) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(format!("not a string: {other:?}").into()),
+    }
+}
+
+fn long(value: &Value) -> Result<i64, Error> {
+    match value {
+        Value::Long(n) => Ok(*n),
+        other => Err(format!("not a long: {other:?}").into()),
+    }
+}
+
+/// The repository path of an absolute URI inside the repository at `base`.
+fn path_of(uri: &str, base: &str) -> Result<RepoPath, Error> {
+    let relative = uri
+        .strip_prefix(base)
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| format!("{uri} is not under {base}"))?;
+    Ok(RepoPath::parse(relative)?)
+}
+
+fn records(store: &RepositoryStore, path: &RepoPath) -> Result<Vec<Value>, Error> {
+    let bytes = store.get_bytes(path)?;
+    Ok(Reader::new(&bytes[..])?.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `(file_path, record_count, file_size_in_bytes)` of every entry the table's Iceberg snapshot
+/// lists, following metadata.json → manifest list → manifests.
+fn listed_files(
+    store: &RepositoryStore,
+    base: &str,
+    table_dir: &str,
+) -> Result<BTreeSet<(String, i64, i64)>, Error> {
+    let metadata_path = RepoPath::parse(&format!("{table_dir}/metadata/v1.metadata.json"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&store.get_bytes(&metadata_path)?)?;
+    assert_eq!(metadata["format-version"], 2);
+    assert_eq!(metadata["location"], format!("{base}/{table_dir}"));
+    let hint = RepoPath::parse(&format!("{table_dir}/metadata/version-hint.text"))?;
+    assert_eq!(&store.get_bytes(&hint)?[..], b"1");
+    let list = metadata["snapshots"][0]["manifest-list"]
+        .as_str()
+        .ok_or("no manifest list")?;
+    let mut files = BTreeSet::new();
+    for manifest in records(store, &path_of(list, base)?)? {
+        let manifest_path = path_of(&string(field(&manifest, "manifest_path")?)?, base)?;
+        let length = long(field(&manifest, "manifest_length")?)?;
+        assert_eq!(store.size(&manifest_path)?, Some(u64::try_from(length)?));
+        for entry in records(store, &manifest_path)? {
+            let data = field(&entry, "data_file")?;
+            let listed = (
+                string(field(data, "file_path")?)?,
+                long(field(data, "record_count")?)?,
+                long(field(data, "file_size_in_bytes")?)?,
+            );
+            assert!(files.insert(listed.clone()), "{listed:?} listed twice");
+        }
+    }
+    Ok(files)
+}
+
+fn backup(service: &tabvault_snapshot::SnapshotService, label: &str) -> Result<String, Error> {
+    let record = service
+        .backup(&BackupRequest {
+            database: "db".into(),
+            snapshot: label.into(),
+            repository: "repo".into(),
+            objects: vec![],
+            properties: props(&[]),
+        })?
+        .wait();
+    assert_finished(&record);
+    Ok(record.timestamp)
+}
+
+fn memory_location() -> String {
+    format!("memory://iceberg-{}", std::process::id())
+        + &format!(
+            "-{}",
+            std::time::UNIX_EPOCH.elapsed().map_or(0, |d| d.as_nanos())
+        )
+}
+
+#[test]
+fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let location = memory_location();
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+
+    let repository = service.repository("repo")?;
+    let store = repository.store();
+    let info = repository.read_info("snap1", &timestamp)?;
+    let manifest: SnapshotManifest = repository.read_manifest(&info)?;
+    let table = manifest.table("t").ok_or("table t")?;
+    let expected: BTreeSet<(String, i64, i64)> = table
+        .partitions
+        .iter()
+        .flat_map(|p| &p.tablets)
+        .flat_map(|t| &t.rowsets)
+        .map(|r| {
+            let cc = &r.checksum[..2];
+            let path = format!(
+                "{location}/data/{cc}/{}-{}.parquet",
+                r.checksum, r.size_bytes
+            );
+            (path, r.rows as i64, r.size_bytes as i64)
+        })
+        .collect();
+    assert!(expected.len() > 3, "several files expected");
+    let table_dir = format!("iceberg/snap1/{timestamp}/db/t");
+    assert_eq!(listed_files(store, &location, &table_dir)?, expected);
+
+    // pk has deleted and superseded rows: reading its files as they are would be wrong.
+    let pk = RepoPath::parse(&format!("iceberg/snap1/{timestamp}/db/pk"))?;
+    assert!(store.list(&pk)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn the_iceberg_property_off_writes_nothing_and_drop_snapshot_removes_it() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let location = memory_location();
+    let off = props(&[("iceberg", "false")]);
+    service.create_repository("repo", &location, &off, false, None)?;
+    backup(&service, "snap1")?;
+    let iceberg = RepoPath::parse("iceberg")?;
+    let store = service.repository("repo")?.store().clone();
+    assert!(store.list(&iceberg)?.is_empty());
+
+    service.drop_repository("repo")?;
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    backup(&service, "snap2")?;
+    assert!(!store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
+    service.drop_snapshot("repo", "snap2")?;
+    assert!(store.list(&iceberg)?.is_empty());
+    Ok(())
+}

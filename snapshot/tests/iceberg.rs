@@ -5,7 +5,9 @@
 //! row counts and sizes with the snapshot's own `meta.json`; then the `iceberg` property off,
 //! and DROP SNAPSHOT. pyiceberg reading the same files is python/tests/test_iceberg.py.
 //! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
-//! table with deleted rows exported as if its files held only live rows, files left behind.
+//! table's delete rowsets listed as data or its superseded rows left undeleted, files left
+//! behind. That the deletes name exactly the right rows is checked by reading them back with
+//! pyiceberg (python/tests/test_iceberg.py) and in `iceberg::deletes`' unit tests.
 
 mod common;
 
@@ -15,6 +17,7 @@ use apache_avro::Reader;
 use apache_avro::types::Value;
 use common::*;
 use tabvault_snapshot::{BackupRequest, RepoPath, RepositoryStore, SnapshotManifest};
+use tabvault_storage::RowsetKind;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -57,13 +60,14 @@ fn records(store: &RepositoryStore, path: &RepoPath) -> Result<Vec<Value>, Error
     Ok(Reader::new(&bytes[..])?.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// `(file_path, record_count, file_size_in_bytes)` of every entry the table's Iceberg snapshot
-/// lists, following metadata.json → manifest list → manifests.
+/// `(content, file_path, record_count, file_size_in_bytes)` of every entry the table's Iceberg
+/// snapshot lists (content 0 data, 1 position deletes), following metadata.json → manifest list
+/// → manifests, each file checked present with its size.
 fn listed_files(
     store: &RepositoryStore,
     base: &str,
     table_dir: &str,
-) -> Result<BTreeSet<(String, i64, i64)>, Error> {
+) -> Result<BTreeSet<(i32, String, i64, i64)>, Error> {
     let metadata_path = RepoPath::parse(&format!("{table_dir}/metadata/v1.metadata.json"))?;
     let metadata: serde_json::Value = serde_json::from_slice(&store.get_bytes(&metadata_path)?)?;
     assert_eq!(metadata["format-version"], 2);
@@ -80,8 +84,18 @@ fn listed_files(
         assert_eq!(store.size(&manifest_path)?, Some(u64::try_from(length)?));
         for entry in records(store, &manifest_path)? {
             let data = field(&entry, "data_file")?;
+            let Value::Int(content) = field(data, "content")? else {
+                return Err("content is not an int".into());
+            };
+            let path = string(field(data, "file_path")?)?;
+            let size = long(field(data, "file_size_in_bytes")?)?;
+            assert_eq!(
+                store.size(&path_of(&path, base)?)?,
+                Some(u64::try_from(size)?)
+            );
             let listed = (
-                string(field(data, "file_path")?)?,
+                *content,
+                path,
                 long(field(data, "record_count")?)?,
                 long(field(data, "file_size_in_bytes")?)?,
             );
@@ -126,28 +140,44 @@ fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
     let store = repository.store();
     let info = repository.read_info("snap1", &timestamp)?;
     let manifest: SnapshotManifest = repository.read_manifest(&info)?;
-    let table = manifest.table("t").ok_or("table t")?;
-    let expected: BTreeSet<(String, i64, i64)> = table
-        .partitions
-        .iter()
-        .flat_map(|p| &p.tablets)
-        .flat_map(|t| &t.rowsets)
-        .map(|r| {
-            let cc = &r.checksum[..2];
-            let path = format!(
-                "{location}/data/{cc}/{}-{}.parquet",
-                r.checksum, r.size_bytes
+    for (name, merged) in [("t", false), ("pk", true)] {
+        let table = manifest.table(name).ok_or("table")?;
+        let data_files: BTreeSet<(i32, String, i64, i64)> = table
+            .partitions
+            .iter()
+            .flat_map(|p| &p.tablets)
+            .flat_map(|t| &t.rowsets)
+            .filter(|r| r.kind == RowsetKind::Data)
+            .map(|r| {
+                let cc = &r.checksum[..2];
+                let path = format!(
+                    "{location}/data/{cc}/{}-{}.parquet",
+                    r.checksum, r.size_bytes
+                );
+                (0, path, r.rows as i64, r.size_bytes as i64)
+            })
+            .collect();
+        assert!(data_files.len() > 1, "several files expected");
+        let table_dir = format!("iceberg/snap1/{timestamp}/db/{name}");
+        let listed = listed_files(store, &location, &table_dir)?;
+        let (data, deletes): (BTreeSet<_>, BTreeSet<_>) =
+            listed.into_iter().partition(|(content, ..)| *content == 0);
+        assert_eq!(data, data_files, "{name}");
+        if merged {
+            // pk: keys 10..20 rewritten and 3, 4, 5 deleted after the first 40 rows.
+            let deletes: Vec<_> = deletes.into_iter().collect();
+            let [(1, path, rows, _)] = deletes.as_slice() else {
+                return Err(format!("one position delete file expected: {deletes:?}").into());
+            };
+            assert!(
+                path.starts_with(&format!("{location}/{table_dir}/data/")),
+                "{path}"
             );
-            (path, r.rows as i64, r.size_bytes as i64)
-        })
-        .collect();
-    assert!(expected.len() > 3, "several files expected");
-    let table_dir = format!("iceberg/snap1/{timestamp}/db/t");
-    assert_eq!(listed_files(store, &location, &table_dir)?, expected);
-
-    // pk has deleted and superseded rows: reading its files as they are would be wrong.
-    let pk = RepoPath::parse(&format!("iceberg/snap1/{timestamp}/db/pk"))?;
-    assert!(store.list(&pk)?.is_empty());
+            assert_eq!(*rows, 13);
+        } else {
+            assert!(deletes.is_empty());
+        }
+    }
     Ok(())
 }
 

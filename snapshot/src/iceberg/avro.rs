@@ -88,12 +88,41 @@ pub(crate) const MANIFEST_FILE_SCHEMA: &str = r#"{
 
 /// `manifest_entry.status` of a file added by the entry's snapshot.
 const STATUS_ADDED: i32 = 1;
-/// `data_file.content` of a data file.
-const CONTENT_DATA: i32 = 0;
-/// `manifest_file.content` of a manifest of data files.
-const MANIFEST_CONTENT_DATA: i32 = 0;
 
-/// One data file as a manifest lists it.
+/// What the files of a manifest hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// Table rows (`data_file.content` 0, `manifest_file.content` 0, header `data`).
+    Data,
+    /// Position deletes: `(file_path, pos)` rows naming rows of data files that are not part of
+    /// the table (`data_file.content` 1, `manifest_file.content` 1, header `deletes`).
+    PositionDeletes,
+}
+
+impl Content {
+    fn file_content(self) -> i32 {
+        match self {
+            Self::Data => 0,
+            Self::PositionDeletes => 1,
+        }
+    }
+
+    fn manifest_content(self) -> i32 {
+        match self {
+            Self::Data => 0,
+            Self::PositionDeletes => 1,
+        }
+    }
+
+    fn header(self) -> &'static str {
+        match self {
+            Self::Data => "data",
+            Self::PositionDeletes => "deletes",
+        }
+    }
+}
+
+/// One data or delete file as a manifest lists it. Empty metric maps are written as null.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct DataFile {
     /// Absolute URI of the Parquet file.
@@ -112,9 +141,11 @@ pub(crate) struct DataFile {
     pub upper_bounds: BTreeMap<i32, Vec<u8>>,
 }
 
-/// What a manifest list says about its one manifest.
+/// What a manifest list says about one manifest.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ManifestSummary {
+    /// Data or delete files.
+    pub content: Content,
     /// Absolute URI of the manifest.
     pub path: String,
     /// The manifest's size in bytes.
@@ -146,8 +177,12 @@ fn some(value: Value) -> Value {
     Value::Union(1, Box::new(value))
 }
 
-/// An int-keyed map as the array of key/value records the spec's Avro mapping uses.
+/// An int-keyed map as the array of key/value records the spec's Avro mapping uses; null when
+/// empty (unknown).
 fn map_of<V: Clone>(map: &BTreeMap<i32, V>, value: impl Fn(V) -> Value) -> Value {
+    if map.is_empty() {
+        return null();
+    }
     some(Value::Array(
         map.iter()
             .map(|(k, v)| {
@@ -183,19 +218,21 @@ fn container(
     writer.into_inner().map_err(avro)
 }
 
-/// The manifest listing `files`, all added by `ids`' snapshot. `schema_json` and `spec_json` are
-/// the table schema and the partition spec's fields, which the spec requires in the header.
+/// The manifest listing `files` (all of one `content`), all added by `ids`' snapshot.
+/// `schema_json` and `spec_json` are the table schema and the partition spec's fields, which the
+/// spec requires in the header.
 pub(crate) fn manifest(
     ids: SnapshotIds,
     schema_json: &str,
     spec_json: &str,
+    content: Content,
     files: &[DataFile],
 ) -> Result<Vec<u8>, String> {
     let schema = parse(MANIFEST_ENTRY_SCHEMA)?;
     let mut records = Vec::with_capacity(files.len());
     for file in files {
         let data_file = Value::Record(vec![
-            ("content".into(), Value::Int(CONTENT_DATA)),
+            ("content".into(), Value::Int(content.file_content())),
             ("file_path".into(), Value::String(file.path.clone())),
             ("file_format".into(), Value::String("PARQUET".into())),
             ("partition".into(), Value::Record(vec![])),
@@ -243,23 +280,44 @@ pub(crate) fn manifest(
             ("partition-spec", spec_json.to_owned()),
             ("partition-spec-id", "0".to_owned()),
             ("format-version", "2".to_owned()),
-            ("content", "data".to_owned()),
+            ("content", content.header().to_owned()),
         ],
         records,
     )
 }
 
-/// The manifest list of `ids`' snapshot, naming its one manifest.
+/// The manifest list of `ids`' snapshot, naming its manifests.
 pub(crate) fn manifest_list(
     ids: SnapshotIds,
-    manifest: &ManifestSummary,
+    manifests: &[ManifestSummary],
 ) -> Result<Vec<u8>, String> {
     let schema = parse(MANIFEST_FILE_SCHEMA)?;
-    let mut record = Record::new(&schema).ok_or("manifest_file is not a record")?;
+    let mut records = Vec::with_capacity(manifests.len());
+    for manifest in manifests {
+        records.push(manifest_file(&schema, ids, manifest)?);
+    }
+    container(
+        &schema,
+        &[
+            ("snapshot-id", ids.snapshot_id.to_string()),
+            ("parent-snapshot-id", "null".to_owned()),
+            ("sequence-number", ids.sequence_number.to_string()),
+            ("format-version", "2".to_owned()),
+        ],
+        records,
+    )
+}
+
+fn manifest_file(
+    schema: &Schema,
+    ids: SnapshotIds,
+    manifest: &ManifestSummary,
+) -> Result<Value, String> {
+    let mut record = Record::new(schema).ok_or("manifest_file is not a record")?;
     record.put("manifest_path", Value::String(manifest.path.clone()));
     record.put("manifest_length", Value::Long(manifest.length));
     record.put("partition_spec_id", Value::Int(0));
-    record.put("content", Value::Int(MANIFEST_CONTENT_DATA));
+    record.put("content", Value::Int(manifest.content.manifest_content()));
     record.put("sequence_number", Value::Long(ids.sequence_number));
     record.put("min_sequence_number", Value::Long(ids.sequence_number));
     record.put("added_snapshot_id", Value::Long(ids.snapshot_id));
@@ -271,16 +329,7 @@ pub(crate) fn manifest_list(
     record.put("deleted_rows_count", Value::Long(0));
     record.put("partitions", some(Value::Array(vec![])));
     record.put("key_metadata", null());
-    container(
-        &schema,
-        &[
-            ("snapshot-id", ids.snapshot_id.to_string()),
-            ("parent-snapshot-id", "null".to_owned()),
-            ("sequence-number", ids.sequence_number.to_string()),
-            ("format-version", "2".to_owned()),
-        ],
-        vec![record.into()],
-    )
+    Ok(record.into())
 }
 
 #[cfg(test)]
@@ -368,8 +417,14 @@ mod tests {
             lower_bounds: BTreeMap::from([(1, vec![1, 0, 0, 0])]),
             upper_bounds: BTreeMap::from([(1, vec![9, 0, 0, 0])]),
         };
-        let bytes =
-            manifest(ids_of(), "{\"s\":1}", "[]", std::slice::from_ref(&file)).expect("written");
+        let bytes = manifest(
+            ids_of(),
+            "{\"s\":1}",
+            "[]",
+            Content::Data,
+            std::slice::from_ref(&file),
+        )
+        .expect("written");
         let (schema, metadata, records) = read(&bytes);
         let mut found = BTreeMap::new();
         ids(&schema, "", &mut found);
@@ -484,12 +539,18 @@ mod tests {
     #[test]
     fn manifest_list_field_ids_are_the_specs() {
         let summary = ManifestSummary {
+            content: Content::Data,
             path: "s3://b/iceberg/m.avro".into(),
             length: 4096,
             files: 2,
             rows: 30,
         };
-        let bytes = manifest_list(ids_of(), &summary).expect("written");
+        let deletes = ManifestSummary {
+            content: Content::PositionDeletes,
+            path: "s3://b/iceberg/d.avro".into(),
+            ..summary.clone()
+        };
+        let bytes = manifest_list(ids_of(), &[summary.clone(), deletes]).expect("written");
         let (schema, metadata, records) = read(&bytes);
         let mut found = BTreeMap::new();
         ids(&schema, "", &mut found);
@@ -526,9 +587,11 @@ mod tests {
             metadata.get("format-version").map(Vec::as_slice),
             Some(&b"2"[..])
         );
-        let [record] = records.as_slice() else {
-            panic!("one manifest expected, got {}", records.len());
+        let [record, delete_record] = records.as_slice() else {
+            panic!("two manifests expected, got {}", records.len());
         };
+        assert_eq!(field(record, "content"), &Value::Int(0));
+        assert_eq!(field(delete_record, "content"), &Value::Int(1));
         assert_eq!(field(record, "manifest_path"), &Value::String(summary.path));
         assert_eq!(field(record, "manifest_length"), &Value::Long(4096));
         assert_eq!(field(record, "added_files_count"), &Value::Int(2));
@@ -538,7 +601,7 @@ mod tests {
 
     #[test]
     fn an_empty_manifest_is_a_valid_container() {
-        let bytes = manifest(ids_of(), "{}", "[]", &[]).expect("written");
+        let bytes = manifest(ids_of(), "{}", "[]", Content::Data, &[]).expect("written");
         let (_, _, records) = read(&bytes);
         assert!(records.is_empty());
     }

@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tabvault_storage::{KeyModel, RowsetKind};
 
-use super::avro::{self, DataFile, ManifestSummary, SnapshotIds};
+use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
 use super::bounds::single_value;
+use super::deletes::{ReadKeys, position_delete_file, superseded_rows};
 use super::metadata::{TableMetadata, unpartitioned_spec_fields};
 use super::types::{field_id, name_mapping, schema_json};
 use crate::error::{Result, SnapshotError};
@@ -55,18 +56,20 @@ pub(crate) struct Run<'a> {
     pub time_ms: u64,
 }
 
-/// Plans the Iceberg files of every table of `manifest`. A table that cannot be expressed is
-/// left out and reported in [`IcebergPlan::skipped`]; an `Err` (the repository has no URI
-/// readers could use, an invalid name) means nothing can be exported.
+/// Plans the Iceberg files of every table of `manifest`. `read_keys` reads the key columns of a
+/// PRIMARY KEY table's rowset files (only for tablets with more than one rowset). A table that
+/// cannot be expressed is left out and reported in [`IcebergPlan::skipped`]; an `Err` (the
+/// repository has no URI readers could use, an invalid name) means nothing can be exported.
 pub(crate) fn plan_snapshot(
     store: &RepositoryStore,
     manifest: &SnapshotManifest,
     run: Run<'_>,
+    read_keys: ReadKeys<'_>,
 ) -> Result<IcebergPlan> {
     layout::iceberg_warehouse(run.label, run.timestamp)?;
     let mut plan = IcebergPlan::default();
     for table in &manifest.tables {
-        match plan_table(store, &manifest.database, table, run) {
+        match plan_table(store, &manifest.database, table, run, read_keys) {
             Ok(files) => plan.files.extend(files),
             Err(e @ SnapshotError::Iceberg { .. }) => plan.skipped.push(e),
             Err(e) => return Err(e),
@@ -80,6 +83,7 @@ fn plan_table(
     database: &str,
     table: &TableEntry,
     run: Run<'_>,
+    read_keys: ReadKeys<'_>,
 ) -> Result<Vec<IcebergFile>> {
     let refuse = |detail: String| SnapshotError::Iceberg {
         table: format!("{database}.{}", table.name),
@@ -89,7 +93,10 @@ fn plan_table(
     let dir = table_dir.join(layout::ICEBERG_METADATA_DIR)?;
     let uri = |path: &RepoPath| store.uri(path).map_err(SnapshotError::from);
 
-    let rowsets = exported_rowsets(table).map_err(refuse)?;
+    let TableRows {
+        data: rowsets,
+        superseded,
+    } = table_rows(table, read_keys).map_err(refuse)?;
     let mut seen = BTreeSet::new();
     let mut files = Vec::with_capacity(rowsets.len());
     for rowset in rowsets {
@@ -103,43 +110,87 @@ fn plan_table(
     }
 
     let (ids, uuid) = identity(run, database, &table.name);
-    let schema = schema_json(&table.schema);
-    let spec = unpartitioned_spec_fields();
-    let manifest_bytes =
-        avro::manifest(ids, &schema.to_string(), &spec.to_string(), &files).map_err(refuse)?;
-    let manifest_path = dir.join(&format!("{uuid}-m0.avro"))?;
+    let schema = schema_json(&table.schema).to_string();
+    let spec = unpartitioned_spec_fields().to_string();
+    let mut out = Vec::new();
+    let mut manifests = Vec::new();
+    let mut add_manifest = |content: Content, name: String, listed: &[DataFile]| -> Result<()> {
+        let bytes = avro::manifest(ids, &schema, &spec, content, listed).map_err(refuse)?;
+        let path = dir.join(&name)?;
+        manifests.push(ManifestSummary {
+            content,
+            path: uri(&path)?,
+            length: i64::try_from(bytes.len()).map_err(|e| refuse(e.to_string()))?,
+            files: i32::try_from(listed.len()).map_err(|e| refuse(e.to_string()))?,
+            rows: listed.iter().map(|f| f.record_count).sum(),
+        });
+        out.push(IcebergFile { path, bytes });
+        Ok(())
+    };
+    add_manifest(Content::Data, format!("{uuid}-m0.avro"), &files)?;
+    let deleted_rows = i64::try_from(superseded.len()).map_err(|e| refuse(e.to_string()))?;
+    let mut delete_bytes = 0;
+    if !superseded.is_empty() {
+        let rows = superseded
+            .iter()
+            .map(|(i, pos)| {
+                let file = files.get(*i).ok_or("superseded row of an unknown file")?;
+                Ok((file.path.clone(), *pos))
+            })
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(refuse)?;
+        let bytes = position_delete_file(rows).map_err(refuse)?;
+        let name = format!("{}-{}.parquet", blake3::hash(&bytes).to_hex(), bytes.len());
+        let path = table_dir.join(layout::DATA_DIR)?.join(&name)?;
+        delete_bytes = i64::try_from(bytes.len()).map_err(|e| refuse(e.to_string()))?;
+        let delete_file = DataFile {
+            path: uri(&path)?,
+            record_count: deleted_rows,
+            size_bytes: delete_bytes,
+            value_counts: BTreeMap::new(),
+            null_counts: BTreeMap::new(),
+            lower_bounds: BTreeMap::new(),
+            upper_bounds: BTreeMap::new(),
+        };
+        add_manifest(
+            Content::PositionDeletes,
+            format!("{uuid}-m1.avro"),
+            &[delete_file],
+        )?;
+        // The delete file goes first: no manifest may name a file not yet uploaded.
+        out.insert(0, IcebergFile { path, bytes });
+    }
     let rows: i64 = files.iter().map(|f| f.record_count).sum();
     let size: i64 = files.iter().map(|f| f.size_bytes).sum();
-    let summary = ManifestSummary {
-        path: uri(&manifest_path)?,
-        length: i64::try_from(manifest_bytes.len()).map_err(|e| refuse(e.to_string()))?,
-        files: i32::try_from(files.len()).map_err(|e| refuse(e.to_string()))?,
-        rows,
-    };
-    let list_bytes = avro::manifest_list(ids, &summary).map_err(refuse)?;
+    let delete_files = i64::from(!superseded.is_empty());
+    let list_bytes = avro::manifest_list(ids, &manifests).map_err(refuse)?;
     let list_path = dir.join(&format!(
         "snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro",
         ids.snapshot_id
     ))?;
 
     let counts = |n: i64| n.to_string();
+    let data_files = i64::try_from(files.len()).map_err(|e| refuse(e.to_string()))?;
     let metadata = TableMetadata {
         location: &uri(&table_dir)?,
         table_uuid: &uuid,
-        schema,
+        schema: schema_json(&table.schema),
         last_column_id: field_id(table.schema.columns.len().saturating_sub(1)),
         ids,
         timestamp_ms: run.time_ms,
         manifest_list: &uri(&list_path)?,
         summary: BTreeMap::from([
-            ("added-data-files".into(), counts(summary.files.into())),
+            ("added-data-files".into(), counts(data_files)),
             ("added-records".into(), counts(rows)),
-            ("added-files-size".into(), counts(size)),
-            ("total-data-files".into(), counts(summary.files.into())),
+            ("added-files-size".into(), counts(size + delete_bytes)),
+            ("added-delete-files".into(), counts(delete_files)),
+            ("added-position-delete-files".into(), counts(delete_files)),
+            ("added-position-deletes".into(), counts(deleted_rows)),
+            ("total-data-files".into(), counts(data_files)),
             ("total-records".into(), counts(rows)),
-            ("total-files-size".into(), counts(size)),
-            ("total-delete-files".into(), counts(0)),
-            ("total-position-deletes".into(), counts(0)),
+            ("total-files-size".into(), counts(size + delete_bytes)),
+            ("total-delete-files".into(), counts(delete_files)),
+            ("total-position-deletes".into(), counts(deleted_rows)),
             ("total-equality-deletes".into(), counts(0)),
         ]),
         properties: BTreeMap::from([
@@ -156,47 +207,63 @@ fn plan_table(
         ]),
     };
     let metadata_bytes = crate::error::json_bytes(&metadata.to_json(), "Iceberg table metadata")?;
-    Ok(vec![
-        IcebergFile {
-            path: manifest_path,
-            bytes: manifest_bytes,
-        },
-        IcebergFile {
-            path: list_path,
-            bytes: list_bytes,
-        },
-        IcebergFile {
-            path: dir.join("v1.metadata.json")?,
-            bytes: metadata_bytes,
-        },
-        IcebergFile {
-            path: dir.join(VERSION_HINT)?,
-            bytes: b"1".to_vec(),
-        },
-    ])
+    out.push(IcebergFile {
+        path: list_path,
+        bytes: list_bytes,
+    });
+    out.push(IcebergFile {
+        path: dir.join("v1.metadata.json")?,
+        bytes: metadata_bytes,
+    });
+    out.push(IcebergFile {
+        path: dir.join(VERSION_HINT)?,
+        bytes: b"1".to_vec(),
+    });
+    Ok(out)
 }
 
-/// The rowsets whose rows are exactly the table's rows, or why there are none such. DUPLICATE
-/// KEY tables: every data rowset. PRIMARY KEY tables: only while every tablet holds at most one
-/// data rowset and no delete rowset (a rowset holds each key once, so then no row is superseded).
-fn exported_rowsets(table: &TableEntry) -> std::result::Result<Vec<&RowsetEntry>, String> {
-    let tablets = table.partitions.iter().flat_map(|p| &p.tablets);
-    if table.schema.key_model == KeyModel::Primary {
-        for tablet in tablets.clone() {
-            let deletes = tablet.rowsets.iter().any(|r| r.kind == RowsetKind::Delete);
-            if deletes || tablet.rowsets.len() > 1 {
-                return Err(
-                    "a PRIMARY KEY tablet with updated or deleted rows needs position \
-                            delete files, which are not written yet"
-                        .into(),
-                );
+/// A table's data rowsets, and the rows among them that are not part of the table.
+#[derive(Debug, Default)]
+struct TableRows<'t> {
+    /// Data rowsets, tablet by tablet, oldest first within each.
+    data: Vec<&'t RowsetEntry>,
+    /// `(index into data, position in the file)`.
+    superseded: Vec<(usize, i64)>,
+}
+
+/// The table's rows: no superseded ones for DUPLICATE KEY tables; for PRIMARY KEY tables the rows
+/// a newer rowset of their tablet superseded or deleted (only tablets with more than one rowset
+/// are read).
+fn table_rows<'t>(
+    table: &'t TableEntry,
+    read_keys: ReadKeys<'_>,
+) -> std::result::Result<TableRows<'t>, String> {
+    let TableRows {
+        mut data,
+        mut superseded,
+    } = TableRows::default();
+    for tablet in table.partitions.iter().flat_map(|p| &p.tablets) {
+        // Where each of the tablet's rowsets lands in `data` (delete rowsets land nowhere).
+        let mut index_of = Vec::with_capacity(tablet.rowsets.len());
+        for rowset in &tablet.rowsets {
+            index_of.push(data.len());
+            if rowset.kind == RowsetKind::Data {
+                data.push(rowset);
+            }
+        }
+        let merged = table.schema.key_model == KeyModel::Primary && tablet.rowsets.len() > 1;
+        if merged {
+            for (local, pos) in
+                superseded_rows(&tablet.rowsets, &table.schema.key_columns, read_keys)?
+            {
+                let index = index_of
+                    .get(local)
+                    .ok_or("superseded row of an unknown rowset")?;
+                superseded.push((*index, pos));
             }
         }
     }
-    Ok(tablets
-        .flat_map(|t| &t.rowsets)
-        .filter(|r| r.kind == RowsetKind::Data)
-        .collect())
+    Ok(TableRows { data, superseded })
 }
 
 /// A data rowset as a manifest lists it: counts for every column, NULL counts and bounds from

@@ -10,22 +10,27 @@
 //! version-hint.text                     "1", what a Hadoop catalog reads first (written last)
 //! snap-<snapshot id>-1-<uuid>.avro      manifest list (Avro, deflate)
 //! <uuid>-m0.avro                        manifest listing every data file (Avro, deflate)
+//! <uuid>-m1.avro                        PRIMARY KEY tables with superseded rows: the deletes
+//! ../data/<blake3>-<size>.parquet       ... and their position delete file, content-addressed
 //! ```
 //!
 //! The modules: [`types`] maps column types and builds the schema and name mapping, [`bounds`]
 //! serialises single values (spec Appendix D), [`avro`] holds the manifest and manifest-list
-//! schemas with the spec's field ids, [`metadata`] the `metadata.json` document, and [`export`]
-//! plans every file of a snapshot's tables (no I/O: BACKUP uploads what it returns).
+//! schemas with the spec's field ids, [`metadata`] the `metadata.json` document, [`deletes`]
+//! turns PRIMARY KEY merge-on-read into position deletes, and [`export`] plans every file of a
+//! snapshot's tables (no I/O besides reading keys: BACKUP uploads what it returns).
 //!
 //! Limits: the partition spec is always unpartitioned (tabvault's bucket hash is not Iceberg's,
-//! and readers prune on per-file column bounds anyway); a PRIMARY KEY table is exported only
-//! while each tablet holds a single data rowset and no delete rowset (more would need position
-//! deletes to hide superseded rows); a table naming one data file twice is not exported.
+//! and readers prune on per-file column bounds anyway); a table naming one data file twice is
+//! not exported (readers would count its rows once per entry, and position deletes could not
+//! tell the copies apart).
 
 mod avro;
 mod bounds;
+mod deletes;
 mod export;
 mod metadata;
 mod types;
 
+pub(crate) use deletes::read_local_keys;
 pub(crate) use export::{IcebergFile, Run, VERSION_HINT, plan_snapshot};

@@ -132,7 +132,7 @@ fn backup_steps(
     let meta_path = layout::meta_file(&record.label)?;
     service.with_retry(job, || repository.put(&meta_path, meta.clone()))?;
     if repository.store().iceberg_enabled() {
-        write_iceberg(service, job, &repository, &snapshot.manifest)?;
+        write_iceberg(service, job, &repository, &snapshot)?;
     }
 
     service.advance(job, BackupState::UploadInfo)?;
@@ -152,7 +152,7 @@ fn write_iceberg(
     service: &ServiceInner,
     job: &Arc<Job>,
     repository: &crate::registry::Repository,
-    manifest: &crate::manifest::SnapshotManifest,
+    snapshot: &local::LocalSnapshot,
 ) -> Result<()> {
     let record = job.record();
     let run = iceberg::Run {
@@ -160,7 +160,13 @@ fn write_iceberg(
         timestamp: &record.timestamp,
         time_ms: record.create_time_ms,
     };
-    let plan = match iceberg::plan_snapshot(repository.store(), manifest, run) {
+    let files_dir = snapshot.dir.join(FILES_DIR);
+    let read_keys = |rowset: &crate::manifest::RowsetEntry, keys: &[String]| {
+        let file = local_file_name(&rowset.checksum, rowset.size_bytes);
+        iceberg::read_local_keys(&files_dir.join(file), keys)
+    };
+    let plan = match iceberg::plan_snapshot(repository.store(), &snapshot.manifest, run, &read_keys)
+    {
         Ok(plan) => plan,
         Err(e) => {
             tracing::warn!(error = %e, label = %record.label, "no Iceberg metadata written");

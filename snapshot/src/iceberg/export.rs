@@ -38,8 +38,9 @@ pub(crate) struct IcebergFile {
 /// Everything one backup run writes for Iceberg readers.
 #[derive(Debug, Default)]
 pub(crate) struct IcebergPlan {
-    /// Files in upload order: per table, `version-hint.text` comes last, so a Hadoop catalog
-    /// never finds a hint before the metadata it names.
+    /// Files to upload. Order does not matter for readers except that each table's
+    /// `version-hint.text` must be uploaded after the rest (a Hadoop catalog reads the hint
+    /// first); the snapshot is only published by the info file, after all of them.
     pub files: Vec<IcebergFile>,
     /// Tables left out, each with the reason (see [`SnapshotError::Iceberg`]).
     pub skipped: Vec<SnapshotError>,
@@ -157,8 +158,7 @@ fn plan_table(
             format!("{uuid}-m1.avro"),
             &[delete_file],
         )?;
-        // The delete file goes first: no manifest may name a file not yet uploaded.
-        out.insert(0, IcebergFile { path, bytes });
+        out.push(IcebergFile { path, bytes });
     }
     let rows: i64 = files.iter().map(|f| f.record_count).sum();
     let size: i64 = files.iter().map(|f| f.size_bytes).sum();

@@ -138,6 +138,8 @@ def test_primary_key_tables_read_as_select_after_upserts_and_deletes(db, reposit
     table = iceberg_table(repository, "s1", timestamp, "pk")
     expected = tabvault_rows(db, "SELECT * FROM d.pk")
     assert len(expected) == 120 - 18 + 2
+    # The files still hold the superseded and deleted rows: only the position deletes hide them.
+    assert int(table.current_snapshot().summary["total-position-deletes"]) > 0
     assert iceberg_rows(table) == expected
     assert iceberg_rows(table, "k >= 50") == tabvault_rows(db, "SELECT * FROM d.pk WHERE k >= 50")
 

@@ -161,6 +161,14 @@ def test_composite_keys_and_list_partitions(db, repository):
     assert len(iceberg_rows(table)) == 26
 
 
+def test_an_empty_unpartitioned_table_reads_as_empty(db, repository):
+    db.execute("CREATE TABLE d.empty (k INT, s STRING) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 2")
+    timestamp = backup(db, "s1", tables=[("empty", [])])
+    table = iceberg_table(repository, "s1", timestamp, "empty")
+    assert table.scan().to_arrow().num_rows == 0
+    assert [f.name for f in table.schema().fields] == ["k", "s"]
+
+
 def test_the_iceberg_property_turns_the_export_off(tabvault_db, tmp_path):
     location = tmp_path / "plain"
     tabvault_db.execute(f'CREATE REPOSITORY r ON LOCATION "{location}" PROPERTIES ("iceberg" = "false")')

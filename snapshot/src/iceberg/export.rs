@@ -233,33 +233,50 @@ struct TableRows<'t> {
 
 /// The table's rows: no superseded ones for DUPLICATE KEY tables; for PRIMARY KEY tables the rows
 /// a newer rowset of their tablet superseded or deleted (only tablets with more than one rowset
-/// are read).
+/// are read). A PRIMARY KEY tablet may hold one data file twice (the same rows upserted again
+/// give the same bytes): the newer copy supersedes every row of the older, which is then left
+/// out rather than listed twice (its position deletes would also hide the newer copy).
 fn table_rows<'t>(
     table: &'t TableEntry,
     read_keys: ReadKeys<'_>,
 ) -> std::result::Result<TableRows<'t>, String> {
+    let primary = table.schema.key_model == KeyModel::Primary;
     let TableRows {
         mut data,
         mut superseded,
     } = TableRows::default();
     for tablet in table.partitions.iter().flat_map(|p| &p.tablets) {
-        // Where each of the tablet's rowsets lands in `data` (delete rowsets land nowhere).
-        let mut index_of = Vec::with_capacity(tablet.rowsets.len());
-        for rowset in &tablet.rowsets {
-            index_of.push(data.len());
-            if rowset.kind == RowsetKind::Data {
-                data.push(rowset);
-            }
-        }
-        let merged = table.schema.key_model == KeyModel::Primary && tablet.rowsets.len() > 1;
-        if merged {
+        // Where each of the tablet's rowsets lands in `data`: delete rowsets and older copies of
+        // a PRIMARY KEY tablet's data files land nowhere.
+        let mut newer_copies = BTreeSet::new();
+        let mut listed: Vec<bool> = tablet
+            .rowsets
+            .iter()
+            .rev()
+            .map(|r| {
+                r.kind == RowsetKind::Data
+                    && (!primary || newer_copies.insert((&r.checksum, r.size_bytes)))
+            })
+            .collect();
+        listed.reverse();
+        let index_of: Vec<Option<usize>> = tablet
+            .rowsets
+            .iter()
+            .zip(listed)
+            .map(|(rowset, listed)| {
+                listed.then(|| {
+                    data.push(rowset);
+                    data.len() - 1
+                })
+            })
+            .collect();
+        if primary && tablet.rowsets.len() > 1 {
             for (local, pos) in
                 superseded_rows(&tablet.rowsets, &table.schema.key_columns, read_keys)?
             {
-                let index = index_of
-                    .get(local)
-                    .ok_or("superseded row of an unknown rowset")?;
-                superseded.push((*index, pos));
+                if let Some(Some(index)) = index_of.get(local) {
+                    superseded.push((*index, pos));
+                }
             }
         }
     }

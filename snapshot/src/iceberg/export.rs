@@ -365,3 +365,96 @@ fn identity(run: Run<'_>, database: &str, table: &str) -> (SnapshotIds, String) 
         uuid,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{PartitionEntry, TabletEntry};
+    use arrow::array::{Array, Int64Array, RecordBatch};
+    use std::sync::Arc;
+    use tabvault_storage::{
+        ColumnDef, ColumnType, Distribution, PartitionBound, PartitionScheme, TableProperties,
+        TableSchema,
+    };
+
+    fn rowset(kind: RowsetKind, tag: char) -> RowsetEntry {
+        RowsetEntry {
+            kind,
+            version: 1,
+            size_bytes: 10,
+            checksum: tag.to_string().repeat(64),
+            rows: 2,
+            columns: vec![],
+        }
+    }
+
+    fn pk_table(rowsets: Vec<RowsetEntry>) -> TableEntry {
+        TableEntry {
+            name: "pk".into(),
+            schema: TableSchema {
+                columns: vec![ColumnDef::new("k", ColumnType::BigInt).not_null()],
+                key_model: KeyModel::Primary,
+                key_columns: vec!["k".into()],
+                partition_scheme: PartitionScheme::Unpartitioned,
+                distribution: Distribution::Hash {
+                    columns: vec!["k".into()],
+                    buckets: 1,
+                },
+                properties: TableProperties::default(),
+            },
+            partitions: vec![PartitionEntry {
+                name: "pk".into(),
+                bound: PartitionBound::Whole,
+                version: 4,
+                tablets: vec![TabletEntry { rowsets }],
+            }],
+        }
+    }
+
+    /// Keys by the rowset's checksum: `a` holds 1 and 2, `d` (a delete) 2, `b` 1.
+    fn read(r: &RowsetEntry, _: &[String]) -> std::result::Result<Vec<RecordBatch>, String> {
+        let keys = match r.checksum.chars().next() {
+            Some('a') => vec![1, 2],
+            Some('d') => vec![2],
+            _ => vec![1],
+        };
+        RecordBatch::try_from_iter([("k", Arc::new(Int64Array::from(keys)) as Arc<dyn Array>)])
+            .map(|b| vec![b])
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_repeated_primary_key_file_is_listed_once_as_its_newest_copy()
+    -> std::result::Result<(), String> {
+        let table = pk_table(vec![
+            rowset(RowsetKind::Data, 'a'),
+            rowset(RowsetKind::Delete, 'd'),
+            rowset(RowsetKind::Data, 'a'),
+        ]);
+        let rows = table_rows(&table, &read)?;
+        assert_eq!(rows.data.len(), 1);
+        assert!(std::ptr::eq(
+            rows.data[0],
+            &table.partitions[0].tablets[0].rowsets[2]
+        ));
+        assert_eq!(rows.superseded, vec![]);
+        Ok(())
+    }
+
+    #[test]
+    fn older_rows_of_a_key_are_superseded_and_delete_rowsets_not_listed()
+    -> std::result::Result<(), String> {
+        let table = pk_table(vec![
+            rowset(RowsetKind::Data, 'a'),
+            rowset(RowsetKind::Delete, 'd'),
+            rowset(RowsetKind::Data, 'b'),
+        ]);
+        let rows = table_rows(&table, &read)?;
+        assert_eq!(rows.data.len(), 2);
+        // a's key 1 (position 0) is superseded by b, its key 2 (position 1) deleted by d.
+        let mut superseded = rows.superseded.clone();
+        superseded.sort();
+        assert_eq!(superseded, vec![(0, 0), (0, 1)]);
+        Ok(())
+    }
+}

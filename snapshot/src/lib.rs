@@ -26,6 +26,7 @@ mod lease;
 mod local;
 mod manifest;
 mod placement;
+mod refresh;
 mod registry;
 mod repository;
 mod restore;
@@ -47,6 +48,7 @@ pub use manifest::{
     InfoObject, PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotInfo,
     SnapshotManifest, TableEntry, TabletEntry,
 };
+pub use refresh::IcebergRefresh;
 pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
 pub use repository::{
     Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,

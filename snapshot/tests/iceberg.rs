@@ -3,7 +3,8 @@
 //! Method: back up the shared test database into a memory:// repository, read the written
 //! metadata.json, manifest list and manifest back (apache-avro), and compare the listed files,
 //! row counts and sizes with the snapshot's own `meta.json`; then the `iceberg` property off,
-//! and DROP SNAPSHOT. pyiceberg reading the same files is python/tests/test_iceberg.py.
+//! DROP SNAPSHOT, and `refresh_iceberg` (old snapshots, a moved repository). pyiceberg reading
+//! the same files is python/tests/test_iceberg.py.
 //! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
 //! table's delete rowsets listed as data or its superseded rows left undeleted, files left
 //! behind. That the deletes name exactly the right rows is checked by reading them back with
@@ -182,7 +183,8 @@ fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
 }
 
 #[test]
-fn the_iceberg_property_off_writes_nothing_and_drop_snapshot_removes_it() -> TestResult {
+fn the_iceberg_property_off_writes_nothing_refresh_adds_it_and_drop_snapshot_removes_it()
+-> TestResult {
     let data = tempfile::tempdir()?;
     let service = service_in(data.path())?;
     populate(service.engine(), "db")?;
@@ -193,12 +195,74 @@ fn the_iceberg_property_off_writes_nothing_and_drop_snapshot_removes_it() -> Tes
     let iceberg = RepoPath::parse("iceberg")?;
     let store = service.repository("repo")?.store().clone();
     assert!(store.list(&iceberg)?.is_empty());
+    // REFRESH adds the view to snapshots taken without it.
+    let report = service.refresh_iceberg("repo")?;
+    assert_eq!((report.runs, report.tables), (1, 2), "{report:?}");
+    assert!(!store.list(&RepoPath::parse("iceberg/snap1")?)?.is_empty());
 
     service.drop_repository("repo")?;
     service.create_repository("repo", &location, &props(&[]), false, None)?;
     backup(&service, "snap2")?;
     assert!(!store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
     service.drop_snapshot("repo", "snap2")?;
-    assert!(store.list(&iceberg)?.is_empty());
+    assert!(store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
+    assert!(!store.list(&RepoPath::parse("iceberg/snap1")?)?.is_empty());
+    Ok(())
+}
+
+/// Copies the directory tree `from` to `to` (a repository moved by hand).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let dirs = tempfile::tempdir()?;
+    let (old, new) = (dirs.path().join("old"), dirs.path().join("new"));
+    let old_location = old.to_str().ok_or("path")?;
+    service.create_repository("repo", old_location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+    let pk_deletes = format!("iceberg/snap1/{timestamp}/db/pk/data");
+    assert_eq!(std::fs::read_dir(old.join(&pk_deletes))?.count(), 1);
+
+    copy_tree(&old, &new)?;
+    let new_location = new.to_str().ok_or("path")?;
+    service.create_repository("moved", new_location, &props(&[]), false, None)?;
+    let report = service.refresh_iceberg("moved")?;
+    assert_eq!((report.runs, report.tables), (1, 2), "{report:?}");
+    assert!(report.left_out.is_empty(), "{report:?}");
+    let store = service.repository("moved")?.store().clone();
+    let base = format!("file://{new_location}");
+    for table in ["t", "pk"] {
+        let listed = listed_files(
+            &store,
+            &base,
+            &format!("iceberg/snap1/{timestamp}/db/{table}"),
+        )?;
+        assert!(
+            listed.iter().all(|(_, path, ..)| path.starts_with(&base)),
+            "{listed:?}"
+        );
+    }
+    // The position delete file names data files by URI: its new content has a new name, and
+    // the copy naming the old place is gone.
+    assert_eq!(std::fs::read_dir(new.join(&pk_deletes))?.count(), 1);
+    // Refreshing again rewrites the same names and leaves nothing stale behind.
+    let files_before = store.list(&RepoPath::parse("iceberg")?)?;
+    service.refresh_iceberg("moved")?;
+    assert_eq!(store.list(&RepoPath::parse("iceberg")?)?, files_before);
     Ok(())
 }

@@ -16,6 +16,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::row::{OwnedRow, RowConverter, SortField};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, PARQUET_FIELD_ID_META_KEY, ProjectionMask};
+use parquet::file::reader::ChunkReader;
 use tabvault_storage::RowsetKind;
 
 use crate::manifest::RowsetEntry;
@@ -75,13 +76,14 @@ pub(crate) fn superseded_rows(
     Ok(superseded)
 }
 
-/// The key columns of the local Parquet file at `path` (a rowset file of a local snapshot).
-pub(crate) fn read_local_keys(
-    path: &Path,
+/// The key columns of a rowset's Parquet file, read from `file` (a local file of a snapshot, or
+/// bytes downloaded from a repository); `name` names it in errors.
+pub(crate) fn read_parquet_keys(
+    file: impl ChunkReader + 'static,
+    name: &str,
     key_columns: &[String],
 ) -> Result<Vec<RecordBatch>, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("reading keys of {}: {e}", path.display());
-    let file = std::fs::File::open(path).map_err(|e| fail(&e))?;
+    let fail = |e: &dyn std::fmt::Display| format!("reading keys of {name}: {e}");
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
     let mask = ProjectionMask::columns(
         builder.parquet_schema(),
@@ -93,6 +95,15 @@ pub(crate) fn read_local_keys(
         .map_err(|e| fail(&e))?
         .map(|batch| batch.map_err(|e| fail(&e)))
         .collect()
+}
+
+/// The key columns of the local Parquet file at `path` (a rowset file of a local snapshot).
+pub(crate) fn read_local_keys(
+    path: &Path,
+    key_columns: &[String],
+) -> Result<Vec<RecordBatch>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    read_parquet_keys(file, &path.display().to_string(), key_columns)
 }
 
 /// A position delete file naming `rows` (`(data file URI, position)`), sorted as the spec wants.

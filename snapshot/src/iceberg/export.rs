@@ -46,6 +46,18 @@ pub(crate) struct IcebergPlan {
     pub skipped: Vec<SnapshotError>,
 }
 
+impl IcebergPlan {
+    /// The files in two batches to upload one after the other, each in any order: everything
+    /// but the version hints, then the hints (a Hadoop catalog reads the hint first).
+    pub(crate) fn upload_batches(self) -> [Vec<IcebergFile>; 2] {
+        let (hints, files) = self
+            .files
+            .into_iter()
+            .partition(|f| f.path.as_str().ends_with(VERSION_HINT));
+        [files, hints]
+    }
+}
+
 /// Which backup run the files describe.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Run<'a> {

@@ -32,5 +32,5 @@ mod export;
 mod metadata;
 mod types;
 
-pub(crate) use deletes::read_local_keys;
-pub(crate) use export::{IcebergFile, Run, VERSION_HINT, plan_snapshot};
+pub(crate) use deletes::{read_local_keys, read_parquet_keys};
+pub(crate) use export::{IcebergPlan, Run, plan_snapshot};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{BackupState, Job, stop_error};
 use crate::error::Result;
-use crate::iceberg::{self, IcebergFile};
+use crate::iceberg;
 use crate::layout;
 use crate::local::{self, FILES_DIR, ObjectRef, local_file_name};
 use crate::manifest::{InfoObject, SNAPSHOT_FORMAT_VERSION, SnapshotInfo};
@@ -176,11 +176,7 @@ fn write_iceberg(
     for skipped in &plan.skipped {
         tracing::warn!(error = %skipped, label = %record.label, "table left out of the Iceberg view");
     }
-    let (hints, files): (Vec<IcebergFile>, Vec<IcebergFile>) = plan
-        .files
-        .into_iter()
-        .partition(|f| f.path.as_str().ends_with(iceberg::VERSION_HINT));
-    for batch in [files, hints] {
+    for batch in plan.upload_batches() {
         super::transfer::for_each_parallel(&batch, service.transfer_threads(repository), |file| {
             service.with_retry(job, || repository.put(&file.path, file.bytes.clone()))
         })?;

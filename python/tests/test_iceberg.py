@@ -213,6 +213,20 @@ def test_the_iceberg_property_turns_the_export_off(tabvault_db, tmp_path):
     assert not (location / "iceberg").exists()
 
 
+def test_refresh_writes_the_view_of_snapshots_taken_without_it(tabvault_db, tmp_path):
+    location = tmp_path / "plain"
+    tabvault_db.execute(f'CREATE REPOSITORY r ON LOCATION "{location}" PROPERTIES ("iceberg" = "false")')
+    tabvault_db.execute("CREATE DATABASE d")
+    tabvault_db.execute("CREATE TABLE d.t (k INT, v STRING) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 2")
+    tabvault_db.execute("INSERT INTO d.t VALUES (1, 'a'), (2, 'b'), (3, NULL)")
+    job = tabvault_db.backup("d", "s1", "r")
+    assert job.wait() == "FINISHED"
+    report = tabvault_db.sql("ALTER REPOSITORY r REFRESH ICEBERG").to_arrow().to_pylist()
+    assert report == [{"Runs": "1", "Tables": "1", "LeftOut": None}]
+    table = iceberg_table(location, "s1", job.timestamp, "t")
+    assert iceberg_rows(table) == tabvault_rows(tabvault_db, "SELECT * FROM d.t")
+
+
 def test_drop_snapshot_removes_its_iceberg_tables(db, repository):
     backup(db, "s1")
     assert (repository / "iceberg" / "s1").is_dir()

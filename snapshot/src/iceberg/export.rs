@@ -141,48 +141,24 @@ fn plan_table(
         Ok(())
     };
     add_manifest(Content::Data, format!("{uuid}-m0.avro"), &files)?;
-    let deleted_rows = i64::try_from(superseded.len()).map_err(|e| refuse(e.to_string()))?;
-    let mut delete_bytes = 0;
-    if !superseded.is_empty() {
-        let rows = superseded
-            .iter()
-            .map(|(i, pos)| {
-                let file = files.get(*i).ok_or("superseded row of an unknown file")?;
-                Ok((file.path.clone(), *pos))
-            })
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(refuse)?;
-        let bytes = position_delete_file(rows).map_err(refuse)?;
-        let name = format!("{}-{}.parquet", blake3::hash(&bytes).to_hex(), bytes.len());
-        let path = table_dir.join(layout::DATA_DIR)?.join(&name)?;
-        delete_bytes = i64::try_from(bytes.len()).map_err(|e| refuse(e.to_string()))?;
-        let delete_file = DataFile {
-            path: uri(&path)?,
-            record_count: deleted_rows,
-            size_bytes: delete_bytes,
-            value_counts: BTreeMap::new(),
-            null_counts: BTreeMap::new(),
-            lower_bounds: BTreeMap::new(),
-            upper_bounds: BTreeMap::new(),
-        };
+    let deletes = if superseded.is_empty() {
+        None
+    } else {
+        let (file, listed) = delete_file(&table_dir, &files, &superseded, &uri, &refuse)?;
         add_manifest(
             Content::PositionDeletes,
             format!("{uuid}-m1.avro"),
-            &[delete_file],
+            std::slice::from_ref(&listed),
         )?;
-        out.push(IcebergFile { path, bytes });
-    }
-    let rows: i64 = files.iter().map(|f| f.record_count).sum();
-    let size: i64 = files.iter().map(|f| f.size_bytes).sum();
-    let delete_files = i64::from(!superseded.is_empty());
+        out.push(file);
+        Some(listed)
+    };
     let list_bytes = avro::manifest_list(ids, &manifests).map_err(refuse)?;
     let list_path = dir.join(&format!(
         "snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro",
         ids.snapshot_id
     ))?;
 
-    let counts = |n: i64| n.to_string();
-    let data_files = i64::try_from(files.len()).map_err(|e| refuse(e.to_string()))?;
     let metadata = TableMetadata {
         location: &uri(&table_dir)?,
         table_uuid: &uuid,
@@ -191,20 +167,7 @@ fn plan_table(
         ids,
         timestamp_ms: run.time_ms,
         manifest_list: &uri(&list_path)?,
-        summary: BTreeMap::from([
-            ("added-data-files".into(), counts(data_files)),
-            ("added-records".into(), counts(rows)),
-            ("added-files-size".into(), counts(size + delete_bytes)),
-            ("added-delete-files".into(), counts(delete_files)),
-            ("added-position-delete-files".into(), counts(delete_files)),
-            ("added-position-deletes".into(), counts(deleted_rows)),
-            ("total-data-files".into(), counts(data_files)),
-            ("total-records".into(), counts(rows)),
-            ("total-files-size".into(), counts(size + delete_bytes)),
-            ("total-delete-files".into(), counts(delete_files)),
-            ("total-position-deletes".into(), counts(deleted_rows)),
-            ("total-equality-deletes".into(), counts(0)),
-        ]),
+        summary: summary(&files, deletes.as_ref()),
         properties: BTreeMap::from([
             (
                 "schema.name-mapping.default".into(),
@@ -232,6 +195,65 @@ fn plan_table(
         bytes: b"1".to_vec(),
     });
     Ok(out)
+}
+
+/// The position delete file naming `superseded` rows of `files` (content-addressed under the
+/// table's `data/`), and its manifest entry. `refuse` makes the error of a table that cannot be
+/// expressed.
+fn delete_file(
+    table_dir: &RepoPath,
+    files: &[DataFile],
+    superseded: &[(usize, i64)],
+    uri: &dyn Fn(&RepoPath) -> Result<String>,
+    refuse: &dyn Fn(String) -> SnapshotError,
+) -> Result<(IcebergFile, DataFile)> {
+    let rows = superseded
+        .iter()
+        .map(|(i, pos)| {
+            let file = files.get(*i).ok_or("superseded row of an unknown file")?;
+            Ok((file.path.clone(), *pos))
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(refuse)?;
+    let bytes = position_delete_file(rows).map_err(refuse)?;
+    let name = format!("{}-{}.parquet", blake3::hash(&bytes).to_hex(), bytes.len());
+    let path = table_dir.join(layout::DATA_DIR)?.join(&name)?;
+    let too_many = |e: std::num::TryFromIntError| refuse(e.to_string());
+    let listed = DataFile {
+        path: uri(&path)?,
+        record_count: i64::try_from(superseded.len()).map_err(too_many)?,
+        size_bytes: i64::try_from(bytes.len()).map_err(too_many)?,
+        value_counts: BTreeMap::new(),
+        null_counts: BTreeMap::new(),
+        lower_bounds: BTreeMap::new(),
+        upper_bounds: BTreeMap::new(),
+    };
+    Ok((IcebergFile { path, bytes }, listed))
+}
+
+/// The snapshot summary (besides `operation`) of a snapshot adding `files` and `deletes`.
+fn summary(files: &[DataFile], deletes: Option<&DataFile>) -> BTreeMap<String, String> {
+    let rows: i64 = files.iter().map(|f| f.record_count).sum();
+    let size: i64 = files.iter().chain(deletes).map(|f| f.size_bytes).sum();
+    let delete_files = deletes.iter().count();
+    let deleted_rows = deletes.map_or(0, |d| d.record_count);
+    BTreeMap::from([
+        ("added-data-files".into(), files.len().to_string()),
+        ("added-records".into(), rows.to_string()),
+        ("added-files-size".into(), size.to_string()),
+        ("added-delete-files".into(), delete_files.to_string()),
+        (
+            "added-position-delete-files".into(),
+            delete_files.to_string(),
+        ),
+        ("added-position-deletes".into(), deleted_rows.to_string()),
+        ("total-data-files".into(), files.len().to_string()),
+        ("total-records".into(), rows.to_string()),
+        ("total-files-size".into(), size.to_string()),
+        ("total-delete-files".into(), delete_files.to_string()),
+        ("total-position-deletes".into(), deleted_rows.to_string()),
+        ("total-equality-deletes".into(), "0".into()),
+    ])
 }
 
 /// A table's data rowsets, and the rows among them that are not part of the table.

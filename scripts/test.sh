@@ -15,6 +15,8 @@ python3 -c "import sqlalchemy, pandas" 2>/dev/null || python3 -m pip install --q
 # The Python package (python/): built with maturin, tested with pytest and Hypothesis.
 python3 -c "import maturin, pyarrow, polars, pytest, hypothesis" 2>/dev/null ||
     python3 -m pip install --quiet maturin pyarrow polars pytest hypothesis
+# Reads BACKUP's Iceberg metadata back (python/tests/test_iceberg.py).
+python3 -c "import pyiceberg" 2>/dev/null || python3 -m pip install --quiet pyiceberg
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

@@ -96,6 +96,11 @@ pub enum SnapshotError {
         /// Its current state.
         state: String,
     },
+    /// `ALTER REPOSITORY … REFRESH ICEBERG` of an encrypted repository.
+    #[error(
+        "Repository {0} is encrypted: other engines cannot read its sealed files, so it has no Iceberg view"
+    )]
+    IcebergOfEncrypted(String),
     /// DROP SNAPSHOT of a snapshot a running RESTORE reads.
     #[error("Snapshot {0} is being restored; drop it when the RESTORE has ended")]
     SnapshotInUse(String),
@@ -113,6 +118,15 @@ pub enum SnapshotError {
         /// Which file.
         what: String,
         /// What is wrong.
+        detail: String,
+    },
+    /// A table of a snapshot cannot be written as an Iceberg table (BACKUP then leaves it out
+    /// of the Iceberg export, with a warning, and still completes).
+    #[error("table {table} is not exported as an Iceberg table: {detail}")]
+    Iceberg {
+        /// `database.table`.
+        table: String,
+        /// Why.
         detail: String,
     },
     /// The job was cancelled (by the user, a timeout or a restart) before it finished.

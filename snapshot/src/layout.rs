@@ -6,12 +6,14 @@
 //! snapshots/<name>/meta.json                       the snapshot manifest
 //! snapshots/<name>/info-<yyyy-MM-dd-HH-mm-ss-SSS>.json   one per backup run, written last
 //! leases/<label>-<job id>-<nonce>.json             data files a running backup will reference
+//! iceberg/<name>/<yyyy-MM-dd-HH-mm-ss-SSS>/<db>/<table>/metadata/...   Iceberg view of a run
 //! ```
 
 use crate::error::{Result, SnapshotError};
 use crate::manifest::is_checksum;
 use crate::repository::RepoPath;
 use crate::timefmt::is_snapshot_timestamp;
+use tabvault_storage::validate_name;
 
 /// The repository marker file.
 pub const MARKER: &str = "tabvault-repository.json";
@@ -21,6 +23,10 @@ pub const DATA_DIR: &str = "data";
 pub const SNAPSHOTS_DIR: &str = "snapshots";
 /// Directory of the leases of running backups.
 pub const LEASES_DIR: &str = "leases";
+/// Directory of the Apache Iceberg metadata written next to snapshots (see `crate::iceberg`).
+pub const ICEBERG_DIR: &str = "iceberg";
+/// Name of an Iceberg table's metadata directory.
+pub const ICEBERG_METADATA_DIR: &str = "metadata";
 /// Name of a snapshot's manifest.
 pub const META_FILE: &str = "meta.json";
 /// The largest info file read: a few hundred bytes in practice; anything near this is forged.
@@ -88,6 +94,40 @@ pub fn info_file(snapshot: &str, timestamp: &str) -> Result<RepoPath> {
     snapshot_dir(snapshot)?
         .join(&format!("info-{timestamp}.json"))
         .map_err(Into::into)
+}
+
+/// `iceberg/<snapshot>`: the Iceberg tables of every backup run of a snapshot.
+pub fn iceberg_snapshot_dir(snapshot: &str) -> Result<RepoPath> {
+    path(&format!("{ICEBERG_DIR}/{snapshot}"))
+}
+
+/// `iceberg/<snapshot>/<timestamp>`: one backup run's Iceberg tables, laid out as a Hadoop
+/// catalog's warehouse (namespace = database).
+pub fn iceberg_warehouse(snapshot: &str, timestamp: &str) -> Result<RepoPath> {
+    if !is_snapshot_timestamp(timestamp) {
+        return Err(SnapshotError::SnapshotNotFound(format!(
+            "{snapshot} with timestamp {timestamp}"
+        )));
+    }
+    iceberg_snapshot_dir(snapshot)?
+        .join(timestamp)
+        .map_err(Into::into)
+}
+
+/// `iceberg/<snapshot>/<timestamp>/<database>/<table>`, an Iceberg table's location. Database
+/// and table names are validated like every catalog name (they come from a manifest).
+pub fn iceberg_table_dir(
+    snapshot: &str,
+    timestamp: &str,
+    database: &str,
+    table: &str,
+) -> Result<RepoPath> {
+    validate_name(database)?;
+    validate_name(table)?;
+    path(&format!(
+        "{}/{database}/{table}",
+        iceberg_warehouse(snapshot, timestamp)?
+    ))
 }
 
 /// What a listed name under `snapshots/` is.
@@ -158,6 +198,12 @@ mod tests {
             );
         }
         assert!(info_file("s1", "../../x").is_err());
+        assert_eq!(
+            iceberg_table_dir("s1", ts, "db", "t")?.as_str(),
+            "iceberg/s1/2024-12-09-10-25-58-842/db/t"
+        );
+        assert!(iceberg_table_dir("s1", "x", "db", "t").is_err());
+        assert!(iceberg_table_dir("s1", ts, "..", "t").is_err());
         assert!(snapshot_dir("..").is_err());
         Ok(())
     }

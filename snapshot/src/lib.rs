@@ -19,6 +19,7 @@
 mod compare;
 mod error;
 mod footer;
+mod iceberg;
 mod in_place;
 mod job;
 mod layout;
@@ -27,6 +28,7 @@ mod local;
 mod manifest;
 mod placement;
 mod prune;
+mod refresh;
 mod registry;
 mod repository;
 mod restore;
@@ -51,6 +53,7 @@ pub use manifest::{
     SnapshotManifest, TableEntry, TabletEntry,
 };
 pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
+pub use refresh::IcebergRefresh;
 pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
 pub use repository::{
     Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,

@@ -14,7 +14,7 @@ use crate::layout::{self, SnapshotFile};
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
 use crate::placement::Place;
 use crate::repository::{
-    Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, FaultPlan, RepoPath, RepositoryError,
+    Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, FaultPlan, ICEBERG, RepoPath, RepositoryError,
     RepositoryKey, RepositoryStore,
 };
 use crate::retention::RetentionPolicy;
@@ -102,6 +102,16 @@ impl EncryptionSpec {
             (Some(_), None) | (None, Some(_)) => refuse(format!(
                 "{ENCRYPTION} and {ENCRYPTION_KEY_FILE} are given together"
             )),
+            (Some(_), Some(_))
+                if properties
+                    .get(ICEBERG)
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) =>
+            {
+                refuse(format!(
+                    "an encrypted repository has no Iceberg view (other engines cannot read its \
+                     sealed files): drop \"{ICEBERG}\" = \"true\" or the encryption"
+                ))
+            }
             (Some(algorithm), Some(key_file)) => {
                 let Some(algorithm) = Algorithm::named(&algorithm) else {
                     return refuse(format!(
@@ -309,7 +319,8 @@ impl Repository {
         decode_manifest(info, &path, &bytes)
     }
 
-    /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta.
+    /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta,
+    /// then its Iceberg metadata (`iceberg/<name>/`).
     /// Data files may be shared with other snapshots and are removed by [`Repository::remove_unreferenced_data`].
     pub fn delete_snapshot(&self, name: &str) -> Result<()> {
         let dir = layout::snapshot_dir(name)?;
@@ -331,6 +342,9 @@ impl Repository {
             .filter(|(p, _)| !matches!(layout::classify(p), SnapshotFile::Info(..)))
         {
             self.store.delete(path)?;
+        }
+        for (path, _) in self.store.list(&layout::iceberg_snapshot_dir(name)?)? {
+            self.store.delete(&path)?;
         }
         Ok(())
     }

@@ -545,6 +545,16 @@ impl SnapshotService {
         crate::verify::verify(&repo, name, timestamp, self.inner.transfer_threads(&repo))
     }
 
+    /// Writes (again) the Iceberg view of every complete snapshot in `repository` at its current
+    /// location: for snapshots taken with the `iceberg` property off or before it existed, and
+    /// after the repository's files were moved (the view embeds absolute URIs). Reads each
+    /// run's manifest and, for PRIMARY KEY tablets with several rowsets, their key columns;
+    /// never touches data files. Refused for READ ONLY repositories.
+    pub fn refresh_iceberg(&self, repository: &str) -> Result<crate::IcebergRefresh> {
+        let repo = self.inner.repository(repository)?;
+        crate::refresh::refresh_iceberg(&repo)
+    }
+
     /// Cancels running jobs, waits for the workers and stops accepting jobs. Also done on drop.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
@@ -852,6 +862,7 @@ fn is_transient(error: &RepositoryError) -> bool {
             | RepositoryError::InvalidLocation(_)
             | RepositoryError::UnsupportedScheme { .. }
             | RepositoryError::UnknownProperty(_)
+            | RepositoryError::InvalidProperty(_)
             | RepositoryError::ReadOnly(_)
     )
 }

@@ -73,6 +73,10 @@ fn an_encrypted_repository_holds_only_ciphertext_and_restores() -> R {
         create(&s, repo.path(), &encrypted(algorithm, &key))?;
         let first = backup(&s, "s1")?;
         assert!(first.progress.files_transferred > 0);
+        assert!(
+            !repo.path().join("iceberg").exists(),
+            "no Iceberg view of sealed files"
+        );
 
         // Nothing but the marker is readable: no Parquet magic, no JSON, no manifest checksum
         // in any name.
@@ -192,6 +196,10 @@ fn a_missing_or_wrong_key_is_refused_before_anything_is_read() -> R {
         ("encryption.key_file".into(), "relative/key".into()),
     ]);
     assert!(err.contains("must be an absolute path"), "{err}");
+    let mut with_iceberg = encrypted("aes-256-gcm", &key);
+    with_iceberg.push(("iceberg".into(), "true".into()));
+    let err = attach(with_iceberg);
+    assert!(err.contains("has no Iceberg view"), "{err}");
     std::fs::write(keys.path().join("short"), b"too short")?;
     let err = attach(encrypted("aes-256-gcm", &keys.path().join("short")));
     assert!(err.contains("must hold a 32-byte key"), "{err}");

@@ -15,7 +15,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use tabvault_snapshot::{BackupRequest, FaultPlan, JobRecord, RestoreRequest, SnapshotService};
+use tabvault_snapshot::{
+    BackupRequest, FaultPlan, JobRecord, RepoPath, RestoreRequest, SnapshotService,
+};
 use tabvault_storage::{Engine, hash_file};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -161,6 +163,22 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
     }
     // Every visible data object is whole: its content hashes to its name.
     let store = check.repository("repo")?.store().clone();
+    // Every finished snapshot's tables have their whole Iceberg view: written before the info
+    // file, so a published snapshot never lacks it.
+    for (name, (timestamp, _)) in &expected {
+        for table in ["t", "pk"] {
+            let dir = format!("iceberg/{name}/{timestamp}/db/{table}/metadata");
+            let file = |f: &str| RepoPath::parse(&format!("{dir}/{f}"));
+            assert_eq!(&store.get_bytes(&file("version-hint.text")?)?[..], b"1");
+            let metadata: serde_json::Value =
+                serde_json::from_slice(&store.get_bytes(&file("v1.metadata.json")?)?)?;
+            let list = metadata["snapshots"][0]["manifest-list"]
+                .as_str()
+                .and_then(|uri| uri.strip_prefix(&format!("file://{location}/")))
+                .ok_or("manifest list outside the repository")?;
+            assert!(store.size(&RepoPath::parse(list)?)?.is_some(), "{list}");
+        }
+    }
     for (path, size) in store.list_all()? {
         let text = path.to_string();
         let Some(file) = text.strip_prefix("data/") else {

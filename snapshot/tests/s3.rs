@@ -380,6 +380,17 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         Some(first.timestamp.as_str())
     );
     assert_no_secret(&format!("{:?}", service.show_repositories()));
+    // The Iceberg view goes through the same store, addressed by s3:// URIs.
+    let table_dir = format!("iceberg/s3snap/{}/db/t", first.timestamp);
+    let metadata = service
+        .repository("s3repo")?
+        .store()
+        .get_bytes(&name(&format!("{table_dir}/metadata/v1.metadata.json")))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&metadata)?;
+    assert_eq!(
+        metadata["location"],
+        format!("s3://{BUCKET}/backups/{table_dir}")
+    );
 
     let second = service.backup(&request("s3snap2"))?.wait();
     common::assert_finished(&second);

@@ -185,6 +185,22 @@ pub fn verify_snapshot(exec: &Exec<'_>, verify: &VerifySnapshot) -> Result<Query
     show(verify_table(&rows))
 }
 
+/// `ALTER REPOSITORY r REFRESH ICEBERG`: one row, `Runs` (backup runs whose Iceberg view was
+/// written), `Tables` (Iceberg tables written) and `LeftOut` (what was not, and why; `;`-separated,
+/// NULL when nothing).
+pub fn refresh_iceberg(exec: &Exec<'_>, repository: &str) -> Result<QueryResult> {
+    let report = exec.snapshots().refresh_iceberg(repository)?;
+    let left_out = (!report.left_out.is_empty()).then(|| report.left_out.join("; "));
+    QueryResult::text_table(
+        &["Runs", "Tables", "LeftOut"],
+        vec![vec![
+            Some(report.runs.to_string()),
+            Some(report.tables.to_string()),
+            left_out,
+        ]],
+    )
+}
+
 /// A SHOW table of the snapshot service as a result of text columns.
 pub fn show(table: ShowTable) -> Result<QueryResult> {
     QueryResult::text_table(&table.columns, table.rows)

@@ -546,6 +546,7 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
             jobs::drop_repository(exec, name, *if_exists)
         }
         Statement::ShowRepositories => jobs::show(exec.snapshots().show_repositories()),
+        Statement::RefreshIceberg { repository } => jobs::refresh_iceberg(exec, repository),
         Statement::Backup(backup) => jobs::backup(exec, backup),
         Statement::Restore(restore) => jobs::restore(exec, restore),
         Statement::ShowBackup { database } => {

@@ -565,6 +565,7 @@ fn backup_statement() -> BoxedStrategy<Statement> {
         (any::<bool>(), ident())
             .prop_map(|(if_exists, name)| Statement::DropRepository { if_exists, name }),
         Just(Statement::ShowRepositories),
+        ident().prop_map(|repository| Statement::RefreshIceberg { repository }),
         backup,
         restore,
         show_snapshot,

@@ -395,6 +395,13 @@ fn repository_and_job_statements() -> Result {
         }
     );
     assert_eq!(parse("show repositories")?, Statement::ShowRepositories);
+    assert_eq!(
+        parse("alter repository `r` refresh iceberg")?,
+        Statement::RefreshIceberg {
+            repository: "r".into()
+        }
+    );
+    assert!(parse("ALTER REPOSITORY r REFRESH").is_err());
     let db = Some("db".to_owned());
     assert_eq!(
         parse("SHOW BACKUP")?,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{BackupState, Job, stop_error};
 use crate::error::Result;
+use crate::iceberg;
 use crate::layout;
 use crate::local::{self, FILES_DIR, ObjectRef, local_file_name};
 use crate::manifest::{InfoObject, SNAPSHOT_FORMAT_VERSION, SnapshotInfo};
@@ -46,7 +47,7 @@ pub(crate) fn run_backup(service: &ServiceInner, job: &Arc<Job>) {
             service.finish(job, BackupState::Finished);
         }
         Err(e) => {
-            cleanup_unpublished(service, &record.repository, &record.label);
+            cleanup_unpublished(service, &record);
             service.fail(job, &e);
         }
     }
@@ -143,6 +144,9 @@ fn backup_steps(
     };
     let meta_path = layout::meta_file(&record.label)?;
     service.with_retry(job, || repository.put(&meta_path, meta.clone()))?;
+    if repository.store().iceberg_enabled() {
+        write_iceberg(service, job, &repository, &snapshot)?;
+    }
 
     service.advance(job, BackupState::UploadInfo)?;
     job.enter_commit(service.now_ms())?;
@@ -150,6 +154,46 @@ fn backup_steps(
     let info_path = layout::info_file(&record.label, &record.timestamp)?;
     let info = info.encode()?;
     service.with_retry(job, || repository.put(&info_path, info.clone()))?;
+    Ok(())
+}
+
+/// Writes the Iceberg view of the snapshot (see `crate::iceberg`) before the info file publishes
+/// it. Tables that cannot be expressed, or a repository without a URI readers could use, are
+/// left out with a warning: the Iceberg view is an export, and never fails a backup. Uploads
+/// fail it like any other upload. Every table's `version-hint.text` goes last.
+fn write_iceberg(
+    service: &ServiceInner,
+    job: &Arc<Job>,
+    repository: &crate::registry::Repository,
+    snapshot: &local::LocalSnapshot,
+) -> Result<()> {
+    let record = job.record();
+    let run = iceberg::Run {
+        label: &record.label,
+        timestamp: &record.timestamp,
+        time_ms: record.create_time_ms,
+    };
+    let files_dir = snapshot.dir.join(FILES_DIR);
+    let read_keys = |rowset: &crate::manifest::RowsetEntry, keys: &[String]| {
+        let file = local_file_name(&rowset.checksum, rowset.size_bytes);
+        iceberg::read_local_keys(&files_dir.join(file), keys)
+    };
+    let plan = match iceberg::plan_snapshot(repository.store(), &snapshot.manifest, run, &read_keys)
+    {
+        Ok(plan) => plan,
+        Err(e) => {
+            tracing::warn!(error = %e, label = %record.label, "no Iceberg metadata written");
+            return Ok(());
+        }
+    };
+    for skipped in &plan.skipped {
+        tracing::warn!(error = %skipped, label = %record.label, "table left out of the Iceberg view");
+    }
+    for batch in plan.upload_batches() {
+        super::transfer::for_each_parallel(&batch, service.transfer_threads(repository), |file| {
+            service.with_retry(job, || repository.put(&file.path, file.bytes.clone()))
+        })?;
+    }
     Ok(())
 }
 
@@ -299,11 +343,13 @@ fn job_committed(service: &ServiceInner, repository: &str, label: &str, timestam
 }
 
 /// Removes what a cancelled backup wrote under its snapshot name (data files are content-addressed
-/// and may serve other snapshots; they stay).
-fn cleanup_unpublished(service: &ServiceInner, repository: &str, label: &str) {
-    let Ok(repository) = service.repository(repository) else {
+/// and may serve other snapshots; they stay): its run's Iceberg files, and the manifest.
+fn cleanup_unpublished(service: &ServiceInner, record: &super::JobRecord) {
+    let Ok(repository) = service.repository(&record.repository) else {
         return;
     };
+    remove_run_iceberg(&repository, &record.label, &record.timestamp);
+    let label = &record.label;
     // Only a listing that positively shows no info file proves the snapshot unpublished; on any
     // doubt the manifest stays (an orphan manifest is harmless, a published one is not).
     if !matches!(repository.has_snapshot(label), Ok(false)) {
@@ -313,6 +359,19 @@ fn cleanup_unpublished(service: &ServiceInner, repository: &str, label: &str) {
         && let Err(e) = repository.store().delete(&path)
     {
         tracing::warn!(error = %e, "could not remove the manifest of a cancelled backup");
+    }
+}
+
+/// Removes the Iceberg files of one unpublished run (its own directory: no other run shares it).
+fn remove_run_iceberg(repository: &crate::registry::Repository, label: &str, timestamp: &str) {
+    let removed = layout::iceberg_warehouse(label, timestamp).and_then(|dir| {
+        for (path, _) in repository.store().list(&dir)? {
+            repository.store().delete(&path)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = removed {
+        tracing::warn!(error = %e, "could not remove the Iceberg files of a cancelled backup");
     }
 }
 
@@ -329,6 +388,6 @@ pub(crate) fn published_before_restart(service: &ServiceInner, record: &super::J
 /// Removes what a backup interrupted by a restart left in its repository: an unpublished manifest
 /// and its lease.
 pub(crate) fn cleanup_after_restart(service: &ServiceInner, record: &super::JobRecord) {
-    cleanup_unpublished(service, &record.repository, &record.label);
+    cleanup_unpublished(service, record);
     release_lease(service, record);
 }

@@ -18,6 +18,9 @@ const USE_INSTANCE_PROFILE: &str = "aws.s3.use_instance_profile";
 const S3A_ACCESS_KEY: &str = "fs.s3a.access.key";
 const S3A_SECRET_KEY: &str = "fs.s3a.secret.key";
 const S3A_ENDPOINT: &str = "fs.s3a.endpoint";
+/// Whether BACKUP also writes Apache Iceberg metadata for each table (`true`/`false`, default
+/// `true`); accepted by every kind of location.
+pub(crate) const ICEBERG: &str = "iceberg";
 
 /// Property keys an S3 location accepts.
 const S3_KEYS: [&str; 8] = [
@@ -108,13 +111,15 @@ pub(crate) fn parse(
             "the location is empty".to_string(),
         ));
     }
+    iceberg_enabled(properties)?;
+    let common = |k: &str| k == ICEBERG;
     let Some((scheme, rest)) = split_scheme(location) else {
-        reject_properties(properties, |_| false)?;
+        reject_properties(properties, common)?;
         return Ok(Location::Local(PathBuf::from(location)));
     };
     match scheme.to_ascii_lowercase().as_str() {
         "file" => {
-            reject_properties(properties, |_| false)?;
+            reject_properties(properties, common)?;
             if !rest.starts_with('/') {
                 return Err(RepositoryError::InvalidLocation(
                     "a file:// location needs an absolute path and no host, as in file:///backups/r1"
@@ -124,7 +129,7 @@ pub(crate) fn parse(
             Ok(Location::Local(PathBuf::from(rest)))
         }
         "memory" => {
-            reject_properties(properties, |_| false)?;
+            reject_properties(properties, common)?;
             let (name, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if name.is_empty() {
                 return Err(RepositoryError::InvalidLocation(
@@ -140,6 +145,47 @@ pub(crate) fn parse(
         _ => Err(RepositoryError::UnsupportedScheme {
             scheme: scheme.to_string(),
         }),
+    }
+}
+
+/// The `iceberg` property: absent means enabled (every new repository exports Iceberg metadata
+/// unless told otherwise); anything but `true`/`false` (any case) is refused.
+pub(crate) fn iceberg_enabled(
+    properties: &BTreeMap<String, String>,
+) -> Result<bool, RepositoryError> {
+    match properties.get(ICEBERG) {
+        None => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(RepositoryError::InvalidProperty(format!(
+            "{ICEBERG} must be \"true\" or \"false\", not {v:?}"
+        ))),
+    }
+}
+
+/// The absolute URI other engines reach the repository's root at: `file:///abs/path` for a local
+/// directory, `s3://bucket[/prefix]` for S3 (also for an `s3a://` location: every Iceberg reader
+/// accepts `s3://`), `memory://name[/prefix]` for in-process stores. `None` when a local path
+/// holds characters a URI would need escaped (readers disagree on unescaping them), or is not
+/// UTF-8.
+pub(crate) fn base_uri(location: &Location) -> Option<String> {
+    let with_prefix = |base: String, prefix: &Option<RepoPath>| match prefix {
+        Some(p) => format!("{base}/{p}"),
+        None => base,
+    };
+    match location {
+        Location::Local(root) => {
+            let absolute = std::path::absolute(root).ok()?;
+            let text = absolute.to_str()?.trim_end_matches('/');
+            let plain = text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-~+=,@".contains(c));
+            plain.then(|| format!("file://{text}"))
+        }
+        Location::Memory { name, prefix } => with_prefix(format!("memory://{name}"), prefix).into(),
+        Location::S3(config) => {
+            with_prefix(format!("s3://{}", config.bucket), &config.prefix).into()
+        }
     }
 }
 
@@ -188,7 +234,7 @@ fn parse_s3(
     rest: &str,
     properties: &BTreeMap<String, String>,
 ) -> Result<S3Config, RepositoryError> {
-    reject_properties(properties, |k| S3_KEYS.contains(&k))?;
+    reject_properties(properties, |k| S3_KEYS.contains(&k) || k == ICEBERG)?;
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.contains('@') {
         // Do not echo the location: the part before '@' may be a credential.
@@ -329,6 +375,51 @@ mod tests {
             parse("", &none),
             Err(RepositoryError::InvalidLocation(_))
         ));
+    }
+
+    #[test]
+    fn iceberg_property_is_accepted_everywhere_and_checked() {
+        for location in ["/tmp/x", "file:///tmp/x", "memory://m", "s3://b/p"] {
+            assert!(
+                parse(location, &props(&[(ICEBERG, "false")])).is_ok(),
+                "{location}"
+            );
+            assert!(
+                matches!(
+                    parse(location, &props(&[(ICEBERG, "maybe")])),
+                    Err(RepositoryError::InvalidProperty(_))
+                ),
+                "{location}"
+            );
+        }
+        assert_eq!(iceberg_enabled(&BTreeMap::new()).ok(), Some(true));
+        assert_eq!(
+            iceberg_enabled(&props(&[(ICEBERG, "FALSE")])).ok(),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn base_uris() -> Result<(), RepositoryError> {
+        let none = BTreeMap::new();
+        assert_eq!(
+            base_uri(&parse("/b/r1/", &none)?).as_deref(),
+            Some("file:///b/r1")
+        );
+        assert_eq!(base_uri(&parse("/b/with space", &none)?), None);
+        assert_eq!(
+            base_uri(&parse("s3a://bkt/x/y", &none)?).as_deref(),
+            Some("s3://bkt/x/y")
+        );
+        assert_eq!(
+            base_uri(&parse("s3://bkt", &none)?).as_deref(),
+            Some("s3://bkt")
+        );
+        assert_eq!(
+            base_uri(&parse("memory://m/p", &none)?).as_deref(),
+            Some("memory://m/p")
+        );
+        Ok(())
     }
 
     #[test]

@@ -117,4 +117,4 @@ pub use faults::FaultPlan;
 pub use path::RepoPath;
 pub use store::{RepositoryStore, TransferMethod};
 
-pub(crate) use location::{Location, parse as parse_location};
+pub(crate) use location::{ICEBERG, Location, parse as parse_location};

@@ -45,6 +45,10 @@ struct Inner {
     backend: Backend,
     /// Opened with [`RepositoryStore::open_read_only`]: every put and delete is refused.
     read_only: bool,
+    /// The `iceberg` property: BACKUP also writes Iceberg metadata.
+    iceberg: bool,
+    /// What other engines reach the root at (see [`location::base_uri`]).
+    base_uri: Option<String>,
 }
 
 /// Storage of one repository location: put, get, size, list and delete named objects, each
@@ -103,7 +107,10 @@ impl RepositoryStore {
         properties: &BTreeMap<String, String>,
         read_only: bool,
     ) -> Result<Self, RepositoryError> {
-        let backend = match location::parse(location, properties)? {
+        let parsed = location::parse(location, properties)?;
+        let iceberg = location::iceberg_enabled(properties)?;
+        let base_uri = location::base_uri(&parsed);
+        let backend = match parsed {
             Location::Local(root) if read_only => Backend::Local(LocalRepo::open_existing(root)?),
             Location::Local(root) => Backend::Local(LocalRepo::open(root)?),
             Location::Memory { name, prefix } => {
@@ -118,6 +125,8 @@ impl RepositoryStore {
                 redacted_properties: location::redact(properties),
                 backend,
                 read_only,
+                iceberg,
+                base_uri,
             }),
             faults: None,
             key: None,
@@ -133,6 +142,29 @@ impl RepositoryStore {
     /// The location exactly as given to [`RepositoryStore::open`].
     pub fn location(&self) -> &str {
         &self.inner.location
+    }
+
+    /// Whether BACKUP writes Apache Iceberg metadata next to each snapshot (the `iceberg`
+    /// property; default `true`). Never for an encrypted store: other engines could not read
+    /// its sealed files.
+    pub fn iceberg_enabled(&self) -> bool {
+        self.inner.iceberg && self.key.is_none()
+    }
+
+    /// The absolute URI of object `name` as other engines address it: `file:///abs/path/name`
+    /// for a local repository, `s3://bucket/prefix/name` for S3 (also when opened as `s3a://`),
+    /// `memory://...` for in-process stores. Refused with [`RepositoryError::InvalidLocation`]
+    /// when the local root's path has characters a URI would need escaped (a space, `%`, `#`,
+    /// `?`, non-ASCII), since readers disagree on unescaping them.
+    pub fn uri(&self, name: &RepoPath) -> Result<String, RepositoryError> {
+        match &self.inner.base_uri {
+            Some(base) => Ok(format!("{base}/{name}")),
+            None => Err(RepositoryError::InvalidLocation(format!(
+                "{} cannot be written as a URI without escaping (only letters, digits and \
+                 /._-~+=,@ are kept as they are)",
+                self.inner.location
+            ))),
+        }
     }
 
     /// The properties given to [`RepositoryStore::open`], with every access key and secret key

@@ -110,6 +110,7 @@ pub fn required(statement: &Statement, current_db: Option<&str>, user: &str) -> 
         | Statement::Revoke(_) => Need::UserAdmin,
         Statement::CreateRepository(_)
         | Statement::DropRepository { .. }
+        | Statement::RefreshIceberg { .. }
         | Statement::Backup(_)
         | Statement::Restore(_)
         | Statement::CancelBackup { .. }

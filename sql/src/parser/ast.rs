@@ -205,6 +205,12 @@ pub enum Statement {
     },
     /// `SHOW REPOSITORIES`.
     ShowRepositories,
+    /// `ALTER REPOSITORY r REFRESH ICEBERG` (tabvault extension): writes again the Iceberg view
+    /// of every complete snapshot in the repository at its current location.
+    RefreshIceberg {
+        /// The repository.
+        repository: String,
+    },
     /// `BACKUP SNAPSHOT …`.
     Backup(Backup),
     /// `SHOW BACKUP [FROM db]`.

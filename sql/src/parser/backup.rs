@@ -228,6 +228,14 @@ impl Parser<'_> {
         }))
     }
 
+    /// `ALTER REPOSITORY r REFRESH ICEBERG`.
+    pub(crate) fn refresh_iceberg(&mut self) -> PResult<Statement> {
+        self.expect_keywords(&["ALTER", "REPOSITORY"])?;
+        let repository = self.ident()?;
+        self.expect_keywords(&["REFRESH", "ICEBERG"])?;
+        Ok(Statement::RefreshIceberg { repository })
+    }
+
     /// `CANCEL BACKUP|RESTORE [FROM db]`.
     pub(crate) fn cancel(&mut self) -> PResult<Statement> {
         self.expect_keyword("CANCEL")?;

@@ -743,6 +743,9 @@ impl Display for Statement {
                 write!(f, "DROP REPOSITORY {if_exists}{}", Ident(name))
             }
             Self::ShowRepositories => f.write_str("SHOW REPOSITORIES"),
+            Self::RefreshIceberg { repository } => {
+                write!(f, "ALTER REPOSITORY {} REFRESH ICEBERG", Ident(repository))
+            }
             Self::Backup(backup) => write!(f, "{backup}"),
             Self::ShowBackupHistory { database } => {
                 f.write_str("SHOW ALL BACKUP")?;

@@ -109,6 +109,7 @@ impl<'a> Parser<'a> {
             }
             Some("TRUNCATE") => self.truncate(),
             Some("ALTER") if self.is_keyword_at(1, "USER") => self.alter_user(),
+            Some("ALTER") if self.is_keyword_at(1, "REPOSITORY") => self.refresh_iceberg(),
             Some("ALTER") => self.alter_table(),
             Some("INSERT") => self.insert(),
             Some("DELETE") => self.delete(),

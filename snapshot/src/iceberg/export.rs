@@ -1,0 +1,494 @@
+//! Plans the Iceberg files of one backup run: for each table of the snapshot's manifest, the
+//! manifest, manifest list, `v1.metadata.json` and `version-hint.text`, as bytes with their
+//! repository paths. No I/O happens here: BACKUP uploads the plan through its repository store.
+//!
+//! Ids are derived from what identifies the table in the repository (snapshot name, run
+//! timestamp, database, table), so planning the same run again gives the same snapshot id,
+//! table uuid and file names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tabvault_storage::{KeyModel, RowsetKind};
+
+use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
+use super::bounds::single_value;
+use super::deletes::{ReadKeys, position_delete_file, superseded_rows};
+use super::metadata::{TableMetadata, unpartitioned_spec_fields};
+use super::types::{field_id, name_mapping, schema_json};
+use crate::error::{Result, SnapshotError};
+use crate::layout;
+use crate::manifest::{RowsetEntry, SnapshotManifest, TableEntry};
+use crate::repository::{RepoPath, RepositoryStore};
+
+/// The one sequence number of a table's one snapshot.
+const SEQUENCE_NUMBER: i64 = 1;
+
+/// Name of the file a Hadoop catalog reads first: the current metadata version.
+pub(crate) const VERSION_HINT: &str = "version-hint.text";
+
+/// One file to upload.
+#[derive(Debug)]
+pub(crate) struct IcebergFile {
+    /// Where it goes in the repository.
+    pub path: RepoPath,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one backup run writes for Iceberg readers.
+#[derive(Debug, Default)]
+pub(crate) struct IcebergPlan {
+    /// Files to upload. Order does not matter for readers except that each table's
+    /// `version-hint.text` must be uploaded after the rest (a Hadoop catalog reads the hint
+    /// first); the snapshot is only published by the info file, after all of them.
+    pub files: Vec<IcebergFile>,
+    /// Tables left out, each with the reason (see [`SnapshotError::Iceberg`]).
+    pub skipped: Vec<SnapshotError>,
+}
+
+impl IcebergPlan {
+    /// The files in two batches to upload one after the other, each in any order: everything
+    /// but the version hints, then the hints (a Hadoop catalog reads the hint first).
+    pub(crate) fn upload_batches(self) -> [Vec<IcebergFile>; 2] {
+        let (hints, files) = self
+            .files
+            .into_iter()
+            .partition(|f| f.path.as_str().ends_with(VERSION_HINT));
+        [files, hints]
+    }
+}
+
+/// Which backup run the files describe.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run<'a> {
+    /// The snapshot's name (label).
+    pub label: &'a str,
+    /// The run's timestamp, `yyyy-MM-dd-HH-mm-ss-SSS`.
+    pub timestamp: &'a str,
+    /// The run's submission time, ms since the epoch.
+    pub time_ms: u64,
+}
+
+/// Plans the Iceberg files of every table of `manifest`. `read_keys` reads the key columns of a
+/// PRIMARY KEY table's rowset files (only for tablets with more than one rowset). A table that
+/// cannot be expressed is left out and reported in [`IcebergPlan::skipped`]; an `Err` (the
+/// repository has no URI readers could use, an invalid name) means nothing can be exported.
+pub(crate) fn plan_snapshot(
+    store: &RepositoryStore,
+    manifest: &SnapshotManifest,
+    run: Run<'_>,
+    read_keys: ReadKeys<'_>,
+) -> Result<IcebergPlan> {
+    layout::iceberg_warehouse(run.label, run.timestamp)?;
+    let mut plan = IcebergPlan::default();
+    for table in &manifest.tables {
+        match plan_table(store, &manifest.database, table, run, read_keys) {
+            Ok(files) => plan.files.extend(files),
+            Err(e @ SnapshotError::Iceberg { .. }) => plan.skipped.push(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(plan)
+}
+
+fn plan_table(
+    store: &RepositoryStore,
+    database: &str,
+    table: &TableEntry,
+    run: Run<'_>,
+    read_keys: ReadKeys<'_>,
+) -> Result<Vec<IcebergFile>> {
+    let refuse = |detail: String| SnapshotError::Iceberg {
+        table: format!("{database}.{}", table.name),
+        detail,
+    };
+    let table_dir = layout::iceberg_table_dir(run.label, run.timestamp, database, &table.name)?;
+    let dir = table_dir.join(layout::ICEBERG_METADATA_DIR)?;
+    let uri = |path: &RepoPath| store.uri(path).map_err(SnapshotError::from);
+
+    let TableRows {
+        data: rowsets,
+        superseded,
+    } = table_rows(table, read_keys).map_err(refuse)?;
+    let mut seen = BTreeSet::new();
+    let mut files = Vec::with_capacity(rowsets.len());
+    for rowset in rowsets {
+        let data_path = layout::data_file(&rowset.checksum, rowset.size_bytes)?;
+        if !seen.insert(data_path.clone()) {
+            return Err(refuse(format!(
+                "data file {data_path} appears twice; readers would count its rows once per entry"
+            )));
+        }
+        files.push(data_file(table, rowset, uri(&data_path)?).map_err(refuse)?);
+    }
+
+    let (ids, uuid) = identity(run, database, &table.name);
+    let schema = schema_json(&table.schema).to_string();
+    let spec = unpartitioned_spec_fields().to_string();
+    let mut out = Vec::new();
+    let mut manifests = Vec::new();
+    let mut add_manifest = |content: Content, name: String, listed: &[DataFile]| -> Result<()> {
+        let bytes = avro::manifest(ids, &schema, &spec, content, listed).map_err(refuse)?;
+        let path = dir.join(&name)?;
+        manifests.push(ManifestSummary {
+            content,
+            path: uri(&path)?,
+            length: i64::try_from(bytes.len()).map_err(|e| refuse(e.to_string()))?,
+            files: i32::try_from(listed.len()).map_err(|e| refuse(e.to_string()))?,
+            rows: listed.iter().map(|f| f.record_count).sum(),
+        });
+        out.push(IcebergFile { path, bytes });
+        Ok(())
+    };
+    add_manifest(Content::Data, format!("{uuid}-m0.avro"), &files)?;
+    let deletes = if superseded.is_empty() {
+        None
+    } else {
+        let (file, listed) = delete_file(&table_dir, &files, &superseded, &uri, &refuse)?;
+        add_manifest(
+            Content::PositionDeletes,
+            format!("{uuid}-m1.avro"),
+            std::slice::from_ref(&listed),
+        )?;
+        out.push(file);
+        Some(listed)
+    };
+    let list_bytes = avro::manifest_list(ids, &manifests).map_err(refuse)?;
+    let list_path = dir.join(&format!(
+        "snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro",
+        ids.snapshot_id
+    ))?;
+
+    let metadata = TableMetadata {
+        location: &uri(&table_dir)?,
+        table_uuid: &uuid,
+        schema: schema_json(&table.schema),
+        last_column_id: field_id(table.schema.columns.len().saturating_sub(1)),
+        ids,
+        timestamp_ms: run.time_ms,
+        manifest_list: &uri(&list_path)?,
+        summary: summary(&files, deletes.as_ref()),
+        properties: BTreeMap::from([
+            (
+                "schema.name-mapping.default".into(),
+                name_mapping(&table.schema).to_string(),
+            ),
+            ("tabvault.snapshot".into(), run.label.to_owned()),
+            (
+                "tabvault.snapshot-timestamp".into(),
+                run.timestamp.to_owned(),
+            ),
+            ("tabvault.database".into(), database.to_owned()),
+        ]),
+    };
+    let metadata_bytes = crate::error::json_bytes(&metadata.to_json(), "Iceberg table metadata")?;
+    out.push(IcebergFile {
+        path: list_path,
+        bytes: list_bytes,
+    });
+    out.push(IcebergFile {
+        path: dir.join("v1.metadata.json")?,
+        bytes: metadata_bytes,
+    });
+    out.push(IcebergFile {
+        path: dir.join(VERSION_HINT)?,
+        bytes: b"1".to_vec(),
+    });
+    Ok(out)
+}
+
+/// The position delete file naming `superseded` rows of `files` (content-addressed under the
+/// table's `data/`), and its manifest entry. `refuse` makes the error of a table that cannot be
+/// expressed.
+fn delete_file(
+    table_dir: &RepoPath,
+    files: &[DataFile],
+    superseded: &[(usize, i64)],
+    uri: &dyn Fn(&RepoPath) -> Result<String>,
+    refuse: &dyn Fn(String) -> SnapshotError,
+) -> Result<(IcebergFile, DataFile)> {
+    let rows = superseded
+        .iter()
+        .map(|(i, pos)| {
+            let file = files.get(*i).ok_or("superseded row of an unknown file")?;
+            Ok((file.path.clone(), *pos))
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(refuse)?;
+    let bytes = position_delete_file(rows).map_err(refuse)?;
+    let name = format!("{}-{}.parquet", blake3::hash(&bytes).to_hex(), bytes.len());
+    let path = table_dir.join(layout::DATA_DIR)?.join(&name)?;
+    let too_many = |e: std::num::TryFromIntError| refuse(e.to_string());
+    let listed = DataFile {
+        path: uri(&path)?,
+        record_count: i64::try_from(superseded.len()).map_err(too_many)?,
+        size_bytes: i64::try_from(bytes.len()).map_err(too_many)?,
+        value_counts: BTreeMap::new(),
+        null_counts: BTreeMap::new(),
+        lower_bounds: BTreeMap::new(),
+        upper_bounds: BTreeMap::new(),
+    };
+    Ok((IcebergFile { path, bytes }, listed))
+}
+
+/// The snapshot summary (besides `operation`) of a snapshot adding `files` and `deletes`.
+fn summary(files: &[DataFile], deletes: Option<&DataFile>) -> BTreeMap<String, String> {
+    let rows: i64 = files.iter().map(|f| f.record_count).sum();
+    let size: i64 = files.iter().chain(deletes).map(|f| f.size_bytes).sum();
+    let delete_files = deletes.iter().count();
+    let deleted_rows = deletes.map_or(0, |d| d.record_count);
+    BTreeMap::from([
+        ("added-data-files".into(), files.len().to_string()),
+        ("added-records".into(), rows.to_string()),
+        ("added-files-size".into(), size.to_string()),
+        ("added-delete-files".into(), delete_files.to_string()),
+        (
+            "added-position-delete-files".into(),
+            delete_files.to_string(),
+        ),
+        ("added-position-deletes".into(), deleted_rows.to_string()),
+        ("total-data-files".into(), files.len().to_string()),
+        ("total-records".into(), rows.to_string()),
+        ("total-files-size".into(), size.to_string()),
+        ("total-delete-files".into(), delete_files.to_string()),
+        ("total-position-deletes".into(), deleted_rows.to_string()),
+        ("total-equality-deletes".into(), "0".into()),
+    ])
+}
+
+/// A table's data rowsets, and the rows among them that are not part of the table.
+#[derive(Debug, Default)]
+struct TableRows<'t> {
+    /// Data rowsets, tablet by tablet, oldest first within each.
+    data: Vec<&'t RowsetEntry>,
+    /// `(index into data, position in the file)`.
+    superseded: Vec<(usize, i64)>,
+}
+
+/// The table's rows: no superseded ones for DUPLICATE KEY tables; for PRIMARY KEY tables the rows
+/// a newer rowset of their tablet superseded or deleted (only tablets with more than one rowset
+/// are read). A PRIMARY KEY tablet may hold one data file twice (the same rows upserted again
+/// give the same bytes): the newer copy supersedes every row of the older, which is then left
+/// out rather than listed twice (its position deletes would also hide the newer copy).
+fn table_rows<'t>(
+    table: &'t TableEntry,
+    read_keys: ReadKeys<'_>,
+) -> std::result::Result<TableRows<'t>, String> {
+    let primary = table.schema.key_model == KeyModel::Primary;
+    let TableRows {
+        mut data,
+        mut superseded,
+    } = TableRows::default();
+    for tablet in table.partitions.iter().flat_map(|p| &p.tablets) {
+        // Where each of the tablet's rowsets lands in `data`: delete rowsets and older copies of
+        // a PRIMARY KEY tablet's data files land nowhere.
+        let mut newer_copies = BTreeSet::new();
+        let mut listed: Vec<bool> = tablet
+            .rowsets
+            .iter()
+            .rev()
+            .map(|r| {
+                r.kind == RowsetKind::Data
+                    && (!primary || newer_copies.insert((&r.checksum, r.size_bytes)))
+            })
+            .collect();
+        listed.reverse();
+        let index_of: Vec<Option<usize>> = tablet
+            .rowsets
+            .iter()
+            .zip(listed)
+            .map(|(rowset, listed)| {
+                listed.then(|| {
+                    data.push(rowset);
+                    data.len() - 1
+                })
+            })
+            .collect();
+        if primary && tablet.rowsets.len() > 1 {
+            for (local, pos) in
+                superseded_rows(&tablet.rowsets, &table.schema.key_columns, read_keys)?
+            {
+                if let Some(Some(index)) = index_of.get(local) {
+                    superseded.push((*index, pos));
+                }
+            }
+        }
+    }
+    Ok(TableRows { data, superseded })
+}
+
+/// A data rowset as a manifest lists it: counts for every column, NULL counts and bounds from
+/// its recorded statistics.
+fn data_file(
+    table: &TableEntry,
+    rowset: &RowsetEntry,
+    path: String,
+) -> std::result::Result<DataFile, String> {
+    let rows = i64::try_from(rowset.rows).map_err(|e| e.to_string())?;
+    let mut file = DataFile {
+        path,
+        record_count: rows,
+        size_bytes: i64::try_from(rowset.size_bytes).map_err(|e| e.to_string())?,
+        value_counts: (0..table.schema.columns.len())
+            .map(|i| (field_id(i), rows))
+            .collect(),
+        null_counts: BTreeMap::new(),
+        lower_bounds: BTreeMap::new(),
+        upper_bounds: BTreeMap::new(),
+    };
+    for stats in &rowset.columns {
+        let index = table
+            .schema
+            .column_index(&stats.name)
+            .ok_or_else(|| format!("statistics name an unknown column {:?}", stats.name))?;
+        let ty = table
+            .schema
+            .columns
+            .get(index)
+            .map(|c| &c.ty)
+            .ok_or_else(|| format!("column index {index} out of range"))?;
+        let id = field_id(index);
+        let nulls = i64::try_from(stats.null_count).map_err(|e| e.to_string())?;
+        file.null_counts.insert(id, nulls);
+        let bound = |value: &Option<tabvault_storage::Value>| match value {
+            Some(v) => single_value(ty, v).map_err(|e| format!("column {}: {e}", stats.name)),
+            None => Ok(None),
+        };
+        if let Some(min) = bound(&stats.min)? {
+            file.lower_bounds.insert(id, min);
+        }
+        if let Some(max) = bound(&stats.max)? {
+            file.upper_bounds.insert(id, max);
+        }
+    }
+    Ok(file)
+}
+
+/// The snapshot id (positive) and table uuid (version 4 layout) of one table of one run.
+fn identity(run: Run<'_>, database: &str, table: &str) -> (SnapshotIds, String) {
+    let mut hasher = blake3::Hasher::new();
+    for part in [run.label, run.timestamp, database, table] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    let hash = hasher.finalize();
+    let bytes = hash.as_bytes();
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&bytes[..8]);
+    let snapshot_id = i64::try_from(u64::from_le_bytes(id) >> 1)
+        .unwrap_or(1)
+        .max(1);
+    let mut u = [0u8; 16];
+    u.copy_from_slice(&bytes[8..24]);
+    u[6] = (u[6] & 0x0F) | 0x40;
+    u[8] = (u[8] & 0x3F) | 0x80;
+    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    );
+    (
+        SnapshotIds {
+            snapshot_id,
+            sequence_number: SEQUENCE_NUMBER,
+        },
+        uuid,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{PartitionEntry, TabletEntry};
+    use arrow::array::{Array, Int64Array, RecordBatch};
+    use std::sync::Arc;
+    use tabvault_storage::{
+        ColumnDef, ColumnType, Distribution, PartitionBound, PartitionScheme, TableProperties,
+        TableSchema,
+    };
+
+    fn rowset(kind: RowsetKind, tag: char) -> RowsetEntry {
+        RowsetEntry {
+            kind,
+            version: 1,
+            size_bytes: 10,
+            checksum: tag.to_string().repeat(64),
+            rows: 2,
+            columns: vec![],
+        }
+    }
+
+    fn pk_table(rowsets: Vec<RowsetEntry>) -> TableEntry {
+        TableEntry {
+            name: "pk".into(),
+            schema: TableSchema {
+                columns: vec![ColumnDef::new("k", ColumnType::BigInt).not_null()],
+                key_model: KeyModel::Primary,
+                key_columns: vec!["k".into()],
+                partition_scheme: PartitionScheme::Unpartitioned,
+                distribution: Distribution::Hash {
+                    columns: vec!["k".into()],
+                    buckets: 1,
+                },
+                properties: TableProperties::default(),
+            },
+            partitions: vec![PartitionEntry {
+                name: "pk".into(),
+                bound: PartitionBound::Whole,
+                version: 4,
+                tablets: vec![TabletEntry { rowsets }],
+            }],
+        }
+    }
+
+    /// Keys by the rowset's checksum: `a` holds 1 and 2, `d` (a delete) 2, `b` 1.
+    fn read(r: &RowsetEntry, _: &[String]) -> std::result::Result<Vec<RecordBatch>, String> {
+        let keys = match r.checksum.chars().next() {
+            Some('a') => vec![1, 2],
+            Some('d') => vec![2],
+            _ => vec![1],
+        };
+        RecordBatch::try_from_iter([("k", Arc::new(Int64Array::from(keys)) as Arc<dyn Array>)])
+            .map(|b| vec![b])
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_repeated_primary_key_file_is_listed_once_as_its_newest_copy()
+    -> std::result::Result<(), String> {
+        let table = pk_table(vec![
+            rowset(RowsetKind::Data, 'a'),
+            rowset(RowsetKind::Delete, 'd'),
+            rowset(RowsetKind::Data, 'a'),
+        ]);
+        let rows = table_rows(&table, &read)?;
+        assert_eq!(rows.data.len(), 1);
+        assert!(std::ptr::eq(
+            rows.data[0],
+            &table.partitions[0].tablets[0].rowsets[2]
+        ));
+        assert_eq!(rows.superseded, vec![]);
+        Ok(())
+    }
+
+    #[test]
+    fn older_rows_of_a_key_are_superseded_and_delete_rowsets_not_listed()
+    -> std::result::Result<(), String> {
+        let table = pk_table(vec![
+            rowset(RowsetKind::Data, 'a'),
+            rowset(RowsetKind::Delete, 'd'),
+            rowset(RowsetKind::Data, 'b'),
+        ]);
+        let rows = table_rows(&table, &read)?;
+        assert_eq!(rows.data.len(), 2);
+        // a's key 1 (position 0) is superseded by b, its key 2 (position 1) deleted by d.
+        let mut superseded = rows.superseded.clone();
+        superseded.sort();
+        assert_eq!(superseded, vec![(0, 0), (0, 1)]);
+        Ok(())
+    }
+}

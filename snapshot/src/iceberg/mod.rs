@@ -1,0 +1,36 @@
+//! Every repository snapshot is also a set of Apache Iceberg v2 tables: metadata written next to
+//! the snapshot lists its existing content-addressed Parquet files by absolute URI, so Spark,
+//! Trino, StarRocks, DuckDB or pyiceberg read a table without a byte of data being copied.
+//!
+//! Per table, under `iceberg/<snapshot>/<timestamp>/<database>/<table>/metadata/` (the layout
+//! of a Hadoop catalog whose warehouse is `iceberg/<snapshot>/<timestamp>`):
+//!
+//! ```text
+//! v1.metadata.json                      table metadata: schema, unpartitioned spec, one snapshot
+//! version-hint.text                     "1", what a Hadoop catalog reads first (written last)
+//! snap-<snapshot id>-1-<uuid>.avro      manifest list (Avro, deflate)
+//! <uuid>-m0.avro                        manifest listing every data file (Avro, deflate)
+//! <uuid>-m1.avro                        PRIMARY KEY tables with superseded rows: the deletes
+//! ../data/<blake3>-<size>.parquet       ... and their position delete file, content-addressed
+//! ```
+//!
+//! The modules: [`types`] maps column types and builds the schema and name mapping, [`bounds`]
+//! serialises single values (spec Appendix D), [`avro`] holds the manifest and manifest-list
+//! schemas with the spec's field ids, [`metadata`] the `metadata.json` document, [`deletes`]
+//! turns PRIMARY KEY merge-on-read into position deletes, and [`export`] plans every file of a
+//! snapshot's tables (no I/O besides reading keys: BACKUP uploads what it returns).
+//!
+//! Limits: the partition spec is always unpartitioned (tabvault's bucket hash is not Iceberg's,
+//! and readers prune on per-file column bounds anyway); a table naming one data file twice is
+//! not exported (readers would count its rows once per entry, and position deletes could not
+//! tell the copies apart).
+
+mod avro;
+mod bounds;
+mod deletes;
+mod export;
+mod metadata;
+mod types;
+
+pub(crate) use deletes::{read_local_keys, read_parquet_keys};
+pub(crate) use export::{IcebergPlan, Run, plan_snapshot};

@@ -1,0 +1,268 @@
+//! Goal: every BACKUP writes, before its info file, an Iceberg v2 view of each table that lists
+//! exactly the snapshot's data files (docs/FORMAT.md §2.4), through the repository store.
+//! Method: back up the shared test database into a memory:// repository, read the written
+//! metadata.json, manifest list and manifest back (apache-avro), and compare the listed files,
+//! row counts and sizes with the snapshot's own `meta.json`; then the `iceberg` property off,
+//! DROP SNAPSHOT, and `refresh_iceberg` (old snapshots, a moved repository). pyiceberg reading
+//! the same files is python/tests/test_iceberg.py.
+//! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
+//! table's delete rowsets listed as data or its superseded rows left undeleted, files left
+//! behind. That the deletes name exactly the right rows is checked by reading them back with
+//! pyiceberg (python/tests/test_iceberg.py) and in `iceberg::deletes`' unit tests.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use apache_avro::Reader;
+use apache_avro::types::Value;
+use common::*;
+use tabvault_snapshot::{BackupRequest, RepoPath, RepositoryStore, SnapshotManifest};
+use tabvault_storage::RowsetKind;
+
+type Error = Box<dyn std::error::Error>;
+
+fn field<'a>(record: &'a Value, name: &str) -> Result<&'a Value, Error> {
+    match record {
+        Value::Record(fields) => fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("no field {name}").into()),
+        other => Err(format!("not a record: {other:?}").into()),
+    }
+}
+
+fn string(value: &Value) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(format!("not a string: {other:?}").into()),
+    }
+}
+
+fn long(value: &Value) -> Result<i64, Error> {
+    match value {
+        Value::Long(n) => Ok(*n),
+        other => Err(format!("not a long: {other:?}").into()),
+    }
+}
+
+/// The repository path of an absolute URI inside the repository at `base`.
+fn path_of(uri: &str, base: &str) -> Result<RepoPath, Error> {
+    let relative = uri
+        .strip_prefix(base)
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| format!("{uri} is not under {base}"))?;
+    Ok(RepoPath::parse(relative)?)
+}
+
+fn records(store: &RepositoryStore, path: &RepoPath) -> Result<Vec<Value>, Error> {
+    let bytes = store.get_bytes(path)?;
+    Ok(Reader::new(&bytes[..])?.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `(content, file_path, record_count, file_size_in_bytes)` of every entry the table's Iceberg
+/// snapshot lists (content 0 data, 1 position deletes), following metadata.json → manifest list
+/// → manifests, each file checked present with its size.
+fn listed_files(
+    store: &RepositoryStore,
+    base: &str,
+    table_dir: &str,
+) -> Result<BTreeSet<(i32, String, i64, i64)>, Error> {
+    let metadata_path = RepoPath::parse(&format!("{table_dir}/metadata/v1.metadata.json"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&store.get_bytes(&metadata_path)?)?;
+    assert_eq!(metadata["format-version"], 2);
+    assert_eq!(metadata["location"], format!("{base}/{table_dir}"));
+    let hint = RepoPath::parse(&format!("{table_dir}/metadata/version-hint.text"))?;
+    assert_eq!(&store.get_bytes(&hint)?[..], b"1");
+    let list = metadata["snapshots"][0]["manifest-list"]
+        .as_str()
+        .ok_or("no manifest list")?;
+    let mut files = BTreeSet::new();
+    for manifest in records(store, &path_of(list, base)?)? {
+        let manifest_path = path_of(&string(field(&manifest, "manifest_path")?)?, base)?;
+        let length = long(field(&manifest, "manifest_length")?)?;
+        assert_eq!(store.size(&manifest_path)?, Some(u64::try_from(length)?));
+        for entry in records(store, &manifest_path)? {
+            let data = field(&entry, "data_file")?;
+            let Value::Int(content) = field(data, "content")? else {
+                return Err("content is not an int".into());
+            };
+            let path = string(field(data, "file_path")?)?;
+            let size = long(field(data, "file_size_in_bytes")?)?;
+            assert_eq!(
+                store.size(&path_of(&path, base)?)?,
+                Some(u64::try_from(size)?)
+            );
+            let listed = (
+                *content,
+                path,
+                long(field(data, "record_count")?)?,
+                long(field(data, "file_size_in_bytes")?)?,
+            );
+            assert!(files.insert(listed.clone()), "{listed:?} listed twice");
+        }
+    }
+    Ok(files)
+}
+
+fn backup(service: &tabvault_snapshot::SnapshotService, label: &str) -> Result<String, Error> {
+    let record = service
+        .backup(&BackupRequest {
+            database: "db".into(),
+            snapshot: label.into(),
+            repository: "repo".into(),
+            objects: vec![],
+            properties: props(&[]),
+        })?
+        .wait();
+    assert_finished(&record);
+    Ok(record.timestamp)
+}
+
+fn memory_location() -> String {
+    format!("memory://iceberg-{}", std::process::id())
+        + &format!(
+            "-{}",
+            std::time::UNIX_EPOCH.elapsed().map_or(0, |d| d.as_nanos())
+        )
+}
+
+#[test]
+fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let location = memory_location();
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+
+    let repository = service.repository("repo")?;
+    let store = repository.store();
+    let info = repository.read_info("snap1", &timestamp)?;
+    let manifest: SnapshotManifest = repository.read_manifest(&info)?;
+    for (name, merged) in [("t", false), ("pk", true)] {
+        let table = manifest.table(name).ok_or("table")?;
+        let data_files: BTreeSet<(i32, String, i64, i64)> = table
+            .partitions
+            .iter()
+            .flat_map(|p| &p.tablets)
+            .flat_map(|t| &t.rowsets)
+            .filter(|r| r.kind == RowsetKind::Data)
+            .map(|r| {
+                let cc = &r.checksum[..2];
+                let path = format!(
+                    "{location}/data/{cc}/{}-{}.parquet",
+                    r.checksum, r.size_bytes
+                );
+                (0, path, r.rows as i64, r.size_bytes as i64)
+            })
+            .collect();
+        assert!(data_files.len() > 1, "several files expected");
+        let table_dir = format!("iceberg/snap1/{timestamp}/db/{name}");
+        let listed = listed_files(store, &location, &table_dir)?;
+        let (data, deletes): (BTreeSet<_>, BTreeSet<_>) =
+            listed.into_iter().partition(|(content, ..)| *content == 0);
+        assert_eq!(data, data_files, "{name}");
+        if merged {
+            // pk: keys 10..20 rewritten and 3, 4, 5 deleted after the first 40 rows.
+            let deletes: Vec<_> = deletes.into_iter().collect();
+            let [(1, path, rows, _)] = deletes.as_slice() else {
+                return Err(format!("one position delete file expected: {deletes:?}").into());
+            };
+            assert!(
+                path.starts_with(&format!("{location}/{table_dir}/data/")),
+                "{path}"
+            );
+            assert_eq!(*rows, 13);
+        } else {
+            assert!(deletes.is_empty());
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_iceberg_property_off_writes_nothing_refresh_adds_it_and_drop_snapshot_removes_it()
+-> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let location = memory_location();
+    let off = props(&[("iceberg", "false")]);
+    service.create_repository("repo", &location, &off, false, None)?;
+    backup(&service, "snap1")?;
+    let iceberg = RepoPath::parse("iceberg")?;
+    let store = service.repository("repo")?.store().clone();
+    assert!(store.list(&iceberg)?.is_empty());
+    // REFRESH adds the view to snapshots taken without it.
+    let report = service.refresh_iceberg("repo")?;
+    assert_eq!((report.runs, report.tables), (1, 2), "{report:?}");
+    assert!(!store.list(&RepoPath::parse("iceberg/snap1")?)?.is_empty());
+
+    service.drop_repository("repo")?;
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    backup(&service, "snap2")?;
+    assert!(!store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
+    service.drop_snapshot("repo", "snap2")?;
+    assert!(store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
+    assert!(!store.list(&RepoPath::parse("iceberg/snap1")?)?.is_empty());
+    Ok(())
+}
+
+/// Copies the directory tree `from` to `to` (a repository moved by hand).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let dirs = tempfile::tempdir()?;
+    let (old, new) = (dirs.path().join("old"), dirs.path().join("new"));
+    let old_location = old.to_str().ok_or("path")?;
+    service.create_repository("repo", old_location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+    let pk_deletes = format!("iceberg/snap1/{timestamp}/db/pk/data");
+    assert_eq!(std::fs::read_dir(old.join(&pk_deletes))?.count(), 1);
+
+    copy_tree(&old, &new)?;
+    let new_location = new.to_str().ok_or("path")?;
+    service.create_repository("moved", new_location, &props(&[]), false, None)?;
+    let report = service.refresh_iceberg("moved")?;
+    assert_eq!((report.runs, report.tables), (1, 2), "{report:?}");
+    assert!(report.left_out.is_empty(), "{report:?}");
+    let store = service.repository("moved")?.store().clone();
+    let base = format!("file://{new_location}");
+    for table in ["t", "pk"] {
+        let listed = listed_files(
+            &store,
+            &base,
+            &format!("iceberg/snap1/{timestamp}/db/{table}"),
+        )?;
+        assert!(
+            listed.iter().all(|(_, path, ..)| path.starts_with(&base)),
+            "{listed:?}"
+        );
+    }
+    // The position delete file names data files by URI: its new content has a new name, and
+    // the copy naming the old place is gone.
+    assert_eq!(std::fs::read_dir(new.join(&pk_deletes))?.count(), 1);
+    // Refreshing again rewrites the same names and leaves nothing stale behind.
+    let files_before = store.list(&RepoPath::parse("iceberg")?)?;
+    service.refresh_iceberg("moved")?;
+    assert_eq!(store.list(&RepoPath::parse("iceberg")?)?, files_before);
+    Ok(())
+}

@@ -17,6 +17,8 @@ python3 -c "import maturin, pyarrow, polars, pytest, hypothesis" 2>/dev/null ||
     python3 -m pip install --quiet maturin pyarrow polars pytest hypothesis
 # Reads BACKUP's Iceberg metadata back (python/tests/test_iceberg.py).
 python3 -c "import pyiceberg" 2>/dev/null || python3 -m pip install --quiet pyiceberg
+# Reads a snapshot's Parquet files with its position deletes applied (python/tests/test_plain_readers.py).
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

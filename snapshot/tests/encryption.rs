@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use tabvault_snapshot::{BackupRequest, FileStatus, RestoreRequest, SnapshotService};
+use tabvault_snapshot::{FileStatus, RestoreRequest, SnapshotService};
 use tabvault_storage::ScanRequest;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -47,20 +47,6 @@ fn create(s: &SnapshotService, repo: &Path, properties: &[(String, String)]) -> 
     Ok(())
 }
 
-fn backup(s: &SnapshotService, label: &str) -> R<tabvault_snapshot::JobRecord> {
-    let record = s
-        .backup(&BackupRequest {
-            database: "db".into(),
-            snapshot: label.into(),
-            repository: "repo".into(),
-            objects: vec![],
-            properties: props(&[]),
-        })?
-        .wait();
-    assert_finished(&record);
-    Ok(record)
-}
-
 #[test]
 fn an_encrypted_repository_holds_only_ciphertext_and_restores() -> R {
     for algorithm in ["aes-256-gcm", "chacha20-poly1305"] {
@@ -71,7 +57,7 @@ fn an_encrypted_repository_holds_only_ciphertext_and_restores() -> R {
         let s = service_in(data.path())?;
         populate(s.engine(), "db")?;
         create(&s, repo.path(), &encrypted(algorithm, &key))?;
-        let first = backup(&s, "s1")?;
+        let first = backup_database(&s, "db", "repo", "s1")?;
         assert!(first.progress.files_transferred > 0);
         assert!(
             !repo.path().join("iceberg").exists(),
@@ -112,7 +98,12 @@ fn an_encrypted_repository_holds_only_ciphertext_and_restores() -> R {
         }
 
         // Unchanged content is not uploaded again: addresses are deterministic under one key.
-        assert_eq!(backup(&s, "s2")?.progress.files_transferred, 0);
+        assert_eq!(
+            backup_database(&s, "db", "repo", "s2")?
+                .progress
+                .files_transferred,
+            0
+        );
         let verified = s.verify_snapshot("repo", "s1", None)?;
         assert!(
             verified.iter().all(|r| r.status == FileStatus::Ok),
@@ -157,7 +148,7 @@ fn a_missing_or_wrong_key_is_refused_before_anything_is_read() -> R {
         let s = service_in(data.path())?;
         populate(s.engine(), "db")?;
         create(&s, repo.path(), &encrypted("aes-256-gcm", &key))?;
-        backup(&s, "s1")?;
+        backup_database(&s, "db", "repo", "s1")?;
         local_repo(&s, "plain", plain_repo.path())?;
     }
     let other = tempfile::tempdir()?;

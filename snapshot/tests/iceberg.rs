@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use apache_avro::Reader;
 use apache_avro::types::Value;
 use common::*;
-use tabvault_snapshot::{BackupRequest, RepoPath, RepositoryStore, SnapshotManifest};
+use tabvault_snapshot::{RepoPath, RepositoryStore, SnapshotManifest};
 use tabvault_storage::RowsetKind;
 
 type Error = Box<dyn std::error::Error>;
@@ -107,17 +107,7 @@ fn listed_files(
 }
 
 fn backup(service: &tabvault_snapshot::SnapshotService, label: &str) -> Result<String, Error> {
-    let record = service
-        .backup(&BackupRequest {
-            database: "db".into(),
-            snapshot: label.into(),
-            repository: "repo".into(),
-            objects: vec![],
-            properties: props(&[]),
-        })?
-        .wait();
-    assert_finished(&record);
-    Ok(record.timestamp)
+    Ok(backup_database(service, "db", "repo", label)?.timestamp)
 }
 
 fn memory_location() -> String {

@@ -9,22 +9,10 @@
 mod common;
 
 use common::*;
-use tabvault_snapshot::{BackupRequest, RepoPath, RepositoryStore, SnapshotService};
+use tabvault_snapshot::{RepoPath, RepositoryStore, SnapshotService};
 use tabvault_storage::{CompareOp, Predicate, ScanRequest, Value};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-fn backup(s: &SnapshotService, repo: &str, label: &str) -> R {
-    let job = s.backup(&BackupRequest {
-        database: "db".into(),
-        snapshot: label.into(),
-        repository: repo.into(),
-        objects: vec![],
-        properties: props(&[]),
-    })?;
-    assert_finished(&job.wait());
-    Ok(())
-}
 
 /// Rows of `table` of snapshot `label` in `repo` that `request` selects, read in place.
 fn snapshot_rows(
@@ -61,7 +49,7 @@ fn a_local_snapshot_reads_as_the_tables_were() -> R {
     local_repo(&s, "repo", repo.path())?;
     let then_t = table_rows(s.engine(), "db", "t")?;
     let then_pk = table_rows(s.engine(), "db", "pk")?;
-    backup(&s, "repo", "then")?;
+    backup_database(&s, "db", "repo", "then")?;
     s.engine().append("db", "t", rows(0..5, "later"))?;
     s.engine().append("db", "pk", rows(0..5, "later"))?;
     s.engine().delete_keys("db", "pk", rows([10, 11], "x"))?;
@@ -101,7 +89,7 @@ fn a_damaged_local_file_is_an_error_only_for_scans_that_read_it() -> R {
     let s = service_in(data.path())?;
     populate(s.engine(), "db")?;
     local_repo(&s, "repo", repo.path())?;
-    backup(&s, "repo", "then")?;
+    backup_database(&s, "db", "repo", "then")?;
     let p1_files = files_of(&s, "repo", "then", "t", true)?;
     let other = files_of(&s, "repo", "then", "t", false)?
         .into_iter()
@@ -136,7 +124,7 @@ fn a_fetched_file_is_checked_before_it_is_read() -> R {
     populate(s.engine(), "db")?;
     let location = format!("memory://in-place-{}", std::process::id());
     s.create_repository("mem", &location, &props(&[]), false, None)?;
-    backup(&s, "mem", "then")?;
+    backup_database(&s, "db", "mem", "then")?;
     assert_eq!(
         snapshot_rows(&s, "mem", "then", "pk", &ScanRequest::all())?,
         table_rows(s.engine(), "db", "pk")?
@@ -169,7 +157,7 @@ fn unknown_names_get_restore_errors() -> R {
     let s = service_in(data.path())?;
     populate(s.engine(), "db")?;
     local_repo(&s, "repo", repo.path())?;
-    backup(&s, "repo", "then")?;
+    backup_database(&s, "db", "repo", "then")?;
     let open = |repo: &str, label: &str, ts: Option<&str>, table: &str| {
         err_text(s.snapshot_table(repo, label, ts, table))
     };

@@ -13,26 +13,13 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, FileStatus, RestoreRequest, SnapshotSelection, SnapshotService, TimestampBound,
-    TimestampOp,
+    FileStatus, RestoreRequest, SnapshotSelection, SnapshotService, TimestampBound, TimestampOp,
 };
 use tabvault_storage::{Engine, ManualClock};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 const DAY_MS: u64 = 86_400_000;
-
-fn backup(s: &SnapshotService, db: &str, label: &str) -> R {
-    let job = s.backup(&BackupRequest {
-        database: db.into(),
-        snapshot: label.into(),
-        repository: "repo".into(),
-        objects: vec![],
-        properties: props(&[]),
-    })?;
-    assert_finished(&job.wait());
-    Ok(())
-}
 
 /// The labels in the repository, each checked whole by VERIFY.
 fn snapshots(s: &SnapshotService) -> R<BTreeSet<String>> {
@@ -90,16 +77,16 @@ fn keep_last_drops_the_oldest_and_only_their_own_files() -> R {
     let data = tempfile::tempdir()?;
     let repo = tempfile::tempdir()?;
     let (s, clock, _gate) = service(data.path(), repo.path(), &[("retention.keep_last", "2")])?;
-    backup(&s, "db", "s1")?;
+    backup_database(&s, "db", "repo", "s1")?;
     let s1_files = data_files(repo.path());
     clock.advance(1_000);
     // Table pk's files are s1's alone from now on.
     s.engine().drop_table("db", "pk", false)?;
     change(s.engine(), "db", "b")?;
-    backup(&s, "db", "s2")?;
+    backup_database(&s, "db", "repo", "s2")?;
     clock.advance(1_000);
     change(s.engine(), "db", "c")?;
-    backup(&s, "db", "s3")?;
+    backup_database(&s, "db", "repo", "s3")?;
     assert_eq!(snapshots(&s)?, labels(&["s2", "s3"]));
     // s2 and s3 still share t's files with s1 (snapshots() verified them); pk's are gone.
     let left = data_files(repo.path());
@@ -119,17 +106,17 @@ fn keep_within_drops_what_is_older_than_the_duration() -> R {
     let data = tempfile::tempdir()?;
     let repo = tempfile::tempdir()?;
     let (s, clock, _gate) = service(data.path(), repo.path(), &[("retention.keep_within", "2d")])?;
-    backup(&s, "db", "monday")?;
+    backup_database(&s, "db", "repo", "monday")?;
     clock.advance(DAY_MS);
     change(s.engine(), "db", "b")?;
-    backup(&s, "db", "tuesday")?;
+    backup_database(&s, "db", "repo", "tuesday")?;
     clock.advance(DAY_MS + 1);
     change(s.engine(), "db", "c")?;
-    backup(&s, "db", "wednesday")?;
+    backup_database(&s, "db", "repo", "wednesday")?;
     assert_eq!(snapshots(&s)?, labels(&["tuesday", "wednesday"]));
     // Long after, the newest is still kept: it is the snapshot just written.
     clock.advance(30 * DAY_MS);
-    backup(&s, "db", "later")?;
+    backup_database(&s, "db", "repo", "later")?;
     assert_eq!(snapshots(&s)?, labels(&["later"]));
     Ok(())
 }
@@ -141,17 +128,17 @@ fn keep_last_counts_each_database_apart_and_survives_a_restart() -> R {
     {
         let (s, clock, _gate) = service(data.path(), repo.path(), &[("retention.keep_last", "1")])?;
         populate(s.engine(), "other")?;
-        backup(&s, "db", "db1")?;
+        backup_database(&s, "db", "repo", "db1")?;
         clock.advance(1_000);
-        backup(&s, "other", "other1")?;
+        backup_database(&s, "other", "repo", "other1")?;
         clock.advance(1_000);
-        backup(&s, "other", "other2")?;
+        backup_database(&s, "other", "repo", "other2")?;
         assert_eq!(snapshots(&s)?, labels(&["db1", "other2"]));
     }
     // Reopened: the policy was kept in repositories.json with the repository.
     let clock = Arc::new(ManualClock::new(T0_MS + 10_000));
     let s = SnapshotService::open(Engine::builder(data.path()).clock(clock).open()?)?;
-    backup(&s, "db", "db2")?;
+    backup_database(&s, "db", "repo", "db2")?;
     assert_eq!(snapshots(&s)?, labels(&["db2", "other2"]));
     Ok(())
 }
@@ -161,7 +148,7 @@ fn a_snapshot_being_restored_is_neither_expired_nor_dropped() -> R {
     let data = tempfile::tempdir()?;
     let repo = tempfile::tempdir()?;
     let (s, clock, gate) = service(data.path(), repo.path(), &[("retention.keep_last", "1")])?;
-    backup(&s, "db", "s1")?;
+    backup_database(&s, "db", "repo", "s1")?;
     let timestamp = s.repository("repo")?.list_snapshots()?[0].timestamps[0].clone();
     populate(s.engine(), "copy")?;
     let held = gate.hold_job(Some("s1"), "DOWNLOADING");
@@ -178,12 +165,12 @@ fn a_snapshot_being_restored_is_neither_expired_nor_dropped() -> R {
         "Snapshot s1 is being restored; drop it when the RESTORE has ended"
     );
     clock.advance(1_000);
-    backup(&s, "db", "s2")?;
+    backup_database(&s, "db", "repo", "s2")?;
     assert_eq!(snapshots(&s)?, labels(&["s1", "s2"]));
     held.release();
     assert_finished(&restore.wait());
     clock.advance(1_000);
-    backup(&s, "db", "s3")?;
+    backup_database(&s, "db", "repo", "s3")?;
     assert_eq!(snapshots(&s)?, labels(&["s3"]));
     Ok(())
 }
@@ -218,7 +205,7 @@ fn drop_by_timestamp_and_by_list() -> R {
     let (s, clock, _gate) = service(data.path(), repo.path(), &[])?;
     for label in ["a", "b", "c", "d"] {
         change(s.engine(), "db", label)?;
-        backup(&s, "db", label)?;
+        backup_database(&s, "db", "repo", label)?;
         clock.advance(DAY_MS);
     }
     let c_time = s

@@ -182,6 +182,27 @@ pub fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Runs a BACKUP of all of database `db` to repository `repo` as snapshot `label`, waits for it,
+/// and asserts it FINISHED.
+pub fn backup_database(
+    service: &SnapshotService,
+    db: &str,
+    repo: &str,
+    label: &str,
+) -> Result<JobRecord, Box<dyn std::error::Error>> {
+    let record = service
+        .backup(&tabvault_snapshot::BackupRequest {
+            database: db.into(),
+            snapshot: label.into(),
+            repository: repo.into(),
+            objects: vec![],
+            properties: props(&[]),
+        })?
+        .wait();
+    assert_finished(&record);
+    Ok(record)
+}
+
 /// Asserts a finished job.
 pub fn assert_finished(record: &JobRecord) {
     assert_eq!(record.state, "FINISHED", "job ended {record:?}");

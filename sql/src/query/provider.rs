@@ -130,15 +130,24 @@ impl TableProvider for StorageTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                if to_predicate(f, self.version.schema()).is_some() {
-                    TableProviderFilterPushDown::Inexact
-                } else {
-                    TableProviderFilterPushDown::Unsupported
-                }
-            })
-            .collect())
+        Ok(filter_pushdown(filters, self.version.schema()))
     }
+}
+
+/// Which of `filters` a scan of a table with `schema` prunes by: those that become storage
+/// predicates, inexactly (DataFusion still filters the rows).
+pub(crate) fn filter_pushdown(
+    filters: &[&Expr],
+    schema: &tabvault_storage::TableSchema,
+) -> Vec<TableProviderFilterPushDown> {
+    filters
+        .iter()
+        .map(|f| {
+            if to_predicate(f, schema).is_some() {
+                TableProviderFilterPushDown::Inexact
+            } else {
+                TableProviderFilterPushDown::Unsupported
+            }
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use tabvault_storage::ScanRequest;
 
 use super::QueryEnv;
 use super::filters::to_predicate;
-use super::provider::{StorageTable, query_schema};
+use super::provider::{StorageTable, filter_pushdown, query_schema};
 use crate::auth::{Need, authorize};
 use crate::error::{Result, SqlError};
 
@@ -134,15 +134,6 @@ impl TableProvider for SnapshotProvider {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                if to_predicate(f, self.snapshot.schema()).is_some() {
-                    TableProviderFilterPushDown::Inexact
-                } else {
-                    TableProviderFilterPushDown::Unsupported
-                }
-            })
-            .collect())
+        Ok(filter_pushdown(filters, self.snapshot.schema()))
     }
 }

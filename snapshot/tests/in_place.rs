@@ -40,6 +40,18 @@ fn files_of(s: &SnapshotService, repo: &str, label: &str, table: &str, p1: bool)
     Ok(files.into_iter().flatten().map(|f| f.meta.path).collect())
 }
 
+/// A service with `db` populated and backed up as `then` to a local repository `repo`: the data
+/// directory, the repository directory and the service.
+fn backed_up_locally() -> R<(tempfile::TempDir, tempfile::TempDir, SnapshotService)> {
+    let data = tempfile::tempdir()?;
+    let repo = tempfile::tempdir()?;
+    let s = service_in(data.path())?;
+    populate(s.engine(), "db")?;
+    local_repo(&s, "repo", repo.path())?;
+    backup_database(&s, "db", "repo", "then")?;
+    Ok((data, repo, s))
+}
+
 #[test]
 fn a_local_snapshot_reads_as_the_tables_were() -> R {
     let data = tempfile::tempdir()?;
@@ -84,12 +96,7 @@ fn a_local_snapshot_reads_as_the_tables_were() -> R {
 
 #[test]
 fn a_damaged_local_file_is_an_error_only_for_scans_that_read_it() -> R {
-    let data = tempfile::tempdir()?;
-    let repo = tempfile::tempdir()?;
-    let s = service_in(data.path())?;
-    populate(s.engine(), "db")?;
-    local_repo(&s, "repo", repo.path())?;
-    backup_database(&s, "db", "repo", "then")?;
+    let (_data, repo, s) = backed_up_locally()?;
     let p1_files = files_of(&s, "repo", "then", "t", true)?;
     let other = files_of(&s, "repo", "then", "t", false)?
         .into_iter()
@@ -152,12 +159,7 @@ fn a_fetched_file_is_checked_before_it_is_read() -> R {
 
 #[test]
 fn unknown_names_get_restore_errors() -> R {
-    let data = tempfile::tempdir()?;
-    let repo = tempfile::tempdir()?;
-    let s = service_in(data.path())?;
-    populate(s.engine(), "db")?;
-    local_repo(&s, "repo", repo.path())?;
-    backup_database(&s, "db", "repo", "then")?;
+    let (_data, _repo, s) = backed_up_locally()?;
     let open = |repo: &str, label: &str, ts: Option<&str>, table: &str| {
         err_text(s.snapshot_table(repo, label, ts, table))
     };

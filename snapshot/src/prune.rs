@@ -189,7 +189,15 @@ fn remove(
         return Ok(());
     }
     for label in labels {
-        repo.delete_snapshot(label)?;
+        let kept = repo.delete_snapshot(label)?;
+        if !kept.is_empty() {
+            let kept: Vec<&str> = kept.iter().map(|p| p.as_str()).collect();
+            tracing::warn!(
+                snapshot = %label,
+                ?kept,
+                "kept files in the dropped snapshot's directories that tabvault did not write"
+            );
+        }
     }
     let busy = jobs
         .values()

@@ -1,8 +1,9 @@
 //! Rewrites the Iceberg view (see `crate::iceberg`) of every complete snapshot of a repository,
 //! for snapshots backed up before the export existed or with it off, and after the repository
 //! moved (the metadata embeds absolute URIs). Data files are never touched: each run's Iceberg
-//! directory is rewritten from its manifest, and files of it the new plan does not name (a
-//! position delete file whose content named the old URIs) are removed afterwards.
+//! directory is rewritten from its manifest, and files the export wrote there that the new plan
+//! does not name (a position delete file whose content named the old URIs) are removed
+//! afterwards. Files the export does not write are left alone.
 
 use std::collections::BTreeSet;
 
@@ -91,10 +92,14 @@ fn refresh_run(
             written.insert(file.path);
         }
     }
-    for (stale, _) in before {
-        if !written.contains(&stale) {
-            store.delete(&stale)?;
-        }
+    let unnamed = before
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| !written.contains(path))
+        .collect();
+    let (stale, _foreign) = iceberg::split_export_files(store, unnamed);
+    for path in stale {
+        store.delete(&path)?;
     }
     Ok(())
 }

@@ -320,33 +320,40 @@ impl Repository {
     }
 
     /// Deletes a snapshot: info files first (it disappears from SHOW SNAPSHOT at once), then meta,
-    /// then its Iceberg metadata (`iceberg/<name>/`).
+    /// then the files of its Iceberg view (`iceberg/<name>/`). Only names tabvault writes are
+    /// deleted; anything else found there (a user's notes, another engine's commit to the Iceberg
+    /// table) is kept and returned, so the caller can say so.
     /// Data files may be shared with other snapshots and are removed by [`Repository::remove_unreferenced_data`].
-    pub fn delete_snapshot(&self, name: &str) -> Result<()> {
+    pub fn delete_snapshot(&self, name: &str) -> Result<Vec<RepoPath>> {
         let dir = layout::snapshot_dir(name)?;
         let files = self.store.list(&dir)?;
-        if !files
-            .iter()
-            .any(|(p, _)| matches!(layout::classify(p), SnapshotFile::Info(..)))
-        {
+        let (info, rest): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .map(|(path, _)| path)
+            .partition(|p| matches!(layout::classify(p), SnapshotFile::Info(..)));
+        if info.is_empty() {
             return Err(SnapshotError::SnapshotNotFound(name.to_owned()));
         }
-        for (path, _) in files
-            .iter()
-            .filter(|(p, _)| matches!(layout::classify(p), SnapshotFile::Info(..)))
-        {
-            self.store.delete(path)?;
-        }
-        for (path, _) in files
-            .iter()
-            .filter(|(p, _)| !matches!(layout::classify(p), SnapshotFile::Info(..)))
-        {
-            self.store.delete(path)?;
-        }
-        for (path, _) in self.store.list(&layout::iceberg_snapshot_dir(name)?)? {
+        let mut kept = Vec::new();
+        for path in info {
             self.store.delete(&path)?;
         }
-        Ok(())
+        for path in rest {
+            match layout::classify(&path) {
+                SnapshotFile::Meta(_) => self.store.delete(&path)?,
+                _ => kept.push(path),
+            }
+        }
+        let listed = self.store.list(&layout::iceberg_snapshot_dir(name)?)?;
+        let (ours, foreign) = crate::iceberg::split_export_files(
+            &self.store,
+            listed.into_iter().map(|(p, _)| p).collect(),
+        );
+        for path in ours {
+            self.store.delete(&path)?;
+        }
+        kept.extend(foreign);
+        Ok(kept)
     }
 
     /// Removes the content-addressed data files (exactly `data/<cc>/<checksum>-<size>.parquet`)

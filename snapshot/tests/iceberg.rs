@@ -256,3 +256,56 @@ fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
     assert_eq!(store.list(&RepoPath::parse("iceberg")?)?, files_before);
     Ok(())
 }
+
+/// Files another tool put among a snapshot's own: never tabvault's to delete.
+const FOREIGN: [&str; 7] = [
+    "snapshots/snap1/NOTES.md",
+    "iceberg/snap1/README",
+    "iceberg/snap1/{ts}/db/t/metadata/v2.metadata.json",
+    "iceberg/snap1/{ts}/db/t/metadata/0b7c0f0e-5d2c-4b8e-9a51-3f1c2e4d5a6b-m0.avro",
+    "iceberg/snap1/{ts}/db/pk/data/00000-0-0b7c0f0e-5d2c-4b8e-9a51-3f1c2e4d5a6b.parquet",
+    "iceberg/snap1/{ts}/db/notes/metadata/v1.metadata.json",
+    // Spelled like a position delete file, but its content does not hash to its name.
+    "iceberg/snap1/{ts}/db/pk/data/abababababababababababababababababababababababababababababababab-14.parquet",
+];
+
+#[test]
+fn refresh_and_drop_snapshot_keep_files_tabvault_did_not_write() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    let repo_dir = tempfile::tempdir()?;
+    let location = repo_dir.path().to_str().ok_or("path")?;
+    service.create_repository("repo", location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+    let store = service.repository("repo")?.store().clone();
+    let foreign: BTreeSet<RepoPath> = FOREIGN
+        .iter()
+        .map(|f| RepoPath::parse(&f.replace("{ts}", &timestamp)))
+        .collect::<Result<_, _>>()?;
+    for path in &foreign {
+        let file = repo_dir.path().join(path.as_str());
+        std::fs::create_dir_all(file.parent().ok_or("parent")?)?;
+        std::fs::write(file, b"not tabvault's")?;
+    }
+
+    service.refresh_iceberg("repo")?;
+    let after_refresh: BTreeSet<RepoPath> = store.list_all()?.into_iter().map(|(p, _)| p).collect();
+    assert!(after_refresh.is_superset(&foreign), "{after_refresh:?}");
+
+    service.drop_snapshot("repo", "snap1")?;
+    assert!(!service.repository("repo")?.has_snapshot("snap1")?);
+    let left = |dir: &str| -> Result<BTreeSet<RepoPath>, Error> {
+        Ok(store
+            .list(&RepoPath::parse(dir)?)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect())
+    };
+    // Everything tabvault wrote for the snapshot is gone (the pk table's position delete file
+    // and delete manifest too); exactly the foreign files are left.
+    let mut remaining = left("snapshots/snap1")?;
+    remaining.extend(left("iceberg/snap1")?);
+    assert_eq!(remaining, foreign);
+    Ok(())
+}

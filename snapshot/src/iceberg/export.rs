@@ -26,6 +26,135 @@ const SEQUENCE_NUMBER: i64 = 1;
 /// Name of the file a Hadoop catalog reads first: the current metadata version.
 pub(crate) const VERSION_HINT: &str = "version-hint.text";
 
+/// Name of the one table metadata file the export writes.
+const METADATA_FILE: &str = "v1.metadata.json";
+
+/// Name of the manifest `index` (0: data files, 1: position deletes) of the table `uuid`.
+fn manifest_name(uuid: &str, index: u8) -> String {
+    format!("{uuid}-m{index}.avro")
+}
+
+/// Name of the manifest list of the table `uuid`'s one snapshot.
+fn manifest_list_name(ids: SnapshotIds, uuid: &str) -> String {
+    format!("snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro", ids.snapshot_id)
+}
+
+/// Name of a position delete file with this content (content-addressed like data files).
+fn delete_file_name(bytes: &[u8]) -> String {
+    format!("{}-{}.parquet", blake3::hash(bytes).to_hex(), bytes.len())
+}
+
+/// Splits `listed` (paths under `iceberg/`) into the files the export wrote and the rest, which
+/// are not ours to delete (another engine's commit to the table, a user's notes). A file is ours
+/// only when its path is exactly one [`plan_snapshot`] gives the table of the run its path names,
+/// and, for the files whose names are not bound to the table's derived uuid, its content proves
+/// it: `v1.metadata.json` carries that uuid, a position delete file hashes to its name, and a
+/// `version-hint.text` says `1` beside a metadata file that is ours. Nothing is deleted here.
+pub(crate) fn split_export_files(
+    store: &RepositoryStore,
+    listed: Vec<RepoPath>,
+) -> (Vec<RepoPath>, Vec<RepoPath>) {
+    let read = |path: &RepoPath, max: u64| store.get_bytes_at_most(path, max).ok();
+    let mut ours = Vec::new();
+    let mut foreign = Vec::new();
+    let mut hints = Vec::new();
+    for path in listed {
+        match export_file_kind(&path) {
+            Some(ExportFile::NamedByUuid) => ours.push(path),
+            Some(ExportFile::Metadata(uuid)) => {
+                let carries_uuid = read(&path, METADATA_MAX_BYTES)
+                    .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+                    .is_some_and(|json| json["table-uuid"] == uuid.as_str());
+                if carries_uuid {
+                    ours.push(path)
+                } else {
+                    foreign.push(path)
+                }
+            }
+            Some(ExportFile::PositionDeletes { checksum, size }) => {
+                let hashes_to_name = read(&path, size).is_some_and(|bytes| {
+                    bytes.len() as u64 == size && blake3::hash(&bytes).to_hex().as_str() == checksum
+                });
+                if hashes_to_name {
+                    ours.push(path)
+                } else {
+                    foreign.push(path)
+                }
+            }
+            Some(ExportFile::VersionHint(metadata)) => hints.push((path, metadata)),
+            None => foreign.push(path),
+        }
+    }
+    for (hint, metadata) in hints {
+        let says_one = read(&hint, 16).is_some_and(|bytes| bytes.as_ref() == b"1");
+        if says_one && ours.contains(&metadata) {
+            ours.push(hint);
+        } else {
+            foreign.push(hint);
+        }
+    }
+    (ours, foreign)
+}
+
+/// The largest `v1.metadata.json` read to check its uuid (the export writes a few KiB).
+const METADATA_MAX_BYTES: u64 = 16 << 20;
+
+/// What a path names when it is spelled exactly as the export names one of a table's files.
+enum ExportFile {
+    /// A manifest or manifest list: its name holds the table's derived uuid.
+    NamedByUuid,
+    /// `v1.metadata.json`, ours when it carries this table uuid.
+    Metadata(String),
+    /// `version-hint.text`, ours when it says `1` and this metadata file is ours.
+    VersionHint(RepoPath),
+    /// `data/<checksum>-<size>.parquet`, ours when its content has that checksum and size.
+    PositionDeletes { checksum: String, size: u64 },
+}
+
+fn export_file_kind(listed: &RepoPath) -> Option<ExportFile> {
+    let parts: Vec<&str> = listed.as_str().split('/').collect();
+    let [dir, label, timestamp, database, table, kind, file] = parts[..] else {
+        return None;
+    };
+    let table_dir = layout::iceberg_table_dir(label, timestamp, database, table).ok()?;
+    if dir != layout::ICEBERG_DIR || listed.as_str() != format!("{table_dir}/{kind}/{file}") {
+        return None;
+    }
+    let run = Run {
+        label,
+        timestamp,
+        time_ms: 0,
+    };
+    let (ids, uuid) = identity(run, database, table);
+    match kind {
+        layout::ICEBERG_METADATA_DIR if file == METADATA_FILE => Some(ExportFile::Metadata(uuid)),
+        layout::ICEBERG_METADATA_DIR if file == VERSION_HINT => Some(ExportFile::VersionHint(
+            table_dir
+                .join(layout::ICEBERG_METADATA_DIR)
+                .ok()?
+                .join(METADATA_FILE)
+                .ok()?,
+        )),
+        layout::ICEBERG_METADATA_DIR
+            if file == manifest_name(&uuid, 0)
+                || file == manifest_name(&uuid, 1)
+                || file == manifest_list_name(ids, &uuid) =>
+        {
+            Some(ExportFile::NamedByUuid)
+        }
+        layout::DATA_DIR => {
+            let (checksum, size) = file.strip_suffix(".parquet")?.split_once('-')?;
+            let size: u64 = size.parse().ok()?;
+            (crate::manifest::is_checksum(checksum) && file == format!("{checksum}-{size}.parquet"))
+                .then(|| ExportFile::PositionDeletes {
+                    checksum: checksum.to_owned(),
+                    size,
+                })
+        }
+        _ => None,
+    }
+}
+
 /// One file to upload.
 #[derive(Debug)]
 pub(crate) struct IcebergFile {
@@ -140,24 +269,21 @@ fn plan_table(
         out.push(IcebergFile { path, bytes });
         Ok(())
     };
-    add_manifest(Content::Data, format!("{uuid}-m0.avro"), &files)?;
+    add_manifest(Content::Data, manifest_name(&uuid, 0), &files)?;
     let deletes = if superseded.is_empty() {
         None
     } else {
         let (file, listed) = delete_file(&table_dir, &files, &superseded, &uri, &refuse)?;
         add_manifest(
             Content::PositionDeletes,
-            format!("{uuid}-m1.avro"),
+            manifest_name(&uuid, 1),
             std::slice::from_ref(&listed),
         )?;
         out.push(file);
         Some(listed)
     };
     let list_bytes = avro::manifest_list(ids, &manifests).map_err(refuse)?;
-    let list_path = dir.join(&format!(
-        "snap-{}-{SEQUENCE_NUMBER}-{uuid}.avro",
-        ids.snapshot_id
-    ))?;
+    let list_path = dir.join(&manifest_list_name(ids, &uuid))?;
 
     let metadata = TableMetadata {
         location: &uri(&table_dir)?,
@@ -187,7 +313,7 @@ fn plan_table(
         bytes: list_bytes,
     });
     out.push(IcebergFile {
-        path: dir.join("v1.metadata.json")?,
+        path: dir.join(METADATA_FILE)?,
         bytes: metadata_bytes,
     });
     out.push(IcebergFile {
@@ -216,8 +342,9 @@ fn delete_file(
         .collect::<std::result::Result<Vec<_>, String>>()
         .map_err(refuse)?;
     let bytes = position_delete_file(rows).map_err(refuse)?;
-    let name = format!("{}-{}.parquet", blake3::hash(&bytes).to_hex(), bytes.len());
-    let path = table_dir.join(layout::DATA_DIR)?.join(&name)?;
+    let path = table_dir
+        .join(layout::DATA_DIR)?
+        .join(&delete_file_name(&bytes))?;
     let too_many = |e: std::num::TryFromIntError| refuse(e.to_string());
     let listed = DataFile {
         path: uri(&path)?,

@@ -33,4 +33,4 @@ mod metadata;
 mod types;
 
 pub(crate) use deletes::{read_local_keys, read_parquet_keys};
-pub(crate) use export::{IcebergPlan, Run, plan_snapshot};
+pub(crate) use export::{IcebergPlan, Run, plan_snapshot, split_export_files};

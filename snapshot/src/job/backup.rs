@@ -362,11 +362,14 @@ fn cleanup_unpublished(service: &ServiceInner, record: &super::JobRecord) {
     }
 }
 
-/// Removes the Iceberg files of one unpublished run (its own directory: no other run shares it).
+/// Removes the Iceberg files one unpublished run wrote (its own directory: no other run shares
+/// it; files the export does not write are left alone).
 fn remove_run_iceberg(repository: &crate::registry::Repository, label: &str, timestamp: &str) {
     let removed = layout::iceberg_warehouse(label, timestamp).and_then(|dir| {
-        for (path, _) in repository.store().list(&dir)? {
-            repository.store().delete(&path)?;
+        let store = repository.store();
+        let listed = store.list(&dir)?.into_iter().map(|(p, _)| p).collect();
+        for path in iceberg::split_export_files(store, listed).0 {
+            store.delete(&path)?;
         }
         Ok(())
     });

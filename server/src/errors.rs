@@ -39,10 +39,6 @@ mod tests {
             (SqlError::NoDatabase, 1046),
             (SqlError::Interrupted, 1317),
             (SqlError::Unsupported("x".into()), 1235),
-            (
-                SqlError::Query("Error during planning: table 'db.t' not found".into()),
-                1146,
-            ),
             (SqlError::Invalid("x".into()), 1105),
             (SqlError::NoSuchProcess(7), 1094),
             (SqlError::NotProcessOwner(7), 1095),

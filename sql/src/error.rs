@@ -1,5 +1,6 @@
 //! The SQL layer's error: every failure a statement can report, with a message a user can act on.
 
+use datafusion::error::DataFusionError;
 use tabvault_snapshot::SnapshotError;
 use tabvault_storage::{CatalogKind, StorageError};
 
@@ -17,9 +18,12 @@ pub enum SqlError {
     /// A snapshot, repository or job operation failed (StarRocks' messages).
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
-    /// DataFusion could not plan or run a query.
-    #[error("{0}")]
-    Query(String),
+    /// DataFusion could not plan or run a query (its error kept whole, shown without backtrace).
+    #[error("{}", .0.strip_backtrace())]
+    Query(Box<DataFusionError>),
+    /// Arrow could not build or convert a batch of results.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
     /// The current user lacks a privilege; the text names it, as StarRocks does.
     #[error("Access denied; you need (at least one of) the {0} privilege(s) for this operation")]
     AccessDenied(&'static str),
@@ -57,25 +61,17 @@ pub enum SqlError {
     },
 }
 
-impl From<datafusion::error::DataFusionError> for SqlError {
-    fn from(error: datafusion::error::DataFusionError) -> Self {
+impl From<DataFusionError> for SqlError {
+    fn from(error: DataFusionError) -> Self {
         // Errors raised by our own providers travel through DataFusion; give them back intact.
         match error {
-            datafusion::error::DataFusionError::External(inner) => {
-                match inner.downcast::<SqlError>() {
-                    Ok(sql) => *sql,
-                    Err(other) => Self::Query(other.to_string()),
-                }
-            }
-            datafusion::error::DataFusionError::Context(_, inner) => Self::from(*inner),
-            other => Self::Query(other.strip_backtrace()),
+            DataFusionError::External(inner) => match inner.downcast::<SqlError>() {
+                Ok(sql) => *sql,
+                Err(other) => Self::Query(Box::new(DataFusionError::External(other))),
+            },
+            DataFusionError::Context(_, inner) => Self::from(*inner),
+            other => Self::Query(Box::new(other)),
         }
-    }
-}
-
-impl From<arrow::error::ArrowError> for SqlError {
-    fn from(error: arrow::error::ArrowError) -> Self {
-        Self::Query(error.to_string())
     }
 }
 
@@ -124,10 +120,12 @@ impl SqlError {
             Self::Snapshot(SnapshotError::Storage(e)) => storage_code(e),
             Self::Snapshot(SnapshotError::UnknownDatabase(_)) => mysql::BAD_DB,
             Self::Snapshot(SnapshotError::UnknownTable(_)) => mysql::WRONG_TABLE_NAME,
-            Self::Query(message) if is_unknown_table(message) => mysql::NO_SUCH_TABLE,
-            Self::Snapshot(_) | Self::Query(_) | Self::Invalid(_) | Self::Io { .. } => {
-                mysql::UNKNOWN
-            }
+            Self::Query(error) if is_unknown_table(error) => mysql::NO_SUCH_TABLE,
+            Self::Snapshot(_)
+            | Self::Query(_)
+            | Self::Arrow(_)
+            | Self::Invalid(_)
+            | Self::Io { .. } => mysql::UNKNOWN,
         }
     }
 
@@ -153,11 +151,39 @@ fn storage_code(error: &StorageError) -> (u16, &'static str) {
     }
 }
 
-/// DataFusion reports a table it cannot resolve as "table '…' not found", in text only.
-fn is_unknown_table(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    lower.contains("table '") && lower.contains("not found")
+/// DataFusion reports a table it cannot resolve as a planning error "table '…' not found" (its
+/// only structure is the variant).
+fn is_unknown_table(error: &DataFusionError) -> bool {
+    match error.find_root() {
+        DataFusionError::Plan(message) => {
+            message.starts_with("table '") && message.contains("' not found")
+        }
+        _ => false,
+    }
 }
 
 /// Result of the SQL layer.
 pub type Result<T, E = SqlError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datafusion_errors_are_kept_and_an_unknown_table_is_1146() {
+        let unknown = SqlError::from(DataFusionError::Context(
+            "planning".into(),
+            Box::new(DataFusionError::Plan("table 'db.t' not found".into())),
+        ));
+        assert!(matches!(&unknown, SqlError::Query(e) if matches!(**e, DataFusionError::Plan(_))));
+        assert_eq!((unknown.mysql_code(), unknown.sqlstate()), (1146, "42S02"));
+        assert_eq!(
+            unknown.to_string(),
+            "Error during planning: table 'db.t' not found"
+        );
+        let function = SqlError::from(DataFusionError::Plan("table function 'x' not found".into()));
+        assert_eq!(function.mysql_code(), 1105);
+        let ours = SqlError::from(SqlError::NoDatabase.into_datafusion());
+        assert!(matches!(ours, SqlError::NoDatabase));
+    }
+}

@@ -34,7 +34,6 @@ mod repository;
 mod restore;
 mod retention;
 mod service;
-mod show;
 mod timefmt;
 mod verify;
 
@@ -54,7 +53,7 @@ pub use manifest::{
 };
 pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use refresh::IcebergRefresh;
-pub use registry::{REGISTRY_FILE, Repository, SnapshotListing};
+pub use registry::{REGISTRY_FILE, Repository, RepositoryRow, SnapshotListing};
 pub use repository::{
     Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
 };
@@ -63,10 +62,6 @@ pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
 pub use service::{
     BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
     StateHook,
-};
-pub use show::{
-    BACKUP_COLUMNS, REPOSITORY_COLUMNS, RESTORE_COLUMNS, SNAPSHOT_COLUMNS, SNAPSHOT_DETAIL_COLUMNS,
-    ShowTable, VERIFY_COLUMNS, verify_table,
 };
 pub use timefmt::{show_time, snapshot_timestamp};
 pub use verify::{FileRole, FileStatus, VerifyRow};

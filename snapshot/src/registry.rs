@@ -439,12 +439,18 @@ struct Unavailable {
 
 /// One row of SHOW REPOSITORIES, for a usable or an unavailable repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct RepositoryRow {
+pub struct RepositoryRow {
+    /// Id, in creation order.
     pub id: u64,
+    /// Repository name.
     pub name: String,
+    /// When CREATE REPOSITORY ran, ms since the epoch.
     pub create_time_ms: u64,
+    /// Whether it was created READ ONLY.
     pub read_only: bool,
+    /// The location as CREATE REPOSITORY gave it (never the resolved path).
     pub location: String,
+    /// The broker named at creation, if any.
     pub broker: Option<String>,
     /// Why the repository is unavailable and since when (ms), `None` when it is usable.
     pub error: Option<(u64, String)>,

@@ -269,7 +269,7 @@ impl SnapshotService {
     }
 
     /// Every registered repository, usable or not (SHOW REPOSITORIES).
-    pub(crate) fn repository_rows(&self) -> Vec<crate::registry::RepositoryRow> {
+    pub fn repository_rows(&self) -> Vec<crate::registry::RepositoryRow> {
         self.inner.registry.read().rows()
     }
 

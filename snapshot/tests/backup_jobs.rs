@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BACKUP_COLUMNS, BackupRequest, JobKind, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest,
-    SnapshotService,
+    BackupRequest, JobKind, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest, SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -69,11 +68,6 @@ fn assert_no_trace(f: &Fixture, name: &str) -> R {
     assert!(
         !repo.list_snapshots()?.iter().any(|s| s.name == name),
         "{name} listed"
-    );
-    let shown = f.service.show_snapshot("repo", None, None)?;
-    assert!(
-        !shown.rows.iter().any(|r| r[0].as_deref() == Some(name)),
-        "{name} in SHOW SNAPSHOT"
     );
     assert!(!repo.has_snapshot(name)?);
     let local = files_under(&f.service.engine().root().join(LOCAL_SNAPSHOTS_DIR));
@@ -216,11 +210,11 @@ fn cancel_in_every_state_before_finished_leaves_nothing() -> R {
         );
         assert!(end.finished_time_ms.is_some());
         assert_no_trace(&f, &name)?;
-        let row = &s.show_backup(Some("db")).rows[0];
-        assert_eq!(row[3].as_deref(), Some("CANCELLED"));
+        let shown = &s.jobs(JobKind::Backup, Some("db"))[0];
+        assert_eq!(shown.state.name(), "CANCELLED");
         assert_eq!(
-            row[12].as_deref(),
-            Some("[COMMON_ERROR, msg: user cancelled]")
+            shown.status.to_string(),
+            "[COMMON_ERROR, msg: user cancelled]"
         );
         // A cancelled job's name is free again.
         let again = s.backup(&request("db", &name, "repo"))?.wait();
@@ -285,22 +279,9 @@ fn progress_is_readable_while_uploading() -> R {
     assert!(live.files_total > 0 && live.bytes_total > 0, "{live:?}");
     assert_eq!(live.files_done, 0);
     assert_eq!(job.record().progress, live);
-    let row = &s.show_backup(Some("db")).rows[0];
-    assert_eq!(row[3].as_deref(), Some("UPLOADING"));
-    assert_eq!(
-        row[10].as_deref(),
-        Some(
-            format!(
-                "[files: 0/{}, bytes: 0/{}]",
-                live.files_total, live.bytes_total
-            )
-            .as_str()
-        )
-    );
-    assert_eq!(
-        row[9].as_deref(),
-        Some(format!("[{} files]", live.files_total).as_str())
-    );
+    let shown = &s.jobs(JobKind::Backup, Some("db"))[0];
+    assert_eq!(shown.state.name(), "UPLOADING");
+    assert_eq!(shown.progress, live);
     held.release();
     let end = job.wait();
     assert_finished(&end);
@@ -310,7 +291,7 @@ fn progress_is_readable_while_uploading() -> R {
 }
 
 #[test]
-fn show_backup_row_has_starrocks_columns_and_values() -> R {
+fn a_backup_record_has_its_objects_times_and_progress() -> R {
     let f = fixture()?;
     let s = &f.service;
     let mut r = request("db", "snap", "repo");
@@ -322,40 +303,35 @@ fn show_backup_row_has_starrocks_columns_and_values() -> R {
     held.release();
     let end = job.wait();
     assert_finished(&end);
-    let shown = s.show_backup(Some("db"));
-    assert_eq!(shown.columns, BACKUP_COLUMNS.to_vec());
-    assert_eq!(shown.rows.len(), 1);
-    let row: Vec<Option<&str>> = shown.rows[0].iter().map(|c| c.as_deref()).collect();
-    let id = end.id.to_string();
+    let shown = s.jobs(JobKind::Backup, Some("db"));
+    assert_eq!(shown, vec![end.clone()]);
+    let objects: Vec<(&str, Option<Vec<String>>)> = end
+        .objects
+        .iter()
+        .map(|o| (o.name.as_str(), o.partitions.clone()))
+        .collect();
     assert_eq!(
-        row,
+        objects,
         vec![
-            Some(id.as_str()),
-            Some("snap"),
-            Some("db"),
-            Some("FINISHED"),
-            Some("[t PARTITION (p1, p2)], [pk], [v]"),
-            Some("2024-12-09 10:25:58"),
-            Some("2024-12-09 10:25:58"),
-            Some("2024-12-09 10:26:59"),
-            Some("2024-12-09 10:26:59"),
-            Some(""),
-            Some(
-                format!(
-                    "[files: {0}/{0}, bytes: {1}/{1}]",
-                    end.progress.files_total, end.progress.bytes_total
-                )
-                .as_str()
-            ),
-            Some(""),
-            Some("[OK]"),
-            Some("86400"),
+            ("t", Some(vec!["p1".into(), "p2".into()])),
+            ("pk", None),
+            ("v", None)
         ]
     );
+    assert_eq!(end.create_time_ms, 1_733_739_958_842);
+    assert_eq!(end.snapshot_finished_time_ms, Some(1_733_739_958_842));
+    assert_eq!(end.transfer_finished_time_ms, Some(1_733_740_019_842));
+    assert_eq!(end.finished_time_ms, Some(1_733_740_019_842));
+    assert_eq!(end.progress.files_done, end.progress.files_total);
+    assert_eq!(end.progress.bytes_done, end.progress.bytes_total);
+    assert_eq!(
+        (end.status.to_string().as_str(), end.timeout_s),
+        ("[OK]", 86400)
+    );
     assert_eq!(end.timestamp, "2024-12-09-10-25-58-842");
-    // SHOW BACKUP without FROM lists every database's latest backup; another database is absent.
-    assert_eq!(s.show_backup(None).rows.len(), 1);
-    assert!(s.show_backup(Some("db2")).rows.is_empty());
+    // Without a database every database's latest backup is listed; another database has none.
+    assert_eq!(s.jobs(JobKind::Backup, None).len(), 1);
+    assert!(s.jobs(JobKind::Backup, Some("db2")).is_empty());
     Ok(())
 }
 
@@ -435,9 +411,9 @@ fn views_are_backed_up_as_definitions_and_restored() -> R {
     r.objects = vec![on("v", None), on("pk", None)];
     let end = s.backup(&r)?.wait();
     assert_finished(&end);
-    let shown = s.show_snapshot("repo", Some("views"), Some(&end.timestamp))?;
-    let details = shown.rows[0][3].clone().ok_or("details")?;
-    assert!(details.contains("\"is_view\":true"), "{details}");
+    let info = s.repository("repo")?.read_info("views", &end.timestamp)?;
+    let view = info.objects.iter().find(|o| o.name == "v").ok_or("v")?;
+    assert!(view.is_view, "{info:?}");
     let before = s.engine().views("db")?;
     s.engine().drop_view("db", "v", false)?;
     let restored = s

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, RESTORE_COLUMNS, RestoreObject, RestoreRequest, STAGING_DIR, SnapshotService,
+    BackupRequest, JobKind, RestoreObject, RestoreRequest, STAGING_DIR, SnapshotService,
 };
 use tabvault_storage::{
     ColumnDef, ColumnType, Distribution, Engine, KeyModel, ManualClock, PartitionBound,
@@ -181,10 +181,9 @@ fn bad_requests_get_starrocks_errors() -> R {
         err_text(s.cancel_backup("db")),
         "No backup job is currently running"
     );
-    let shown = s.show_restore(Some("db"));
-    assert_eq!(shown.columns, RESTORE_COLUMNS.to_vec());
-    assert_eq!(shown.rows[0][4].as_deref(), Some("FINISHED"));
-    assert_eq!(shown.rows[0][2].as_deref(), Some(f.timestamp.as_str()));
+    let shown = &s.jobs(JobKind::Restore, Some("db"))[0];
+    assert_eq!(shown.state.name(), "FINISHED");
+    assert_eq!(shown.timestamp, f.timestamp);
     Ok(())
 }
 
@@ -222,10 +221,18 @@ fn alias_and_partition_subsets() -> R {
             .collect::<Vec<_>>(),
         vec!["pk_copy"]
     );
-    let row = &s.show_restore(Some("db")).rows[0];
+    let shown = &s.jobs(JobKind::Restore, Some("db"))[0];
+    let objects: Vec<String> = shown
+        .objects
+        .iter()
+        .map(|o| format!("{} {:?} {:?}", o.name, o.partitions, o.alias))
+        .collect();
     assert_eq!(
-        row[7].as_deref(),
-        Some("t AS t_copy PARTITIONS [p1, p3], pk AS pk_copy")
+        objects,
+        vec![
+            r#"t Some(["p1", "p3"]) Some("t_copy")"#,
+            r#"pk None Some("pk_copy")"#,
+        ]
     );
     Ok(())
 }

@@ -372,14 +372,11 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
     let first = service.backup(&request("s3snap"))?.wait();
     common::assert_finished(&first);
     assert!(first.progress.files_transferred > 0);
-    let listing = service.show_snapshot("s3repo", None, None)?;
-    assert_eq!(listing.rows.len(), 1);
-    assert_eq!(listing.rows[0][0].as_deref(), Some("s3snap"));
-    assert_eq!(
-        listing.rows[0][1].as_deref(),
-        Some(first.timestamp.as_str())
-    );
-    assert_no_secret(&format!("{:?}", service.show_repositories()));
+    let listing = service.repository("s3repo")?.list_snapshots()?;
+    assert_eq!(listing.len(), 1);
+    assert_eq!(listing[0].name, "s3snap");
+    assert_eq!(listing[0].timestamps, vec![first.timestamp.clone()]);
+    assert_no_secret(&format!("{:?}", service.repository_rows()));
     // The Iceberg view goes through the same store, addressed by s3:// URIs.
     let table_dir = format!("iceberg/s3snap/{}/db/t", first.timestamp);
     let metadata = service

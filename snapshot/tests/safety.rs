@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, JobRecord, ObjectRef, RepoPath, RestoreRequest, SnapshotService,
+    BackupRequest, JobKind, JobRecord, ObjectRef, RepoPath, RestoreRequest, SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -283,9 +283,9 @@ fn a_read_only_repository_never_writes_to_its_location() -> R {
     {
         let s = service_in(data.path())?;
         s.create_repository("ro", location, &props(&[]), true, None)?;
-        let listed = s.show_snapshot("ro", None, None)?;
-        assert_eq!(listed.rows.len(), 1);
-        let ts = s.repository("ro")?.list_snapshots()?[0].timestamps[0].clone();
+        let listed = s.repository("ro")?.list_snapshots()?;
+        assert_eq!(listed.len(), 1);
+        let ts = listed[0].timestamps[0].clone();
         let job = s.restore(&RestoreRequest {
             database: "db".into(),
             snapshot: "s1".into(),
@@ -309,7 +309,7 @@ fn a_read_only_repository_never_writes_to_its_location() -> R {
     }
     // Reopened from the registry, still nothing written.
     let s = service_in(data.path())?;
-    assert_eq!(s.show_repositories().rows[0][6], None);
+    assert_eq!(s.repository_rows()[0].error, None);
     drop(s);
     std::fs::set_permissions(repo.path(), std::fs::Permissions::from_mode(0o755))?;
     assert_eq!(tree(repo.path())?, before);
@@ -347,13 +347,13 @@ fn an_unopenable_repository_stays_registered_and_says_why() -> R {
     std::fs::rename(&here, &away)?;
     {
         let s = service_in(data.path())?;
-        let rows = s.show_repositories().rows;
+        let rows = s.repository_rows();
         assert_eq!(rows.len(), 1, "{rows:?}");
-        let err_msg = rows[0][6].clone().ok_or("ErrMsg")?;
+        let (_, err_msg) = rows[0].error.clone().ok_or("ErrMsg")?;
         assert!(err_msg.contains("does not exist"), "{err_msg}");
         let err = err_text(start_backup(&s, "gone", "s2", None));
         assert!(err.starts_with("Repository gone is unavailable: "), "{err}");
-        assert!(err_text(s.show_snapshot("gone", None, None)).contains("unavailable"));
+        assert!(err_text(s.repository("gone")).contains("unavailable"));
         // Saving the registry (another CREATE) keeps it.
         let other = tempfile::tempdir()?;
         local_repo(&s, "other", other.path())?;
@@ -361,17 +361,17 @@ fn an_unopenable_repository_stays_registered_and_says_why() -> R {
     std::fs::rename(&away, &here)?;
     {
         let s = service_in(data.path())?;
-        assert_eq!(s.show_repositories().rows.len(), 2);
+        assert_eq!(s.repository_rows().len(), 2);
         assert!(s.repository("gone")?.has_snapshot("s1")?);
     }
     std::fs::rename(&here, &away)?;
     let s = service_in(data.path())?;
     s.drop_repository("gone")?;
-    let rows = s.show_repositories().rows;
+    let rows = s.repository_rows();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0][1].as_deref(), Some("other"));
+    assert_eq!(rows[0].name, "other");
     drop(s);
-    assert_eq!(service_in(data.path())?.show_repositories().rows.len(), 1);
+    assert_eq!(service_in(data.path())?.repository_rows().len(), 1);
     Ok(())
 }
 
@@ -421,7 +421,7 @@ fn a_torn_job_file_is_set_aside_and_the_engine_opens() -> R {
         b"{\"id\": 99, \"kin",
     )?;
     let s = service_in(data.path())?;
-    assert_eq!(s.show_backup(Some("db")).rows.len(), 1);
+    assert_eq!(s.jobs(JobKind::Backup, Some("db")).len(), 1);
     drop(s);
     let mut names = files_under(&jobs);
     names.retain(|n| n.contains("0009"));

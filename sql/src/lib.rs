@@ -56,7 +56,7 @@ pub use database::Database;
 pub use datafusion::common::ScalarValue;
 pub use ddl::{DEFAULT_BUCKETS, PARTITION_COLUMNS};
 pub use error::{Result, SqlError};
-pub use jobs::LATEST_TIMESTAMP;
+pub use jobs::{LATEST_TIMESTAMP, verify_result};
 pub use literal::{DEFAULT_DECIMAL_PRECISION, DEFAULT_VARCHAR_LEN};
 pub use parser::{
     AlterTableAction, ArrowRows, Backup, Broker, ColumnSpec, CompactKind, CreateRepository,

@@ -545,25 +545,31 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
         Statement::DropRepository { if_exists, name } => {
             jobs::drop_repository(exec, name, *if_exists)
         }
-        Statement::ShowRepositories => jobs::show(exec.snapshots().show_repositories()),
+        Statement::ShowRepositories => jobs::show(jobs::show_repositories(exec.snapshots())),
         Statement::RefreshIceberg { repository } => jobs::refresh_iceberg(exec, repository),
         Statement::Backup(backup) => jobs::backup(exec, backup),
         Statement::Restore(restore) => jobs::restore(exec, restore),
         Statement::ShowBackup { database } => {
             let db = jobs::shown_database(exec, database.as_deref())?;
-            jobs::show_jobs(exec, exec.snapshots().show_backup(db.as_deref()))
+            jobs::show_jobs(exec, jobs::show_backup(exec.snapshots(), db.as_deref()))
         }
         Statement::ShowRestore { database } => {
             let db = jobs::shown_database(exec, database.as_deref())?;
-            jobs::show_jobs(exec, exec.snapshots().show_restore(db.as_deref()))
+            jobs::show_jobs(exec, jobs::show_restore(exec.snapshots(), db.as_deref()))
         }
         Statement::ShowBackupHistory { database } => {
             let db = jobs::shown_database(exec, database.as_deref())?;
-            jobs::show_jobs(exec, exec.snapshots().show_backup_history(db.as_deref()))
+            jobs::show_jobs(
+                exec,
+                jobs::show_backup_history(exec.snapshots(), db.as_deref()),
+            )
         }
         Statement::ShowRestoreHistory { database } => {
             let db = jobs::shown_database(exec, database.as_deref())?;
-            jobs::show_jobs(exec, exec.snapshots().show_restore_history(db.as_deref()))
+            jobs::show_jobs(
+                exec,
+                jobs::show_restore_history(exec.snapshots(), db.as_deref()),
+            )
         }
         Statement::CancelBackup { database } => {
             exec.snapshots()
@@ -575,7 +581,8 @@ fn run(exec: &Exec<'_>, user: &str, statement: &Statement) -> Result<QueryResult
                 .cancel_restore(&exec.current_db(database.as_deref())?)?;
             Ok(QueryResult::ok())
         }
-        Statement::ShowSnapshot(show) => jobs::show(exec.snapshots().show_snapshot(
+        Statement::ShowSnapshot(show) => jobs::show(jobs::show_snapshot(
+            exec.snapshots(),
             &show.repository,
             show.snapshot.as_deref(),
             show.timestamp.as_deref(),

@@ -6,8 +6,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use tabvault::snapshot::verify_table;
-use tabvault::sql::{Database, QueryResult};
+use tabvault::sql::{Database, verify_result};
 
 /// Arguments of `tabvault verify-snapshot`.
 #[derive(Debug, clap::Args)]
@@ -35,8 +34,7 @@ pub fn run(data: &Path, args: &VerifySnapshotArgs) -> ExitCode {
             &args.snapshot,
             args.timestamp.as_deref(),
         )?;
-        let shown = verify_table(&rows);
-        Ok((QueryResult::text_table(&shown.columns, shown.rows)?, rows))
+        Ok((verify_result(&rows)?, rows))
     });
     let (result, rows) = match verified {
         Ok(verified) => verified,

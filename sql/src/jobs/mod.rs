@@ -11,9 +11,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod show;
+
+use show::{ShowTable, verify_table};
+pub(crate) use show::{
+    show_backup, show_backup_history, show_repositories, show_restore, show_restore_history,
+    show_snapshot,
+};
 use tabvault_snapshot::{
-    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, ShowTable, SnapshotError,
-    SnapshotSelection, TimestampBound, TimestampOp, verify_table,
+    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, SnapshotError, SnapshotSelection,
+    TimestampBound, TimestampOp, VerifyRow,
 };
 
 use crate::error::{Result, SqlError};
@@ -182,7 +189,13 @@ pub fn verify_snapshot(exec: &Exec<'_>, verify: &VerifySnapshot) -> Result<Query
         &verify.snapshot,
         properties.get("backup_timestamp").map(String::as_str),
     )?;
-    show(verify_table(&rows))
+    verify_result(&rows)
+}
+
+/// ADMIN VERIFY SNAPSHOT's result for `rows` (StarRocks-style columns, one row per file): what the
+/// statement returns and what `tabvault verify-snapshot` prints.
+pub fn verify_result(rows: &[VerifyRow]) -> Result<QueryResult> {
+    show(verify_table(rows))
 }
 
 /// `ALTER REPOSITORY r REFRESH ICEBERG`: one row, `Runs` (backup runs whose Iceberg view was
@@ -202,12 +215,12 @@ pub fn refresh_iceberg(exec: &Exec<'_>, repository: &str) -> Result<QueryResult>
 }
 
 /// A SHOW table of the snapshot service as a result of text columns.
-pub fn show(table: ShowTable) -> Result<QueryResult> {
+pub(crate) fn show(table: ShowTable) -> Result<QueryResult> {
     QueryResult::text_table(&table.columns, table.rows)
 }
 
 /// `SHOW BACKUP` / `SHOW RESTORE`: the jobs of the databases the user can see.
-pub fn show_jobs(exec: &Exec<'_>, mut table: ShowTable) -> Result<QueryResult> {
+pub(crate) fn show_jobs(exec: &Exec<'_>, mut table: ShowTable) -> Result<QueryResult> {
     if let Some(db_column) = table.columns.iter().position(|c| *c == "DbName") {
         table.rows.retain(|row| {
             row[db_column]

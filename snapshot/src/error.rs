@@ -67,18 +67,6 @@ pub enum SnapshotError {
     /// An empty or path-like snapshot name.
     #[error("Invalid snapshot name '{0}': {1}")]
     InvalidSnapshotName(String, String),
-    /// `Unknown backup job properties: [<keys>]`.
-    #[error("Unknown backup job properties: [{0}]")]
-    UnknownBackupProperties(String),
-    /// `Unknown restore job properties: [<keys>]`.
-    #[error("Unknown restore job properties: [{0}]")]
-    UnknownRestoreProperties(String),
-    /// `Invalid backup job type: <v>`.
-    #[error("Invalid backup job type: {0}")]
-    InvalidBackupType(String),
-    /// `Invalid timeout format: <v>`.
-    #[error("Invalid timeout format: {0}")]
-    InvalidTimeout(String),
     /// `timeout must be at least 10 min`.
     #[error("timeout must be at least 10 min")]
     TimeoutTooSmall,
@@ -132,16 +120,6 @@ pub enum SnapshotError {
     /// The job was cancelled (by the user, a timeout or a restart) before it finished.
     #[error("job cancelled: {0}")]
     Cancelled(String),
-    /// `Missing backup_timestamp property`.
-    #[error("Missing backup_timestamp property")]
-    MissingBackupTimestamp,
-    /// `Invalid verify_existing value: <v>`: BACKUP's `verify_existing` is not `true`/`false`
-    /// (a tabvault property, worded like StarRocks' `allow_load` error).
-    #[error("Invalid verify_existing value: {0}")]
-    InvalidVerifyExisting(String),
-    /// `Invalid allow load value: <v>`.
-    #[error("Invalid allow load value: {0}")]
-    InvalidAllowLoad(String),
     /// `Invalid meta version format: <v>` (StarRocks uses it for `replication_num` too).
     #[error("Invalid meta version format: {0}")]
     InvalidMetaVersion(String),

@@ -26,6 +26,7 @@ mod layout;
 mod lease;
 mod local;
 mod manifest;
+mod options;
 mod placement;
 mod prune;
 mod refresh;
@@ -51,6 +52,7 @@ pub use manifest::{
     InfoObject, PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotInfo,
     SnapshotManifest, TableEntry, TabletEntry,
 };
+pub use options::{BackupOptions, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, RestoreOptions};
 pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use refresh::IcebergRefresh;
 pub use registry::{REGISTRY_FILE, Repository, RepositoryRow, SnapshotListing};
@@ -59,9 +61,6 @@ pub use repository::{
 };
 pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
 pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
-pub use service::{
-    BackupRequest, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, SnapshotService, SnapshotServiceBuilder,
-    StateHook,
-};
+pub use service::{BackupRequest, SnapshotService, SnapshotServiceBuilder, StateHook};
 pub use timefmt::{show_time, snapshot_timestamp};
 pub use verify::{FileRole, FileStatus, VerifyRow};

@@ -18,6 +18,7 @@ use crate::footer::{RowsetUse, check_rowset_file};
 use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
 use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
+use crate::options::RestoreOptions;
 use crate::registry::Repository;
 use crate::service::ServiceInner;
 
@@ -36,7 +37,7 @@ pub struct RestoreObject {
 }
 
 /// A RESTORE SNAPSHOT statement, typed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RestoreRequest {
     /// Target database (created if missing).
     pub database: String,
@@ -46,73 +47,9 @@ pub struct RestoreRequest {
     pub repository: String,
     /// The ON list; empty for everything in the snapshot.
     pub objects: Vec<RestoreObject>,
-    /// PROPERTIES: `backup_timestamp` (required), `timeout`, `replication_num`, `allow_load`,
-    /// `meta_version`, `starrocks_meta_version`.
-    pub properties: BTreeMap<String, String>,
-}
-
-/// Parsed RESTORE properties.
-#[derive(Debug)]
-pub(crate) struct RestoreProperties {
-    pub backup_timestamp: String,
-    pub timeout_s: u64,
-    pub replication_num: u32,
-    pub allow_load: bool,
-}
-
-/// Checks RESTORE's PROPERTIES (StarRocks' errors).
-pub(crate) fn parse_restore_properties(
-    properties: &BTreeMap<String, String>,
-) -> Result<RestoreProperties> {
-    const KNOWN: [&str; 6] = [
-        "backup_timestamp",
-        "timeout",
-        "replication_num",
-        "allow_load",
-        "meta_version",
-        "starrocks_meta_version",
-    ];
-    let unknown: Vec<&str> = properties
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !KNOWN.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(SnapshotError::UnknownRestoreProperties(unknown.join(", ")));
-    }
-    let backup_timestamp = properties
-        .get("backup_timestamp")
-        .cloned()
-        .ok_or(SnapshotError::MissingBackupTimestamp)?;
-    let timeout_s = crate::service::parse_timeout(properties.get("timeout"))?;
-    let replication_num = match properties.get("replication_num") {
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| SnapshotError::InvalidMetaVersion(v.clone()))?,
-        None => 1,
-    };
-    for key in ["meta_version", "starrocks_meta_version"] {
-        if let Some(v) = properties.get(key) {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| SnapshotError::InvalidMetaVersion(v.clone()))?;
-        }
-    }
-    let allow_load = match properties.get("allow_load").map(|v| v.to_ascii_lowercase()) {
-        None => false,
-        Some(v) if v == "true" => true,
-        Some(v) if v == "false" => false,
-        Some(v) => return Err(SnapshotError::InvalidAllowLoad(v)),
-    };
-    Ok(RestoreProperties {
-        backup_timestamp,
-        timeout_s,
-        replication_num,
-        allow_load,
-    })
+    /// Which backup run, timeout and StarRocks' stored settings (PROPERTIES, parsed by the SQL
+    /// layer).
+    pub options: RestoreOptions,
 }
 
 /// What one restored snapshot table becomes.

@@ -18,12 +18,11 @@ use crate::job::{
     run_backup,
 };
 use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
+use crate::options::{BackupOptions, check_restore, check_timeout};
 use crate::prune::SnapshotSelection;
 use crate::registry::{EncryptionSpec, NewLocation, Registry, Repository};
 use crate::repository::{FaultPlan, RepositoryError};
-use crate::restore::{
-    RestoreRequest, STAGING_DIR, parse_restore_properties, read_snapshot, select,
-};
+use crate::restore::{RestoreRequest, STAGING_DIR, read_snapshot, select};
 use crate::retention::RetentionPolicy;
 use crate::timefmt::snapshot_timestamp;
 use crate::verify::VerifyRow;
@@ -32,10 +31,6 @@ use crate::verify::VerifyRow;
 /// a job in a state), cancel, or move an injected clock.
 pub type StateHook = Arc<dyn Fn(&JobRecord) + Send + Sync>;
 
-/// Default BACKUP/RESTORE timeout, seconds (StarRocks' `backup_job_default_timeout_ms`).
-pub const DEFAULT_TIMEOUT_S: u64 = 86_400;
-/// Smallest accepted timeout, seconds (StarRocks' "at least 10 min").
-pub const MIN_TIMEOUT_S: u64 = 600;
 /// Jobs kept per database by default: SHOW BACKUP/RESTORE show the newest, SHOW ALL the rest.
 pub const DEFAULT_JOB_HISTORY: usize = 10;
 
@@ -50,9 +45,8 @@ pub struct BackupRequest {
     pub repository: String,
     /// The ON list; empty for the whole database.
     pub objects: Vec<ObjectRef>,
-    /// PROPERTIES: `type` (only `full`), `timeout` (seconds, ≥ 600, default 86400),
-    /// `verify_existing` (`true`/`false`, default false; see [`Job::verifies_existing`]).
-    pub properties: BTreeMap<String, String>,
+    /// Timeout and verification (StarRocks' PROPERTIES, parsed by the SQL layer).
+    pub options: BackupOptions,
 }
 
 /// Configures a [`SnapshotService`].
@@ -275,7 +269,7 @@ impl SnapshotService {
 
     /// BACKUP SNAPSHOT: checks the request (StarRocks' errors), then queues the job and returns it.
     pub fn backup(&self, request: &BackupRequest) -> Result<Arc<Job>> {
-        let properties = parse_backup_properties(&request.properties)?;
+        let timeout_s = check_timeout(request.options.timeout_s)?;
         tabvault_storage::validate_name(&request.snapshot).map_err(|e| {
             SnapshotError::InvalidSnapshotName(request.snapshot.clone(), e.to_string())
         })?;
@@ -324,16 +318,17 @@ impl SnapshotService {
                     .collect(),
                 timestamp: snapshot_timestamp(now),
                 create_time_ms: now,
-                timeout_s: properties.timeout_s,
+                timeout_s,
             })
         };
-        self.submit(&mut jobs, record, properties.verify_existing)
+        self.submit(&mut jobs, record, request.options.verify_existing)
     }
 
     /// RESTORE SNAPSHOT: checks the request (StarRocks' errors; the snapshot's info and manifest are
     /// read and validated now), then queues the job and returns it.
     pub fn restore(&self, request: &RestoreRequest) -> Result<Arc<Job>> {
-        let properties = parse_restore_properties(&request.properties)?;
+        let options = &request.options;
+        check_restore(options)?;
         tabvault_storage::validate_name(&request.database)
             .map_err(|_| SnapshotError::UnknownDatabase(request.database.clone()))?;
         let repository = self.inner.repository(&request.repository)?;
@@ -344,7 +339,7 @@ impl SnapshotService {
         {
             return Err(SnapshotError::JobRunning);
         }
-        let manifest = read_snapshot(&repository, &request.snapshot, &properties.backup_timestamp)?;
+        let manifest = read_snapshot(&repository, &request.snapshot, &options.backup_timestamp)?;
         let (tables, views) = select(&manifest, &request.snapshot, &request.objects)?;
         let objects: Vec<ObjectRecord> = if request.objects.is_empty() {
             tables
@@ -373,8 +368,8 @@ impl SnapshotService {
         };
         let now = self.inner.now_ms();
         let record = JobRecord {
-            replication_num: properties.replication_num,
-            allow_load: properties.allow_load,
+            replication_num: options.replication_num,
+            allow_load: options.allow_load,
             ..JobRecord::pending(NewJob {
                 id: self.inner.next_job_id.fetch_add(1, Ordering::SeqCst),
                 kind: JobKind::Restore,
@@ -382,9 +377,9 @@ impl SnapshotService {
                 database: request.database.clone(),
                 repository: request.repository.clone(),
                 objects,
-                timestamp: properties.backup_timestamp,
+                timestamp: options.backup_timestamp.clone(),
                 create_time_ms: now,
-                timeout_s: properties.timeout_s,
+                timeout_s: options.timeout_s,
             })
         };
         self.submit(&mut jobs, record, false)
@@ -572,58 +567,6 @@ impl Drop for SnapshotService {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-/// BACKUP's PROPERTIES, checked.
-#[derive(Debug)]
-struct BackupProperties {
-    /// `timeout`, seconds.
-    timeout_s: u64,
-    /// `verify_existing` (a tabvault extension, default false): re-hash data files already in
-    /// the repository before reusing them, and upload over one that does not match.
-    verify_existing: bool,
-}
-
-/// Checks BACKUP's PROPERTIES: `type` (only `full`), `timeout`, `verify_existing`.
-fn parse_backup_properties(properties: &BTreeMap<String, String>) -> Result<BackupProperties> {
-    let unknown: Vec<&str> = properties
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !matches!(*k, "type" | "timeout" | "verify_existing"))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(SnapshotError::UnknownBackupProperties(unknown.join(", ")));
-    }
-    if let Some(kind) = properties.get("type")
-        && !kind.eq_ignore_ascii_case("full")
-    {
-        return Err(SnapshotError::InvalidBackupType(kind.clone()));
-    }
-    let verify_existing = match properties.get("verify_existing") {
-        None => false,
-        Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
-        Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
-        Some(v) => return Err(SnapshotError::InvalidVerifyExisting(v.clone())),
-    };
-    Ok(BackupProperties {
-        timeout_s: parse_timeout(properties.get("timeout"))?,
-        verify_existing,
-    })
-}
-
-/// Parses a `timeout` property (seconds, at least 600; default 86400).
-pub(crate) fn parse_timeout(value: Option<&String>) -> Result<u64> {
-    let Some(text) = value else {
-        return Ok(DEFAULT_TIMEOUT_S);
-    };
-    let seconds: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| SnapshotError::InvalidTimeout(text.clone()))?;
-    if seconds < MIN_TIMEOUT_S {
-        return Err(SnapshotError::TimeoutTooSmall);
-    }
-    Ok(seconds)
 }
 
 impl ServiceInner {

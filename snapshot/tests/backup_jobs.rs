@@ -26,7 +26,7 @@ fn request(db: &str, snapshot: &str, repo: &str) -> BackupRequest {
         snapshot: snapshot.into(),
         repository: repo.into(),
         objects: vec![],
-        properties: props(&[]),
+        options: Default::default(),
     }
 }
 
@@ -116,16 +116,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     r.objects = vec![on("t", None), on("pk", None), on("t", Some(&["p1"]))];
     assert_eq!(err_text(s.backup(&r)), "Duplicated table: t");
     let mut r = request("db", "s", "repo");
-    r.properties = props(&[("type", "full"), ("k", "v")]);
-    assert_eq!(err_text(s.backup(&r)), "Unknown backup job properties: [k]");
-    r.properties = props(&[("type", "incremental")]);
-    assert_eq!(
-        err_text(s.backup(&r)),
-        "Invalid backup job type: incremental"
-    );
-    r.properties = props(&[("type", "FULL"), ("timeout", "abc")]);
-    assert_eq!(err_text(s.backup(&r)), "Invalid timeout format: abc");
-    r.properties = props(&[("timeout", "599")]);
+    r.options.timeout_s = 599;
     assert_eq!(err_text(s.backup(&r)), "timeout must be at least 10 min");
     assert_eq!(
         err_text(s.backup(&request("db", "s", "ro"))),
@@ -135,7 +126,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     // Nothing above created a job.
     assert!(s.last_job("db").is_none());
 
-    r.properties = props(&[("timeout", "600")]);
+    r.options.timeout_s = 600;
     let done = s.backup(&r)?.wait();
     assert_finished(&done);
     assert_eq!(done.timeout_s, 600);
@@ -164,7 +155,7 @@ fn one_job_per_database_at_a_time() -> R {
             snapshot: "first".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[("backup_timestamp", &first.record().timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(first.record().timestamp),
         })),
         "Can only run one backup or restore job of a database at same time"
     );
@@ -255,7 +246,7 @@ fn timeout_cancels_a_held_job() -> R {
         let name = format!("t_{}", state.to_lowercase());
         let held = f.gate.hold_job(Some(&name), state);
         let mut r = request("db", &name, "repo");
-        r.properties = props(&[("timeout", "600")]);
+        r.options.timeout_s = 600;
         let job = s.backup(&r)?;
         held.reached()?;
         f.clock.advance(600_001);
@@ -422,7 +413,7 @@ fn views_are_backed_up_as_definitions_and_restored() -> R {
             snapshot: "views".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[("backup_timestamp", &end.timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(&end.timestamp),
         })?
         .wait();
     assert_finished(&restored);
@@ -434,7 +425,7 @@ fn views_are_backed_up_as_definitions_and_restored() -> R {
             snapshot: "views".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[("backup_timestamp", &end.timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(&end.timestamp),
         })?
         .wait();
     assert_finished(&restored);

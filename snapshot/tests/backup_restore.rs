@@ -23,7 +23,7 @@ fn backup(
         snapshot: name.into(),
         repository: "repo".into(),
         objects,
-        properties: props(&[("type", "full")]),
+        options: Default::default(),
     })?;
     Ok(job.wait())
 }
@@ -65,7 +65,7 @@ fn backup_then_restore_brings_back_every_row() -> TestResult {
         snapshot: "snap1".into(),
         repository: "repo".into(),
         objects: vec![],
-        properties: props(&[("backup_timestamp", &record.timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&record.timestamp),
     })?;
     let restored = restore.wait();
     assert_finished(&restored);
@@ -180,7 +180,7 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
                 alias: None,
             },
         ],
-        properties: props(&[("backup_timestamp", &timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&timestamp),
     })?;
     assert_finished(&job.wait());
     let engine = service.engine();
@@ -366,7 +366,7 @@ fn every_type_round_trips_with_nulls() -> TestResult {
         snapshot: "types".into(),
         repository: "repo".into(),
         objects: vec![],
-        properties: props(&[("backup_timestamp", &record.timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&record.timestamp),
     })?;
     assert_finished(&restore.wait());
     assert_eq!(sorted("dup")?, expected_dup);

@@ -104,7 +104,7 @@ fn every_backup_is_a_prefix_of_the_committed_batches_in_both_tables() -> R {
             snapshot: name.clone(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[]),
+            options: Default::default(),
         })?;
         held.reached()?;
         // The writer keeps committing while the job is about to capture.
@@ -127,7 +127,7 @@ fn every_backup_is_a_prefix_of_the_committed_batches_in_both_tables() -> R {
                 snapshot: name.clone(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[("backup_timestamp", timestamp)]),
+                options: tabvault_snapshot::RestoreOptions::at(timestamp),
             })?
             .wait();
         assert_finished(&end);

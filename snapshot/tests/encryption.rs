@@ -124,7 +124,7 @@ fn an_encrypted_repository_holds_only_ciphertext_and_restores() -> R {
             snapshot: "s1".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[("backup_timestamp", &first.timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(&first.timestamp),
         })?;
         assert_finished(&restore.wait());
         assert_eq!(table_rows(s.engine(), "db", "t")?, before);

@@ -91,7 +91,7 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
                 snapshot: name.clone(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[]),
+                options: Default::default(),
             })
         })?;
         check_end(&end);
@@ -116,7 +116,7 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
                 snapshot: name.clone(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[("backup_timestamp", timestamp)]),
+                options: tabvault_snapshot::RestoreOptions::at(timestamp),
             })
         })?;
         check_end(&end);
@@ -155,7 +155,7 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
                 snapshot: name.clone(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[("backup_timestamp", timestamp)]),
+                options: tabvault_snapshot::RestoreOptions::at(timestamp),
             })?
             .wait();
         assert_finished(&end);

@@ -45,7 +45,7 @@ fn fixture() -> R<Fixture> {
             snapshot: "snap".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[]),
+            options: Default::default(),
         })?
         .wait();
     assert_finished(&end);
@@ -113,7 +113,7 @@ impl Fixture {
                 snapshot: "snap".into(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[("backup_timestamp", &self.timestamp)]),
+                options: tabvault_snapshot::RestoreOptions::at(&self.timestamp),
             })?
             .wait())
     }

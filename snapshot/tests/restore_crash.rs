@@ -128,7 +128,7 @@ fn crash_child() -> R {
             snapshot: "snap".into(),
             repository: "repo".into(),
             objects,
-            properties: props(&[("backup_timestamp", &timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(&timestamp),
         })?
         .wait();
     assert_finished(&end);
@@ -217,7 +217,7 @@ fn prepare() -> R<Prepared> {
                 snapshot: "snap".into(),
                 repository: "repo".into(),
                 objects: vec![],
-                properties: props(&[]),
+                options: Default::default(),
             })?
             .wait();
         assert_finished(&end);

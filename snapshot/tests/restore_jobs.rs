@@ -46,7 +46,7 @@ impl Fixture {
             snapshot: "snap".into(),
             repository: "repo".into(),
             objects,
-            properties: props(&[("backup_timestamp", &self.timestamp)]),
+            options: tabvault_snapshot::RestoreOptions::at(&self.timestamp),
         }
     }
 }
@@ -66,7 +66,7 @@ fn fixture() -> R<Fixture> {
             snapshot: "snap".into(),
             repository: "repo".into(),
             objects: vec![],
-            properties: props(&[]),
+            options: Default::default(),
         })?
         .wait();
     assert_finished(&end);
@@ -112,16 +112,14 @@ fn bad_requests_get_starrocks_errors() -> R {
     let f = fixture()?;
     let s = &f.service;
     let mut r = f.request("db", vec![]);
-    r.properties = props(&[]);
-    assert_eq!(err_text(s.restore(&r)), "Missing backup_timestamp property");
-    r.properties = props(&[("backup_timestamp", "2020-01-01-00-00-00-000")]);
+    r.options.backup_timestamp = "2020-01-01-00-00-00-000".into();
     let text = err_text(s.restore(&r));
     assert!(
         text.starts_with("Failed to get info of snapshot 'snap' because: ")
             && text.ends_with(". Maybe specified wrong backup timestamp"),
         "{text}"
     );
-    r.properties = props(&[("backup_timestamp", "yesterday")]);
+    r.options.backup_timestamp = "yesterday".into();
     assert!(err_text(s.restore(&r)).ends_with("Maybe specified wrong backup timestamp"));
     let mut r = f.request("db", vec![]);
     r.snapshot = "nope".into();
@@ -149,14 +147,11 @@ fn bad_requests_get_starrocks_errors() -> R {
     let r = f.request("db", vec![obj("t", None, None), obj("t", None, Some("b"))]);
     assert_eq!(err_text(s.restore(&r)), "Duplicated table: t");
     let mut r = f.request("db", vec![]);
-    r.properties.insert("k".into(), "v".into());
-    assert_eq!(
-        err_text(s.restore(&r)),
-        "Unknown restore job properties: [k]"
-    );
-    let mut r = f.request("db", vec![]);
-    r.properties.insert("timeout".into(), "10".into());
+    r.options.timeout_s = 10;
     assert_eq!(err_text(s.restore(&r)), "timeout must be at least 10 min");
+    let mut r = f.request("db", vec![]);
+    r.options.replication_num = 0;
+    assert_eq!(err_text(s.restore(&r)), "Invalid meta version format: 0");
     let mut r = f.request("db", vec![]);
     r.repository = "r".into();
     assert_eq!(err_text(s.restore(&r)), "Repository [r] does not exist");

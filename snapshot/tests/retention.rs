@@ -157,7 +157,7 @@ fn a_snapshot_being_restored_is_neither_expired_nor_dropped() -> R {
         snapshot: "s1".into(),
         repository: "repo".into(),
         objects: vec![],
-        properties: props(&[("backup_timestamp", &timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&timestamp),
     })?;
     held.reached()?;
     assert_eq!(

@@ -367,7 +367,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         snapshot: snapshot.into(),
         repository: "s3repo".into(),
         objects: vec![],
-        properties: common::props(&[]),
+        options: Default::default(),
     };
     let first = service.backup(&request("s3snap"))?.wait();
     common::assert_finished(&first);
@@ -421,7 +421,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         snapshot: "s3snap".into(),
         repository: "s3repo".into(),
         objects: vec![],
-        properties: common::props(&[("backup_timestamp", &first.timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&first.timestamp),
     })?;
     common::assert_finished(&restore.wait());
     assert_eq!(common::table_rows(&engine, "db", "t")?, before);
@@ -474,7 +474,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         snapshot: "sealed1".into(),
         repository: "sealed".into(),
         objects: vec![],
-        properties: common::props(&[("backup_timestamp", &sealed.timestamp)]),
+        options: tabvault_snapshot::RestoreOptions::at(&sealed.timestamp),
     })?;
     common::assert_finished(&restore.wait());
     assert_eq!(common::table_rows(&engine, "db", "t")?, before);

@@ -40,7 +40,7 @@ fn start_backup(
             })
             .into_iter()
             .collect(),
-        properties: props(&[]),
+        options: Default::default(),
     })
 }
 
@@ -291,7 +291,7 @@ fn a_read_only_repository_never_writes_to_its_location() -> R {
             snapshot: "s1".into(),
             repository: "ro".into(),
             objects: vec![],
-            properties: props(&[("backup_timestamp", &ts)]),
+            options: tabvault_snapshot::RestoreOptions::at(&ts),
         })?;
         assert_finished(&job.wait());
         assert_eq!(

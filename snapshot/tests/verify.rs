@@ -49,8 +49,9 @@ fn fixture(memory: bool) -> R<Fixture> {
 }
 
 impl Fixture {
-    /// Runs BACKUP `label` of `db` with `properties` to its end; returns the files it uploaded.
-    fn backup(&self, label: &str, properties: &[(&str, &str)]) -> R<u64> {
+    /// Runs BACKUP `label` of `db` (re-hashing reused files when `verify_existing`) to its end;
+    /// returns the files it uploaded.
+    fn backup(&self, label: &str, verify_existing: bool) -> R<u64> {
         let record = self
             .service
             .backup(&BackupRequest {
@@ -58,7 +59,10 @@ impl Fixture {
                 snapshot: label.into(),
                 repository: "r".into(),
                 objects: vec![],
-                properties: props(properties),
+                options: tabvault_snapshot::BackupOptions {
+                    verify_existing,
+                    ..Default::default()
+                },
             })?
             .wait();
         assert_finished(&record);
@@ -109,7 +113,7 @@ fn problems(rows: &[VerifyRow]) -> Vec<(String, FileStatus)> {
 
 fn damage_is_reported_file_by_file(memory: bool) -> R {
     let f = fixture(memory)?;
-    f.backup("s1", &[])?;
+    f.backup("s1", false)?;
     let rows = f.verify("s1")?;
     assert_eq!(problems(&rows), []);
     let roles: Vec<FileRole> = rows.iter().map(|r| r.role).take(2).collect();
@@ -181,7 +185,7 @@ fn damage_is_reported_file_by_file_in_a_memory_repository() -> R {
 #[test]
 fn unknown_names_get_the_errors_restore_gives() -> R {
     let f = fixture(true)?;
-    f.backup("s1", &[])?;
+    f.backup("s1", false)?;
     let timestamp = f.verify("s1")?[0].timestamp.clone();
     let only = f.service.verify_snapshot("r", "s1", Some(&timestamp))?;
     assert_eq!(only, f.verify("s1")?);
@@ -207,12 +211,12 @@ fn unknown_names_get_the_errors_restore_gives() -> R {
 
 fn verify_existing_repairs_a_shared_file(memory: bool) -> R {
     let f = fixture(memory)?;
-    assert!(f.backup("s1", &[])? > 0);
+    assert!(f.backup("s1", false)? > 0);
     let damaged = data_rows(&f.verify("s1")?)[0].file.clone();
     f.damage(&damaged, |b| flip_middle_byte(b))?;
 
     // Unchanged data: a plain BACKUP trusts name and size, reuses every file, and the damage stays.
-    assert_eq!(f.backup("s2", &[])?, 0);
+    assert_eq!(f.backup("s2", false)?, 0);
     for label in ["s1", "s2"] {
         assert_eq!(
             problems(&f.verify(label)?),
@@ -222,12 +226,12 @@ fn verify_existing_repairs_a_shared_file(memory: bool) -> R {
     }
 
     // With verify_existing the damaged file is hashed, found wrong and uploaded again.
-    assert_eq!(f.backup("s3", &[("verify_existing", "true")])?, 1);
+    assert_eq!(f.backup("s3", true)?, 1);
     for label in ["s1", "s2", "s3"] {
         assert_eq!(problems(&f.verify(label)?), [], "{label}");
     }
     // Nothing left to repair: everything is reused.
-    assert_eq!(f.backup("s4", &[("verify_existing", "TRUE")])?, 0);
+    assert_eq!(f.backup("s4", true)?, 0);
     Ok(())
 }
 
@@ -242,22 +246,8 @@ fn verify_existing_repairs_a_shared_file_in_a_memory_repository() -> R {
 }
 
 #[test]
-fn verify_existing_takes_only_true_or_false() -> R {
+fn a_backup_without_verify_existing_reuses_files_unchecked() -> R {
     let f = fixture(true)?;
-    let request = |value: &str| BackupRequest {
-        database: "db".into(),
-        snapshot: "s".into(),
-        repository: "r".into(),
-        objects: vec![],
-        properties: props(&[("verify_existing", value)]),
-    };
-    assert_eq!(
-        err_text(f.service.backup(&request("yes"))),
-        "Invalid verify_existing value: yes"
-    );
-    assert_eq!(
-        f.backup("s", &[("verify_existing", "false")])?,
-        f.verify("s")?.len() as u64 - 2
-    );
+    assert_eq!(f.backup("s", false)?, f.verify("s")?.len() as u64 - 2);
     Ok(())
 }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use tabvault_snapshot::{BackupRequest, JobRecord, RestoreRequest, SnapshotService};
+use tabvault_snapshot::{
+    BackupOptions, BackupRequest, JobRecord, RestoreOptions, RestoreRequest, SnapshotService,
+};
 use tabvault_storage::Engine;
 
 use crate::Result;
@@ -37,7 +39,7 @@ pub fn backup_request(repository: &str, snapshot: &str) -> BackupRequest {
         snapshot: snapshot.into(),
         repository: repository.into(),
         objects: vec![],
-        properties: BTreeMap::from([("type".to_owned(), "full".to_owned())]),
+        options: BackupOptions::default(),
     }
 }
 
@@ -68,7 +70,7 @@ pub fn restore_fresh(
         snapshot: snapshot.into(),
         repository: "source".into(),
         objects: vec![],
-        properties: BTreeMap::from([("backup_timestamp".to_owned(), timestamp.to_owned())]),
+        options: RestoreOptions::at(timestamp),
     };
     let outcome = timed(|| finished(service.restore(&request)?.wait()));
     service.shutdown();

@@ -196,7 +196,7 @@ pub fn backup_database(
             snapshot: label.into(),
             repository: repo.into(),
             objects: vec![],
-            properties: props(&[]),
+            options: Default::default(),
         })?
         .wait();
     assert_finished(&record);

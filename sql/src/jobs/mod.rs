@@ -8,9 +8,9 @@
 //! refuses, as it refuses an empty location). The resolved location is used for all I/O; SHOW
 //! REPOSITORIES shows the location as typed.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+mod properties;
 mod show;
 
 use show::{ShowTable, verify_table};
@@ -25,8 +25,7 @@ use tabvault_snapshot::{
 
 use crate::error::{Result, SqlError};
 use crate::parser::{
-    Backup, Broker, CreateRepository, DropSnapshot, Properties, Restore, TimestampComparison,
-    VerifySnapshot,
+    Backup, Broker, CreateRepository, DropSnapshot, Restore, TimestampComparison, VerifySnapshot,
 };
 use crate::result::QueryResult;
 use crate::session::Exec;
@@ -42,7 +41,7 @@ pub fn create_repository(exec: &Exec<'_>, create: &CreateRepository) -> Result<Q
         &create.name,
         &create.location,
         &location,
-        &property_map(&create.properties),
+        &properties::property_map(&create.properties),
         create.read_only,
         broker,
     )?;
@@ -84,7 +83,7 @@ pub fn backup(exec: &Exec<'_>, backup: &Backup) -> Result<QueryResult> {
                 partitions: (!o.partitions.is_empty()).then(|| o.partitions.clone()),
             })
             .collect(),
-        properties: property_map(&backup.properties),
+        options: properties::backup_options(&backup.properties)?,
     };
     let job = exec.snapshots().backup(&request)?;
     Ok(QueryResult {
@@ -109,7 +108,7 @@ pub fn restore(exec: &Exec<'_>, restore: &Restore) -> Result<QueryResult> {
                 alias: o.alias.clone(),
             })
             .collect(),
-        properties: property_map(&restore.properties),
+        options: properties::restore_options(&restore.properties)?,
     };
     let request = resolve_latest(exec, request)?;
     let job = exec.snapshots().restore(&request)?;
@@ -127,9 +126,7 @@ pub const LATEST_TIMESTAMP: &str = "LATEST";
 /// Replaces `"backup_timestamp" = "LATEST"` with the newest timestamp SHOW SNAPSHOT lists for the
 /// snapshot (left as is when the snapshot has none: the restore then reports it).
 fn resolve_latest(exec: &Exec<'_>, mut request: RestoreRequest) -> Result<RestoreRequest> {
-    let Some(value) = request.properties.get_mut("backup_timestamp") else {
-        return Ok(request);
-    };
+    let value = &mut request.options.backup_timestamp;
     if !value.eq_ignore_ascii_case(LATEST_TIMESTAMP) {
         return Ok(request);
     }
@@ -172,7 +169,7 @@ pub fn drop_snapshot(exec: &Exec<'_>, drop: &DropSnapshot) -> Result<QueryResult
 /// `ADMIN VERIFY SNAPSHOT s ON repo [PROPERTIES ("backup_timestamp" = "ts")]`: one row per
 /// file of the snapshot (every timestamp, or the one given), as [`verify_table`] lays it out.
 pub fn verify_snapshot(exec: &Exec<'_>, verify: &VerifySnapshot) -> Result<QueryResult> {
-    let properties = property_map(&verify.properties);
+    let properties = properties::property_map(&verify.properties);
     let unknown: Vec<&str> = properties
         .keys()
         .map(String::as_str)
@@ -229,11 +226,6 @@ pub(crate) fn show_jobs(exec: &Exec<'_>, mut table: ShowTable) -> Result<QueryRe
         });
     }
     show(table)
-}
-
-/// PROPERTIES as a map; a key written twice keeps its last value.
-fn property_map(properties: &Properties) -> BTreeMap<String, String> {
-    properties.iter().cloned().collect()
 }
 
 /// A relative local location joined to the (canonical) data directory's parent; anything else

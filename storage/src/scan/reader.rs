@@ -122,8 +122,8 @@ pub(crate) fn read_rowset(
         .with_projection(mask)
         .with_batch_size(SCAN_BATCH_ROWS)
         .build()?;
-    // Files written with field ids read back with `PARQUET:field_id` on every field; without it
-    // rows of old and new files have the same schema, the table's.
+    // Files written with field ids read back with `PARQUET:field_id` on every field; removing it
+    // gives rows of old files (no ids) and new ones the same schema, the table's.
     let schema = Arc::new(without_field_ids(&reader.schema()));
     reader
         .map(|batch| {

@@ -3,7 +3,8 @@
 //! commits, a PRIMARY KEY table with an update and a delete, a view, a user with a grant, a
 //! finished BACKUP job, a registered repository) and the local repository that BACKUP wrote.
 //! Whatever the code becomes, it must open them and read the same rows, and RESTORE from the
-//! repository. The tests work on copies; the fixtures are never opened in place.
+//! repository; their rowset files (no Parquet field ids) must keep reading next to files written
+//! now. The tests work on copies; the fixtures are never opened in place.
 
 use std::path::{Path, PathBuf};
 
@@ -151,4 +152,50 @@ fn a_v1_repository_restores() {
         ),
         strings(&[&["apple", "8"], &["plum", "7"]])
     );
+}
+
+/// The v1 files carry no Parquet field ids; rows written now go to files that do. Tables holding
+/// both read, merge (PRIMARY KEY upserts and deletes over v1 rows) and compact to the same rows.
+#[test]
+fn v1_files_and_new_files_with_field_ids_read_merge_and_compact_together() {
+    let dir = copied();
+    let database = Database::open(dir.path().join("data")).expect("opens");
+    let mut root = database.root_session().expect("root");
+    root.execute(
+        "INSERT INTO shop.sales VALUES (5, '2025-08-01', 'kiwi', 3.00), (6, '2024-01-05', NULL, 0.50); \
+         INSERT INTO shop.stock VALUES ('plum', 1), ('fig', 4); \
+         DELETE FROM shop.stock WHERE item = 'apple'",
+    )
+    .expect("writes");
+    let mut sales: Vec<&[&str]> = SALES.to_vec();
+    sales.extend([
+        &["5", "2025-08-01", "kiwi", "3.00"][..],
+        &["6", "2024-01-05", "NULL", "0.50"][..],
+    ]);
+    let stock = strings(&[&["fig", "4"], &["plum", "1"]]);
+    for round in ["mixed", "compacted"] {
+        assert_eq!(
+            rows(
+                &mut root,
+                "SELECT id, day, item, amount FROM shop.sales ORDER BY id"
+            ),
+            strings(&sales),
+            "{round}"
+        );
+        assert_eq!(
+            rows(&mut root, "SELECT item, qty FROM shop.stock ORDER BY item"),
+            stock,
+            "{round}"
+        );
+        assert_eq!(
+            rows(
+                &mut root,
+                "SELECT count(*) FROM shop.sales WHERE amount > 1"
+            ),
+            strings(&[&["4"]]),
+            "{round}"
+        );
+        root.execute("ALTER TABLE shop.sales COMPACT; ALTER TABLE shop.stock COMPACT")
+            .expect("compacts");
+    }
 }

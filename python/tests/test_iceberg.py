@@ -8,17 +8,27 @@ Method: BACKUP to a directory repository (and once to S3, moto's server), open
 StaticTable (no catalog), scan, compare row by row; scan again with filters, which pyiceberg
 prunes with the manifests' per-file bounds.
 Bugs it pins: wrong Avro field ids (pyiceberg resolves manifest fields by id), bounds in the
-wrong byte order or width (pruning would drop files holding matching rows), a missing name
-mapping (the data files carry no Parquet field ids: every column would read as NULL), type
+wrong byte order or width (pruning would drop files holding matching rows), data files whose
+Parquet field ids differ from the schema's (pyiceberg resolves columns of such files by id), a
+missing name mapping (data files written before rowset files carried field ids have none: every
+column would read as NULL; the v1 golden fixture's files are such files), type
 mappings that do not read the files as written (LARGEINT, DECIMAL, DATETIME, TINYINT),
 position deletes naming the wrong rows (superseded or deleted keys shown, live ones hidden).
 """
 
 import json
+import shutil
 import socket
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from pyiceberg.table import StaticTable
+
+import tabvault
+
+# Format-1 fixtures (tests/golden_v1.rs): their rowset files carry no Parquet field ids.
+GOLDEN_V1 = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "v1"
 
 COLUMNS = (
     "k BIGINT NOT NULL, ti TINYINT, si SMALLINT, i INT, big LARGEINT, f FLOAT, d DOUBLE, "
@@ -90,6 +100,72 @@ def test_pyiceberg_reads_exactly_what_select_returns(db, repository):
     assert iceberg_rows(table) == expected
     columns = db.sql("SELECT * FROM d.t").to_arrow().schema.names
     assert [f.name for f in table.schema().fields] == columns
+
+
+def file_field_ids(uri):
+    """{column: its Parquet field id, or None} of a data file; pyarrow shows a column's id as
+    the field metadata PARQUET:field_id."""
+    assert uri.startswith("file://"), uri
+    schema = pq.read_schema(uri[len("file://"):])
+    return {
+        f.name: int(f.metadata[b"PARQUET:field_id"])
+        if f.metadata and b"PARQUET:field_id" in f.metadata
+        else None
+        for f in schema
+    }
+
+
+def test_data_files_carry_the_iceberg_schemas_field_ids(db, repository):
+    timestamp = backup(db, "s1")
+    table = iceberg_table(repository, "s1", timestamp, "t")
+    ids = {f.name: f.field_id for f in table.schema().fields}
+    assert list(ids.values()) == list(range(1, len(ids) + 1))
+    files = {task.file.file_path for task in table.scan().plan_files()}
+    assert len(files) > 1
+    for uri in files:
+        assert file_field_ids(uri) == ids, uri
+    # The name mapping (for files without ids) gives every column the same id.
+    mapping = json.loads(table.properties["schema.name-mapping.default"])
+    assert {m["names"][0]: m["field-id"] for m in mapping} == ids
+    # The ids stay in the files: query results do not show them.
+    result = db.sql("SELECT * FROM d.t").to_arrow()
+    assert all(not f.metadata for f in result.schema), result.schema
+
+
+def test_tables_mixing_files_without_and_with_field_ids_read_as_select(tmp_path):
+    # The v1 fixture's files (no ids) plus new rows, upserts and deletes (files with ids) in the
+    # same tables: pyiceberg maps the old files by name, the new ones by id.
+    data = tmp_path / "data"
+    shutil.copytree(GOLDEN_V1 / "data", data)
+    with tabvault.open(str(data)) as db:
+        db.execute(
+            "INSERT INTO shop.sales VALUES (5, '2025-08-01', 'kiwi', 3.00), "
+            "(6, '2024-01-05', NULL, 0.50)"
+        )
+        db.execute("INSERT INTO shop.stock VALUES ('plum', 1), ('fig', 4)")
+        db.execute("DELETE FROM shop.stock WHERE item = 'apple'")
+        location = tmp_path / "repo"
+        db.execute(f'CREATE REPOSITORY r ON LOCATION "{location}"')
+        job = db.backup("shop", "mixed", "r")
+        assert job.wait() == "FINISHED", job.status
+        for name, rows in (("sales", 6), ("stock", 2)):
+            metadata = location / "iceberg" / "mixed" / job.timestamp / "shop" / name / "metadata"
+            table = StaticTable.from_metadata(f"file://{metadata}/v1.metadata.json")
+            ids = {f.name: f.field_id for f in table.schema().fields}
+            kinds = set()
+            for task in table.scan().plan_files():
+                found = file_field_ids(task.file.file_path)
+                if all(i is None for i in found.values()):
+                    kinds.add("without ids")
+                else:
+                    assert found == ids, task.file.file_path
+                    kinds.add("with ids")
+            assert kinds == {"without ids", "with ids"}, name
+            result = db.sql(f"SELECT * FROM shop.{name}").to_arrow()
+            assert all(not f.metadata for f in result.schema), result.schema
+            expected = tabvault_rows(db, f"SELECT * FROM shop.{name}")
+            assert len(expected) == rows
+            assert iceberg_rows(table) == expected
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 //! exactly the snapshot's data files (docs/FORMAT.md §2.4), through the repository store.
 //! Method: back up the shared test database into a memory:// repository, read the written
 //! metadata.json, manifest list and manifest back (apache-avro), and compare the listed files,
-//! row counts and sizes with the snapshot's own `meta.json`; then the `iceberg` property off,
+//! row counts and sizes with the snapshot's own `meta.json`, and the Parquet field ids of every
+//! listed data file with the ids of the Iceberg schema; then the `iceberg` property off,
 //! DROP SNAPSHOT, and `refresh_iceberg` (old snapshots, a moved repository). pyiceberg reading
 //! the same files is python/tests/test_iceberg.py.
 //! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
@@ -106,6 +107,58 @@ fn listed_files(
     Ok(files)
 }
 
+/// Checks that every data file listed (content 0) gives each of its top-level Parquet columns
+/// the field id the table's Iceberg schema gives the column of that name, and holds every
+/// column of the schema (so readers resolve them by id; files written before rowset files
+/// carried ids would be resolved through the name mapping instead).
+fn check_field_ids(
+    store: &RepositoryStore,
+    base: &str,
+    table_dir: &str,
+    listed: &BTreeSet<(i32, String, i64, i64)>,
+) -> Result<(), Error> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let metadata_path = RepoPath::parse(&format!("{table_dir}/metadata/v1.metadata.json"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&store.get_bytes(&metadata_path)?)?;
+    assert_eq!(metadata["current-schema-id"], 0);
+    let schema_ids: Vec<(String, i64)> = metadata["schemas"][0]["fields"]
+        .as_array()
+        .ok_or("no schema fields")?
+        .iter()
+        .map(|f| {
+            Ok((
+                f["name"].as_str().ok_or("field name")?.to_owned(),
+                f["id"].as_i64().ok_or("field id")?,
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    assert!(!schema_ids.is_empty());
+    let mut checked = 0;
+    for (_, path, _, _) in listed.iter().filter(|(content, ..)| *content == 0) {
+        let bytes = store.get_bytes(&path_of(path, base)?)?;
+        let reader = SerializedFileReader::new(bytes)?;
+        let descr = reader.metadata().file_metadata().schema_descr_ptr();
+        let file_ids: Vec<(String, i64)> = descr
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|f| {
+                let info = f.get_basic_info();
+                assert!(
+                    info.has_id(),
+                    "{path}: column {} has no field id",
+                    info.name()
+                );
+                (info.name().to_owned(), i64::from(info.id()))
+            })
+            .collect();
+        assert_eq!(file_ids, schema_ids, "{path}");
+        checked += 1;
+    }
+    assert!(checked > 0, "no data file in {table_dir}");
+    Ok(())
+}
+
 fn backup(service: &tabvault_snapshot::SnapshotService, label: &str) -> Result<String, Error> {
     Ok(backup_database(service, "db", "repo", label)?.timestamp)
 }
@@ -151,6 +204,7 @@ fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
         assert!(data_files.len() > 1, "several files expected");
         let table_dir = format!("iceberg/snap1/{timestamp}/db/{name}");
         let listed = listed_files(store, &location, &table_dir)?;
+        check_field_ids(store, &location, &table_dir, &listed)?;
         let (data, deletes): (BTreeSet<_>, BTreeSet<_>) =
             listed.into_iter().partition(|(content, ..)| *content == 0);
         assert_eq!(data, data_files, "{name}");

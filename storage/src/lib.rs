@@ -88,6 +88,7 @@ pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile};
 pub use schema::{
     BUCKETS_MAX, ColumnDef, Compression, Distribution, KeyModel, PartitionBound, PartitionDef,
     PartitionScheme, TABLETS_PER_TABLE_MAX, TableDef, TableProperties, TableSchema, ViewDef,
+    field_id, has_field_ids, without_field_ids,
 };
 pub use types::{ColumnType, DECIMAL_PRECISION_MAX};
 pub use value::{

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::PARQUET_FIELD_ID_META_KEY;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StorageError};
@@ -29,6 +30,83 @@ pub fn check_tablet_count(table: &str, partitions: usize, buckets: u32) -> Resul
         )));
     }
     Ok(())
+}
+
+/// The field id of the column at `index` (0-based) of a table: `index + 1`. Rowset files carry it
+/// as each top-level column's Parquet field id (files written before carry none; FORMAT.md
+/// §1.5), and a backup's Iceberg schema gives the column the same id (§2.4): this is the one
+/// definition both use. tabvault has no schema evolution, so a column's position, and with it
+/// its id, never changes.
+pub fn field_id(index: usize) -> i32 {
+    i32::try_from(index + 1).unwrap_or(i32::MAX)
+}
+
+/// `field` with its Parquet field id set to `id` (the Arrow metadata key `PARQUET:field_id`, which
+/// the Parquet writer turns into the schema element's `field_id`).
+fn with_field_id(field: &Field, id: i32) -> Field {
+    let mut metadata = field.metadata().clone();
+    metadata.insert(PARQUET_FIELD_ID_META_KEY.to_owned(), id.to_string());
+    field.clone().with_metadata(metadata)
+}
+
+/// `schema` without Parquet field ids: the `PARQUET:field_id` metadata that the Parquet reader puts
+/// on every field of a file that has them is removed, at every level of nesting, so rows read
+/// from files with and without ids have equal schemas (and users never see the key). Other
+/// metadata is kept.
+pub fn without_field_ids(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| field_without_id(f))
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// Whether any field of `schema`, at any level of nesting, carries a Parquet field id.
+pub fn has_field_ids(schema: &Schema) -> bool {
+    fn field_has(field: &Field) -> bool {
+        field.metadata().contains_key(PARQUET_FIELD_ID_META_KEY)
+            || match field.data_type() {
+                DataType::Struct(children) => children.iter().any(|c| field_has(c)),
+                DataType::List(child)
+                | DataType::LargeList(child)
+                | DataType::ListView(child)
+                | DataType::LargeListView(child)
+                | DataType::FixedSizeList(child, _)
+                | DataType::Map(child, _) => field_has(child),
+                _ => false,
+            }
+    }
+    schema.fields().iter().any(|f| field_has(f))
+}
+
+fn field_without_id(field: &Field) -> Field {
+    let data_type = match field.data_type() {
+        DataType::Struct(children) => DataType::Struct(
+            children
+                .iter()
+                .map(|c| field_without_id(c))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        DataType::List(child) => DataType::List(Arc::new(field_without_id(child))),
+        DataType::LargeList(child) => DataType::LargeList(Arc::new(field_without_id(child))),
+        DataType::ListView(child) => DataType::ListView(Arc::new(field_without_id(child))),
+        DataType::LargeListView(child) => {
+            DataType::LargeListView(Arc::new(field_without_id(child)))
+        }
+        DataType::FixedSizeList(child, n) => {
+            DataType::FixedSizeList(Arc::new(field_without_id(child)), *n)
+        }
+        DataType::Map(child, sorted) => DataType::Map(Arc::new(field_without_id(child)), *sorted),
+        other => other.clone(),
+    };
+    let mut metadata = field.metadata().clone();
+    metadata.remove(PARQUET_FIELD_ID_META_KEY);
+    field
+        .clone()
+        .with_data_type(data_type)
+        .with_metadata(metadata)
 }
 
 /// One column of a table.
@@ -340,6 +418,36 @@ impl TableSchema {
             .key_columns
             .iter()
             .filter_map(|k| full.field_with_name(k).ok().cloned())
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The schema a data rowset file is written with: [`TableSchema::arrow_schema`] with each
+    /// column's [`field_id`] as its Parquet field id. Rows of `arrow_schema` are written as they
+    /// are (the writer does not compare field metadata); reads remove the ids again
+    /// ([`without_field_ids`]).
+    pub fn file_arrow_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .arrow_schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| with_field_id(f, field_id(i)))
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The schema a PRIMARY KEY delete rowset file is written with: the key columns, each with
+    /// the field id of its position in the table (not in the key).
+    pub fn key_file_arrow_schema(&self) -> SchemaRef {
+        let full = self.arrow_schema();
+        let fields: Vec<Field> = self
+            .key_columns
+            .iter()
+            .filter_map(|k| {
+                let index = full.index_of(k).ok()?;
+                Some(with_field_id(full.field(index), field_id(index)))
+            })
             .collect();
         Arc::new(Schema::new(fields))
     }

@@ -8,13 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tabvault_storage::{KeyModel, RowsetKind};
+use tabvault_storage::{KeyModel, RowsetKind, field_id};
 
 use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
 use super::bounds::single_value;
 use super::deletes::{ReadKeys, position_delete_file, superseded_rows};
 use super::metadata::{TableMetadata, unpartitioned_spec_fields};
-use super::types::{field_id, name_mapping, schema_json};
+use super::types::{name_mapping, schema_json};
 use crate::error::{Result, SnapshotError};
 use crate::layout;
 use crate::manifest::{RowsetEntry, SnapshotManifest, TableEntry};

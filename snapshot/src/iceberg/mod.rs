@@ -20,6 +20,13 @@
 //! turns PRIMARY KEY merge-on-read into position deletes, and [`export`] plans every file of a
 //! snapshot's tables (no I/O besides reading keys: BACKUP uploads what it returns).
 //!
+//! Columns: the schema gives the column at index `i` field id `i + 1`
+//! ([`tabvault_storage::field_id`]), and rowset files written since tabvault gave them field
+//! ids carry the same id as each column's Parquet field id, so readers resolve them by id.
+//! Files written before carry none and stay as they are (a snapshot may list both kinds): the
+//! `schema.name-mapping.default` property maps those by column name. tabvault has no schema
+//! evolution, so an id never changes.
+//!
 //! Limits: the partition spec is always unpartitioned (tabvault's bucket hash is not Iceberg's,
 //! and readers prune on per-file column bounds anyway); a table naming one data file twice is
 //! not exported (readers would count its rows once per entry, and position deletes could not

@@ -1,6 +1,7 @@
 //! Column types as Iceberg types, the table schema (field id `i + 1` for the column at index
-//! `i`) and the name mapping that lets readers find columns in Parquet files written without
-//! field ids.
+//! `i`, [`tabvault_storage::field_id`], the id rowset files carry as their Parquet field ids)
+//! and the name mapping that lets readers find columns in Parquet files written before rowset
+//! files carried field ids.
 //!
 //! How tabvault's Arrow types reach Parquet (arrow-rs' writer) and why each reads as its
 //! Iceberg type without conversion:
@@ -21,12 +22,7 @@
 //! deciding its mapping here).
 
 use serde_json::{Value as Json, json};
-use tabvault_storage::{ColumnType, TableSchema};
-
-/// The Iceberg field id of the column at `index`.
-pub(crate) fn field_id(index: usize) -> i32 {
-    i32::try_from(index + 1).unwrap_or(i32::MAX)
-}
+use tabvault_storage::{ColumnType, TableSchema, field_id};
 
 /// The Iceberg primitive type of a column type, as `metadata.json` spells it.
 pub(crate) fn iceberg_type(ty: &ColumnType) -> String {
@@ -63,7 +59,9 @@ pub(crate) fn schema_json(schema: &TableSchema) -> Json {
 }
 
 /// The `schema.name-mapping.default` table property: each field id with the column name the
-/// Parquet files use (tabvault's files carry no `PARQUET:field_id`).
+/// Parquet files use. Rowset files written before tabvault gave them field ids carry no
+/// `PARQUET:field_id`, and a backup may list such files next to new ones (a table is not
+/// rewritten when tabvault is upgraded): readers map those by name, the others by id.
 pub(crate) fn name_mapping(schema: &TableSchema) -> Json {
     Json::Array(
         schema

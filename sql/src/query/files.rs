@@ -256,11 +256,16 @@ fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> SqlError {
     SqlError::Invalid(format!("FILES(): cannot read {}: {e}", path.display()))
 }
 
-/// The Arrow schema of a Parquet file, from its footer.
+/// The Arrow schema of a Parquet file, from its footer, without the Parquet field ids the
+/// reader puts on the fields of files that have them (tabvault's rowset files do since they
+/// carry Iceberg field ids, older ones do not): files that differ only in ids have the same
+/// columns, and query results do not show the ids.
 fn parquet_schema(path: &Path) -> Result<SchemaRef> {
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| unreadable(path, &e))?;
-    Ok(builder.schema().clone())
+    Ok(Arc::new(tabvault_storage::without_field_ids(
+        builder.schema(),
+    )))
 }
 
 /// The schema of a CSV file with a header row, its types inferred from the first rows.

@@ -257,7 +257,7 @@ impl Engine {
             &self.io(),
             self.root(),
             relative,
-            schema.arrow_schema(),
+            schema.file_arrow_schema(),
             props,
             None,
         )?;

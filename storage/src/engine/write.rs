@@ -138,6 +138,7 @@ struct PlannedFile {
     tablet: usize,
     tablet_id: u64,
     kind: RowsetKind,
+    /// The file's schema: the rows' columns with their field ids (`file_arrow_schema`).
     schema: SchemaRef,
     compression: Compression,
     /// The conformed batch the rows were routed from (shared, not copied).
@@ -205,7 +206,7 @@ impl Engine {
                     info.rows_appended += op.batch.num_rows() as u64;
                     (
                         conform_batch(schema, &op.batch, &label)?,
-                        schema.arrow_schema(),
+                        schema.file_arrow_schema(),
                     )
                 }
                 RowsetKind::Delete => {
@@ -217,7 +218,7 @@ impl Engine {
                     info.keys_deleted += op.batch.num_rows() as u64;
                     (
                         conform_keys(schema, &op.batch, &label)?,
-                        schema.key_arrow_schema(),
+                        schema.key_file_arrow_schema(),
                     )
                 }
             };

@@ -3,9 +3,10 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
-use arrow::array::Array;
-use arrow::record_batch::RecordBatch;
+use arrow::array::{Array, RecordBatchReader};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use bytes::Bytes;
 use memmap2::Mmap;
 use parquet::arrow::ProjectionMask;
@@ -15,6 +16,7 @@ use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use super::predicate::BoundPredicate;
 use crate::catalog::Rowset;
 use crate::error::{IoContext, Result, StorageError};
+use crate::schema::without_field_ids;
 use crate::types::ColumnType;
 use crate::value::Value;
 
@@ -120,6 +122,17 @@ pub(crate) fn read_rowset(
         .with_projection(mask)
         .with_batch_size(SCAN_BATCH_ROWS)
         .build()?;
-    let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(batches)
+    // Files written with field ids read back with `PARQUET:field_id` on every field; removing it
+    // gives rows of old files (no ids) and new ones the same schema, the table's.
+    let schema = Arc::new(without_field_ids(&reader.schema()));
+    reader
+        .map(|batch| {
+            let batch = batch?;
+            Ok(RecordBatch::try_new_with_options(
+                schema.clone(),
+                batch.columns().to_vec(),
+                &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+            )?)
+        })
+        .collect()
 }

@@ -82,7 +82,10 @@ impl std::fmt::Debug for RowsetWriter {
 
 impl RowsetWriter {
     /// Starts `root/relative_path` (creating its directories durably) for rows of `schema`; every
-    /// durable operation goes through `io`.
+    /// durable operation goes through `io`. `schema` is what the file records: the engine passes
+    /// [`TableSchema::file_arrow_schema`](crate::TableSchema::file_arrow_schema) (or the key
+    /// variant), whose columns carry their Parquet field ids; batches of the same columns without
+    /// that metadata are written as they are.
     pub fn create(
         io: &Arc<dyn StorageIo>,
         root: &Path,

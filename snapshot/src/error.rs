@@ -109,7 +109,7 @@ pub enum SnapshotError {
         detail: String,
     },
     /// A table of a snapshot cannot be written as an Iceberg table (BACKUP then leaves it out
-    /// of the Iceberg export, with a warning, and still completes).
+    /// of the Iceberg export, names it in the job's TaskErrMsg, and still completes).
     #[error("table {table} is not exported as an Iceberg table: {detail}")]
     Iceberg {
         /// `database.table`.

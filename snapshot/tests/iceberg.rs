@@ -363,3 +363,38 @@ fn refresh_and_drop_snapshot_keep_files_tabvault_did_not_write() -> TestResult {
     assert_eq!(remaining, foreign);
     Ok(())
 }
+
+#[test]
+fn a_table_left_out_of_the_view_is_named_in_the_jobs_task_err_msg() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    populate(service.engine(), "db")?;
+    // The same rows appended twice: byte-identical files, two rowsets of each tablet naming one
+    // file, which an Iceberg manifest cannot list twice.
+    for _ in 0..2 {
+        service.engine().append("db", "t", rows(300..303, "z"))?;
+    }
+    let location = memory_location();
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    let record = backup_database(&service, "db", "repo", "snap1")?;
+    assert_finished(&record);
+    let message = record.task_err_msg.clone().ok_or("TaskErrMsg")?;
+    assert!(
+        message.starts_with("left out of the Iceberg view: ") && message.contains("db.t"),
+        "{message}"
+    );
+    assert!(!message.contains("db.pk"), "{message}");
+    let store = service.repository("repo")?.store().clone();
+    let run = format!("iceberg/snap1/{}/db", record.timestamp);
+    assert!(
+        store
+            .list(&RepoPath::parse(&format!("{run}/t"))?)?
+            .is_empty()
+    );
+    assert!(
+        !store
+            .list(&RepoPath::parse(&format!("{run}/pk"))?)?
+            .is_empty()
+    );
+    Ok(())
+}

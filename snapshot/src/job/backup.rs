@@ -159,7 +159,8 @@ fn backup_steps(
 
 /// Writes the Iceberg view of the snapshot (see `crate::iceberg`) before the info file publishes
 /// it. Tables that cannot be expressed, or a repository without a URI readers could use, are
-/// left out with a warning: the Iceberg view is an export, and never fails a backup. Uploads
+/// left out and said so in the job's TaskErrMsg (SHOW BACKUP): the Iceberg view is an export,
+/// and never fails a backup. Uploads
 /// fail it like any other upload. Every table's `version-hint.text` goes last.
 fn write_iceberg(
     service: &ServiceInner,
@@ -183,11 +184,15 @@ fn write_iceberg(
         Ok(plan) => plan,
         Err(e) => {
             tracing::warn!(error = %e, label = %record.label, "no Iceberg metadata written");
+            job.update(|r| r.task_err_msg = Some(format!("no Iceberg view written: {e}")));
             return Ok(());
         }
     };
-    for skipped in &plan.skipped {
-        tracing::warn!(error = %skipped, label = %record.label, "table left out of the Iceberg view");
+    if !plan.skipped.is_empty() {
+        let reasons: Vec<String> = plan.skipped.iter().map(ToString::to_string).collect();
+        tracing::warn!(?reasons, label = %record.label, "tables left out of the Iceberg view");
+        let message = format!("left out of the Iceberg view: {}", reasons.join("; "));
+        job.update(|r| r.task_err_msg = Some(message));
     }
     for batch in plan.upload_batches() {
         super::transfer::for_each_parallel(&batch, service.transfer_threads(repository), |file| {

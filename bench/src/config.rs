@@ -32,6 +32,8 @@ pub enum Scenario {
     Restore,
     /// Backup + restore vs DuckDB EXPORT/IMPORT DATABASE.
     Export,
+    /// Backup with the repository's Iceberg view vs without it.
+    Iceberg,
     /// Small appends while a backup runs vs idle.
     Insert,
     /// SQL queries vs DuckDB on the same Parquet and on its own storage.
@@ -42,13 +44,14 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Append,
         Scenario::Scan,
         Scenario::Capture,
         Scenario::Backup,
         Scenario::Restore,
         Scenario::Export,
+        Scenario::Iceberg,
         Scenario::Repeat,
         Scenario::Insert,
         Scenario::Sql,

@@ -12,7 +12,8 @@ use crate::machine::{Machine, load_average, utc_now};
 use crate::report::{Report, Row};
 use crate::scenarios::setup::{create_engine, data_files, load};
 use crate::scenarios::{
-    Ctx, append, backup, capture, export, insert, repeat, restore, scan, small_inserts, sql,
+    Ctx, append, backup, capture, export, iceberg, insert, repeat, restore, scan, small_inserts,
+    sql,
 };
 use crate::size::format_bytes;
 use crate::{Result, limits};
@@ -137,6 +138,7 @@ fn run_scenario(ctx: &Ctx, engine: &Engine, scenario: Scenario) -> Result<Vec<Ro
         Scenario::Backup => backup::run(ctx, engine)?,
         Scenario::Restore => restore::run(ctx, engine)?,
         Scenario::Export => export::run(ctx, engine)?,
+        Scenario::Iceberg => iceberg::run(ctx, engine)?,
         Scenario::Repeat => repeat::run(ctx, engine)?,
         Scenario::Insert => vec![insert::run(ctx, engine)?],
         Scenario::Sql => sql::run(ctx, engine)?,

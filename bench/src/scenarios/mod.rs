@@ -5,6 +5,7 @@ pub mod append;
 pub mod backup;
 pub mod capture;
 pub mod export;
+pub mod iceberg;
 pub mod insert;
 pub mod jobs;
 pub mod repeat;

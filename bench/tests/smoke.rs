@@ -5,7 +5,7 @@
 
 use tabvault_bench::{Config, run};
 
-const EXPECTED_ROWS: [&str; 29] = [
+const EXPECTED_ROWS: [&str; 31] = [
     "append",
     "scan-full-raw",
     "scan-full-duckdb",
@@ -18,6 +18,8 @@ const EXPECTED_ROWS: [&str; 29] = [
     "restore-same-fs",
     "backup-restore-other-fs",
     "backup-restore-same-fs",
+    "iceberg-view-same-fs",
+    "iceberg-view-other-fs",
     "repeat-backup-time",
     "repeat-backup-bytes",
     "insert-during-backup",

@@ -108,6 +108,14 @@ pub enum SnapshotError {
         /// What is wrong.
         detail: String,
     },
+    /// A BACKUP's ON list gave a table an alias (only RESTORE takes one).
+    #[error("Can not set alias for table in Backup Stmt: {name} AS {alias}")]
+    AliasInBackup {
+        /// The table.
+        name: String,
+        /// The alias given.
+        alias: String,
+    },
     /// A table of a snapshot cannot be written as an Iceberg table (BACKUP then leaves it out
     /// of the Iceberg export, names it in the job's TaskErrMsg, and still completes).
     #[error("table {table} is not exported as an Iceberg table: {detail}")]

@@ -26,6 +26,7 @@ mod layout;
 mod lease;
 mod local;
 mod manifest;
+mod object_spec;
 mod options;
 mod placement;
 mod prune;
@@ -47,11 +48,12 @@ pub use job::{
 pub use layout::{
     DATA_DIR as REPOSITORY_DATA_DIR, MARKER as REPOSITORY_MARKER, META_FILE, SNAPSHOTS_DIR,
 };
-pub use local::{LOCAL_SNAPSHOTS_DIR, LocalSnapshot, ObjectRef, capture, manifest_of};
+pub use local::{LOCAL_SNAPSHOTS_DIR, LocalSnapshot, capture, manifest_of};
 pub use manifest::{
     InfoObject, PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotInfo,
     SnapshotManifest, TableEntry, TabletEntry,
 };
+pub use object_spec::ObjectSpec;
 pub use options::{BackupOptions, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, RestoreOptions};
 pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use refresh::IcebergRefresh;
@@ -59,7 +61,7 @@ pub use registry::{REGISTRY_FILE, Repository, RepositoryRow, SnapshotListing};
 pub use repository::{
     Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
 };
-pub use restore::{RestoreObject, RestoreRequest, STAGING_DIR};
+pub use restore::{RestoreRequest, STAGING_DIR};
 pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
 pub use service::{BackupRequest, SnapshotService, SnapshotServiceBuilder, StateHook};
 pub use timefmt::{show_time, snapshot_timestamp};

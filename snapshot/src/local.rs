@@ -19,6 +19,7 @@ use crate::error::{Result, SnapshotError};
 use crate::manifest::{
     PartitionEntry, RowsetEntry, SNAPSHOT_FORMAT_VERSION, SnapshotManifest, TableEntry, TabletEntry,
 };
+use crate::object_spec::ObjectSpec;
 
 /// Directory of local snapshots under the engine's data directory.
 pub const LOCAL_SNAPSHOTS_DIR: &str = "snapshots";
@@ -26,15 +27,6 @@ pub const LOCAL_SNAPSHOTS_DIR: &str = "snapshots";
 pub const FILES_DIR: &str = "files";
 /// The manifest inside a local snapshot.
 pub const MANIFEST_FILE: &str = "manifest.json";
-
-/// One object named in a BACKUP's ON clause.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ObjectRef {
-    /// Table or view name.
-    pub name: String,
-    /// Only these partitions; `None` for all.
-    pub partitions: Option<Vec<String>>,
-}
 
 /// A local snapshot on disk.
 #[derive(Debug)]
@@ -50,13 +42,25 @@ pub fn local_file_name(checksum: &str, size_bytes: u64) -> String {
     format!("{checksum}-{size_bytes}.parquet")
 }
 
-/// Checks an ON list against the catalog: database, tables or views, partitions, duplicates.
+/// Refuses an alias in a BACKUP's ON list (only RESTORE takes one), with StarRocks' message.
+pub(crate) fn refuse_aliases(objects: &[ObjectSpec]) -> Result<()> {
+    match objects.iter().find_map(|o| Some((o, o.alias.as_ref()?))) {
+        Some((object, alias)) => Err(SnapshotError::AliasInBackup {
+            name: object.name.clone(),
+            alias: alias.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a BACKUP's ON list against the catalog: database, tables or views, partitions,
+/// duplicates, no alias.
 /// An empty list means every table and view of the database.
 pub fn resolve_objects(
     catalog: &CatalogState,
     db: &str,
-    objects: &[ObjectRef],
-) -> Result<Vec<ObjectRef>> {
+    objects: &[ObjectSpec],
+) -> Result<Vec<ObjectSpec>> {
     let database = catalog
         .database(db)
         .ok_or_else(|| SnapshotError::UnknownDatabase(db.to_owned()))?;
@@ -64,16 +68,11 @@ pub fn resolve_objects(
         let tables = catalog
             .tables_of(database.id)
             .into_iter()
-            .map(|t| ObjectRef {
-                name: t.name.clone(),
-                partitions: None,
-            });
-        let views = database.views.keys().map(|v| ObjectRef {
-            name: v.clone(),
-            partitions: None,
-        });
+            .map(|t| ObjectSpec::named(&t.name));
+        let views = database.views.keys().map(ObjectSpec::named);
         return Ok(tables.chain(views).collect());
     }
+    refuse_aliases(objects)?;
     let mut seen = BTreeSet::new();
     for object in objects {
         if !seen.insert(object.name.as_str()) {
@@ -101,7 +100,7 @@ pub fn resolve_objects(
 pub fn manifest_of(
     catalog: &CatalogState,
     db: &str,
-    objects: &[ObjectRef],
+    objects: &[ObjectSpec],
 ) -> Result<SnapshotManifest> {
     let objects = resolve_objects(catalog, db, objects)?;
     let database = catalog
@@ -173,7 +172,7 @@ fn table_entry(table: &Table, partitions: Option<&[String]>) -> TableEntry {
 pub fn capture(
     engine: &Engine,
     db: &str,
-    objects: &[ObjectRef],
+    objects: &[ObjectSpec],
     dir: &Path,
     durable: bool,
     cancelled: &dyn Fn() -> bool,

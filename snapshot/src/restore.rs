@@ -18,23 +18,13 @@ use crate::footer::{RowsetUse, check_rowset_file};
 use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
 use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
+use crate::object_spec::ObjectSpec;
 use crate::options::RestoreOptions;
 use crate::registry::Repository;
 use crate::service::ServiceInner;
 
 /// Directory of restore staging areas under the data directory.
 pub const STAGING_DIR: &str = "staging";
-
-/// One object of a RESTORE's ON list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RestoreObject {
-    /// Table or view name in the snapshot.
-    pub name: String,
-    /// Only these partitions; `None` for all that the snapshot holds.
-    pub partitions: Option<Vec<String>>,
-    /// `AS alias`: the name to restore under.
-    pub alias: Option<String>,
-}
 
 /// A RESTORE SNAPSHOT statement, typed.
 #[derive(Clone, Debug)]
@@ -46,7 +36,7 @@ pub struct RestoreRequest {
     /// Repository name.
     pub repository: String,
     /// The ON list; empty for everything in the snapshot.
-    pub objects: Vec<RestoreObject>,
+    pub objects: Vec<ObjectSpec>,
     /// Which backup run, timeout and StarRocks' stored settings (PROPERTIES, parsed by the SQL
     /// layer).
     pub options: RestoreOptions,
@@ -66,7 +56,7 @@ pub(crate) struct Target {
 pub(crate) fn select(
     manifest: &SnapshotManifest,
     label: &str,
-    objects: &[RestoreObject],
+    objects: &[ObjectSpec],
 ) -> Result<(Vec<Target>, Vec<String>)> {
     if objects.is_empty() {
         let tables = manifest
@@ -142,11 +132,11 @@ pub(crate) fn read_snapshot(
 }
 
 /// The ON list a job record holds, as restore objects.
-fn requested_objects(record: &crate::job::JobRecord) -> Vec<RestoreObject> {
+fn requested_objects(record: &crate::job::JobRecord) -> Vec<ObjectSpec> {
     record
         .objects
         .iter()
-        .map(|o| RestoreObject {
+        .map(|o| ObjectSpec {
             name: o.name.clone(),
             partitions: o.partitions.clone(),
             alias: o.alias.clone(),

@@ -14,10 +14,10 @@ use tabvault_storage::Engine;
 
 use crate::error::{Result, SnapshotError};
 use crate::job::{
-    Job, JobKind, JobRecord, JobState, JobStatus, JobStore, NewJob, ObjectRecord, StatusCode,
-    run_backup,
+    Job, JobKind, JobRecord, JobState, JobStatus, JobStore, NewJob, StatusCode, run_backup,
 };
-use crate::local::{self, LOCAL_SNAPSHOTS_DIR, ObjectRef, resolve_objects};
+use crate::local::{self, LOCAL_SNAPSHOTS_DIR, resolve_objects};
+use crate::object_spec::ObjectSpec;
 use crate::options::{BackupOptions, check_restore, check_timeout};
 use crate::prune::SnapshotSelection;
 use crate::registry::{EncryptionSpec, NewLocation, Registry, Repository};
@@ -44,7 +44,7 @@ pub struct BackupRequest {
     /// Repository name.
     pub repository: String,
     /// The ON list; empty for the whole database.
-    pub objects: Vec<ObjectRef>,
+    pub objects: Vec<ObjectSpec>,
     /// Timeout and verification (StarRocks' PROPERTIES, parsed by the SQL layer).
     pub options: BackupOptions,
 }
@@ -270,6 +270,7 @@ impl SnapshotService {
     /// BACKUP SNAPSHOT: checks the request (StarRocks' errors), then queues the job and returns it.
     pub fn backup(&self, request: &BackupRequest) -> Result<Arc<Job>> {
         let timeout_s = check_timeout(request.options.timeout_s)?;
+        local::refuse_aliases(&request.objects)?;
         tabvault_storage::validate_name(&request.snapshot).map_err(|e| {
             SnapshotError::InvalidSnapshotName(request.snapshot.clone(), e.to_string())
         })?;
@@ -308,14 +309,7 @@ impl SnapshotService {
                 label: request.snapshot.clone(),
                 database: request.database.clone(),
                 repository: request.repository.clone(),
-                objects: objects
-                    .iter()
-                    .map(|o| ObjectRecord {
-                        name: o.name.clone(),
-                        partitions: o.partitions.clone(),
-                        alias: None,
-                    })
-                    .collect(),
+                objects,
                 timestamp: snapshot_timestamp(now),
                 create_time_ms: now,
                 timeout_s,
@@ -341,30 +335,14 @@ impl SnapshotService {
         }
         let manifest = read_snapshot(&repository, &request.snapshot, &options.backup_timestamp)?;
         let (tables, views) = select(&manifest, &request.snapshot, &request.objects)?;
-        let objects: Vec<ObjectRecord> = if request.objects.is_empty() {
+        let objects: Vec<ObjectSpec> = if request.objects.is_empty() {
             tables
                 .iter()
-                .map(|t| ObjectRecord {
-                    name: t.name.clone(),
-                    partitions: None,
-                    alias: None,
-                })
-                .chain(views.iter().map(|v| ObjectRecord {
-                    name: v.clone(),
-                    partitions: None,
-                    alias: None,
-                }))
+                .map(|t| ObjectSpec::named(&t.name))
+                .chain(views.iter().map(ObjectSpec::named))
                 .collect()
         } else {
-            request
-                .objects
-                .iter()
-                .map(|o| ObjectRecord {
-                    name: o.name.clone(),
-                    partitions: o.partitions.clone(),
-                    alias: o.alias.clone(),
-                })
-                .collect()
+            request.objects.clone()
         };
         let now = self.inner.now_ms();
         let record = JobRecord {

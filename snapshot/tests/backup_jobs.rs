@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, JobKind, LOCAL_SNAPSHOTS_DIR, ObjectRef, RestoreRequest, SnapshotService,
+    BackupRequest, JobKind, LOCAL_SNAPSHOTS_DIR, ObjectSpec, RestoreRequest, SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -30,10 +30,11 @@ fn request(db: &str, snapshot: &str, repo: &str) -> BackupRequest {
     }
 }
 
-fn on(name: &str, partitions: Option<&[&str]>) -> ObjectRef {
-    ObjectRef {
+fn on(name: &str, partitions: Option<&[&str]>) -> ObjectSpec {
+    ObjectSpec {
         name: name.into(),
         partitions: partitions.map(|p| p.iter().map(|s| (*s).to_owned()).collect()),
+        alias: None,
     }
 }
 
@@ -115,6 +116,14 @@ fn bad_requests_get_starrocks_errors() -> R {
     );
     r.objects = vec![on("t", None), on("pk", None), on("t", Some(&["p1"]))];
     assert_eq!(err_text(s.backup(&r)), "Duplicated table: t");
+    r.objects = vec![ObjectSpec {
+        alias: Some("t2".into()),
+        ..ObjectSpec::named("t")
+    }];
+    assert_eq!(
+        err_text(s.backup(&r)),
+        "Can not set alias for table in Backup Stmt: t AS t2"
+    );
     let mut r = request("db", "s", "repo");
     r.options.timeout_s = 599;
     assert_eq!(err_text(s.backup(&r)), "timeout must be at least 10 min");

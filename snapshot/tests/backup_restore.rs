@@ -10,13 +10,13 @@ use std::sync::Arc;
 use arrow::array::{Date32Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use common::*;
-use tabvault_snapshot::{BackupRequest, ObjectRef, RestoreObject, RestoreRequest, SnapshotService};
+use tabvault_snapshot::{BackupRequest, ObjectSpec, RestoreRequest, SnapshotService};
 use tabvault_storage::Engine;
 
 fn backup(
     service: &SnapshotService,
     name: &str,
-    objects: Vec<ObjectRef>,
+    objects: Vec<ObjectSpec>,
 ) -> Result<tabvault_snapshot::JobRecord, Box<dyn std::error::Error>> {
     let job = service.backup(&BackupRequest {
         database: "db".into(),
@@ -144,13 +144,15 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
             &service,
             "migrate",
             vec![
-                ObjectRef {
+                ObjectSpec {
                     name: "t".into(),
                     partitions: Some(vec!["p1".into(), "p3".into()]),
+                    alias: None,
                 },
-                ObjectRef {
+                ObjectSpec {
                     name: "pk".into(),
                     partitions: None,
+                    alias: None,
                 },
             ],
         )?;
@@ -169,12 +171,12 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
         snapshot: "migrate".into(),
         repository: "repo".into(),
         objects: vec![
-            RestoreObject {
+            ObjectSpec {
                 name: "t".into(),
                 partitions: None,
                 alias: Some("t2".into()),
             },
-            RestoreObject {
+            ObjectSpec {
                 name: "pk".into(),
                 partitions: None,
                 alias: None,

@@ -30,9 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::*;
-use tabvault_snapshot::{
-    BackupRequest, RestoreObject, RestoreRequest, STAGING_DIR, SnapshotService,
-};
+use tabvault_snapshot::{BackupRequest, ObjectSpec, RestoreRequest, STAGING_DIR, SnapshotService};
 use tabvault_storage::{Engine, ViewDef};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -41,8 +39,8 @@ const ENV: &str = "TV_RESTORE_CRASH";
 const MARKER: &str = "TV-KILL-POINT";
 const DONE: &str = "TV-COMPLETED";
 
-fn obj(name: &str, partitions: Option<&[&str]>, alias: Option<&str>) -> RestoreObject {
-    RestoreObject {
+fn obj(name: &str, partitions: Option<&[&str]>, alias: Option<&str>) -> ObjectSpec {
+    ObjectSpec {
         name: name.into(),
         partitions: partitions.map(|p| p.iter().map(|s| (*s).to_owned()).collect()),
         alias: alias.map(str::to_owned),
@@ -50,8 +48,8 @@ fn obj(name: &str, partitions: Option<&[&str]>, alias: Option<&str>) -> RestoreO
 }
 
 /// The restores tried: (ON list, checkpoint after every commit).
-fn workloads() -> Vec<(Vec<RestoreObject>, bool)> {
-    let lists: Vec<Vec<RestoreObject>> = vec![
+fn workloads() -> Vec<(Vec<ObjectSpec>, bool)> {
+    let lists: Vec<Vec<ObjectSpec>> = vec![
         vec![],
         vec![obj("t", None, None), obj("extra", None, None)],
         vec![obj("t", Some(&["p1", "p3"]), None), obj("pk", None, None)],

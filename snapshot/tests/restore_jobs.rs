@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, JobKind, RestoreObject, RestoreRequest, STAGING_DIR, SnapshotService,
+    BackupRequest, JobKind, ObjectSpec, RestoreRequest, STAGING_DIR, SnapshotService,
 };
 use tabvault_storage::{
     ColumnDef, ColumnType, Distribution, Engine, KeyModel, ManualClock, PartitionBound,
@@ -40,7 +40,7 @@ impl Fixture {
         self.service.engine()
     }
 
-    fn request(&self, db: &str, objects: Vec<RestoreObject>) -> RestoreRequest {
+    fn request(&self, db: &str, objects: Vec<ObjectSpec>) -> RestoreRequest {
         RestoreRequest {
             database: db.into(),
             snapshot: "snap".into(),
@@ -86,8 +86,8 @@ fn fixture() -> R<Fixture> {
     })
 }
 
-fn obj(name: &str, partitions: Option<&[&str]>, alias: Option<&str>) -> RestoreObject {
-    RestoreObject {
+fn obj(name: &str, partitions: Option<&[&str]>, alias: Option<&str>) -> ObjectSpec {
+    ObjectSpec {
         name: name.into(),
         partitions: partitions.map(|p| p.iter().map(|s| (*s).to_owned()).collect()),
         alias: alias.map(str::to_owned),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use common::*;
 use tabvault_snapshot::{
-    BackupRequest, JobKind, JobRecord, ObjectRef, RepoPath, RestoreRequest, SnapshotService,
+    BackupRequest, JobKind, JobRecord, ObjectSpec, RepoPath, RestoreRequest, SnapshotService,
 };
 use tabvault_storage::{Engine, ManualClock};
 
@@ -34,9 +34,10 @@ fn start_backup(
         snapshot: snapshot.into(),
         repository: repo.into(),
         objects: only
-            .map(|name| ObjectRef {
+            .map(|name| ObjectSpec {
                 name: name.into(),
                 partitions: None,
+                alias: None,
             })
             .into_iter()
             .collect(),

@@ -10,8 +10,9 @@ use super::{BackupState, Job, stop_error};
 use crate::error::Result;
 use crate::iceberg;
 use crate::layout;
-use crate::local::{self, FILES_DIR, ObjectRef, local_file_name};
+use crate::local::{self, FILES_DIR, local_file_name};
 use crate::manifest::{InfoObject, SNAPSHOT_FORMAT_VERSION, SnapshotInfo};
+use crate::object_spec::ObjectSpec;
 use crate::repository::{RepoPath, TransferMethod};
 use crate::service::ServiceInner;
 
@@ -61,19 +62,12 @@ fn backup_steps(
     let record = job.record();
     let repository = service.repository(&record.repository)?;
     service.advance(job, BackupState::Snapshoting)?;
-    let objects: Vec<ObjectRef> = record
-        .objects
-        .iter()
-        .map(|o| ObjectRef {
-            name: o.name.clone(),
-            partitions: o.partitions.clone(),
-        })
-        .collect();
+    let objects: &[ObjectSpec] = &record.objects;
     let clock = service.engine.clock().clone();
     let snapshot = local::capture(
         &service.engine,
         &record.database,
-        &objects,
+        objects,
         snapshot_dir,
         false,
         &|| job.stop_reason(clock.now_ms()).is_some(),

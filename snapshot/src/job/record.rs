@@ -11,6 +11,7 @@ use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_dur
 use super::progress::ProgressSnapshot;
 use super::state::{JobState, JobStatus};
 use crate::error::{Result, SnapshotError};
+use crate::object_spec::ObjectSpec;
 
 /// Directory of job files under the data directory.
 pub const JOBS_DIR: &str = "jobs";
@@ -38,17 +39,6 @@ pub enum JobKind {
     Restore,
 }
 
-/// One object of a job as requested: a table (maybe some partitions, maybe an alias) or a view.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectRecord {
-    /// Name in the snapshot (and, for BACKUP, in the database).
-    pub name: String,
-    /// Only these partitions; `None` for all.
-    pub partitions: Option<Vec<String>>,
-    /// RESTORE's `AS alias`.
-    pub alias: Option<String>,
-}
-
 /// Everything SHOW BACKUP / SHOW RESTORE report about a job, and what a restart needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -65,7 +55,7 @@ pub struct JobRecord {
     /// Current state (`PENDING`, ..., `FINISHED`, `CANCELLED` in the record).
     pub state: JobState,
     /// The objects asked for; empty means everything.
-    pub objects: Vec<ObjectRecord>,
+    pub objects: Vec<ObjectSpec>,
     /// The snapshot timestamp: for BACKUP the one it writes, for RESTORE the one it reads.
     pub timestamp: String,
     /// Submission time, ms since the epoch.
@@ -104,7 +94,7 @@ pub(crate) struct NewJob {
     pub label: String,
     pub database: String,
     pub repository: String,
-    pub objects: Vec<ObjectRecord>,
+    pub objects: Vec<ObjectSpec>,
     pub timestamp: String,
     pub create_time_ms: u64,
     pub timeout_s: u64,

@@ -19,13 +19,14 @@ pub(crate) use show::{
     show_snapshot,
 };
 use tabvault_snapshot::{
-    BackupRequest, ObjectRef, RestoreObject, RestoreRequest, SnapshotError, SnapshotSelection,
-    TimestampBound, TimestampOp, VerifyRow,
+    BackupRequest, ObjectSpec, RestoreRequest, SnapshotError, SnapshotSelection, TimestampBound,
+    TimestampOp, VerifyRow,
 };
 
 use crate::error::{Result, SqlError};
 use crate::parser::{
-    Backup, Broker, CreateRepository, DropSnapshot, Restore, TimestampComparison, VerifySnapshot,
+    Backup, Broker, CreateRepository, DropSnapshot, Restore, SnapshotObject, TimestampComparison,
+    VerifySnapshot,
 };
 use crate::result::QueryResult;
 use crate::session::Exec;
@@ -62,27 +63,11 @@ pub fn drop_repository(exec: &Exec<'_>, name: &str, if_exists: bool) -> Result<Q
 
 /// `BACKUP SNAPSHOT`: starts the job and returns its id (the job is in the result).
 pub fn backup(exec: &Exec<'_>, backup: &Backup) -> Result<QueryResult> {
-    if let Some((name, alias)) = backup
-        .on
-        .iter()
-        .find_map(|o| o.alias.as_ref().map(|a| (&o.name, a)))
-    {
-        return Err(SqlError::Invalid(format!(
-            "Can not set alias for table in Backup Stmt: {name} AS {alias}"
-        )));
-    }
     let request = BackupRequest {
         database: exec.current_db(backup.snapshot.database.as_deref())?,
         snapshot: backup.snapshot.name.clone(),
         repository: backup.repository.clone(),
-        objects: backup
-            .on
-            .iter()
-            .map(|o| ObjectRef {
-                name: o.name.clone(),
-                partitions: (!o.partitions.is_empty()).then(|| o.partitions.clone()),
-            })
-            .collect(),
+        objects: backup.on.iter().map(object_spec).collect(),
         options: properties::backup_options(&backup.properties)?,
     };
     let job = exec.snapshots().backup(&request)?;
@@ -93,21 +78,23 @@ pub fn backup(exec: &Exec<'_>, backup: &Backup) -> Result<QueryResult> {
     })
 }
 
+/// An ON-clause item as the snapshot service takes it (an alias in a BACKUP is refused there,
+/// with StarRocks' message).
+fn object_spec(object: &SnapshotObject) -> ObjectSpec {
+    ObjectSpec {
+        name: object.name.clone(),
+        partitions: (!object.partitions.is_empty()).then(|| object.partitions.clone()),
+        alias: object.alias.clone(),
+    }
+}
+
 /// `RESTORE SNAPSHOT`: starts the job and returns its id (the job is in the result).
 pub fn restore(exec: &Exec<'_>, restore: &Restore) -> Result<QueryResult> {
     let request = RestoreRequest {
         database: exec.current_db(restore.snapshot.database.as_deref())?,
         snapshot: restore.snapshot.name.clone(),
         repository: restore.repository.clone(),
-        objects: restore
-            .on
-            .iter()
-            .map(|o| RestoreObject {
-                name: o.name.clone(),
-                partitions: (!o.partitions.is_empty()).then(|| o.partitions.clone()),
-                alias: o.alias.clone(),
-            })
-            .collect(),
+        objects: restore.on.iter().map(object_spec).collect(),
         options: properties::restore_options(&restore.properties)?,
     };
     let request = resolve_latest(exec, request)?;

@@ -405,13 +405,52 @@ def test_ranges_of_another_span_or_open_stay_unpartitioned(db, repository):
         '(PARTITION p1 VALUES [("2023-01-01"), ("2024-01-01")), PARTITION p2 VALUES [("2024-01-01"), ("2024-02-01")))'
         " DISTRIBUTED BY HASH(k) BUCKETS 1"
     )
-    for name in ("open", "mixed"):
+    # The open partition holds no rows here: the spec follows the partitions, not the rows.
+    db.execute(
+        "CREATE TABLE d.empty_open (d DATE NOT NULL, k INT) DUPLICATE KEY(d) PARTITION BY RANGE(d) "
+        '(PARTITION p1 VALUES LESS THAN ("2023-01-01"), PARTITION p2 VALUES [("2023-01-01"), ("2024-01-01")), '
+        'PARTITION p3 VALUES [("2024-01-01"), ("2025-01-01"))) DISTRIBUTED BY HASH(k) BUCKETS 1'
+    )
+    names = ("open", "mixed", "empty_open")
+    for name in names:
         db.execute(f"INSERT INTO d.{name} VALUES ('2023-05-05', 1), ('2024-01-10', 2)")
-    timestamp = backup(db, "s1", tables=[("open", []), ("mixed", [])])
-    for name in ("open", "mixed"):
+    timestamp = backup(db, "s1", tables=[(name, []) for name in names])
+    for name in names:
         table = iceberg_table(repository, "s1", timestamp, name)
         assert spec_of(table) == [], name
         assert iceberg_rows(table) == tabvault_rows(db, f"SELECT * FROM d.{name}")
+
+
+def test_a_daily_range_table_gets_the_day_transform(db, repository):
+    days = ["2024-02-28", "2024-02-29", "2024-03-01"]
+    partitions = ", ".join(
+        f'PARTITION p{i} VALUES [("{lo}"), ("{hi}"))' for i, (lo, hi) in enumerate(zip(days, days[1:] + ["2024-03-02"]))
+    )
+    db.execute(
+        "CREATE TABLE d.daily (d DATE NOT NULL, k INT NOT NULL) DUPLICATE KEY(d, k) "
+        f"PARTITION BY RANGE(d) ({partitions}) DISTRIBUTED BY HASH(k) BUCKETS 2"
+    )
+    db.execute("INSERT INTO d.daily VALUES " + ", ".join(f"('{d}', {k})" for d in days for k in range(4)))
+    timestamp = backup(db, "s1", tables=[("daily", [])])
+    table = iceberg_table(repository, "s1", timestamp, "daily")
+    assert spec_of(table) == [("d_day", "day", "d")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.daily")
+    assert planned_files(table, "d = '2024-02-29'") == files_of_partition(repository, "s1", "daily", "p1")
+
+
+def test_a_single_value_list_table_on_an_int_column_gets_identity(db, repository):
+    db.execute(
+        "CREATE TABLE d.shards (shard INT NOT NULL, v STRING) DUPLICATE KEY(shard) "
+        'PARTITION BY LIST(shard) (PARTITION s1 VALUES IN ("1"), PARTITION s2 VALUES IN ("2"), '
+        'PARTITION s9 VALUES IN ("-9")) DISTRIBUTED BY HASH(shard) BUCKETS 1'
+    )
+    db.execute("INSERT INTO d.shards VALUES (1, 'a'), (2, 'b'), (-9, 'c'), (2, NULL)")
+    timestamp = backup(db, "s1", tables=[("shards", [])])
+    table = iceberg_table(repository, "s1", timestamp, "shards")
+    assert spec_of(table) == [("shard", "identity", "shard")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.shards")
+    assert planned_files(table, "shard = 2") == files_of_partition(repository, "s1", "shards", "s2")
+    assert planned_files(table, "shard < 0") == files_of_partition(repository, "s1", "shards", "s9")
 
 
 def test_a_single_value_list_table_gets_identity(db, repository):

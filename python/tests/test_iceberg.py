@@ -2,7 +2,9 @@
 
 Goal: a table backed up to a local repository reads through pyiceberg exactly as tabvault's
 SELECT returns it: every column type, RANGE and LIST partitions, several buckets and files,
-PRIMARY KEY tables after upserts and deletes (position deletes).
+PRIMARY KEY tables after upserts and deletes (position deletes), and tables whose partitions map
+onto Iceberg's year/month/identity transforms (a partitioned spec, pruned by partition value,
+position deletes one file per partition).
 Method: BACKUP to a directory repository (and once to S3, moto's server), open
 `iceberg/<snapshot>/<timestamp>/<db>/<table>/metadata/v1.metadata.json` with pyiceberg's
 StaticTable (no catalog), scan, compare row by row; scan again with filters, which pyiceberg
@@ -13,7 +15,9 @@ Parquet field ids differ from the schema's (pyiceberg resolves columns of such f
 missing name mapping (data files written before rowset files carried field ids have none: every
 column would read as NULL; the v1 golden fixture's files are such files), type
 mappings that do not read the files as written (LARGEINT, DECIMAL, DATETIME, TINYINT),
-position deletes naming the wrong rows (superseded or deleted keys shown, live ones hidden).
+position deletes naming the wrong rows (superseded or deleted keys shown, live ones hidden),
+partition values or summaries that make pyiceberg prune files holding matching rows, position
+deletes pyiceberg does not match to their partition's data files.
 """
 
 import json
@@ -310,6 +314,213 @@ def test_drop_snapshot_removes_its_iceberg_tables(db, repository):
     assert (repository / "iceberg" / "s1").is_dir()
     db.execute("DROP SNAPSHOT s1 ON r")
     assert not any((repository / "iceberg").rglob("*.json"))
+
+
+def files_of_partition(repository, label, table, partition):
+    """Absolute URIs of the data files of one partition, from the snapshot's meta.json."""
+    meta = json.loads((repository / "snapshots" / label / "meta.json").read_text())
+    [entry] = [t for t in meta["tables"] if t["name"] == table]
+    [part] = [p for p in entry["partitions"] if p["name"] == partition]
+    names = {
+        f"{r['checksum']}-{r['size_bytes']}.parquet"
+        for tablet in part["tablets"]
+        for r in tablet["rowsets"]
+        if r["kind"] == "Data"
+    }
+    assert names, partition
+    return names
+
+
+def planned_files(table, row_filter):
+    return {task.file.file_path.rsplit("/", 1)[1] for task in table.scan(row_filter=row_filter).plan_files()}
+
+
+def spec_of(table):
+    """[(name, transform, source column)] of the table's partition spec."""
+    schema = table.schema()
+    return [
+        (f.name, str(f.transform), schema.find_field(f.source_id).name) for f in table.spec().fields
+    ]
+
+
+def test_a_yearly_range_table_gets_the_year_transform_and_prunes_by_it(db, repository):
+    db.execute(
+        "CREATE TABLE d.yearly (d DATE NOT NULL, k INT NOT NULL, v STRING) DUPLICATE KEY(d, k) "
+        'PARTITION BY RANGE(d) (PARTITION p2022 VALUES [("2022-01-01"), ("2023-01-01")), '
+        'PARTITION p2023 VALUES [("2023-01-01"), ("2024-01-01")), '
+        'PARTITION p1969 VALUES [("1969-01-01"), ("1970-01-01"))) '
+        "DISTRIBUTED BY HASH(k) BUCKETS 2"
+    )
+    days = ["2022-01-01", "2022-12-31", "2023-03-04", "2023-12-31", "1969-07-20"]
+    db.execute("INSERT INTO d.yearly VALUES " + ", ".join(f"('{d}', {i}, 'a{i}')" for i, d in enumerate(days)))
+    db.execute("INSERT INTO d.yearly VALUES ('2023-06-01', 10, NULL), ('1969-12-31', 11, 'z')")
+    timestamp = backup(db, "s1", tables=[("yearly", [])])
+    table = iceberg_table(repository, "s1", timestamp, "yearly")
+    assert spec_of(table) == [("d_year", "year", "d")]
+    assert table.spec().fields[0].field_id == 1000
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.yearly")
+    assert len(iceberg_rows(table)) == 7
+    assert planned_files(table, "d >= '2023-01-01'") == files_of_partition(repository, "s1", "yearly", "p2023")
+    assert planned_files(table, "d < '1970-01-01'") == files_of_partition(repository, "s1", "yearly", "p1969")
+    assert iceberg_rows(table, "d >= '2023-01-01'") == tabvault_rows(
+        db, "SELECT * FROM d.yearly WHERE d >= '2023-01-01'"
+    )
+    # Each data file carries its partition's value: years since 1970.
+    years = {r["partition"]["d_year"] for r in table.inspect.data_files().to_pylist()}
+    assert years == {52, 53, -1}
+
+
+def test_a_monthly_datetime_range_table_gets_the_month_transform(db, repository):
+    db.execute(
+        "CREATE TABLE d.monthly (ts DATETIME NOT NULL, k INT NOT NULL) DUPLICATE KEY(ts, k) "
+        'PARTITION BY RANGE(ts) (PARTITION p01 VALUES [("2024-01-01 00:00:00"), ("2024-02-01 00:00:00")), '
+        'PARTITION p02 VALUES [("2024-02-01 00:00:00"), ("2024-03-01 00:00:00")), '
+        'PARTITION p12 VALUES [("2024-12-01 00:00:00"), ("2025-01-01 00:00:00"))) '
+        "DISTRIBUTED BY HASH(k) BUCKETS 2"
+    )
+    db.execute(
+        "INSERT INTO d.monthly VALUES ('2024-01-01 00:00:00', 1), ('2024-01-31 23:59:59.999999', 2), "
+        "('2024-02-29 12:00:00', 3), ('2024-12-31 23:00:00', 4), ('2024-12-01 00:00:00', 5)"
+    )
+    timestamp = backup(db, "s1", tables=[("monthly", [])])
+    table = iceberg_table(repository, "s1", timestamp, "monthly")
+    assert spec_of(table) == [("ts_month", "month", "ts")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.monthly")
+    assert planned_files(table, "ts >= '2024-02-01T00:00:00' and ts < '2024-03-01T00:00:00'") == (
+        files_of_partition(repository, "s1", "monthly", "p02")
+    )
+    assert iceberg_rows(table, "ts >= '2024-12-01T00:00:00'") == tabvault_rows(
+        db, "SELECT * FROM d.monthly WHERE ts >= '2024-12-01 00:00:00'"
+    )
+
+
+def test_ranges_of_another_span_or_open_stay_unpartitioned(db, repository):
+    db.execute(
+        "CREATE TABLE d.open (d DATE NOT NULL, k INT) DUPLICATE KEY(d) PARTITION BY RANGE(d) "
+        '(PARTITION p1 VALUES LESS THAN ("2024-01-01"), PARTITION p2 VALUES [("2024-01-01"), ("2025-01-01")))'
+        " DISTRIBUTED BY HASH(k) BUCKETS 1"
+    )
+    db.execute(
+        "CREATE TABLE d.mixed (d DATE NOT NULL, k INT) DUPLICATE KEY(d) PARTITION BY RANGE(d) "
+        '(PARTITION p1 VALUES [("2023-01-01"), ("2024-01-01")), PARTITION p2 VALUES [("2024-01-01"), ("2024-02-01")))'
+        " DISTRIBUTED BY HASH(k) BUCKETS 1"
+    )
+    # The open partition holds no rows here: the spec follows the partitions, not the rows.
+    db.execute(
+        "CREATE TABLE d.empty_open (d DATE NOT NULL, k INT) DUPLICATE KEY(d) PARTITION BY RANGE(d) "
+        '(PARTITION p1 VALUES LESS THAN ("2023-01-01"), PARTITION p2 VALUES [("2023-01-01"), ("2024-01-01")), '
+        'PARTITION p3 VALUES [("2024-01-01"), ("2025-01-01"))) DISTRIBUTED BY HASH(k) BUCKETS 1'
+    )
+    names = ("open", "mixed", "empty_open")
+    for name in names:
+        db.execute(f"INSERT INTO d.{name} VALUES ('2023-05-05', 1), ('2024-01-10', 2)")
+    timestamp = backup(db, "s1", tables=[(name, []) for name in names])
+    for name in names:
+        table = iceberg_table(repository, "s1", timestamp, name)
+        assert spec_of(table) == [], name
+        assert iceberg_rows(table) == tabvault_rows(db, f"SELECT * FROM d.{name}")
+
+
+def test_a_daily_range_table_gets_the_day_transform(db, repository):
+    days = ["2024-02-28", "2024-02-29", "2024-03-01"]
+    partitions = ", ".join(
+        f'PARTITION p{i} VALUES [("{lo}"), ("{hi}"))' for i, (lo, hi) in enumerate(zip(days, days[1:] + ["2024-03-02"]))
+    )
+    db.execute(
+        "CREATE TABLE d.daily (d DATE NOT NULL, k INT NOT NULL) DUPLICATE KEY(d, k) "
+        f"PARTITION BY RANGE(d) ({partitions}) DISTRIBUTED BY HASH(k) BUCKETS 2"
+    )
+    db.execute("INSERT INTO d.daily VALUES " + ", ".join(f"('{d}', {k})" for d in days for k in range(4)))
+    timestamp = backup(db, "s1", tables=[("daily", [])])
+    table = iceberg_table(repository, "s1", timestamp, "daily")
+    assert spec_of(table) == [("d_day", "day", "d")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.daily")
+    assert planned_files(table, "d = '2024-02-29'") == files_of_partition(repository, "s1", "daily", "p1")
+
+
+def test_a_single_value_list_table_on_an_int_column_gets_identity(db, repository):
+    db.execute(
+        "CREATE TABLE d.shards (shard INT NOT NULL, v STRING) DUPLICATE KEY(shard) "
+        'PARTITION BY LIST(shard) (PARTITION s1 VALUES IN ("1"), PARTITION s2 VALUES IN ("2"), '
+        'PARTITION s9 VALUES IN ("-9")) DISTRIBUTED BY HASH(shard) BUCKETS 1'
+    )
+    db.execute("INSERT INTO d.shards VALUES (1, 'a'), (2, 'b'), (-9, 'c'), (2, NULL)")
+    timestamp = backup(db, "s1", tables=[("shards", [])])
+    table = iceberg_table(repository, "s1", timestamp, "shards")
+    assert spec_of(table) == [("shard", "identity", "shard")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.shards")
+    assert planned_files(table, "shard = 2") == files_of_partition(repository, "s1", "shards", "s2")
+    assert planned_files(table, "shard < 0") == files_of_partition(repository, "s1", "shards", "s9")
+
+
+def test_a_single_value_list_table_gets_identity(db, repository):
+    db.execute(
+        "CREATE TABLE d.regions (region VARCHAR(8) NOT NULL, k INT NOT NULL, amount DOUBLE) "
+        "DUPLICATE KEY(region, k) PARTITION BY LIST(region) "
+        '(PARTITION pe VALUES IN ("eu"), PARTITION pu VALUES IN ("us"), PARTITION pa VALUES IN ("ap")) '
+        "DISTRIBUTED BY HASH(k) BUCKETS 2"
+    )
+    rows = [(r, k, k * 0.5) for r in ("eu", "us", "ap") for k in range(6)]
+    db.execute("INSERT INTO d.regions VALUES " + ", ".join(f"('{r}', {k}, {a})" for r, k, a in rows))
+    db.execute("INSERT INTO d.regions VALUES ('us', 99, NULL)")
+    timestamp = backup(db, "s1", tables=[("regions", [])])
+    table = iceberg_table(repository, "s1", timestamp, "regions")
+    assert spec_of(table) == [("region", "identity", "region")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.regions")
+    assert planned_files(table, "region = 'us'") == files_of_partition(repository, "s1", "regions", "pu")
+    assert iceberg_rows(table, "region = 'us'") == tabvault_rows(
+        db, "SELECT * FROM d.regions WHERE region = 'us'"
+    )
+
+
+def test_a_partitioned_primary_key_table_has_one_delete_file_per_partition(db, repository):
+    db.execute(
+        "CREATE TABLE d.pkl (region VARCHAR(8) NOT NULL, k INT NOT NULL, v STRING) "
+        "PRIMARY KEY(region, k) PARTITION BY LIST(region) "
+        '(PARTITION pe VALUES IN ("eu"), PARTITION pu VALUES IN ("us"), PARTITION pa VALUES IN ("ap")) '
+        "DISTRIBUTED BY HASH(region, k) BUCKETS 2"
+    )
+    db.execute(
+        "INSERT INTO d.pkl VALUES "
+        + ", ".join(f"('{r}', {k}, 'a{k}')" for r in ("eu", "us", "ap") for k in range(20))
+    )
+    db.execute("INSERT INTO d.pkl VALUES " + ", ".join(f"('{r}', {k}, 'b{k}')" for r in ("eu", "us") for k in range(5, 12)))
+    db.execute("DELETE FROM d.pkl WHERE k % 6 = 0 AND region <> 'ap'")
+    db.execute("INSERT INTO d.pkl VALUES ('eu', 6, 'back'), ('us', 0, 'again')")
+    timestamp = backup(db, "s1", tables=[("pkl", [])])
+    table = iceberg_table(repository, "s1", timestamp, "pkl")
+    assert spec_of(table) == [("region", "identity", "region")]
+    expected = tabvault_rows(db, "SELECT * FROM d.pkl")
+    assert len(expected) == 60 - 8 + 2
+    assert iceberg_rows(table) == expected
+    deletes = table.inspect.delete_files().to_pylist()
+    assert sorted(d["partition"]["region"] for d in deletes) == ["eu", "us"]
+    for region in ("eu", "us", "ap"):
+        assert iceberg_rows(table, f"region = '{region}'") == tabvault_rows(
+            db, f"SELECT * FROM d.pkl WHERE region = '{region}'"
+        )
+
+
+def test_a_yearly_primary_key_table_reads_as_select(db, repository):
+    db.execute(
+        "CREATE TABLE d.pky (d DATE NOT NULL, k INT NOT NULL, v INT) PRIMARY KEY(d, k) "
+        'PARTITION BY RANGE(d) (PARTITION p2023 VALUES [("2023-01-01"), ("2024-01-01")), '
+        'PARTITION p2024 VALUES [("2024-01-01"), ("2025-01-01"))) DISTRIBUTED BY HASH(k) BUCKETS 2'
+    )
+    db.execute(
+        "INSERT INTO d.pky VALUES "
+        + ", ".join(f"('{y}-0{m}-01', {k}, {k})" for y in (2023, 2024) for m in (1, 5) for k in range(10))
+    )
+    db.execute("INSERT INTO d.pky VALUES ('2023-01-01', 3, -3), ('2024-05-01', 4, -4)")
+    db.execute("DELETE FROM d.pky WHERE k = 7")
+    timestamp = backup(db, "s1", tables=[("pky", [])])
+    table = iceberg_table(repository, "s1", timestamp, "pky")
+    assert spec_of(table) == [("d_year", "year", "d")]
+    assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.pky")
+    assert sorted(d["partition"]["d_year"] for d in table.inspect.delete_files().to_pylist()) == [53, 54]
+    assert iceberg_rows(table, "d >= '2024-01-01'") == tabvault_rows(
+        db, "SELECT * FROM d.pky WHERE d >= '2024-01-01'"
+    )
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@
 //! the same files is python/tests/test_iceberg.py.
 //! Pins: a manifest list naming another manifest, files missing or listed twice, a PRIMARY KEY
 //! table's delete rowsets listed as data or its superseded rows left undeleted, files left
-//! behind. That the deletes name exactly the right rows is checked by reading them back with
+//! behind; a yearly RANGE table's view missing its `year` spec, partition values, manifest-list
+//! summaries, or one position delete file per partition. That the deletes name exactly the right rows is checked by reading them back with
 //! pyiceberg (python/tests/test_iceberg.py) and in `iceberg::deletes`' unit tests.
 
 mod common;
@@ -396,5 +397,162 @@ fn a_table_left_out_of_the_view_is_named_in_the_jobs_task_err_msg() -> TestResul
             .list(&RepoPath::parse(&format!("{run}/pk"))?)?
             .is_empty()
     );
+    Ok(())
+}
+
+/// A PRIMARY KEY table `yearly (k BIGINT, d DATE, v STRING)` keyed on `(k, d)`, RANGE-partitioned
+/// by `d` into the whole years 2022 and 2023: odd keys fall in 2023, even ones in 2022.
+fn yearly_table() -> tabvault_storage::TableDef {
+    use tabvault_storage::{
+        ColumnDef, ColumnType, Distribution, KeyModel, PartitionBound, PartitionDef,
+        PartitionScheme, TableDef, TableProperties, TableSchema, Value as Datum, days_from_civil,
+    };
+    let year = |y: i64| {
+        let day = |y| Some(Datum::Date(days_from_civil(y, 1, 1) as i32));
+        PartitionDef {
+            name: format!("p{y}"),
+            bound: PartitionBound::Range {
+                lower: day(y),
+                upper: day(y + 1),
+            },
+        }
+    };
+    TableDef {
+        name: "yearly".into(),
+        schema: TableSchema {
+            columns: vec![
+                ColumnDef::new("k", ColumnType::BigInt).not_null(),
+                ColumnDef::new("d", ColumnType::Date).not_null(),
+                ColumnDef::new("v", ColumnType::String),
+            ],
+            key_model: KeyModel::Primary,
+            key_columns: vec!["k".into(), "d".into()],
+            partition_scheme: PartitionScheme::Range { column: "d".into() },
+            distribution: Distribution::Hash {
+                columns: vec!["k".into()],
+                buckets: 2,
+            },
+            properties: TableProperties::default(),
+        },
+        partitions: vec![year(2022), year(2023)],
+    }
+}
+
+fn yearly_rows(keys: std::ops::Range<i64>, tag: &str) -> arrow::record_batch::RecordBatch {
+    use arrow::array::{Date32Array, Int64Array, StringArray};
+    use std::sync::Arc;
+    let keys: Vec<i64> = keys.collect();
+    // 2022-07-01 and 2023-07-01.
+    let dates: Vec<i32> = keys
+        .iter()
+        .map(|k| if k % 2 == 0 { 19_174 } else { 19_539 })
+        .collect();
+    let values: Vec<String> = keys.iter().map(|k| format!("{tag}-{k}")).collect();
+    arrow::record_batch::RecordBatch::try_from_iter(vec![
+        ("k", Arc::new(Int64Array::from(keys)) as _),
+        ("d", Arc::new(Date32Array::from(dates)) as _),
+        ("v", Arc::new(StringArray::from(values)) as _),
+    ])
+    .expect("valid batch")
+}
+
+/// The partition value `d_year` of a manifest entry's data file.
+fn year_of(data_file: &Value) -> Result<i32, Error> {
+    match field(field(data_file, "partition")?, "d_year")? {
+        Value::Union(1, v) => match v.as_ref() {
+            Value::Int(y) => Ok(*y),
+            other => Err(format!("d_year is not an int: {other:?}").into()),
+        },
+        other => Err(format!("d_year is not set: {other:?}").into()),
+    }
+}
+
+#[test]
+fn a_yearly_table_gets_the_year_transform_and_deletes_per_partition() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let service = service_in(data.path())?;
+    let engine = service.engine();
+    engine.create_database("db", true)?;
+    engine.create_table("db", &yearly_table(), false)?;
+    engine.append("db", "yearly", yearly_rows(0..40, "a"))?;
+    engine.append("db", "yearly", yearly_rows(10..20, "b"))?;
+    engine.delete_keys("db", "yearly", yearly_rows(3..6, "x"))?;
+    let location = memory_location();
+    service.create_repository("repo", &location, &props(&[]), false, None)?;
+    let timestamp = backup(&service, "snap1")?;
+    let store = service.repository("repo")?.store().clone();
+    let table_dir = format!("iceberg/snap1/{timestamp}/db/yearly");
+
+    let metadata_path = RepoPath::parse(&format!("{table_dir}/metadata/v1.metadata.json"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&store.get_bytes(&metadata_path)?)?;
+    assert_eq!(
+        metadata["partition-specs"],
+        serde_json::json!([{"spec-id": 0, "fields": [
+            {"name": "d_year", "transform": "year", "source-id": 2, "field-id": 1000}
+        ]}])
+    );
+    assert_eq!(metadata["last-partition-id"], 1000);
+    assert_eq!(metadata["default-spec-id"], 0);
+
+    let list = metadata["snapshots"][0]["manifest-list"]
+        .as_str()
+        .ok_or("no manifest list")?;
+    let mut data_years = BTreeSet::new();
+    let mut delete_years = Vec::new();
+    for manifest in records(&store, &path_of(list, &location)?)? {
+        let Value::Int(content) = field(&manifest, "content")? else {
+            return Err("content is not an int".into());
+        };
+        let manifest_path = path_of(&string(field(&manifest, "manifest_path")?)?, &location)?;
+        let bytes = store.get_bytes(&manifest_path)?;
+        let header = Reader::new(&bytes[..])?.user_metadata().clone();
+        let spec: serde_json::Value =
+            serde_json::from_slice(header.get("partition-spec").ok_or("no partition-spec")?)?;
+        assert_eq!(spec, metadata["partition-specs"][0]["fields"]);
+        let years: Vec<i32> = records(&store, &manifest_path)?
+            .iter()
+            .map(|entry| year_of(field(entry, "data_file")?))
+            .collect::<Result<_, Error>>()?;
+        // The manifest list bounds the manifest's values (Appendix D: 4-byte little-endian).
+        let bound = |y: i32| Value::Union(1, Box::new(Value::Bytes(y.to_le_bytes().to_vec())));
+        let (lo, hi) = (years.iter().min(), years.iter().max());
+        let (Some(&lo), Some(&hi)) = (lo, hi) else {
+            return Err("an empty manifest".into());
+        };
+        assert_eq!(
+            field(&manifest, "partitions")?,
+            &Value::Union(
+                1,
+                Box::new(Value::Array(vec![Value::Record(vec![
+                    ("contains_null".into(), Value::Boolean(false)),
+                    (
+                        "contains_nan".into(),
+                        Value::Union(1, Box::new(Value::Boolean(false)))
+                    ),
+                    ("lower_bound".into(), bound(lo)),
+                    ("upper_bound".into(), bound(hi)),
+                ])]))
+            )
+        );
+        if *content == 0 {
+            data_years.extend(years);
+        } else {
+            delete_years.extend(years);
+        }
+    }
+    // 2022 − 1970 and 2023 − 1970; one position delete file per partition (readers match
+    // deletes to data files by partition): both years had keys rewritten and deleted.
+    assert_eq!(data_years, BTreeSet::from([52, 53]));
+    delete_years.sort();
+    assert_eq!(delete_years, vec![52, 53]);
+    let listed = listed_files(&store, &location, &table_dir)?;
+    let delete_rows: i64 = listed
+        .iter()
+        .filter(|(content, ..)| *content == 1)
+        .map(|(_, _, rows, _)| rows)
+        .sum();
+    // Keys 10..20 rewritten, 3, 4 and 5 deleted.
+    assert_eq!(delete_rows, 13);
+    check_field_ids(&store, &location, &table_dir, &listed)?;
     Ok(())
 }

@@ -9,8 +9,13 @@ use std::collections::BTreeMap;
 
 use apache_avro::types::{Record, Value};
 use apache_avro::{Codec, DeflateSettings, Schema, Writer};
+use serde_json::Value as Json;
 
-/// The unpartitioned `manifest_entry` schema of a v2 manifest (`partition` is an empty record).
+use super::partition::{FieldSummary, PartitionField, spec_json};
+use tabvault_storage::Value as Datum;
+
+/// The `manifest_entry` schema of a v2 manifest; `@PARTITION_FIELDS@` stands for the fields of
+/// the `partition` record (none for the unpartitioned spec), see [`manifest_entry_schema`].
 pub(crate) const MANIFEST_ENTRY_SCHEMA: &str = r#"{
   "type": "record", "name": "manifest_entry", "fields": [
     {"name": "status", "type": "int", "field-id": 0},
@@ -22,7 +27,7 @@ pub(crate) const MANIFEST_ENTRY_SCHEMA: &str = r#"{
       {"name": "file_path", "type": "string", "field-id": 100},
       {"name": "file_format", "type": "string", "field-id": 101},
       {"name": "partition", "field-id": 102,
-       "type": {"type": "record", "name": "r102", "fields": []}},
+       "type": {"type": "record", "name": "r102", "fields": @PARTITION_FIELDS@}},
       {"name": "record_count", "type": "long", "field-id": 103},
       {"name": "file_size_in_bytes", "type": "long", "field-id": 104},
       {"name": "column_sizes", "default": null, "field-id": 108, "type": ["null",
@@ -139,6 +144,8 @@ pub(crate) struct DataFile {
     pub lower_bounds: BTreeMap<i32, Vec<u8>>,
     /// Field id → Appendix D upper bound.
     pub upper_bounds: BTreeMap<i32, Vec<u8>>,
+    /// The file's partition tuple, one value per field of the spec (empty when unpartitioned).
+    pub partition: Vec<Datum>,
 }
 
 /// What a manifest list says about one manifest.
@@ -154,6 +161,8 @@ pub(crate) struct ManifestSummary {
     pub files: i32,
     /// Rows in those files.
     pub rows: i64,
+    /// One summary per partition field of the spec (empty when unpartitioned).
+    pub partitions: Vec<FieldSummary>,
 }
 
 /// The snapshot every entry and manifest belongs to.
@@ -218,24 +227,46 @@ fn container(
     writer.into_inner().map_err(avro)
 }
 
+/// The `manifest_entry` schema whose `partition` record has a field per partition field.
+pub(crate) fn manifest_entry_schema(partition: &[PartitionField]) -> Result<String, String> {
+    let fields = partition
+        .iter()
+        .map(PartitionField::avro_field)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(MANIFEST_ENTRY_SCHEMA.replace("@PARTITION_FIELDS@", &Json::Array(fields).to_string()))
+}
+
 /// The manifest listing `files` (all of one `content`), all added by `ids`' snapshot.
-/// `schema_json` and `spec_json` are the table schema and the partition spec's fields, which the
-/// spec requires in the header.
+/// `schema_json` is the table schema, and `partition` the partition spec's fields, which the
+/// spec requires in the header; each file's `partition` holds a value per field.
 pub(crate) fn manifest(
     ids: SnapshotIds,
     schema_json: &str,
-    spec_json: &str,
+    partition: &[PartitionField],
     content: Content,
     files: &[DataFile],
 ) -> Result<Vec<u8>, String> {
-    let schema = parse(MANIFEST_ENTRY_SCHEMA)?;
+    let schema = parse(&manifest_entry_schema(partition)?)?;
     let mut records = Vec::with_capacity(files.len());
     for file in files {
+        if file.partition.len() != partition.len() {
+            return Err(format!(
+                "{} has {} partition values for a spec of {} fields",
+                file.path,
+                file.partition.len(),
+                partition.len()
+            ));
+        }
+        let tuple = partition
+            .iter()
+            .zip(&file.partition)
+            .map(|(field, value)| Ok((field.name.clone(), field.avro_value(value)?)))
+            .collect::<Result<Vec<_>, String>>()?;
         let data_file = Value::Record(vec![
             ("content".into(), Value::Int(content.file_content())),
             ("file_path".into(), Value::String(file.path.clone())),
             ("file_format".into(), Value::String("PARQUET".into())),
-            ("partition".into(), Value::Record(vec![])),
+            ("partition".into(), Value::Record(tuple)),
             ("record_count".into(), Value::Long(file.record_count)),
             ("file_size_in_bytes".into(), Value::Long(file.size_bytes)),
             ("column_sizes".into(), null()),
@@ -277,7 +308,7 @@ pub(crate) fn manifest(
         &[
             ("schema", schema_json.to_owned()),
             ("schema-id", "0".to_owned()),
-            ("partition-spec", spec_json.to_owned()),
+            ("partition-spec", spec_json(partition).to_string()),
             ("partition-spec-id", "0".to_owned()),
             ("format-version", "2".to_owned()),
             ("content", content.header().to_owned()),
@@ -327,7 +358,20 @@ fn manifest_file(
     record.put("added_rows_count", Value::Long(manifest.rows));
     record.put("existing_rows_count", Value::Long(0));
     record.put("deleted_rows_count", Value::Long(0));
-    record.put("partitions", some(Value::Array(vec![])));
+    let bytes = |b: &Option<Vec<u8>>| b.clone().map_or_else(null, |b| some(Value::Bytes(b)));
+    let partitions = manifest
+        .partitions
+        .iter()
+        .map(|p| {
+            Value::Record(vec![
+                ("contains_null".into(), Value::Boolean(p.contains_null)),
+                ("contains_nan".into(), some(Value::Boolean(p.contains_nan))),
+                ("lower_bound".into(), bytes(&p.lower)),
+                ("upper_bound".into(), bytes(&p.upper)),
+            ])
+        })
+        .collect();
+    record.put("partitions", some(Value::Array(partitions)));
     record.put("key_metadata", null());
     Ok(record.into())
 }
@@ -416,11 +460,12 @@ mod tests {
             null_counts: BTreeMap::from([(1, 0), (2, 1)]),
             lower_bounds: BTreeMap::from([(1, vec![1, 0, 0, 0])]),
             upper_bounds: BTreeMap::from([(1, vec![9, 0, 0, 0])]),
+            partition: vec![],
         };
         let bytes = manifest(
             ids_of(),
             "{\"s\":1}",
-            "[]",
+            &[],
             Content::Data,
             std::slice::from_ref(&file),
         )
@@ -544,6 +589,7 @@ mod tests {
             length: 4096,
             files: 2,
             rows: 30,
+            partitions: vec![],
         };
         let deletes = ManifestSummary {
             content: Content::PositionDeletes,
@@ -601,8 +647,160 @@ mod tests {
 
     #[test]
     fn an_empty_manifest_is_a_valid_container() {
-        let bytes = manifest(ids_of(), "{}", "[]", Content::Data, &[]).expect("written");
+        let bytes = manifest(ids_of(), "{}", &[], Content::Data, &[]).expect("written");
         let (_, _, records) = read(&bytes);
         assert!(records.is_empty());
+    }
+
+    fn partition_fields() -> Vec<PartitionField> {
+        use super::super::partition::Transform;
+        use tabvault_storage::ColumnType;
+        let field = |name: &str, transform, source_id, field_id, result| PartitionField {
+            name: name.into(),
+            transform,
+            source_id,
+            field_id,
+            result,
+        };
+        vec![
+            field("d_year", Transform::Year, 2, 1000, ColumnType::Int),
+            field("d_day", Transform::Day, 2, 1001, ColumnType::Date),
+            field(
+                "region",
+                Transform::Identity,
+                3,
+                1002,
+                ColumnType::Varchar(8),
+            ),
+            field("n", Transform::Identity, 4, 1003, ColumnType::BigInt),
+            field("ts", Transform::Identity, 5, 1004, ColumnType::DateTime),
+        ]
+    }
+
+    /// A partitioned manifest: the `partition` record has one optional field per spec field,
+    /// with the spec field's id (1000 and up) and the transform's result type (year/month int,
+    /// day date, identity the source type), and each entry holds its file's values.
+    #[test]
+    fn partitioned_manifest_field_ids_and_types_are_the_specs() {
+        let fields = partition_fields();
+        let values = vec![
+            Datum::Int(54),
+            Datum::Date(19_800),
+            Datum::String("eu".into()),
+            Datum::Int(-3),
+            Datum::DateTime(1_000_000),
+        ];
+        let file = DataFile {
+            path: "file:///r/data/ab/x.parquet".into(),
+            record_count: 3,
+            size_bytes: 1000,
+            value_counts: BTreeMap::new(),
+            null_counts: BTreeMap::new(),
+            lower_bounds: BTreeMap::new(),
+            upper_bounds: BTreeMap::new(),
+            partition: values,
+        };
+        let bytes = manifest(
+            ids_of(),
+            "{}",
+            &fields,
+            Content::Data,
+            std::slice::from_ref(&file),
+        )
+        .expect("written");
+        let (schema, metadata, records) = read(&bytes);
+        let mut found = BTreeMap::new();
+        ids(&schema, "", &mut found);
+        let partition: BTreeMap<String, i64> = found
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("data_file.partition"))
+            .collect();
+        assert_eq!(
+            partition,
+            expected(&[
+                ("data_file.partition", 102),
+                ("data_file.partition.d_year", 1000),
+                ("data_file.partition.d_day", 1001),
+                ("data_file.partition.region", 1002),
+                ("data_file.partition.n", 1003),
+                ("data_file.partition.ts", 1004),
+            ])
+        );
+        let record = schema["fields"][4]["type"]["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "partition"))
+            .expect("partition field")["type"]["fields"]
+            .clone();
+        let types: Vec<Json> = record
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["type"].clone())
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                serde_json::json!(["null", "int"]),
+                serde_json::json!(["null", {"type": "int", "logicalType": "date"}]),
+                serde_json::json!(["null", "string"]),
+                serde_json::json!(["null", "long"]),
+                serde_json::json!(["null", {"type": "long", "logicalType": "timestamp-micros"}]),
+            ]
+        );
+        let spec: Json = serde_json::from_slice(&metadata["partition-spec"]).expect("JSON");
+        assert_eq!(
+            spec[0],
+            serde_json::json!({"name": "d_year", "transform": "year", "source-id": 2,
+                               "field-id": 1000})
+        );
+        assert_eq!(spec[1]["transform"], "day");
+        assert_eq!(spec[2]["transform"], "identity");
+        let [entry] = records.as_slice() else {
+            panic!("one entry expected, got {}", records.len());
+        };
+        let data = field(entry, "data_file");
+        let tuple = field(data, "partition");
+        assert_eq!(field(tuple, "d_year"), &some(Value::Int(54)));
+        assert_eq!(field(tuple, "d_day"), &some(Value::Date(19_800)));
+        assert_eq!(field(tuple, "region"), &some(Value::String("eu".into())));
+        assert_eq!(field(tuple, "n"), &some(Value::Long(-3)));
+        assert_eq!(field(tuple, "ts"), &some(Value::TimestampMicros(1_000_000)));
+
+        let short = DataFile {
+            partition: vec![Datum::Int(1)],
+            ..file
+        };
+        assert!(manifest(ids_of(), "{}", &fields, Content::Data, &[short]).is_err());
+    }
+
+    #[test]
+    fn manifest_lists_carry_partition_field_summaries() {
+        let summary = ManifestSummary {
+            content: Content::Data,
+            path: "s3://b/iceberg/m.avro".into(),
+            length: 4096,
+            files: 2,
+            rows: 30,
+            partitions: vec![FieldSummary {
+                contains_null: false,
+                contains_nan: false,
+                lower: Some(vec![1, 0, 0, 0]),
+                upper: Some(vec![9, 0, 0, 0]),
+            }],
+        };
+        let bytes = manifest_list(ids_of(), &[summary]).expect("written");
+        let (_, _, records) = read(&bytes);
+        let [record] = records.as_slice() else {
+            panic!("one manifest expected, got {}", records.len());
+        };
+        assert_eq!(
+            field(record, "partitions"),
+            &some(Value::Array(vec![Value::Record(vec![
+                ("contains_null".into(), Value::Boolean(false)),
+                ("contains_nan".into(), some(Value::Boolean(false))),
+                ("lower_bound".into(), some(Value::Bytes(vec![1, 0, 0, 0]))),
+                ("upper_bound".into(), some(Value::Bytes(vec![9, 0, 0, 0]))),
+            ])]))
+        );
     }
 }

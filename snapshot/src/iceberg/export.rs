@@ -8,12 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tabvault_storage::{KeyModel, RowsetKind, field_id};
+use tabvault_storage::{KeyModel, RowsetKind, Value as Datum, field_id};
 
 use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
 use super::bounds::single_value;
 use super::deletes::{ReadKeys, position_delete_file, superseded_rows};
-use super::metadata::{TableMetadata, unpartitioned_spec_fields};
+use super::metadata::TableMetadata;
+use super::partition::{PartitionField, partition_spec, summaries};
 use super::types::{name_mapping, schema_json};
 use crate::error::{Result, SnapshotError};
 use crate::layout;
@@ -237,6 +238,7 @@ fn plan_table(
 
     let TableRows {
         data: rowsets,
+        partition_of,
         superseded,
     } = table_rows(table, read_keys).map_err(refuse)?;
     let mut seen = BTreeSet::new();
@@ -251,37 +253,63 @@ fn plan_table(
         files.push(data_file(table, rowset, uri(&data_path)?).map_err(refuse)?);
     }
 
+    // The spec: a transform when every partition of the snapshot maps exactly onto one (so the
+    // spec follows the table's definition, not which partitions happen to hold rows).
+    let bounds: Vec<_> = table.partitions.iter().map(|p| &p.bound).collect();
+    let (spec, partition_values): (Vec<PartitionField>, Vec<Datum>) =
+        match partition_spec(&table.schema, &bounds) {
+            Some((field, values)) => (vec![field], values),
+            None => (Vec::new(), Vec::new()),
+        };
+    // The partition tuple of the files of partition `p` (empty when unpartitioned).
+    let tuple = |p: usize| -> Vec<Datum> { partition_values.get(p).cloned().into_iter().collect() };
+    for (file, &p) in files.iter_mut().zip(&partition_of) {
+        file.partition = tuple(p);
+    }
+
     let (ids, uuid) = identity(run, database, &table.name);
     let schema = schema_json(&table.schema).to_string();
-    let spec = unpartitioned_spec_fields().to_string();
     let mut out = Vec::new();
     let mut manifests = Vec::new();
     let mut add_manifest = |content: Content, name: String, listed: &[DataFile]| -> Result<()> {
         let bytes = avro::manifest(ids, &schema, &spec, content, listed).map_err(refuse)?;
         let path = dir.join(&name)?;
+        let tuples: Vec<&[Datum]> = listed.iter().map(|f| f.partition.as_slice()).collect();
         manifests.push(ManifestSummary {
             content,
             path: uri(&path)?,
             length: i64::try_from(bytes.len()).map_err(|e| refuse(e.to_string()))?,
             files: i32::try_from(listed.len()).map_err(|e| refuse(e.to_string()))?,
             rows: listed.iter().map(|f| f.record_count).sum(),
+            partitions: summaries(&spec, &tuples).map_err(refuse)?,
         });
         out.push(IcebergFile { path, bytes });
         Ok(())
     };
     add_manifest(Content::Data, manifest_name(&uuid, 0), &files)?;
-    let deletes = if superseded.is_empty() {
-        None
-    } else {
-        let (file, listed) = delete_file(&table_dir, &files, &superseded, &uri, &refuse)?;
-        add_manifest(
-            Content::PositionDeletes,
-            manifest_name(&uuid, 1),
-            std::slice::from_ref(&listed),
-        )?;
-        out.push(file);
-        Some(listed)
-    };
+    // Readers match position delete files to data files by partition under a partitioned spec:
+    // one delete file per partition then, carrying its value; one file when unpartitioned.
+    let mut groups: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
+    for &(i, pos) in &superseded {
+        let p = partition_of
+            .get(i)
+            .copied()
+            .ok_or_else(|| refuse("superseded row of an unknown file".into()))?;
+        let group = if spec.is_empty() { 0 } else { p };
+        groups.entry(group).or_default().push((i, pos));
+    }
+    let mut deletes = Vec::with_capacity(groups.len());
+    let mut delete_files = Vec::with_capacity(groups.len());
+    for (p, rows) in &groups {
+        let (file, mut listed) = delete_file(&table_dir, &files, rows, &uri, &refuse)?;
+        listed.partition = tuple(*p);
+        delete_files.push(file);
+        deletes.push(listed);
+    }
+    if !deletes.is_empty() {
+        add_manifest(Content::PositionDeletes, manifest_name(&uuid, 1), &deletes)?;
+    }
+    out.extend(delete_files);
     let list_bytes = avro::manifest_list(ids, &manifests).map_err(refuse)?;
     let list_path = dir.join(&manifest_list_name(ids, &uuid))?;
 
@@ -290,10 +318,11 @@ fn plan_table(
         table_uuid: &uuid,
         schema: schema_json(&table.schema),
         last_column_id: field_id(table.schema.columns.len().saturating_sub(1)),
+        partition: &spec,
         ids,
         timestamp_ms: run.time_ms,
         manifest_list: &uri(&list_path)?,
-        summary: summary(&files, deletes.as_ref()),
+        summary: summary(&files, &deletes),
         properties: BTreeMap::from([
             (
                 "schema.name-mapping.default".into(),
@@ -354,16 +383,17 @@ fn delete_file(
         null_counts: BTreeMap::new(),
         lower_bounds: BTreeMap::new(),
         upper_bounds: BTreeMap::new(),
+        partition: Vec::new(),
     };
     Ok((IcebergFile { path, bytes }, listed))
 }
 
 /// The snapshot summary (besides `operation`) of a snapshot adding `files` and `deletes`.
-fn summary(files: &[DataFile], deletes: Option<&DataFile>) -> BTreeMap<String, String> {
+fn summary(files: &[DataFile], deletes: &[DataFile]) -> BTreeMap<String, String> {
     let rows: i64 = files.iter().map(|f| f.record_count).sum();
     let size: i64 = files.iter().chain(deletes).map(|f| f.size_bytes).sum();
-    let delete_files = deletes.iter().count();
-    let deleted_rows = deletes.map_or(0, |d| d.record_count);
+    let delete_files = deletes.len();
+    let deleted_rows: i64 = deletes.iter().map(|d| d.record_count).sum();
     BTreeMap::from([
         ("added-data-files".into(), files.len().to_string()),
         ("added-records".into(), rows.to_string()),
@@ -388,6 +418,8 @@ fn summary(files: &[DataFile], deletes: Option<&DataFile>) -> BTreeMap<String, S
 struct TableRows<'t> {
     /// Data rowsets, tablet by tablet, oldest first within each.
     data: Vec<&'t RowsetEntry>,
+    /// The index (into the table's partitions) of each data rowset's partition.
+    partition_of: Vec<usize>,
     /// `(index into data, position in the file)`.
     superseded: Vec<(usize, i64)>,
 }
@@ -404,9 +436,12 @@ fn table_rows<'t>(
     let primary = table.schema.key_model == KeyModel::Primary;
     let TableRows {
         mut data,
+        mut partition_of,
         mut superseded,
     } = TableRows::default();
-    for tablet in table.partitions.iter().flat_map(|p| &p.tablets) {
+    let tablets = (table.partitions.iter().enumerate())
+        .flat_map(|(p, partition)| partition.tablets.iter().map(move |t| (p, t)));
+    for (partition, tablet) in tablets {
         // Where each of the tablet's rowsets lands in `data`: delete rowsets and older copies of
         // a PRIMARY KEY tablet's data files land nowhere.
         let mut newer_copies = BTreeSet::new();
@@ -427,6 +462,7 @@ fn table_rows<'t>(
             .map(|(rowset, listed)| {
                 listed.then(|| {
                     data.push(rowset);
+                    partition_of.push(partition);
                     data.len() - 1
                 })
             })
@@ -441,7 +477,11 @@ fn table_rows<'t>(
             }
         }
     }
-    Ok(TableRows { data, superseded })
+    Ok(TableRows {
+        data,
+        partition_of,
+        superseded,
+    })
 }
 
 /// A data rowset as a manifest lists it: counts for every column, NULL counts and bounds from
@@ -462,6 +502,7 @@ fn data_file(
         null_counts: BTreeMap::new(),
         lower_bounds: BTreeMap::new(),
         upper_bounds: BTreeMap::new(),
+        partition: Vec::new(),
     };
     for stats in &rowset.columns {
         let index = table

@@ -1,15 +1,12 @@
 //! The table metadata document (`v1.metadata.json`, Iceberg spec "Table Metadata", format
-//! version 2) of a table with one snapshot, one schema, the unpartitioned spec and no sort order.
+//! version 2) of a table with one snapshot, one schema, one partition spec and no sort order.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
 use super::avro::SnapshotIds;
-
-/// The id a v2 table's first partition field would get; an unpartitioned table's
-/// `last-partition-id` is one below it.
-const PARTITION_FIELD_ID_START: i64 = 1000;
+use super::partition::{PartitionField, last_partition_id, spec_json};
 
 /// What one table's metadata says.
 #[derive(Debug)]
@@ -22,6 +19,8 @@ pub(crate) struct TableMetadata<'a> {
     pub schema: Json,
     /// Highest field id of the schema.
     pub last_column_id: i32,
+    /// The fields of the one partition spec (id 0); none when unpartitioned.
+    pub partition: &'a [PartitionField],
     /// The one snapshot.
     pub ids: SnapshotIds,
     /// When the snapshot was taken (the backup's submission time), ms since the epoch.
@@ -32,11 +31,6 @@ pub(crate) struct TableMetadata<'a> {
     pub summary: BTreeMap<String, String>,
     /// Table properties (the name mapping among them).
     pub properties: BTreeMap<String, String>,
-}
-
-/// The partition spec's fields: none.
-pub(crate) fn unpartitioned_spec_fields() -> Json {
-    json!([])
 }
 
 impl TableMetadata<'_> {
@@ -59,8 +53,8 @@ impl TableMetadata<'_> {
             "current-schema-id": 0,
             "schemas": [self.schema],
             "default-spec-id": 0,
-            "partition-specs": [{"spec-id": 0, "fields": unpartitioned_spec_fields()}],
-            "last-partition-id": PARTITION_FIELD_ID_START - 1,
+            "partition-specs": [{"spec-id": 0, "fields": spec_json(self.partition)}],
+            "last-partition-id": last_partition_id(self.partition),
             "default-sort-order-id": 0,
             "sort-orders": [{"order-id": 0, "fields": []}],
             "properties": self.properties,

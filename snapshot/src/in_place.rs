@@ -15,8 +15,8 @@ use tabvault_storage::{
 
 use crate::error::{Result, SnapshotError};
 use crate::manifest::TableEntry;
-use crate::registry::Repository;
 use crate::repository::RepoPath;
+use crate::repository::Repository;
 
 /// One table of a repository snapshot, opened for reading in place.
 pub struct SnapshotTable {
@@ -59,7 +59,7 @@ impl SnapshotTable {
                 .cloned()
                 .ok_or_else(|| SnapshotError::SnapshotNotFound(label.to_owned()))?,
         };
-        let manifest = crate::restore::read_snapshot(&repository, label, &timestamp)?;
+        let manifest = crate::job::restore::read_snapshot(&repository, label, &timestamp)?;
         let entry = manifest
             .tables
             .iter()

@@ -33,7 +33,6 @@ mod prune;
 mod refresh;
 mod registry;
 mod repository;
-mod restore;
 mod retention;
 mod service;
 mod timefmt;
@@ -41,6 +40,7 @@ mod verify;
 
 pub use error::{Result, SnapshotError};
 pub use in_place::SnapshotTable;
+pub use job::restore::{RestoreRequest, STAGING_DIR};
 pub use job::{
     BackupState, Job, JobKind, JobRecord, JobState, JobStatus, Progress, ProgressSnapshot,
     RestoreState, StatusCode,
@@ -57,11 +57,11 @@ pub use object_spec::ObjectSpec;
 pub use options::{BackupOptions, DEFAULT_TIMEOUT_S, MIN_TIMEOUT_S, RestoreOptions};
 pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use refresh::IcebergRefresh;
-pub use registry::{REGISTRY_FILE, Repository, RepositoryRow, SnapshotListing};
+pub use registry::{REGISTRY_FILE, RepositoryRow};
 pub use repository::{
-    Digest, FaultPlan, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
+    Digest, FaultPlan, RepoPath, Repository, RepositoryError, RepositoryStore, SnapshotListing,
+    TransferMethod,
 };
-pub use restore::{RestoreRequest, STAGING_DIR};
 pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
 pub use service::{BackupRequest, SnapshotService, SnapshotServiceBuilder, StateHook};
 pub use timefmt::{show_time, snapshot_timestamp};

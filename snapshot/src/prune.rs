@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Result, SnapshotError};
 use crate::job::{Job, JobKind};
-use crate::registry::{Repository, SnapshotListing};
+use crate::repository::{Repository, SnapshotListing};
 use crate::retention::SnapshotAge;
 use crate::service::ServiceInner;
 use crate::timefmt::is_snapshot_timestamp;

@@ -11,7 +11,7 @@ use crate::error::{Result, SnapshotError};
 use crate::iceberg::{self, IcebergPlan};
 use crate::layout;
 use crate::manifest::{RowsetEntry, SnapshotInfo};
-use crate::registry::Repository;
+use crate::repository::Repository;
 
 /// What [`crate::SnapshotService::refresh_iceberg`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

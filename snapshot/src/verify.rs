@@ -17,8 +17,8 @@ use parking_lot::Mutex;
 use crate::error::{Result, SnapshotError};
 use crate::layout;
 use crate::manifest::{SnapshotInfo, SnapshotManifest};
-use crate::registry::{Repository, decode_info, decode_manifest};
 use crate::repository::{Digest, RepoPath, RepositoryError};
+use crate::repository::{Repository, decode_info, decode_manifest};
 
 /// What a verified file is to its snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -159,7 +159,7 @@ fn backup_steps(
 fn write_iceberg(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     snapshot: &local::LocalSnapshot,
 ) -> Result<()> {
     let record = job.record();
@@ -201,7 +201,7 @@ fn write_iceberg(
 fn take_lease<'a>(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     files: impl Iterator<Item = &'a RepoPath>,
 ) -> Result<()> {
     let record = job.record();
@@ -240,7 +240,7 @@ fn release_lease(service: &ServiceInner, record: &super::JobRecord) {
 fn check_present(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     files: &[(RepoPath, u64)],
 ) -> Result<()> {
     super::transfer::for_each_parallel(
@@ -264,7 +264,7 @@ fn check_present(
 fn upload_all(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     files: Vec<(RepoPath, Upload)>,
 ) -> Result<()> {
     super::transfer::for_each_parallel(
@@ -287,7 +287,7 @@ struct Upload {
 fn upload_one(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     path: &RepoPath,
     upload: &Upload,
 ) -> Result<()> {
@@ -317,7 +317,7 @@ fn upload_one(
 fn holds_named_bytes(
     service: &ServiceInner,
     job: &Arc<Job>,
-    repository: &crate::registry::Repository,
+    repository: &crate::repository::Repository,
     path: &RepoPath,
     checksum: &str,
     size: u64,
@@ -363,7 +363,7 @@ fn cleanup_unpublished(service: &ServiceInner, record: &super::JobRecord) {
 
 /// Removes the Iceberg files one unpublished run wrote (its own directory: no other run shares
 /// it; files the export does not write are left alone).
-fn remove_run_iceberg(repository: &crate::registry::Repository, label: &str, timestamp: &str) {
+fn remove_run_iceberg(repository: &crate::repository::Repository, label: &str, timestamp: &str) {
     let removed = layout::iceberg_warehouse(label, timestamp).and_then(|dir| {
         let store = repository.store();
         let listed = store.list(&dir)?.into_iter().map(|(p, _)| p).collect();

@@ -1,8 +1,10 @@
 //! Jobs: BACKUP and RESTORE as persisted state machines run by the service's workers.
 
 mod backup;
+mod lifecycle;
 mod progress;
 mod record;
+pub(crate) mod restore;
 mod state;
 mod transfer;
 

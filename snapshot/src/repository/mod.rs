@@ -108,6 +108,7 @@ mod local;
 mod location;
 mod object;
 mod path;
+mod registered;
 mod store;
 
 pub use cipher::{Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, RepositoryKey};
@@ -115,6 +116,8 @@ pub use digest::Digest;
 pub use error::RepositoryError;
 pub use faults::FaultPlan;
 pub use path::RepoPath;
+pub use registered::{Repository, SnapshotListing};
+pub(crate) use registered::{decode_info, decode_manifest};
 pub use store::{RepositoryStore, TransferMethod};
 
 pub(crate) use location::{ICEBERG, Location, parse as parse_location};

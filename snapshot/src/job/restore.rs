@@ -20,7 +20,7 @@ use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
 use crate::object_spec::ObjectSpec;
 use crate::options::RestoreOptions;
-use crate::registry::Repository;
+use crate::repository::Repository;
 use crate::service::ServiceInner;
 
 /// Directory of restore staging areas under the data directory.

@@ -1,6 +1,10 @@
 //! criterion micro-benchmarks: append (small and 64K-row batches), scan (full and filtered),
 //! snapshot capture, BLAKE3 checksum of a file, repository put/get (memory:// and a local
 //! directory). Run with `cargo bench -p tabvault-bench --bench micro`.
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates the undocumented `benches` function"
+)]
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -57,7 +57,9 @@ mod tests {
                 1049,
             ),
             (
-                SqlError::Parse(tabvault_sql::parse_statement("SELEC").unwrap_err()),
+                SqlError::Parse(
+                    tabvault_sql::parse_statement("SELEC").expect_err("SELEC does not parse"),
+                ),
                 1064,
             ),
         ];

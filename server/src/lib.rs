@@ -56,7 +56,7 @@
 //! tabvault_server::serve(std::path::Path::new("tabvault-data"), &config, &root, import)?;
 //! # Ok::<(), tabvault_server::ServerError>(())
 //! ```
-#![deny(missing_docs)]
+
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod binary;

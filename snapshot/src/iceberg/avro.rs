@@ -2,13 +2,14 @@
 //! file) and a manifest list (`manifest_file` records, one per manifest), with the field ids of
 //! the Iceberg spec ("Manifests" and "Manifest Lists") carried as `field-id` attributes, which
 //! readers match fields by. Maps with int keys are arrays of key/value records marked
-//! `"logicalType": "map"`, as the spec's Avro mapping requires. Written with the deflate codec:
-//! some readers (DuckDB 1.4) refuse zstd-compressed manifests.
+//! `"logicalType": "map"`, as the spec's Avro mapping requires. Written uncompressed (the `null`
+//! codec, which every reader takes; DuckDB 1.4 refuses zstd): a manifest is a few hundred bytes
+//! per data file, and deflating it cost a BACKUP more time than the bytes are worth.
 
 use std::collections::BTreeMap;
 
 use apache_avro::types::{Record, Value};
-use apache_avro::{Codec, DeflateSettings, Schema, Writer};
+use apache_avro::{Codec, Schema, Writer};
 use serde_json::Value as Json;
 
 use super::partition::{FieldSummary, PartitionField, spec_json};
@@ -211,11 +212,7 @@ fn container(
     records: Vec<Value>,
 ) -> Result<Vec<u8>, String> {
     let avro = |e: apache_avro::Error| format!("writing Iceberg Avro: {e}");
-    let mut writer = Writer::with_codec(
-        schema,
-        Vec::new(),
-        Codec::Deflate(DeflateSettings::default()),
-    );
+    let mut writer = Writer::with_codec(schema, Vec::new(), Codec::Null);
     for (key, value) in metadata {
         writer
             .add_user_metadata((*key).to_owned(), value)
@@ -550,7 +547,12 @@ mod tests {
             Some(&b"[]"[..])
         );
         // The reader keeps `avro.*` keys to itself: look for the codec in the header bytes.
-        assert!(bytes.windows(7).any(|w| w == b"deflate"), "not deflate");
+        // The header map entry `avro.codec` = `null` (Avro strings are zigzag-length-prefixed).
+        let codec = b"\x14avro.codec\x08null";
+        assert!(
+            bytes.windows(codec.len()).any(|w| w == codec),
+            "not uncompressed"
+        );
 
         let [entry] = records.as_slice() else {
             panic!("one entry expected, got {}", records.len());

@@ -8,8 +8,8 @@
 //! ```text
 //! v1.metadata.json                      table metadata: schema, partition spec, one snapshot
 //! version-hint.text                     "1", what a Hadoop catalog reads first (written last)
-//! snap-<snapshot id>-1-<uuid>.avro      manifest list (Avro, deflate)
-//! <uuid>-m0.avro                        manifest listing every data file (Avro, deflate)
+//! snap-<snapshot id>-1-<uuid>.avro      manifest list (Avro, uncompressed)
+//! <uuid>-m0.avro                        manifest listing every data file (Avro, uncompressed)
 //! <uuid>-m1.avro                        PRIMARY KEY tables with superseded rows: the deletes
 //! ../data/<blake3>-<size>.parquet       ... and their position delete files, content-addressed
 //! ```

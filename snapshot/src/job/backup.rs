@@ -188,8 +188,10 @@ fn write_iceberg(
         let message = format!("left out of the Iceberg view: {}", reasons.join("; "));
         job.update(|r| r.task_err_msg = Some(message));
     }
+    // A few small files per table: their time is the store's latency (an fsync each, locally),
+    // not CPU, so they go up in as many parallel uploads as object stores get.
     for batch in plan.upload_batches() {
-        super::transfer::for_each_parallel(&batch, service.transfer_threads(repository), |file| {
+        super::transfer::for_each_parallel(&batch, service.upload_threads, |file| {
             service.with_retry(job, || repository.put(&file.path, file.bytes.clone()))
         })?;
     }

@@ -63,6 +63,10 @@ fn run(ops: &[Op]) -> R {
             (true, Ok(())) => {}
         }
         compare(&engine, &model).map_err(|e| format!("after step {i} {op:?}: {e}"))?;
+        let problems = engine.catalog().invariant_violations();
+        if !problems.is_empty() {
+            return Err(format!("after step {i} {op:?}: catalog invariants: {problems:?}").into());
+        }
     }
     // Every file under data/ is referenced and intact.
     engine.collect_garbage();

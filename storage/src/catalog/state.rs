@@ -172,7 +172,8 @@ impl CatalogState {
     }
 
     /// What is wrong with the state as a whole, beyond what each edit checks as it applies:
-    /// every table in an existing database, every id below `next_id` and used once per kind,
+    /// every table in an existing database, one tablet per bucket in every partition, no two
+    /// partitions of a table sharing a value, every id below `next_id` and used once per kind,
     /// no rowset newer than its partition's visible version. Empty for a sound state; a publish
     /// asserts it in debug builds.
     pub fn invariant_violations(&self) -> Vec<String> {
@@ -191,6 +192,26 @@ impl CatalogState {
                     "table {} (id {}) is filed under {key} in database id {}",
                     table.name, table.id, table.db_id
                 ));
+            }
+            let buckets = table.schema.distribution.buckets() as usize;
+            let partitions: Vec<&Arc<Partition>> = table.partitions.values().collect();
+            for (i, partition) in partitions.iter().enumerate() {
+                if partition.tablets.len() != buckets {
+                    problems.push(format!(
+                        "partition {} of table {} has {} tablets for {buckets} buckets",
+                        partition.name,
+                        table.name,
+                        partition.tablets.len()
+                    ));
+                }
+                for other in &partitions[i + 1..] {
+                    if partition.bound.overlaps(&other.bound) {
+                        problems.push(format!(
+                            "partitions {} and {} of table {} overlap",
+                            partition.name, other.name, table.name
+                        ));
+                    }
+                }
             }
             for partition in table.partitions.values() {
                 ids.push(("partition", partition.id));
@@ -301,6 +322,68 @@ mod tests {
             [
                 "database id 12 is filed under 2",
                 "database id 12 is not below next_id 10"
+            ]
+        );
+    }
+
+    fn partition(id: u64, lower: i64, upper: i64, tablets: u64) -> Arc<Partition> {
+        Arc::new(Partition {
+            id,
+            name: format!("p{id}"),
+            bound: PartitionBound::Range {
+                lower: Some(Value::Int(lower)),
+                upper: Some(Value::Int(upper)),
+            },
+            visible_version: 1,
+            visible_version_time_ms: 0,
+            tablets: (0..tablets)
+                .map(|t| {
+                    Arc::new(Tablet {
+                        id: id * 10 + t,
+                        rowsets: vec![],
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn tablets_must_match_buckets_and_partitions_must_not_overlap() {
+        use crate::schema::{ColumnDef, Distribution, KeyModel, PartitionScheme, TableProperties};
+        use crate::types::ColumnType;
+        let schema = TableSchema {
+            columns: vec![ColumnDef::new("k", ColumnType::BigInt).not_null()],
+            key_model: KeyModel::Duplicate,
+            key_columns: vec!["k".into()],
+            partition_scheme: PartitionScheme::Range { column: "k".into() },
+            distribution: Distribution::Hash {
+                columns: vec!["k".into()],
+                buckets: 2,
+            },
+            properties: TableProperties::default(),
+        };
+        let table = |partitions: Vec<Arc<Partition>>| Table {
+            id: 2,
+            db_id: 1,
+            name: "t".into(),
+            schema: Arc::new(schema.clone()),
+            partitions: partitions.into_iter().map(|p| (p.id, p)).collect(),
+        };
+        let mut state = CatalogState {
+            next_id: 1000,
+            ..CatalogState::default()
+        };
+        state.databases.insert(1, database(1));
+        let sound = table(vec![partition(3, 0, 10, 2), partition(4, 10, 20, 2)]);
+        state.tables.insert(2, Arc::new(sound));
+        assert_eq!(state.invariant_violations(), Vec::<String>::new());
+        let broken = table(vec![partition(3, 0, 11, 2), partition(4, 10, 20, 1)]);
+        state.tables.insert(2, Arc::new(broken));
+        assert_eq!(
+            state.invariant_violations(),
+            [
+                "partitions p3 and p4 of table t overlap",
+                "partition p4 of table t has 1 tablets for 2 buckets"
             ]
         );
     }

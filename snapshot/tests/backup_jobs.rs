@@ -392,17 +392,6 @@ fn serde_json_string(path: &std::path::Path) -> R<String> {
     Ok(path.to_str().ok_or("path")?.to_owned())
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> R {
-    for file in files_under(from) {
-        let target = to.join(&file);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(from.join(&file), &target)?;
-    }
-    Ok(())
-}
-
 #[test]
 fn views_are_backed_up_as_definitions_and_restored() -> R {
     let f = fixture()?;

@@ -255,21 +255,6 @@ fn the_iceberg_property_off_writes_nothing_refresh_adds_it_and_drop_snapshot_rem
     Ok(())
 }
 
-/// Copies the directory tree `from` to `to` (a repository moved by hand).
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
 #[test]
 fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
     let data = tempfile::tempdir()?;
@@ -283,7 +268,7 @@ fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
     let pk_deletes = format!("iceberg/snap1/{timestamp}/db/pk/data");
     assert_eq!(std::fs::read_dir(old.join(&pk_deletes))?.count(), 1);
 
-    copy_tree(&old, &new)?;
+    copy_dir(&old, &new)?;
     let new_location = new.to_str().ok_or("path")?;
     service.create_repository("moved", new_location, &props(&[]), false, None)?;
     let report = service.refresh_iceberg("moved")?;

@@ -146,17 +146,6 @@ fn db_state(engine: &Engine) -> R<DbState> {
     Ok((tables, engine.views("db")?))
 }
 
-fn copy_dir(from: &Path, to: &Path) -> R {
-    for file in files_under(from) {
-        let target = to.join(&file);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(from.join(&file), &target)?;
-    }
-    Ok(())
-}
-
 /// Runs the child on `dir`; returns the kill point's description, or `None` when it completed
 /// (with the number of points it passed).
 fn run_child(w: usize, n: u64, timestamp: &str, dir: &Path) -> R<Result<String, u64>> {

@@ -423,6 +423,42 @@ mod tests {
         (schema, metadata, records)
     }
 
+    /// A manifest written and read back.
+    struct Written {
+        bytes: Vec<u8>,
+        schema: Json,
+        metadata: std::collections::HashMap<String, Vec<u8>>,
+        records: Vec<Value>,
+        /// Every field id of its schema, as [`ids`] finds them.
+        ids: BTreeMap<String, i64>,
+    }
+
+    /// A data manifest of the one `file`, written and read back.
+    fn written_manifest(
+        schema_json: &str,
+        partition: &[PartitionField],
+        file: &DataFile,
+    ) -> Written {
+        let bytes = manifest(
+            ids_of(),
+            schema_json,
+            partition,
+            Content::Data,
+            std::slice::from_ref(file),
+        )
+        .expect("written");
+        let (schema, metadata, records) = read(&bytes);
+        let mut found = BTreeMap::new();
+        ids(&schema, "", &mut found);
+        Written {
+            bytes,
+            schema,
+            metadata,
+            records,
+            ids: found,
+        }
+    }
+
     fn expected(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
     }
@@ -459,17 +495,13 @@ mod tests {
             upper_bounds: BTreeMap::from([(1, vec![9, 0, 0, 0])]),
             partition: vec![],
         };
-        let bytes = manifest(
-            ids_of(),
-            "{\"s\":1}",
-            &[],
-            Content::Data,
-            std::slice::from_ref(&file),
-        )
-        .expect("written");
-        let (schema, metadata, records) = read(&bytes);
-        let mut found = BTreeMap::new();
-        ids(&schema, "", &mut found);
+        let Written {
+            bytes,
+            schema,
+            metadata,
+            records,
+            ids: found,
+        } = written_manifest("{\"s\":1}", &[], &file);
         let d = "data_file";
         let pairs: Vec<(String, i64)> = [
             ("status", 0),
@@ -702,17 +734,13 @@ mod tests {
             upper_bounds: BTreeMap::new(),
             partition: values,
         };
-        let bytes = manifest(
-            ids_of(),
-            "{}",
-            &fields,
-            Content::Data,
-            std::slice::from_ref(&file),
-        )
-        .expect("written");
-        let (schema, metadata, records) = read(&bytes);
-        let mut found = BTreeMap::new();
-        ids(&schema, "", &mut found);
+        let Written {
+            schema,
+            metadata,
+            records,
+            ids: found,
+            ..
+        } = written_manifest("{}", &fields, &file);
         let partition: BTreeMap<String, i64> = found
             .into_iter()
             .filter(|(k, _)| k.starts_with("data_file.partition"))

@@ -346,3 +346,16 @@ pub fn files_under(dir: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Copies every file under `from` to the same relative place under `to` (a data directory or
+/// repository copied by hand).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> TestResult {
+    for file in files_under(from) {
+        let target = to.join(&file);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from.join(&file), &target)?;
+    }
+    Ok(())
+}

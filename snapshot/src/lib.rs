@@ -27,6 +27,7 @@ mod local;
 mod manifest;
 mod object_spec;
 mod options;
+mod parallel;
 mod placement;
 mod prune;
 mod refresh;

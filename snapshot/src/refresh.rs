@@ -11,7 +11,7 @@ use crate::error::{Result, SnapshotError};
 use crate::iceberg::{self, IcebergPlan};
 use crate::layout;
 use crate::manifest::{RowsetEntry, SnapshotInfo};
-use crate::repository::Repository;
+use crate::repository::{RepoPath, Repository};
 
 /// What [`crate::SnapshotService::refresh_iceberg`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,8 +25,9 @@ pub struct IcebergRefresh {
     pub left_out: Vec<String>,
 }
 
-/// Rewrites the Iceberg view of every complete run in `repository`.
-pub(crate) fn refresh_iceberg(repository: &Repository) -> Result<IcebergRefresh> {
+/// Rewrites the Iceberg view of every complete run in `repository`, writing up to `threads`
+/// files at a time.
+pub(crate) fn refresh_iceberg(repository: &Repository, threads: usize) -> Result<IcebergRefresh> {
     if repository.read_only() {
         return Err(SnapshotError::RepositoryReadOnly(
             repository.name().to_owned(),
@@ -41,7 +42,7 @@ pub(crate) fn refresh_iceberg(repository: &Repository) -> Result<IcebergRefresh>
     for listing in repository.list_snapshots()? {
         for timestamp in &listing.timestamps {
             let info = repository.read_info(&listing.name, timestamp)?;
-            refresh_run(repository, &info, &mut report)?;
+            refresh_run(repository, &info, threads, &mut report)?;
         }
     }
     Ok(report)
@@ -52,6 +53,7 @@ pub(crate) fn refresh_iceberg(repository: &Repository) -> Result<IcebergRefresh>
 fn refresh_run(
     repository: &Repository,
     info: &SnapshotInfo,
+    threads: usize,
     report: &mut IcebergRefresh,
 ) -> Result<()> {
     let manifest = match repository.read_manifest(info) {
@@ -85,13 +87,9 @@ fn refresh_run(
         .extend(plan.skipped.iter().map(ToString::to_string));
     let warehouse = layout::iceberg_warehouse(&info.name, &info.timestamp)?;
     let before = store.list(&warehouse)?;
-    let mut written = BTreeSet::new();
-    for batch in plan.upload_batches() {
-        for file in batch {
-            repository.put(&file.path, file.bytes)?;
-            written.insert(file.path);
-        }
-    }
+    let groups = plan.upload_groups();
+    store.put_groups(&groups, threads)?;
+    let written: BTreeSet<&RepoPath> = groups.iter().flatten().map(|(path, _)| path).collect();
     let unnamed = before
         .into_iter()
         .map(|(path, _)| path)

@@ -524,7 +524,7 @@ impl SnapshotService {
     /// never touches data files. Refused for READ ONLY repositories.
     pub fn refresh_iceberg(&self, repository: &str) -> Result<crate::IcebergRefresh> {
         let repo = self.inner.repository(repository)?;
-        crate::refresh::refresh_iceberg(&repo)
+        crate::refresh::refresh_iceberg(&repo, self.inner.upload_threads)
     }
 
     /// Cancels running jobs, waits for the workers and stops accepting jobs. Also done on drop.

@@ -261,7 +261,7 @@ fn check_data(
 ) -> Result<Vec<VerifyRow>> {
     let rows: Mutex<Vec<Option<VerifyRow>>> = Mutex::new(vec![None; files.len()]);
     let indexed: Vec<(usize, &(RepoPath, u64, String))> = files.iter().enumerate().collect();
-    crate::job::for_each_parallel(&indexed, threads, |(index, (path, size, checksum))| {
+    crate::parallel::for_each_parallel(&indexed, threads, |(index, (path, size, checksum))| {
         let mut row = VerifyRow::new(timestamp, path, FileRole::Data);
         row.expected_size = Some(*size);
         row.expected_checksum = Some(checksum.clone());
@@ -271,7 +271,7 @@ fn check_data(
             Err(e) => row.failed(&e),
         }
         rows.lock()[*index] = Some(row);
-        Ok(())
+        Ok::<_, SnapshotError>(())
     })?;
     Ok(rows.into_inner().into_iter().flatten().collect())
 }

@@ -205,6 +205,71 @@ fn puts_are_atomic_under_torn_uploads() {
     });
 }
 
+/// Two groups as Iceberg's view writes them: files, then the pointer to them.
+fn view_groups() -> [Vec<(RepoPath, Bytes)>; 2] {
+    let group = |names: &[&str], fill: u8| -> Vec<(RepoPath, Bytes)> {
+        names
+            .iter()
+            .map(|n| (name(n), Bytes::from(vec![fill; 3000])))
+            .collect()
+    };
+    [
+        group(&["t/meta/a", "t/data/x/b", "u/c"], 1),
+        group(&["t/meta/hint"], 2),
+    ]
+}
+
+/// Tears each object of [`view_groups`] in turn (op 0 to 3) over a store holding an old hint;
+/// returns, per op, what is listed afterwards. Whatever is listed is whole.
+fn torn_group_puts(store: &RepositoryStore) -> Vec<Vec<String>> {
+    store
+        .put_bytes(&name("t/meta/hint"), Bytes::from_static(b"old"))
+        .expect("put");
+    (0..4)
+        .map(|op| {
+            let torn = store.clone().with_faults(FaultPlan {
+                tear_uploads: true,
+                fail_ops: vec![op],
+                ..FaultPlan::default()
+            });
+            let err = torn.put_groups(&view_groups(), 2).expect_err("torn");
+            assert!(matches!(err, RepositoryError::Injected(_)), "{err}");
+            assert_eq!(
+                &store.get_bytes(&name("t/meta/hint")).expect("get")[..],
+                b"old",
+                "op {op}: the pointer group was published after a torn object"
+            );
+            let listed = store.list_all().expect("list");
+            for (path, size) in &listed {
+                assert!(path.as_str() == "t/meta/hint" || *size == 3000, "{path}");
+            }
+            listed.into_iter().map(|(p, _)| p.to_string()).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn grouped_puts_store_every_object_and_never_a_torn_one() {
+    both(|store, _| {
+        torn_group_puts(store);
+        let groups = view_groups();
+        store.put_groups(&groups, 2).expect("put groups");
+        for (path, bytes) in groups.iter().flatten() {
+            assert_eq!(store.get_bytes(path).expect("get"), bytes, "{path}");
+        }
+        assert_eq!(store.list_all().expect("list").len(), 4);
+    });
+}
+
+#[test]
+fn a_torn_local_group_put_publishes_nothing() {
+    let (dir, store) = local_store();
+    for listed in torn_group_puts(&store) {
+        assert_eq!(listed, ["t/meta/hint"]);
+    }
+    assert!(!dir.path().join("repo/t/data").exists());
+}
+
 #[test]
 fn torn_local_upload_leaves_only_an_invisible_temporary() {
     let (dir, store) = local_store();

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bytes::Bytes;
+
 use tabvault_storage::{KeyModel, RowsetKind, Value as Datum, field_id};
 
 use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
@@ -177,14 +179,15 @@ pub(crate) struct IcebergPlan {
 }
 
 impl IcebergPlan {
-    /// The files in two batches to upload one after the other, each in any order: everything
-    /// but the version hints, then the hints (a Hadoop catalog reads the hint first).
-    pub(crate) fn upload_batches(self) -> [Vec<IcebergFile>; 2] {
-        let (hints, files) = self
+    /// The files as [`crate::RepositoryStore::put_groups`] takes them: everything but the
+    /// version hints, then the hints (a Hadoop catalog reads the hint first).
+    pub(crate) fn upload_groups(self) -> Vec<Vec<(RepoPath, Bytes)>> {
+        let (hints, files): (Vec<_>, Vec<_>) = self
             .files
             .into_iter()
-            .partition(|f| f.path.as_str().ends_with(VERSION_HINT));
-        [files, hints]
+            .map(|f| (f.path, Bytes::from(f.bytes)))
+            .partition(|(path, _)| path.as_str().ends_with(VERSION_HINT));
+        vec![files, hints]
     }
 }
 

@@ -188,14 +188,14 @@ fn write_iceberg(
         let message = format!("left out of the Iceberg view: {}", reasons.join("; "));
         job.update(|r| r.task_err_msg = Some(message));
     }
-    // A few small files per table: their time is the store's latency (an fsync each, locally),
-    // not CPU, so they go up in as many parallel uploads as object stores get.
-    for batch in plan.upload_batches() {
-        super::transfer::for_each_parallel(&batch, service.upload_threads, |file| {
-            service.with_retry(job, || repository.put(&file.path, file.bytes.clone()))
-        })?;
-    }
-    Ok(())
+    // A few small files per table, whose time is the store's latency rather than CPU: they go
+    // up together (locally with one fsync per file and per directory, see `put_groups`).
+    let groups = plan.upload_groups();
+    service.with_retry(job, || {
+        Ok(repository
+            .store()
+            .put_groups(&groups, service.upload_threads)?)
+    })
 }
 
 /// Writes the job's lease naming every data file its manifest will reference, before any is
@@ -245,7 +245,7 @@ fn check_present(
     repository: &crate::repository::Repository,
     files: &[(RepoPath, u64)],
 ) -> Result<()> {
-    super::transfer::for_each_parallel(
+    crate::parallel::for_each_parallel(
         files,
         service.transfer_threads(repository),
         |(path, size)| {
@@ -269,7 +269,7 @@ fn upload_all(
     repository: &crate::repository::Repository,
     files: Vec<(RepoPath, Upload)>,
 ) -> Result<()> {
-    super::transfer::for_each_parallel(
+    crate::parallel::for_each_parallel(
         &files,
         service.transfer_threads(repository),
         |(path, upload)| upload_one(service, job, repository, path, upload),

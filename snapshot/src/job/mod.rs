@@ -6,14 +6,12 @@ mod progress;
 mod record;
 pub(crate) mod restore;
 mod state;
-mod transfer;
 
 pub(crate) use backup::{cleanup_after_restart, published_before_restart, run_backup};
 pub use progress::{Progress, ProgressSnapshot};
 pub use record::{JobKind, JobRecord};
 pub(crate) use record::{JobStore, NewJob};
 pub use state::{BackupState, JobState, JobStatus, RestoreState, StatusCode};
-pub(crate) use transfer::for_each_parallel;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

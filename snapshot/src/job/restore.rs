@@ -15,11 +15,12 @@ use tabvault_storage::{
 use crate::compare::check_existing_table;
 use crate::error::{Result, SnapshotError};
 use crate::footer::{RowsetUse, check_rowset_file};
-use crate::job::{Job, RestoreState, for_each_parallel, stop_error};
+use crate::job::{Job, RestoreState, stop_error};
 use crate::local::local_file_name;
 use crate::manifest::{SnapshotManifest, TableEntry};
 use crate::object_spec::ObjectSpec;
 use crate::options::RestoreOptions;
+use crate::parallel::for_each_parallel;
 use crate::repository::Repository;
 use crate::service::ServiceInner;
 

@@ -1,5 +1,6 @@
 //! The local-filesystem backend: a directory, written with temp file + fsync + rename + fsync dir.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
@@ -61,10 +62,7 @@ impl LocalRepo {
     ) -> Result<(), RepositoryError> {
         let temp = self.new_temp()?;
         if let Some(op) = tear {
-            let half = &bytes[..bytes.len() / 2];
-            let torn = File::create(&temp).and_then(|mut f| f.write_all(half));
-            torn.io_context(|| format!("writing {}", temp.display()))?;
-            return Err(torn_error(op, "put_bytes", name, half.len(), bytes.len()));
+            return Err(write_torn(&temp, bytes, op, name));
         }
         let written = (|| {
             let mut file = File::create(&temp)?;
@@ -79,6 +77,69 @@ impl LocalRepo {
             });
         }
         self.publish(&temp, name)
+    }
+
+    /// Stores several small objects with fewer fsyncs than a `put_bytes` each. Every temporary
+    /// is written first and all are fsync'd together (`threads` at a time, so the filesystem can
+    /// commit them in one transaction); missing directories are created together; then, group
+    /// by group, each object is renamed into place and each of the group's directories fsync'd
+    /// once, so a later group (a pointer such as Iceberg's version hint) is never durable before
+    /// an earlier one. `tear` leaves that object's temporary half-written and fails before
+    /// anything is published.
+    pub(crate) fn put_groups(
+        &self,
+        groups: &[Vec<(RepoPath, Bytes)>],
+        threads: usize,
+        tear: Option<(&RepoPath, u64)>,
+    ) -> Result<(), RepositoryError> {
+        let mut temps = Vec::new();
+        let result = self.put_groups_via(groups, threads, tear, &mut temps);
+        if result.is_err() {
+            temps.iter().for_each(|temp| discard(temp));
+        }
+        result
+    }
+
+    fn put_groups_via(
+        &self,
+        groups: &[Vec<(RepoPath, Bytes)>],
+        threads: usize,
+        tear: Option<(&RepoPath, u64)>,
+        temps: &mut Vec<PathBuf>,
+    ) -> Result<(), RepositoryError> {
+        for (name, bytes) in groups.iter().flatten() {
+            let temp = self.new_temp()?;
+            if let Some((torn, op)) = tear
+                && torn == name
+            {
+                return Err(write_torn(&temp, bytes, op, name));
+            }
+            temps.push(temp.clone());
+            File::create(&temp)
+                .and_then(|mut file| file.write_all(bytes))
+                .io_context(|| format!("writing {}", temp.display()))?;
+        }
+        crate::parallel::for_each_parallel(temps, threads, |temp| {
+            File::open(temp)
+                .and_then(|file| file.sync_all())
+                .io_context(|| format!("syncing {}", temp.display()))
+        })?;
+        let mut new_dirs = BTreeSet::new();
+        let mut places = Vec::new();
+        for (name, _) in groups.iter().flatten() {
+            places.push(self.place(name, &mut new_dirs)?);
+        }
+        sync_parents(&new_dirs)?;
+        let mut staged = temps.iter().zip(places);
+        for group in groups {
+            let mut dirs = BTreeSet::new();
+            for (temp, (dir, dest)) in staged.by_ref().take(group.len()) {
+                rename_onto(temp, &dest)?;
+                dirs.insert(dir);
+            }
+            dirs.iter().try_for_each(|dir| sync_dir(dir))?;
+        }
+        Ok(())
     }
 
     /// Stores the file `local` under `name`, hard-linking when on the same filesystem.
@@ -277,6 +338,19 @@ impl LocalRepo {
     }
 
     fn publish_inner(&self, temp: &Path, name: &RepoPath) -> Result<(), RepositoryError> {
+        let mut new_dirs = BTreeSet::new();
+        let (dir, dest) = self.place(name, &mut new_dirs)?;
+        sync_parents(&new_dirs)?;
+        finish_rename(temp, &dest, &dir)
+    }
+
+    /// The directory and path `name` is stored at. Missing parent directories are created and
+    /// added to `new_dirs`, whose parents the caller must fsync before publishing into them.
+    fn place(
+        &self,
+        name: &RepoPath,
+        new_dirs: &mut BTreeSet<PathBuf>,
+    ) -> Result<(PathBuf, PathBuf), RepositoryError> {
         let mut dir = self.root.clone();
         let segments: Vec<&str> = name.segments().collect();
         let (last, parents) = match segments.split_last() {
@@ -293,10 +367,14 @@ impl LocalRepo {
                         reason: "a parent of the name is an existing object",
                     });
                 }
-                Kind::Missing => create_dir_durable(&dir)?,
+                Kind::Missing => {
+                    create_dir(&dir)?;
+                    new_dirs.insert(dir.clone());
+                }
             }
         }
-        finish_rename(temp, &dir.join(last), &dir)
+        let dest = dir.join(last);
+        Ok((dir, dest))
     }
 
     /// A fresh, unused temporary path in the repository's temporary directory.
@@ -415,6 +493,13 @@ pub(crate) fn dest_temp(dest: &Path) -> Result<(PathBuf, PathBuf), RepositoryErr
 
 /// Renames `temp` over `dest` and fsyncs `dir` (their directory); removes `temp` on failure.
 pub(crate) fn finish_rename(temp: &Path, dest: &Path, dir: &Path) -> Result<(), RepositoryError> {
+    rename_onto(temp, dest)?;
+    sync_dir(dir)
+}
+
+/// Renames `temp` over `dest` (not yet durable: the caller fsyncs the directory); removes `temp`
+/// on failure.
+fn rename_onto(temp: &Path, dest: &Path) -> Result<(), RepositoryError> {
     if let Err(source) = fs::rename(temp, dest) {
         discard(temp);
         return Err(RepositoryError::Io {
@@ -424,7 +509,7 @@ pub(crate) fn finish_rename(temp: &Path, dest: &Path, dir: &Path) -> Result<(), 
     }
     // rename(2) does nothing when both names are hard links of one file: drop the temporary.
     discard(temp);
-    sync_dir(dir)
+    Ok(())
 }
 
 /// fsyncs a directory so that entries created, renamed or removed in it survive a crash.
@@ -434,18 +519,32 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), RepositoryError> {
         .io_context(|| format!("syncing directory {}", dir.display()))
 }
 
-/// Creates one directory whose parent exists and fsyncs the parent; racing creators are fine.
-fn create_dir_durable(dir: &Path) -> Result<(), RepositoryError> {
+/// Creates one directory whose parent exists; racing creators are fine. Not yet durable: the
+/// caller fsyncs the parent.
+fn create_dir(dir: &Path) -> Result<(), RepositoryError> {
     match fs::create_dir(dir) {
-        Ok(()) => match dir.parent() {
-            Some(parent) => sync_dir(parent),
-            None => Ok(()),
-        },
+        Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
         Err(source) => Err(RepositoryError::Io {
             context: format!("creating directory {}", dir.display()),
             source,
         }),
+    }
+}
+
+/// fsyncs the parent of every directory in `new_dirs`, once each, so that they survive a crash.
+/// A directory a racing writer created is included too: its creator may not have synced yet.
+fn sync_parents(new_dirs: &BTreeSet<PathBuf>) -> Result<(), RepositoryError> {
+    let parents: BTreeSet<&Path> = new_dirs.iter().filter_map(|dir| dir.parent()).collect();
+    parents.into_iter().try_for_each(sync_dir)
+}
+
+/// Creates one directory whose parent exists and fsyncs the parent; racing creators are fine.
+fn create_dir_durable(dir: &Path) -> Result<(), RepositoryError> {
+    create_dir(dir)?;
+    match dir.parent() {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
     }
 }
 
@@ -476,6 +575,19 @@ fn unique_suffix() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     format!("tabvault-tmp-{}-{n}-{nanos}", std::process::id())
+}
+
+/// Fault injection: writes the first half of `bytes` to `temp` (as a crash mid-write would leave
+/// it) and returns the error that reports the tear.
+fn write_torn(temp: &Path, bytes: &[u8], op: u64, name: &RepoPath) -> RepositoryError {
+    let half = &bytes[..bytes.len() / 2];
+    match File::create(temp).and_then(|mut f| f.write_all(half)) {
+        Ok(()) => torn_error(op, "put_bytes", name, half.len(), bytes.len()),
+        Err(source) => RepositoryError::Io {
+            context: format!("writing {}", temp.display()),
+            source,
+        },
+    }
 }
 
 /// The error a torn upload reports.

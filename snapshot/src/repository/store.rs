@@ -188,6 +188,42 @@ impl RepositoryStore {
         }
     }
 
+    /// Stores groups of small objects, each atomically like [`Self::put_bytes`], up to `threads`
+    /// at a time; a group is stored only once every object of the groups before it is (so a
+    /// pointer file in a later group never names a missing one). A local repository writes them
+    /// with far fewer fsyncs than a `put_bytes` each. On failure some objects may be stored.
+    pub fn put_groups(
+        &self,
+        groups: &[Vec<(RepoPath, Bytes)>],
+        threads: usize,
+    ) -> Result<(), RepositoryError> {
+        let Backend::Local(repo) = &self.inner.backend else {
+            return groups.iter().try_for_each(|group| {
+                crate::parallel::for_each_parallel(group, threads, |(name, bytes)| {
+                    self.put_bytes(name, bytes.clone())
+                })
+            });
+        };
+        self.check_writable()?;
+        let mut tear = None;
+        let mut sealed = Vec::with_capacity(groups.len());
+        for group in groups {
+            let mut objects = Vec::with_capacity(group.len());
+            for (name, bytes) in group {
+                if let Some(op) = self.fault(true, "put_bytes", name)? {
+                    tear.get_or_insert((name, op));
+                }
+                let bytes = match &self.key {
+                    Some(key) => Bytes::from(key.seal(bytes)?),
+                    None => bytes.clone(),
+                };
+                objects.push((name.clone(), bytes));
+            }
+            sealed.push(objects);
+        }
+        repo.put_groups(&sealed, threads, tear)
+    }
+
     /// Stores the local file `local` under `name`, atomically like [`Self::put_bytes`]. Returns
     /// [`TransferMethod::HardLink`] when the repository is local and on the same filesystem as
     /// `local` (the repository then shares the file's inode: `local` must never be modified in

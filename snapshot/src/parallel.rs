@@ -1,20 +1,18 @@
-//! Moving many files at once: a few threads take files from a shared list; the first failure stops
+//! Moving many files (or fsyncing them) at once: a few threads take files from a shared list; the first failure stops
 //! every thread before its next file and is returned.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::error::{Result, SnapshotError};
-
 /// Runs `work` on every item on up to `threads` threads; returns the first error.
-pub(crate) fn for_each_parallel<T: Sync>(
+pub(crate) fn for_each_parallel<T: Sync, E: Send>(
     items: &[T],
     threads: usize,
-    work: impl Fn(&T) -> Result<()> + Sync,
-) -> Result<()> {
+    work: impl Fn(&T) -> Result<(), E> + Sync,
+) -> Result<(), E> {
     let next = AtomicUsize::new(0);
-    let first_error: Mutex<Option<SnapshotError>> = Mutex::new(None);
+    let first_error: Mutex<Option<E>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, items.len().max(1)) {
             scope.spawn(|| {

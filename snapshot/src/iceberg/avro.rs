@@ -8,10 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use apache_avro::types::{Record, Value};
-use apache_avro::{Codec, Schema, Writer};
 use serde_json::Value as Json;
 
+use super::avro_binary::{Encoder, container};
 use super::partition::{FieldSummary, PartitionField, spec_json};
 use tabvault_storage::Value as Datum;
 
@@ -175,53 +174,29 @@ pub(crate) struct SnapshotIds {
     pub sequence_number: i64,
 }
 
-fn parse(text: &str) -> Result<Schema, String> {
-    Schema::parse_str(text).map_err(|e| format!("Iceberg Avro schema: {e}"))
-}
-
-fn null() -> Value {
-    Value::Union(0, Box::new(Value::Null))
-}
-
-fn some(value: Value) -> Value {
-    Value::Union(1, Box::new(value))
-}
-
-/// An int-keyed map as the array of key/value records the spec's Avro mapping uses; null when
+/// Writes a metric map (field id → value) as the spec's array of key/value records; null when
 /// empty (unknown).
-fn map_of<V: Clone>(map: &BTreeMap<i32, V>, value: impl Fn(V) -> Value) -> Value {
+fn map_of<V>(e: &mut Encoder, map: &BTreeMap<i32, V>, value: impl Fn(&mut Encoder, &V)) {
     if map.is_empty() {
-        return null();
+        return e.null();
     }
-    some(Value::Array(
-        map.iter()
-            .map(|(k, v)| {
-                Value::Record(vec![
-                    ("key".into(), Value::Int(*k)),
-                    ("value".into(), value(v.clone())),
-                ])
-            })
-            .collect(),
-    ))
+    e.branch(1);
+    let pairs: Vec<(&i32, &V)> = map.iter().collect();
+    e.array(&pairs, |e, (k, v)| {
+        e.int(**k);
+        value(e, v);
+    });
 }
 
-/// Writes an Avro object container of `records` with the header metadata `metadata`.
-fn container(
-    schema: &Schema,
-    metadata: &[(&str, String)],
-    records: Vec<Value>,
-) -> Result<Vec<u8>, String> {
-    let avro = |e: apache_avro::Error| format!("writing Iceberg Avro: {e}");
-    let mut writer = Writer::with_codec(schema, Vec::new(), Codec::Null);
-    for (key, value) in metadata {
-        writer
-            .add_user_metadata((*key).to_owned(), value)
-            .map_err(avro)?;
+/// An optional `bytes`: null when absent.
+fn optional_bytes(e: &mut Encoder, bytes: Option<&[u8]>) {
+    match bytes {
+        Some(bytes) => {
+            e.branch(1);
+            e.bytes(bytes);
+        }
+        None => e.null(),
     }
-    for record in records {
-        writer.append(record).map_err(avro)?;
-    }
-    writer.into_inner().map_err(avro)
 }
 
 /// The `manifest_entry` schema whose `partition` record has a field per partition field.
@@ -243,8 +218,7 @@ pub(crate) fn manifest(
     content: Content,
     files: &[DataFile],
 ) -> Result<Vec<u8>, String> {
-    let schema = parse(&manifest_entry_schema(partition)?)?;
-    let mut records = Vec::with_capacity(files.len());
+    let mut e = Encoder::default();
     for file in files {
         if file.partition.len() != partition.len() {
             return Err(format!(
@@ -254,54 +228,33 @@ pub(crate) fn manifest(
                 partition.len()
             ));
         }
-        let tuple = partition
-            .iter()
-            .zip(&file.partition)
-            .map(|(field, value)| Ok((field.name.clone(), field.avro_value(value)?)))
-            .collect::<Result<Vec<_>, String>>()?;
-        let data_file = Value::Record(vec![
-            ("content".into(), Value::Int(content.file_content())),
-            ("file_path".into(), Value::String(file.path.clone())),
-            ("file_format".into(), Value::String("PARQUET".into())),
-            ("partition".into(), Value::Record(tuple)),
-            ("record_count".into(), Value::Long(file.record_count)),
-            ("file_size_in_bytes".into(), Value::Long(file.size_bytes)),
-            ("column_sizes".into(), null()),
-            (
-                "value_counts".into(),
-                map_of(&file.value_counts, Value::Long),
-            ),
-            (
-                "null_value_counts".into(),
-                map_of(&file.null_counts, Value::Long),
-            ),
-            ("nan_value_counts".into(), null()),
-            (
-                "lower_bounds".into(),
-                map_of(&file.lower_bounds, Value::Bytes),
-            ),
-            (
-                "upper_bounds".into(),
-                map_of(&file.upper_bounds, Value::Bytes),
-            ),
-            ("key_metadata".into(), null()),
-            ("split_offsets".into(), null()),
-            ("equality_ids".into(), null()),
-            ("sort_order_id".into(), null()),
-        ]);
-        let mut entry = Record::new(&schema).ok_or("manifest_entry is not a record")?;
-        entry.put("status", Value::Int(STATUS_ADDED));
-        entry.put("snapshot_id", some(Value::Long(ids.snapshot_id)));
-        entry.put("sequence_number", some(Value::Long(ids.sequence_number)));
-        entry.put(
-            "file_sequence_number",
-            some(Value::Long(ids.sequence_number)),
-        );
-        entry.put("data_file", data_file);
-        records.push(entry.into());
+        e.int(STATUS_ADDED);
+        for id in [ids.snapshot_id, ids.sequence_number, ids.sequence_number] {
+            e.branch(1);
+            e.long(id);
+        }
+        // data_file, field by field in the schema's order.
+        e.int(content.file_content());
+        e.string(&file.path);
+        e.string("PARQUET");
+        for (field, value) in partition.iter().zip(&file.partition) {
+            field.encode_value(value, &mut e)?;
+        }
+        e.long(file.record_count);
+        e.long(file.size_bytes);
+        e.null(); // column_sizes
+        map_of(&mut e, &file.value_counts, |e, v| e.long(*v));
+        map_of(&mut e, &file.null_counts, |e, v| e.long(*v));
+        e.null(); // nan_value_counts
+        map_of(&mut e, &file.lower_bounds, |e, v| e.bytes(v));
+        map_of(&mut e, &file.upper_bounds, |e, v| e.bytes(v));
+        e.null(); // key_metadata
+        e.null(); // split_offsets
+        e.null(); // equality_ids
+        e.null(); // sort_order_id
     }
     container(
-        &schema,
+        &manifest_entry_schema(partition)?,
         &[
             ("schema", schema_json.to_owned()),
             ("schema-id", "0".to_owned()),
@@ -310,7 +263,8 @@ pub(crate) fn manifest(
             ("format-version", "2".to_owned()),
             ("content", content.header().to_owned()),
         ],
-        records,
+        files.len(),
+        &e.into_bytes(),
     )
 }
 
@@ -319,65 +273,55 @@ pub(crate) fn manifest_list(
     ids: SnapshotIds,
     manifests: &[ManifestSummary],
 ) -> Result<Vec<u8>, String> {
-    let schema = parse(MANIFEST_FILE_SCHEMA)?;
-    let mut records = Vec::with_capacity(manifests.len());
+    let mut e = Encoder::default();
     for manifest in manifests {
-        records.push(manifest_file(&schema, ids, manifest)?);
+        e.string(&manifest.path);
+        e.long(manifest.length);
+        e.int(0); // partition_spec_id
+        e.int(manifest.content.manifest_content());
+        e.long(ids.sequence_number);
+        e.long(ids.sequence_number); // min_sequence_number
+        e.long(ids.snapshot_id); // added_snapshot_id
+        e.int(manifest.files); // added_files_count
+        e.int(0); // existing_files_count
+        e.int(0); // deleted_files_count
+        e.long(manifest.rows); // added_rows_count
+        e.long(0); // existing_rows_count
+        e.long(0); // deleted_rows_count
+        e.branch(1);
+        e.array(&manifest.partitions, |e, p| {
+            e.boolean(p.contains_null);
+            e.branch(1);
+            e.boolean(p.contains_nan);
+            optional_bytes(e, p.lower.as_deref());
+            optional_bytes(e, p.upper.as_deref());
+        });
+        e.null(); // key_metadata
     }
     container(
-        &schema,
+        MANIFEST_FILE_SCHEMA,
         &[
             ("snapshot-id", ids.snapshot_id.to_string()),
             ("parent-snapshot-id", "null".to_owned()),
             ("sequence-number", ids.sequence_number.to_string()),
             ("format-version", "2".to_owned()),
         ],
-        records,
+        manifests.len(),
+        &e.into_bytes(),
     )
-}
-
-fn manifest_file(
-    schema: &Schema,
-    ids: SnapshotIds,
-    manifest: &ManifestSummary,
-) -> Result<Value, String> {
-    let mut record = Record::new(schema).ok_or("manifest_file is not a record")?;
-    record.put("manifest_path", Value::String(manifest.path.clone()));
-    record.put("manifest_length", Value::Long(manifest.length));
-    record.put("partition_spec_id", Value::Int(0));
-    record.put("content", Value::Int(manifest.content.manifest_content()));
-    record.put("sequence_number", Value::Long(ids.sequence_number));
-    record.put("min_sequence_number", Value::Long(ids.sequence_number));
-    record.put("added_snapshot_id", Value::Long(ids.snapshot_id));
-    record.put("added_files_count", Value::Int(manifest.files));
-    record.put("existing_files_count", Value::Int(0));
-    record.put("deleted_files_count", Value::Int(0));
-    record.put("added_rows_count", Value::Long(manifest.rows));
-    record.put("existing_rows_count", Value::Long(0));
-    record.put("deleted_rows_count", Value::Long(0));
-    let bytes = |b: &Option<Vec<u8>>| b.clone().map_or_else(null, |b| some(Value::Bytes(b)));
-    let partitions = manifest
-        .partitions
-        .iter()
-        .map(|p| {
-            Value::Record(vec![
-                ("contains_null".into(), Value::Boolean(p.contains_null)),
-                ("contains_nan".into(), some(Value::Boolean(p.contains_nan))),
-                ("lower_bound".into(), bytes(&p.lower)),
-                ("upper_bound".into(), bytes(&p.upper)),
-            ])
-        })
-        .collect();
-    record.put("partitions", some(Value::Array(partitions)));
-    record.put("key_metadata", null());
-    Ok(record.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use apache_avro::Reader;
+    use apache_avro::types::Value;
     use serde_json::Value as Json;
+
+    /// The present branch of an optional, as the reader gives it.
+    fn some(value: Value) -> Value {
+        Value::Union(1, Box::new(value))
+    }
 
     /// Every `field-id`, `element-id`, `key-id`-like attribute of a written schema, by dotted
     /// path (map keys and values appear as `<map>.key` / `<map>.value`, list elements as

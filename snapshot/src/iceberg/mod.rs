@@ -45,6 +45,7 @@
 //! deletes could not tell the copies apart).
 
 mod avro;
+mod avro_binary;
 mod bounds;
 mod deletes;
 mod export;

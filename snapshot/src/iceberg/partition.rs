@@ -14,13 +14,13 @@
 //! Transform results (spec "Partition Transforms"): `year` years since 1970 and `month` months
 //! since 1970-01 (int), `day` the date, `identity` the value itself.
 
-use apache_avro::types::Value as Avro;
 use serde_json::{Value as Json, json};
 use tabvault_storage::{
     ColumnType, MICROS_PER_DAY, PartitionBound, PartitionScheme, TableSchema, Value,
     civil_from_days, days_from_civil, field_id,
 };
 
+use super::avro_binary::Encoder;
 use super::bounds::single_value;
 
 /// The id of a v2 table's first partition field.
@@ -99,26 +99,31 @@ impl PartitionField {
         }))
     }
 
-    /// A partition value as the manifest's `partition` record holds it (the optional's branch).
-    pub(crate) fn avro_value(&self, value: &Value) -> Result<Avro, String> {
+    /// Writes a partition value as the manifest's `partition` record holds it: the optional's
+    /// branch, then the value in the field's Avro type.
+    pub(crate) fn encode_value(&self, value: &Value, e: &mut Encoder) -> Result<(), String> {
         let mismatch = || format!("partition value {value:?} is not a {}", self.result);
         let int = |i: i64| i32::try_from(i).map_err(|_| mismatch());
-        let avro = match (&self.result, value) {
-            (_, Value::Null) => return Ok(Avro::Union(0, Box::new(Avro::Null))),
-            (ColumnType::Boolean, Value::Boolean(b)) => Avro::Boolean(*b),
+        if value.is_null() {
+            e.null();
+            return Ok(());
+        }
+        e.branch(1);
+        match (&self.result, value) {
+            (ColumnType::Boolean, Value::Boolean(b)) => e.boolean(*b),
             (ColumnType::TinyInt | ColumnType::SmallInt | ColumnType::Int, Value::Int(i)) => {
-                Avro::Int(int(*i)?)
+                e.int(int(*i)?);
             }
-            (ColumnType::BigInt, Value::Int(i)) => Avro::Long(*i),
+            (ColumnType::BigInt, Value::Int(i)) => e.long(*i),
             (
                 ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::String,
                 Value::String(s),
-            ) => Avro::String(s.clone()),
-            (ColumnType::Date, Value::Date(d)) => Avro::Date(*d),
-            (ColumnType::DateTime, Value::DateTime(us)) => Avro::TimestampMicros(*us),
+            ) => e.string(s),
+            (ColumnType::Date, Value::Date(d)) => e.int(*d),
+            (ColumnType::DateTime, Value::DateTime(us)) => e.long(*us),
             _ => return Err(mismatch()),
-        };
-        Ok(Avro::Union(1, Box::new(avro)))
+        }
+        Ok(())
     }
 }
 
@@ -604,9 +609,14 @@ mod tests {
                 upper: Some(54i32.to_le_bytes().to_vec()),
             }]
         );
-        assert_eq!(
-            field.avro_value(&Value::Int(54))?,
-            Avro::Union(1, Box::new(Avro::Int(54)))
+        let mut written = Encoder::default();
+        field.encode_value(&Value::Int(54), &mut written)?;
+        // The optional's second branch (1 → zig-zag 2), then int 54 (zig-zag 108).
+        assert_eq!(written.into_bytes(), [2, 108]);
+        assert!(
+            field
+                .encode_value(&Value::Int(i64::MAX), &mut Encoder::default())
+                .is_err()
         );
         Ok(())
     }

@@ -19,6 +19,16 @@ python3 -c "import maturin, pyarrow, polars, pytest, hypothesis" 2>/dev/null ||
 python3 -c "import pyiceberg" 2>/dev/null || python3 -m pip install --quiet pyiceberg
 # Reads a snapshot's Parquet files with its position deletes applied (python/tests/test_plain_readers.py).
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+# DuckDB's iceberg extension as a second reader of the Iceberg view (python/tests/test_iceberg.py):
+# PyPI packages the extension binaries for DuckDB 1.5.5 only, so that DuckDB lives in its own
+# environment, outside the clone; the tests load the extensions from it and never download any.
+duckdb_iceberg="${TABVAULT_DUCKDB_ICEBERG_ENV:-$HOME/.cache/tabvault-duckdb-iceberg}"
+"$duckdb_iceberg/bin/python" -c "import duckdb_extension_iceberg, duckdb_extension_httpfs" 2>/dev/null || {
+    python3 -m venv "$duckdb_iceberg"
+    "$duckdb_iceberg/bin/python" -m pip install --quiet duckdb==1.5.5 duckdb-extensions==1.5.5 \
+        duckdb-extension-avro==1.5.5 duckdb-extension-httpfs==1.5.5 duckdb-extension-iceberg==1.5.5
+}
+export TABVAULT_DUCKDB_ICEBERG_PYTHON="$duckdb_iceberg/bin/python"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

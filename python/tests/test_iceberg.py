@@ -8,7 +8,9 @@ position deletes one file per partition).
 Method: BACKUP to a directory repository (and once to S3, moto's server), open
 `iceberg/<snapshot>/<timestamp>/<db>/<table>/metadata/v1.metadata.json` with pyiceberg's
 StaticTable (no catalog), scan, compare row by row; scan again with filters, which pyiceberg
-prunes with the manifests' per-file bounds.
+prunes with the manifests' per-file bounds. DuckDB's iceberg extension reads the same tables as
+a second reader (`duckdb_rows`): DuckDB 1.5.5 with the extension from PyPI, in its own
+environment that scripts/test.sh makes, since the project's DuckDB is a newer release.
 Bugs it pins: wrong Avro field ids (pyiceberg resolves manifest fields by id), bounds in the
 wrong byte order or width (pruning would drop files holding matching rows), data files whose
 Parquet field ids differ from the schema's (pyiceberg resolves columns of such files by id), a
@@ -21,8 +23,10 @@ deletes pyiceberg does not match to their partition's data files.
 """
 
 import json
+import os
 import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -96,12 +100,46 @@ def iceberg_rows(table, row_filter="true"):
     return sorted(table.scan(row_filter=row_filter).to_arrow().to_pylist(), key=repr)
 
 
+# The interpreter of the environment holding DuckDB 1.5.5 and its iceberg extension (made by
+# scripts/test.sh; its path is the default there).
+DUCKDB_ICEBERG_PYTHON = os.environ.get(
+    "TABVAULT_DUCKDB_ICEBERG_PYTHON",
+    str(Path.home() / ".cache" / "tabvault-duckdb-iceberg" / "bin" / "python"),
+)
+DUCKDB_READER = Path(__file__).with_name("duckdb_iceberg_reader.py")
+
+
+def duckdb_rows(repository, label, timestamp, table, where="true", database="d"):
+    """The rows DuckDB's iceberg extension reads from the table's directory (it finds
+    version-hint.text and the metadata file itself), sorted like `tabvault_rows`."""
+    table_dir = repository / "iceberg" / label / timestamp / database / table
+    return duckdb_scan(str(table_dir), where, repository.parent)
+
+
+def duckdb_scan(table, where, scratch, s3=None):
+    """Runs duckdb_iceberg_reader.py on `table` (a path or URI) in DuckDB's environment; `s3`
+    gives an S3 endpoint and keys. Fails, on purpose, when scripts/test.sh has not made that
+    environment."""
+    assert Path(DUCKDB_ICEBERG_PYTHON).exists(), (
+        f"{DUCKDB_ICEBERG_PYTHON} is missing: scripts/test.sh makes DuckDB's iceberg environment"
+    )
+    out = Path(scratch) / "duckdb-scan.parquet"
+    request = {"jobs": [{"table": table, "where": where, "out": str(out)}], "s3": s3}
+    subprocess.run(
+        [DUCKDB_ICEBERG_PYTHON, str(DUCKDB_READER)], input=json.dumps(request), text=True, check=True
+    )
+    rows = pq.read_table(out).to_pylist()
+    out.unlink()
+    return sorted(rows, key=repr)
+
+
 def test_pyiceberg_reads_exactly_what_select_returns(db, repository):
     timestamp = backup(db, "s1")
     table = iceberg_table(repository, "s1", timestamp, "t")
     expected = tabvault_rows(db, "SELECT * FROM d.t")
     assert len(expected) == 6
     assert iceberg_rows(table) == expected
+    assert duckdb_rows(repository, "s1", timestamp, "t") == expected
     columns = db.sql("SELECT * FROM d.t").to_arrow().schema.names
     assert [f.name for f in table.schema().fields] == columns
 
@@ -170,6 +208,7 @@ def test_tables_mixing_files_without_and_with_field_ids_read_as_select(tmp_path)
             expected = tabvault_rows(db, f"SELECT * FROM shop.{name}")
             assert len(expected) == rows
             assert iceberg_rows(table) == expected
+            assert duckdb_rows(location, "mixed", job.timestamp, name, database="shop") == expected
 
 
 @pytest.mark.parametrize(
@@ -194,6 +233,7 @@ def test_filtered_scans_prune_no_matching_file(db, repository, row_filter, where
     expected = tabvault_rows(db, f"SELECT * FROM d.t WHERE {where}")
     assert expected, where
     assert iceberg_rows(table, row_filter) == expected
+    assert duckdb_rows(repository, "s1", timestamp, "t", where) == expected
 
 
 def test_snapshot_of_some_partitions_lists_only_their_files(db, repository):
@@ -226,6 +266,10 @@ def test_primary_key_tables_read_as_select_after_upserts_and_deletes(db, reposit
     assert int(table.current_snapshot().summary["total-position-deletes"]) > 0
     assert iceberg_rows(table) == expected
     assert iceberg_rows(table, "k >= 50") == tabvault_rows(db, "SELECT * FROM d.pk WHERE k >= 50")
+    assert duckdb_rows(repository, "s1", timestamp, "pk") == expected
+    assert duckdb_rows(repository, "s1", timestamp, "pk", "k >= 50") == tabvault_rows(
+        db, "SELECT * FROM d.pk WHERE k >= 50"
+    )
 
 
 def test_the_same_rows_upserted_twice_are_listed_once(db, repository):
@@ -244,6 +288,7 @@ def test_the_same_rows_upserted_twice_are_listed_once(db, repository):
         {"k": 1, "v": "a"},
         {"k": 2, "v": "c"},
     ]
+    assert duckdb_rows(repository, "s1", timestamp, "pk") == iceberg_rows(table)
 
 
 def test_a_duplicate_key_table_holding_one_file_twice_is_left_out(db, repository):
@@ -273,6 +318,7 @@ def test_composite_keys_and_list_partitions(db, repository):
     table = iceberg_table(repository, "s1", timestamp, "pk2")
     assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.pk2")
     assert len(iceberg_rows(table)) == 26
+    assert duckdb_rows(repository, "s1", timestamp, "pk2") == iceberg_rows(table)
 
 
 def test_an_empty_unpartitioned_table_reads_as_empty(db, repository):
@@ -365,6 +411,9 @@ def test_a_yearly_range_table_gets_the_year_transform_and_prunes_by_it(db, repos
     assert iceberg_rows(table, "d >= '2023-01-01'") == tabvault_rows(
         db, "SELECT * FROM d.yearly WHERE d >= '2023-01-01'"
     )
+    assert duckdb_rows(repository, "s1", timestamp, "yearly", "d >= '2023-01-01'") == tabvault_rows(
+        db, "SELECT * FROM d.yearly WHERE d >= '2023-01-01'"
+    )
     # Each data file carries its partition's value: years since 1970.
     years = {r["partition"]["d_year"] for r in table.inspect.data_files().to_pylist()}
     assert years == {52, 53, -1}
@@ -391,6 +440,9 @@ def test_a_monthly_datetime_range_table_gets_the_month_transform(db, repository)
     )
     assert iceberg_rows(table, "ts >= '2024-12-01T00:00:00'") == tabvault_rows(
         db, "SELECT * FROM d.monthly WHERE ts >= '2024-12-01 00:00:00'"
+    )
+    assert duckdb_rows(repository, "s1", timestamp, "monthly", "ts >= '2024-12-01 00:00:00'") == (
+        tabvault_rows(db, "SELECT * FROM d.monthly WHERE ts >= '2024-12-01 00:00:00'")
     )
 
 
@@ -436,6 +488,9 @@ def test_a_daily_range_table_gets_the_day_transform(db, repository):
     assert spec_of(table) == [("d_day", "day", "d")]
     assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.daily")
     assert planned_files(table, "d = '2024-02-29'") == files_of_partition(repository, "s1", "daily", "p1")
+    assert duckdb_rows(repository, "s1", timestamp, "daily", "d = '2024-02-29'") == tabvault_rows(
+        db, "SELECT * FROM d.daily WHERE d = '2024-02-29'"
+    )
 
 
 def test_a_single_value_list_table_on_an_int_column_gets_identity(db, repository):
@@ -451,6 +506,9 @@ def test_a_single_value_list_table_on_an_int_column_gets_identity(db, repository
     assert iceberg_rows(table) == tabvault_rows(db, "SELECT * FROM d.shards")
     assert planned_files(table, "shard = 2") == files_of_partition(repository, "s1", "shards", "s2")
     assert planned_files(table, "shard < 0") == files_of_partition(repository, "s1", "shards", "s9")
+    assert duckdb_rows(repository, "s1", timestamp, "shards", "shard = 2") == tabvault_rows(
+        db, "SELECT * FROM d.shards WHERE shard = 2"
+    )
 
 
 def test_a_single_value_list_table_gets_identity(db, repository):
@@ -471,6 +529,7 @@ def test_a_single_value_list_table_gets_identity(db, repository):
     assert iceberg_rows(table, "region = 'us'") == tabvault_rows(
         db, "SELECT * FROM d.regions WHERE region = 'us'"
     )
+    assert duckdb_rows(repository, "s1", timestamp, "regions") == iceberg_rows(table)
 
 
 def test_a_partitioned_primary_key_table_has_one_delete_file_per_partition(db, repository):
@@ -499,6 +558,10 @@ def test_a_partitioned_primary_key_table_has_one_delete_file_per_partition(db, r
         assert iceberg_rows(table, f"region = '{region}'") == tabvault_rows(
             db, f"SELECT * FROM d.pkl WHERE region = '{region}'"
         )
+    assert duckdb_rows(repository, "s1", timestamp, "pkl") == expected
+    assert duckdb_rows(repository, "s1", timestamp, "pkl", "region = 'us'") == tabvault_rows(
+        db, "SELECT * FROM d.pkl WHERE region = 'us'"
+    )
 
 
 def test_a_yearly_primary_key_table_reads_as_select(db, repository):
@@ -521,6 +584,7 @@ def test_a_yearly_primary_key_table_reads_as_select(db, repository):
     assert iceberg_rows(table, "d >= '2024-01-01'") == tabvault_rows(
         db, "SELECT * FROM d.pky WHERE d >= '2024-01-01'"
     )
+    assert duckdb_rows(repository, "s1", timestamp, "pky") == iceberg_rows(table)
 
 
 @pytest.fixture
@@ -544,7 +608,7 @@ def moto_endpoint():
     server.stop()
 
 
-def test_an_s3_repository_reads_the_same(tabvault_db, moto_endpoint):
+def test_an_s3_repository_reads_the_same(tabvault_db, moto_endpoint, tmp_path):
     tabvault_db.execute(
         'CREATE REPOSITORY r ON LOCATION "s3://tabvault-iceberg/repo" PROPERTIES '
         f'("aws.s3.access_key" = "AK", "aws.s3.secret_key" = "SK", "aws.s3.endpoint" = "{moto_endpoint}")'
@@ -570,3 +634,6 @@ def test_an_s3_repository_reads_the_same(tabvault_db, moto_endpoint):
     )
     assert iceberg_rows(table) == tabvault_rows(tabvault_db, "SELECT * FROM d.pk")
     assert len(iceberg_rows(table)) == 2
+    s3 = {"endpoint": moto_endpoint.removeprefix("http://"), "key_id": "AK", "secret": "SK"}
+    table_uri = f"s3://tabvault-iceberg/repo/iceberg/s1/{job.timestamp}/d/pk"
+    assert duckdb_scan(table_uri, "true", tmp_path, s3) == iceberg_rows(table)

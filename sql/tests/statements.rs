@@ -495,8 +495,9 @@ fn a_streaming_query_keeps_its_files_while_the_table_is_dropped() {
     );
 }
 
-/// `count(*)` of a DUPLICATE KEY table without a filter is answered from the recorded row counts
-/// (no file read); a filter on the key, `LIMIT` and a PRIMARY KEY table still give the right rows.
+/// `count(*)`, `min` and `max` of a DUPLICATE KEY table without a filter are answered from the
+/// recorded row counts and bounds (no file read); a filter on the key, `LIMIT` and a PRIMARY KEY
+/// table still give the right rows.
 #[test]
 fn scans_answer_from_metadata_and_push_down_limits() {
     let (_dir, _db, mut s) = root();
@@ -542,6 +543,30 @@ fn scans_answer_from_metadata_and_push_down_limits() {
     assert_eq!(
         rows(&run(&mut s, "SELECT count(*) FROM p WHERE v = 0")),
         vec![vec!["10".to_owned()]]
+    );
+    // min/max from the recorded bounds, also over a column with NULLs; a filter reads files.
+    run(&mut s, "INSERT INTO t (k) VALUES (0), (-7)");
+    let plan = rows(&run(
+        &mut s,
+        "EXPLAIN SELECT min(k), max(k), min(v), max(v) FROM t",
+    ));
+    let physical = plan.iter().find(|r| r[0] == "physical_plan").expect("plan");
+    assert!(!physical[1].contains(".parquet"), "{physical:?}");
+    assert_eq!(
+        rows(&run(
+            &mut s,
+            "SELECT min(k), max(k), min(v), max(v), count(*) FROM t"
+        )),
+        vec![
+            vec!["-7", "50000", "2", "100000", "50002"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        ]
+    );
+    assert_eq!(
+        rows(&run(&mut s, "SELECT min(v), max(k) FROM t WHERE k < 10")),
+        vec![vec!["2".to_owned(), "9".to_owned()]]
     );
 }
 

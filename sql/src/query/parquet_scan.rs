@@ -2,8 +2,8 @@
 //! ([`ParquetSource`] in a [`DataSourceExec`]): it streams row group by row group, prunes row
 //! groups and pages with the query's filters, stops at a `LIMIT`, and reads the files of several
 //! tablets in parallel. The
-//! rows a table version holds never change, so the recorded row counts are exact statistics:
-//! `count(*)` without a filter is answered without reading a file.
+//! rows a table version holds never change, so the recorded row counts and bounds are exact
+//! statistics: `count(*)`, `min` and `max` without a filter are answered without reading a file.
 
 use std::fmt;
 use std::sync::Arc;
@@ -140,8 +140,10 @@ fn partitioned_file(
     listed.with_statistics(Arc::new(file_statistics(file, version, schema)))
 }
 
-/// What the rowset recorded: its exact row count and NULL counts, and its bounds (inexact: a
-/// bound may be wider than the values, never narrower).
+/// What the rowset recorded: its exact row count, NULL counts and bounds. A recorded bound is the
+/// true smallest or largest value of the file (storage records none rather than a wider one:
+/// floats and long strings get none), and a DUPLICATE KEY file's rows are never deleted, so
+/// DataFusion may answer `min`/`max` of a whole table from them without reading a file.
 fn file_statistics(file: &TabletFile, version: &TableVersion, schema: &SchemaRef) -> Statistics {
     let columns = version.schema().columns.iter().zip(schema.fields());
     let column_statistics = columns
@@ -181,10 +183,11 @@ fn bound(
         .and_then(|v| v.to_array(&column.ty, 1).ok())
         .and_then(|array| ScalarValue::try_from_array(&array, 0).ok())
         .filter(|s| s.data_type() == *data_type && !s.is_null());
-    scalar.map_or(Precision::Absent, Precision::Inexact)
+    scalar.map_or(Precision::Absent, Precision::Exact)
 }
 
-/// The table's statistics: the files' summed.
+/// The table's statistics: the files' summed. A column with only NULLs in a file bounds nothing
+/// there, so the file is left out of that column's min and max.
 fn table_statistics<'a>(
     files: impl Iterator<Item = &'a PartitionedFile>,
     schema: &SchemaRef,
@@ -195,28 +198,35 @@ fn table_statistics<'a>(
     for column in &mut total.column_statistics {
         column.null_count = Precision::Exact(0);
     }
-    let mut first = true;
+    let mut bounded = vec![false; total.column_statistics.len()];
     for file in files {
         let Some(stats) = &file.statistics else {
             return Statistics::new_unknown(schema);
         };
         total.num_rows = total.num_rows.add(&stats.num_rows);
         total.total_byte_size = total.total_byte_size.add(&stats.total_byte_size);
-        for (sum, one) in total
+        let columns = total
             .column_statistics
             .iter_mut()
-            .zip(&stats.column_statistics)
-        {
+            .zip(&stats.column_statistics);
+        for ((sum, one), bounded) in columns.zip(&mut bounded) {
             sum.null_count = sum.null_count.add(&one.null_count);
-            if first {
-                sum.min_value = one.min_value.clone();
-                sum.max_value = one.max_value.clone();
-            } else {
+            let only_nulls = matches!(
+                (one.null_count.get_value(), stats.num_rows.get_value()),
+                (Some(nulls), Some(rows)) if nulls == rows
+            );
+            if only_nulls {
+                continue;
+            }
+            if *bounded {
                 sum.min_value = sum.min_value.min(&one.min_value);
                 sum.max_value = sum.max_value.max(&one.max_value);
+            } else {
+                sum.min_value = one.min_value.clone();
+                sum.max_value = one.max_value.clone();
+                *bounded = true;
             }
         }
-        first = false;
     }
     total
 }

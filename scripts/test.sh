@@ -23,12 +23,14 @@ python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 # PyPI packages the extension binaries for DuckDB 1.5.5 only, so that DuckDB lives in its own
 # environment, outside the clone; the tests load the extensions from it and never download any.
 duckdb_iceberg="${TABVAULT_DUCKDB_ICEBERG_ENV:-$HOME/.cache/tabvault-duckdb-iceberg}"
-"$duckdb_iceberg/bin/python" -c "import duckdb_extension_iceberg, duckdb_extension_httpfs" 2>/dev/null || {
-    python3 -m venv "$duckdb_iceberg"
+"$duckdb_iceberg/bin/python" -c "
+import duckdb, duckdb_extensions, duckdb_extension_avro, duckdb_extension_httpfs, duckdb_extension_iceberg
+assert duckdb.__version__ == '1.5.5', duckdb.__version__" 2>/dev/null || {
+    python3 -m venv --clear "$duckdb_iceberg"
     "$duckdb_iceberg/bin/python" -m pip install --quiet duckdb==1.5.5 duckdb-extensions==1.5.5 \
         duckdb-extension-avro==1.5.5 duckdb-extension-httpfs==1.5.5 duckdb-extension-iceberg==1.5.5
 }
-export TABVAULT_DUCKDB_ICEBERG_PYTHON="$duckdb_iceberg/bin/python"
+export TABVAULT_DUCKDB_ICEBERG_PYTHON="${TABVAULT_DUCKDB_ICEBERG_PYTHON:-$duckdb_iceberg/bin/python}"
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc

@@ -1,6 +1,6 @@
 """Reads Iceberg tables with DuckDB's iceberg extension and writes each result to Parquet.
 
-Run by test_iceberg_duckdb.py with the interpreter of a separate environment holding DuckDB 1.5.5
+Run by test_iceberg.py (`duckdb_scan`) with the interpreter of a separate environment holding DuckDB 1.5.5
 and its iceberg and avro extensions as PyPI packages (scripts/test.sh makes it): extensions are
 loaded from those packages, never downloaded. Reads a JSON object from stdin: "jobs", a list of
 {"table", "where", "out"} (`table` a metadata.json path or table directory, local or s3://, `out`

@@ -88,7 +88,9 @@ fn refresh_run(
     let warehouse = layout::iceberg_warehouse(&info.name, &info.timestamp)?;
     let before = store.list(&warehouse)?;
     let groups = plan.upload_groups();
-    store.put_groups(&groups, threads)?;
+    store.put_groups(&groups, threads, &|attempt| {
+        attempt().map_err(SnapshotError::from)
+    })?;
     let written: BTreeSet<&RepoPath> = groups.iter().flatten().map(|(path, _)| path).collect();
     let unnamed = before
         .into_iter()

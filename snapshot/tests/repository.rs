@@ -232,7 +232,9 @@ fn torn_group_puts(store: &RepositoryStore) -> Vec<Vec<String>> {
                 fail_ops: vec![op],
                 ..FaultPlan::default()
             });
-            let err = torn.put_groups(&view_groups(), 2).expect_err("torn");
+            let err = torn
+                .put_groups(&view_groups(), 2, &|attempt| attempt())
+                .expect_err("torn");
             assert!(matches!(err, RepositoryError::Injected(_)), "{err}");
             assert_eq!(
                 &store.get_bytes(&name("t/meta/hint")).expect("get")[..],
@@ -253,7 +255,9 @@ fn grouped_puts_store_every_object_and_never_a_torn_one() {
     both(|store, _| {
         torn_group_puts(store);
         let groups = view_groups();
-        store.put_groups(&groups, 2).expect("put groups");
+        store
+            .put_groups(&groups, 2, &|attempt| attempt())
+            .expect("put groups");
         for (path, bytes) in groups.iter().flatten() {
             assert_eq!(store.get_bytes(path).expect("get"), bytes, "{path}");
         }

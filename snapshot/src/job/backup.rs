@@ -189,13 +189,15 @@ fn write_iceberg(
         job.update(|r| r.task_err_msg = Some(message));
     }
     // A few small files per table, whose time is the store's latency rather than CPU: they go
-    // up together (locally with one fsync per file and per directory, see `put_groups`).
+    // up together (locally with one fsync per file and per directory, see `put_groups`), each
+    // retried on its own.
     let groups = plan.upload_groups();
-    service.with_retry(job, || {
-        Ok(repository
-            .store()
-            .put_groups(&groups, service.upload_threads)?)
-    })
+    let retry = |attempt: &dyn Fn() -> std::result::Result<(), crate::RepositoryError>| {
+        service.with_retry(job, || Ok(attempt()?))
+    };
+    repository
+        .store()
+        .put_groups(&groups, service.upload_threads, &retry)
 }
 
 /// Writes the job's lease naming every data file its manifest will reference, before any is

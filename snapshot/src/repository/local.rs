@@ -79,61 +79,71 @@ impl LocalRepo {
         self.publish(&temp, name)
     }
 
-    /// Stores several small objects with fewer fsyncs than a `put_bytes` each. Every temporary
-    /// is written first and all are fsync'd together (`threads` at a time, so the filesystem can
-    /// commit them in one transaction); missing directories are created together; then, group
-    /// by group, each object is renamed into place and each of the group's directories fsync'd
-    /// once, so a later group (a pointer such as Iceberg's version hint) is never durable before
-    /// an earlier one. `tear` leaves that object's temporary half-written and fails before
-    /// anything is published.
-    pub(crate) fn put_groups(
+    /// Writes `bytes` to a fresh temporary (not yet fsync'd) for [`Self::publish_groups`] to
+    /// publish under `name`; `tear` leaves it half-written and fails instead.
+    pub(crate) fn stage(
         &self,
-        groups: &[Vec<(RepoPath, Bytes)>],
+        name: &RepoPath,
+        bytes: &[u8],
+        tear: Option<u64>,
+    ) -> Result<PathBuf, RepositoryError> {
+        let temp = self.new_temp()?;
+        if let Some(op) = tear {
+            return Err(write_torn(&temp, bytes, op, name));
+        }
+        let written = File::create(&temp).and_then(|mut file| file.write_all(bytes));
+        if let Err(source) = written {
+            discard(&temp);
+            return Err(RepositoryError::Io {
+                context: format!("writing {}", temp.display()),
+                source,
+            });
+        }
+        Ok(temp)
+    }
+
+    /// Publishes groups of staged temporaries with fewer fsyncs than a `put_bytes` each: all
+    /// are fsync'd together (`threads` at a time, so the filesystem can commit them in one
+    /// transaction), missing directories are created together, then group by group each is
+    /// renamed onto its name and each of the group's directories fsync'd once, so a later group
+    /// (a pointer such as Iceberg's version hint) is never durable before an earlier one. On
+    /// failure the temporaries not yet renamed are removed.
+    pub(crate) fn publish_groups(
+        &self,
+        staged: &[Vec<(PathBuf, RepoPath)>],
         threads: usize,
-        tear: Option<(&RepoPath, u64)>,
     ) -> Result<(), RepositoryError> {
-        let mut temps = Vec::new();
-        let result = self.put_groups_via(groups, threads, tear, &mut temps);
+        let result = self.publish_groups_via(staged, threads);
         if result.is_err() {
-            temps.iter().for_each(|temp| discard(temp));
+            discard_staged(staged);
         }
         result
     }
 
-    fn put_groups_via(
+    fn publish_groups_via(
         &self,
-        groups: &[Vec<(RepoPath, Bytes)>],
+        staged: &[Vec<(PathBuf, RepoPath)>],
         threads: usize,
-        tear: Option<(&RepoPath, u64)>,
-        temps: &mut Vec<PathBuf>,
     ) -> Result<(), RepositoryError> {
-        for (name, bytes) in groups.iter().flatten() {
-            let temp = self.new_temp()?;
-            if let Some((torn, op)) = tear
-                && torn == name
-            {
-                return Err(write_torn(&temp, bytes, op, name));
-            }
-            temps.push(temp.clone());
-            File::create(&temp)
-                .and_then(|mut file| file.write_all(bytes))
-                .io_context(|| format!("writing {}", temp.display()))?;
-        }
-        crate::parallel::for_each_parallel(temps, threads, |temp| {
+        let temps: Vec<&PathBuf> = staged.iter().flatten().map(|(temp, _)| temp).collect();
+        crate::parallel::for_each_parallel(&temps, threads, |temp| {
             File::open(temp)
                 .and_then(|file| file.sync_all())
                 .io_context(|| format!("syncing {}", temp.display()))
         })?;
         let mut new_dirs = BTreeSet::new();
-        let mut places = Vec::new();
-        for (name, _) in groups.iter().flatten() {
-            places.push(self.place(name, &mut new_dirs)?);
+        let mut places = Vec::with_capacity(staged.len());
+        for group in staged {
+            let mut group_places = Vec::with_capacity(group.len());
+            for (temp, name) in group {
+                group_places.push((temp, self.place(name, &mut new_dirs)?));
+            }
+            places.push(group_places);
         }
         sync_parents(&new_dirs)?;
-        let mut staged = temps.iter().zip(places);
-        for group in groups {
+        for group in places {
             let mut dirs = BTreeSet::new();
-            for (temp, (dir, dest)) in staged.by_ref().take(group.len()) {
+            for (temp, (dir, dest)) in group {
                 rename_onto(temp, &dest)?;
                 dirs.insert(dir);
             }
@@ -557,6 +567,12 @@ fn create_dir_all_durable(dir: &Path) -> Result<(), RepositoryError> {
         create_dir_all_durable(parent)?;
     }
     create_dir_durable(dir)
+}
+
+/// Removes temporaries from [`LocalRepo::stage`] that will not be published (those already
+/// renamed are gone, which is fine).
+pub(crate) fn discard_staged(staged: &[Vec<(PathBuf, RepoPath)>]) {
+    staged.iter().flatten().for_each(|(temp, _)| discard(temp));
 }
 
 /// Best-effort removal of a temporary that is no longer wanted.

@@ -118,6 +118,6 @@ pub use faults::FaultPlan;
 pub use path::RepoPath;
 pub use registered::{Repository, SnapshotListing};
 pub(crate) use registered::{decode_info, decode_manifest};
-pub use store::{RepositoryStore, TransferMethod};
+pub use store::{RepositoryStore, RetryPolicy, TransferMethod};
 
 pub(crate) use location::{ICEBERG, Location, parse as parse_location};

@@ -1,8 +1,9 @@
 //! [`RepositoryStore`]: the synchronous, backend-independent face of one repository location.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -190,38 +191,47 @@ impl RepositoryStore {
 
     /// Stores groups of small objects, each atomically like [`Self::put_bytes`], up to `threads`
     /// at a time; a group is stored only once every object of the groups before it is (so a
-    /// pointer file in a later group never names a missing one). A local repository writes them
+    /// pointer file in a later group never names a missing one). `retry` runs each object's
+    /// upload (its attempt) as the caller's retry policy says. A local repository writes them
     /// with far fewer fsyncs than a `put_bytes` each. On failure some objects may be stored.
-    pub fn put_groups(
+    pub fn put_groups<E: From<RepositoryError> + Send>(
         &self,
         groups: &[Vec<(RepoPath, Bytes)>],
         threads: usize,
-    ) -> Result<(), RepositoryError> {
+        retry: &RetryPolicy<'_, E>,
+    ) -> Result<(), E> {
         let Backend::Local(repo) = &self.inner.backend else {
             return groups.iter().try_for_each(|group| {
                 crate::parallel::for_each_parallel(group, threads, |(name, bytes)| {
-                    self.put_bytes(name, bytes.clone())
+                    retry(&|| self.put_bytes(name, bytes.clone()))
                 })
             });
         };
         self.check_writable()?;
-        let mut tear = None;
-        let mut sealed = Vec::with_capacity(groups.len());
+        let mut staged: Vec<Vec<(PathBuf, RepoPath)>> = Vec::with_capacity(groups.len());
         for group in groups {
-            let mut objects = Vec::with_capacity(group.len());
+            staged.push(Vec::with_capacity(group.len()));
             for (name, bytes) in group {
-                if let Some(op) = self.fault(true, "put_bytes", name)? {
-                    tear.get_or_insert((name, op));
-                }
-                let bytes = match &self.key {
-                    Some(key) => Bytes::from(key.seal(bytes)?),
-                    None => bytes.clone(),
+                let temp = RefCell::new(None);
+                let attempt = || {
+                    let tear = self.fault(true, "put_bytes", name)?;
+                    let bytes = match &self.key {
+                        Some(key) => Bytes::from(key.seal(bytes)?),
+                        None => bytes.clone(),
+                    };
+                    *temp.borrow_mut() = Some(repo.stage(name, &bytes, tear)?);
+                    Ok(())
                 };
-                objects.push((name.clone(), bytes));
+                if let Err(e) = retry(&attempt) {
+                    super::local::discard_staged(&staged);
+                    return Err(e);
+                }
+                if let (Some(temp), Some(group)) = (temp.into_inner(), staged.last_mut()) {
+                    group.push((temp, name.clone()));
+                }
             }
-            sealed.push(objects);
         }
-        repo.put_groups(&sealed, threads, tear)
+        Ok(repo.publish_groups(&staged, threads)?)
     }
 
     /// Stores the local file `local` under `name`, atomically like [`Self::put_bytes`]. Returns
@@ -502,6 +512,11 @@ impl RepositoryStore {
         }
     }
 }
+
+/// How a caller retries one object's upload in [`RepositoryStore::put_groups`]: it runs the
+/// attempt until it succeeds or the policy gives up, and returns the last error as an `E`.
+pub type RetryPolicy<'a, E> =
+    dyn Fn(&dyn Fn() -> Result<(), RepositoryError>) -> Result<(), E> + Sync + 'a;
 
 /// A temporary file for sealed or opened bytes in flight: in `dir` (so it renames onto a file
 /// there) or the system's temporary directory. Removed when dropped unless persisted.

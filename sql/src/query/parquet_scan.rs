@@ -143,7 +143,8 @@ fn partitioned_file(
 /// What the rowset recorded: its exact row count, NULL counts and bounds. A recorded bound is the
 /// true smallest or largest value of the file (storage records none rather than a wider one:
 /// floats and long strings get none), and a DUPLICATE KEY file's rows are never deleted, so
-/// DataFusion may answer `min`/`max` of a whole table from them without reading a file.
+/// DataFusion may answer `min`/`max` of a whole table from them without reading a file. String
+/// columns are read as `Utf8View`, which no recorded bound converts to: they get none here.
 fn file_statistics(file: &TabletFile, version: &TableVersion, schema: &SchemaRef) -> Statistics {
     let columns = version.schema().columns.iter().zip(schema.fields());
     let column_statistics = columns

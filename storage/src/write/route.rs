@@ -1,7 +1,6 @@
 //! Routing rows to tablets: the partition whose bound holds the row's partition value, then the
 //! bucket given by the distribution.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -84,20 +83,34 @@ pub(crate) fn route_rows(
     let random_bucket: Vec<u64> = (0..partitions.len() as u64)
         .map(|p| first_bucket.wrapping_add(p) % buckets)
         .collect();
-    let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
+    // Rows grouped per (partition, bucket) in a dense table over the partitions that receive
+    // rows, in partition then bucket order: an array index per row rather than a map lookup.
+    let mut receives = vec![false; partitions.len()];
+    for part in partition_of.iter().flatten() {
+        receives[*part] = true;
+    }
+    let parts: Vec<usize> = (0..partitions.len()).filter(|p| receives[*p]).collect();
+    let mut slot_of_partition: Vec<usize> = vec![0; partitions.len()];
+    for (slot, part) in parts.iter().enumerate() {
+        slot_of_partition[*part] = slot;
+    }
+    let per_partition = usize::try_from(buckets).unwrap_or(1).max(1);
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); parts.len() * per_partition];
     for (row, part) in partition_of.iter().enumerate() {
         let Some(part) = part else { continue };
         let bucket = bucket_of.get(row).copied().unwrap_or(random_bucket[*part]);
-        groups
-            .entry((*part, bucket))
-            .or_default()
+        let bucket = usize::try_from(bucket).unwrap_or(0);
+        groups[slot_of_partition[*part] * per_partition + bucket]
             .push(u32::try_from(row).unwrap_or(u32::MAX));
     }
-    let mut out = Vec::with_capacity(groups.len());
-    for ((part, bucket), indices) in groups {
+    let mut out = Vec::new();
+    for (slot, indices) in groups.into_iter().enumerate() {
+        if indices.is_empty() {
+            continue;
+        }
         out.push(TabletRows {
-            partition_id: partitions[part].id,
-            tablet: usize::try_from(bucket).unwrap_or(0),
+            partition_id: partitions[parts[slot / per_partition]].id,
+            tablet: slot % per_partition,
             indices: (indices.len() != rows).then(|| UInt32Array::from(indices)),
         });
     }

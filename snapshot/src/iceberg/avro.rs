@@ -559,16 +559,21 @@ mod tests {
         );
     }
 
-    #[test]
-    fn manifest_list_field_ids_are_the_specs() {
-        let summary = ManifestSummary {
+    /// A data manifest's summary of two files and 30 rows, with `partitions`.
+    fn data_summary(partitions: Vec<FieldSummary>) -> ManifestSummary {
+        ManifestSummary {
             content: Content::Data,
             path: "s3://b/iceberg/m.avro".into(),
             length: 4096,
             files: 2,
             rows: 30,
-            partitions: vec![],
-        };
+            partitions,
+        }
+    }
+
+    #[test]
+    fn manifest_list_field_ids_are_the_specs() {
+        let summary = data_summary(vec![]);
         let deletes = ManifestSummary {
             content: Content::PositionDeletes,
             path: "s3://b/iceberg/d.avro".into(),
@@ -749,19 +754,12 @@ mod tests {
 
     #[test]
     fn manifest_lists_carry_partition_field_summaries() {
-        let summary = ManifestSummary {
-            content: Content::Data,
-            path: "s3://b/iceberg/m.avro".into(),
-            length: 4096,
-            files: 2,
-            rows: 30,
-            partitions: vec![FieldSummary {
-                contains_null: false,
-                contains_nan: false,
-                lower: Some(vec![1, 0, 0, 0]),
-                upper: Some(vec![9, 0, 0, 0]),
-            }],
-        };
+        let summary = data_summary(vec![FieldSummary {
+            contains_null: false,
+            contains_nan: false,
+            lower: Some(vec![1, 0, 0, 0]),
+            upper: Some(vec![9, 0, 0, 0]),
+        }]);
         let bytes = manifest_list(ids_of(), &[summary]).expect("written");
         let (_, _, records) = read(&bytes);
         let [record] = records.as_slice() else {

@@ -14,7 +14,8 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use tabvault_bench::data::{DB, Generator, TABLE, year_start};
 use tabvault_bench::scenarios::setup::{create_engine, data_files};
 use tabvault_snapshot::{RepoPath, RepositoryStore, capture};
-use tabvault_storage::{CompareOp, Engine, Predicate, ScanRequest, Value, hash_file};
+use tabvault_storage::internal::hash_file;
+use tabvault_storage::{CompareOp, Engine, Predicate, ScanRequest, Value};
 
 const BIG_BATCH: usize = 64 * 1024;
 const SMALL_BATCH: usize = 100;

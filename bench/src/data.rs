@@ -15,9 +15,10 @@ use arrow::array::{
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use tabvault_storage::days_from_civil;
 use tabvault_storage::{
     ColumnDef, ColumnType, Distribution, KeyModel, PartitionBound, PartitionDef, PartitionScheme,
-    TableDef, TableProperties, TableSchema, Value, days_from_civil,
+    TableDef, TableProperties, TableSchema, Value,
 };
 
 use crate::Result;

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use tabvault_storage::hash_file;
+use tabvault_storage::internal::hash_file;
 
 use crate::Result;
 use crate::report::Reference;
@@ -58,7 +58,7 @@ pub fn measure(
         name: "BLAKE3 of the data files, 1 thread".into(),
         value: rate(total, hash_secs),
         note: format!(
-            "tabvault_storage::hash_file over {} files (warm cache); restore verifies with it",
+            "tabvault_storage::internal::hash_file over {} files (warm cache); restore verifies with it",
             data_files.len()
         ),
     });

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use tabvault_storage::{DATA_DIR, Engine};
+use tabvault_storage::Engine;
+use tabvault_storage::internal::DATA_DIR;
 
 use crate::config::{Config, Scenario};
 use crate::data::{BATCH_ROWS, BUCKETS, Dataset, FIRST_YEAR, LAST_YEAR};

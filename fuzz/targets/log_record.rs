@@ -2,7 +2,8 @@
 //! cleanly or succeed; a decoded record must re-encode to a frame that decodes to the same payload.
 //! The same bytes as a whole log file must make recovery fail or succeed, never panic.
 
-use tabvault_storage::{CatalogState, Engine, LogRecord, decode_frame, encode_frame};
+use tabvault_storage::whitebox::{LogRecord, decode_frame, encode_frame};
+use tabvault_storage::{CatalogState, Engine};
 
 /// Runs one input.
 pub fn run(data: &[u8]) {

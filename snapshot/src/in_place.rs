@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use tabvault_storage::internal::hash_file;
 use tabvault_storage::{
-    FileMeta, Partition, Rowset, ScanRequest, Table, TableSchema, TableVersion, Tablet, hash_file,
+    FileMeta, Partition, Rowset, ScanRequest, Table, TableSchema, TableVersion, Tablet,
 };
 
 use crate::error::{Result, SnapshotError};

@@ -10,10 +10,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tabvault_storage::{
-    CatalogState, Engine, Table, create_dir_durable, create_private_dir, private_file_options,
-    sync_dir, write_file_durable,
+use tabvault_storage::internal::{
+    create_dir_durable, create_private_dir, private_file_options, sync_dir, write_file_durable,
 };
+use tabvault_storage::{CatalogState, Engine, Table};
 
 use crate::error::{Result, SnapshotError};
 use crate::manifest::{

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tabvault_storage::{validate_name, write_file_durable};
+use tabvault_storage::internal::write_file_durable;
+use tabvault_storage::validate_name;
 
 use crate::error::{Result, SnapshotError};
 use crate::layout;
@@ -224,7 +225,9 @@ impl Registry {
     pub fn load(root: &Path, faults: Option<FaultPlan>, now_ms: u64) -> Result<Self> {
         let file = root.join(REGISTRY_FILE);
         // A save cut short leaves its temp file, which holds credentials: never needed again.
-        tabvault_storage::remove_file_if_exists(&tabvault_storage::temp_path(&file))?;
+        tabvault_storage::internal::remove_file_if_exists(&tabvault_storage::internal::temp_path(
+            &file,
+        ))?;
         let content = read_registry_file(&file)?;
         let data_dir = crate::placement::canonicalize_lenient(root).map_err(|e| {
             tabvault_storage::StorageError::Io {

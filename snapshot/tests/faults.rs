@@ -18,7 +18,8 @@ use common::*;
 use tabvault_snapshot::{
     BackupRequest, FaultPlan, JobRecord, RepoPath, RestoreRequest, SnapshotService,
 };
-use tabvault_storage::{Engine, hash_file};
+use tabvault_storage::Engine;
+use tabvault_storage::internal::hash_file;
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 

@@ -388,9 +388,10 @@ fn a_table_left_out_of_the_view_is_named_in_the_jobs_task_err_msg() -> TestResul
 /// A PRIMARY KEY table `yearly (k BIGINT, d DATE, v STRING)` keyed on `(k, d)`, RANGE-partitioned
 /// by `d` into the whole years 2022 and 2023: odd keys fall in 2023, even ones in 2022.
 fn yearly_table() -> tabvault_storage::TableDef {
+    use tabvault_storage::days_from_civil;
     use tabvault_storage::{
         ColumnDef, ColumnType, Distribution, KeyModel, PartitionBound, PartitionDef,
-        PartitionScheme, TableDef, TableProperties, TableSchema, Value as Datum, days_from_civil,
+        PartitionScheme, TableDef, TableProperties, TableSchema, Value as Datum,
     };
     let year = |y: i64| {
         let day = |y| Some(Datum::Date(days_from_civil(y, 1, 1) as i32));

@@ -21,9 +21,11 @@ use arrow::array::{Int64Array, RecordBatch, StringArray};
 use common::{columns, root, rows, run};
 use tabvault_sql::query::ImportPolicy;
 use tabvault_sql::{QueryResult, Session};
+use tabvault_storage::internal::{has_field_ids, writer_properties};
+use tabvault_storage::whitebox::{RealIo, RowsetWriter, StorageIo};
 use tabvault_storage::{
-    Compression, InstallPartition, InstallPlan, InstallTable, PartitionBound, PartitionDef, RealIo,
-    RowsetKind, RowsetWriter, StagedRowset, StorageIo, has_field_ids, writer_properties,
+    Compression, InstallPartition, InstallPlan, InstallTable, PartitionBound, PartitionDef,
+    RowsetKind, StagedRowset,
 };
 
 /// Runs `sql` and checks that neither the result's schema nor any batch shows a field id.

@@ -24,6 +24,7 @@ pub enum CrashPoint {
     DuringCheckpoint,
 }
 
+#[cfg(feature = "whitebox")]
 impl CrashPoint {
     /// Every point, for tests that iterate over them.
     pub const ALL: [CrashPoint; 7] = [

@@ -61,37 +61,58 @@ mod value;
 mod write;
 
 pub use catalog::{
-    CatalogState, ColumnStats, Database, Edit, FileMeta, Partition, Rowset, RowsetKind, Table,
-    Tablet,
+    CatalogState, ColumnStats, Database, FileMeta, Partition, Rowset, RowsetKind, Table, Tablet,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use crash::{CrashHook, CrashPoint};
+pub use engine::less_than_lower_bound;
 pub use engine::{
     CommitInfo, CompactionPolicy, CompactionReport, Engine, EngineBuilder, GcReport,
     InstallPartition, InstallPlan, InstallTable, OpenReport, PublishedPartition, StagedRowset,
-    TableLocks, VerifyReport, WriteBatch, hash_file, less_than_lower_bound,
+    TableLocks, VerifyReport, WriteBatch,
 };
 pub use error::{CatalogKind, Result, StorageError};
-pub use fs::{
-    TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir, temp_path,
-    write_file_durable,
-};
-pub use io::{
-    Fault, FaultIo, FaultMode, OpKind, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, RealIo, StorageFile,
-    StorageIo, create_private_dir, private_file_options,
-};
-pub use layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
-pub use log::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame};
 pub use name::{NAME_LEN_MAX, validate_name};
 pub use scan::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile};
 pub use schema::{
     BUCKETS_MAX, ColumnDef, Compression, Distribution, KeyModel, PartitionBound, PartitionDef,
     PartitionScheme, TABLETS_PER_TABLE_MAX, TableDef, TableProperties, TableSchema, ViewDef,
-    field_id, has_field_ids, without_field_ids,
 };
 pub use types::{ColumnType, DECIMAL_PRECISION_MAX};
 pub use value::{
     MICROS_PER_DAY, Value, civil_from_days, days_from_civil, format_datetime, parse_date,
     parse_datetime,
 };
-pub use write::{RowsetWriter, row_hashes, writer_properties};
+
+/// Building blocks tabvault's own crates (snapshot, sql, bench) share with storage: durable file
+/// writes, private file modes, the data directory's names, content hashes, the Parquet writer's
+/// settings and Parquet field ids. Not part of the embedding API: they follow
+/// storage's internals and may change in any release.
+pub mod internal {
+    pub use crate::engine::hash_file;
+    pub use crate::fs::{
+        TEMP_SUFFIX, create_dir_durable, remove_file_if_exists, rename_durable, sync_dir,
+        temp_path, write_file_durable,
+    };
+    pub use crate::io::{
+        PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, create_private_dir, private_file_options,
+    };
+    pub use crate::layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
+    pub use crate::schema::{field_id, has_field_ids, without_field_ids};
+    pub use crate::write::{row_hashes, writer_properties};
+}
+
+/// Test seams, compiled only with the `whitebox` feature (storage's and snapshot's tests, bench,
+/// fuzz): named crash points and the hook called at each, the I/O seam with its fault-injecting
+/// implementation, the rowset writer that goes through it, and the metadata log's record and
+/// frame codec. Production builds have none of
+/// them, so no embedder can install a hook or a fault by mistake.
+#[cfg(feature = "whitebox")]
+pub mod whitebox {
+    pub use crate::catalog::Edit;
+    pub use crate::crash::{CrashHook, CrashPoint};
+    pub use crate::io::{Fault, FaultIo, FaultMode, OpKind, RealIo, StorageFile, StorageIo};
+    pub use crate::log::{
+        FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, LogRecord, decode_frame, encode_frame,
+    };
+    pub use crate::write::RowsetWriter;
+}

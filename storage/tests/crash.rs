@@ -41,6 +41,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use common::*;
+use tabvault_storage::internal::*;
+use tabvault_storage::whitebox::*;
 use tabvault_storage::*;
 
 const DB: &str = "db";

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use arrow::array::{Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use common::*;
+use tabvault_storage::internal::*;
 use tabvault_storage::*;
 
 const DB: &str = "db";

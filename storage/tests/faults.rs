@@ -35,6 +35,8 @@ use std::sync::Arc;
 
 use common::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use tabvault_storage::internal::*;
+use tabvault_storage::whitebox::*;
 use tabvault_storage::*;
 use workload::*;
 

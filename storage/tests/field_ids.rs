@@ -21,6 +21,8 @@ use std::sync::Arc;
 use arrow::array::{Int64Array, RecordBatch};
 use common::*;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use tabvault_storage::internal::*;
+use tabvault_storage::whitebox::*;
 use tabvault_storage::*;
 
 const DB: &str = "db";

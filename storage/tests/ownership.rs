@@ -7,6 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use tabvault_storage::internal::*;
+use tabvault_storage::whitebox::*;
 use tabvault_storage::*;
 
 const DB: &str = "db";

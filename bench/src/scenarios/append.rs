@@ -6,7 +6,8 @@
 use std::fs::File;
 
 use parquet::arrow::ArrowWriter;
-use tabvault_storage::{Compression, Engine, writer_properties};
+use tabvault_storage::internal::writer_properties;
+use tabvault_storage::{Compression, Engine};
 
 use super::setup::{create_engine, load};
 use super::{Ctx, rotation};
@@ -52,7 +53,7 @@ pub fn run(ctx: &Ctx) -> Result<(Row, Engine)> {
         }
     }
     let (dir, engine) = kept.ok_or("append ran no tabvault run")?;
-    let (files, bytes) = tree_size(&dir.join(tabvault_storage::DATA_DIR))?;
+    let (files, bytes) = tree_size(&dir.join(tabvault_storage::internal::DATA_DIR))?;
     let mbps = |secs: f64| ctx.data.arrow_bytes as f64 / secs / 1e6;
     row.note = format!(
         "{} Arrow in {} appends → {files} files, {} (raw: 1 file, {}); median {:.0} MB/s vs raw {:.0} MB/s of Arrow data",

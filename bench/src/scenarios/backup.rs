@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use tabvault_snapshot::SnapshotService;
-use tabvault_storage::{DATA_DIR, Engine};
+use tabvault_storage::Engine;
+use tabvault_storage::internal::DATA_DIR;
 
 use super::jobs::{add_repository, backup};
 use super::{Ctx, rotation};

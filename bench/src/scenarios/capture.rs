@@ -4,7 +4,8 @@
 //! across `--size` runs (`--scenarios capture`).
 
 use tabvault_snapshot::capture;
-use tabvault_storage::{DATA_DIR, Engine};
+use tabvault_storage::Engine;
+use tabvault_storage::internal::DATA_DIR;
 
 use super::{Ctx, rotation};
 use crate::Result;

@@ -134,5 +134,5 @@ fn data_files(dir: &Path) -> usize {
                 .sum()
         })
     }
-    walk(&dir.join(tabvault_storage::DATA_DIR))
+    walk(&dir.join(tabvault_storage::internal::DATA_DIR))
 }

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
-use tabvault_storage::{KeyModel, RowsetKind, Value as Datum, field_id};
+use tabvault_storage::internal::field_id;
+use tabvault_storage::{KeyModel, RowsetKind, Value as Datum};
 
 use super::avro::{self, Content, DataFile, ManifestSummary, SnapshotIds};
 use super::bounds::single_value;

@@ -22,7 +22,7 @@
 //! snapshot's tables (no I/O besides reading keys: BACKUP uploads what it returns).
 //!
 //! Columns: the schema gives the column at index `i` field id `i + 1`
-//! ([`tabvault_storage::field_id`]), and rowset files written since tabvault gave them field
+//! ([`tabvault_storage::internal::field_id`]), and rowset files written since tabvault gave them field
 //! ids carry the same id as each column's Parquet field id, so readers resolve them by id.
 //! Files written before carry none and stay as they are (a snapshot may list both kinds): the
 //! `schema.name-mapping.default` property maps those by column name. tabvault has no schema

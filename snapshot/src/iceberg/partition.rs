@@ -15,10 +15,11 @@
 //! since 1970-01 (int), `day` the date, `identity` the value itself.
 
 use serde_json::{Value as Json, json};
+use tabvault_storage::internal::field_id;
 use tabvault_storage::{
     ColumnType, MICROS_PER_DAY, PartitionBound, PartitionScheme, TableSchema, Value,
-    civil_from_days, days_from_civil, field_id,
 };
+use tabvault_storage::{civil_from_days, days_from_civil};
 
 use super::avro_binary::Encoder;
 use super::bounds::single_value;

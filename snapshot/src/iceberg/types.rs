@@ -1,5 +1,5 @@
 //! Column types as Iceberg types, the table schema (field id `i + 1` for the column at index
-//! `i`, [`tabvault_storage::field_id`], the id rowset files carry as their Parquet field ids)
+//! `i`, [`tabvault_storage::internal::field_id`], the id rowset files carry as their Parquet field ids)
 //! and the name mapping that lets readers find columns in Parquet files written before rowset
 //! files carried field ids.
 //!
@@ -22,7 +22,8 @@
 //! deciding its mapping here).
 
 use serde_json::{Value as Json, json};
-use tabvault_storage::{ColumnType, TableSchema, field_id};
+use tabvault_storage::internal::field_id;
+use tabvault_storage::{ColumnType, TableSchema};
 
 /// The Iceberg primitive type of a column type, as `metadata.json` spells it.
 pub(crate) fn iceberg_type(ty: &ColumnType) -> String {

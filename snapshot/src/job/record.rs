@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tabvault_storage::{create_dir_durable, remove_file_if_exists, write_file_durable};
+use tabvault_storage::internal::{create_dir_durable, remove_file_if_exists, write_file_durable};
 
 use super::progress::ProgressSnapshot;
 use super::state::{JobState, JobStatus};
@@ -154,7 +154,7 @@ impl JobStore {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if name.ends_with(tabvault_storage::TEMP_SUFFIX) {
+            if name.ends_with(tabvault_storage::internal::TEMP_SUFFIX) {
                 remove_file_if_exists(&path)?;
                 continue;
             }
@@ -218,7 +218,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<()> {
     );
     fs::rename(path, &aside).map_err(|e| io_error(path, e))?;
     if let Some(dir) = path.parent() {
-        tabvault_storage::sync_dir(dir)?;
+        tabvault_storage::internal::sync_dir(dir)?;
     }
     Ok(())
 }

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tabvault_storage::internal::{create_dir_durable, hash_file};
 use tabvault_storage::{
     InstallPartition, InstallPlan, InstallTable, PartitionBound, PartitionDef, PartitionScheme,
-    StagedRowset, TableLocks, create_dir_durable, hash_file,
+    StagedRowset, TableLocks,
 };
 
 use crate::compare::check_existing_table;

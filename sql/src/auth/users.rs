@@ -156,7 +156,9 @@ impl UserStore {
     /// copy left by a crash during a save (it may hold password hashes) is removed.
     pub fn open(dir: &Path) -> Result<Self> {
         let path = dir.join(USERS_FILE);
-        tabvault_storage::remove_file_if_exists(&tabvault_storage::temp_path(&path))?;
+        tabvault_storage::internal::remove_file_if_exists(&tabvault_storage::internal::temp_path(
+            &path,
+        ))?;
         let mut file: UsersFile = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| SqlError::Invalid(format!("corrupted {}: {e}", path.display())))?,
@@ -418,7 +420,7 @@ impl UserStore {
         self.file.format_version = USERS_FORMAT_VERSION;
         let bytes = serde_json::to_vec_pretty(&self.file)
             .map_err(|e| SqlError::Invalid(format!("cannot encode users: {e}")))?;
-        tabvault_storage::write_file_durable(&self.path, &bytes)?;
+        tabvault_storage::internal::write_file_durable(&self.path, &bytes)?;
         Ok(())
     }
 }

@@ -8,9 +8,10 @@
 //! omitted means 1. `VALUES LESS THAN` takes the previous partition's upper bound as its lower
 //! bound.
 
+use tabvault_storage::less_than_lower_bound;
 use tabvault_storage::{
     ColumnDef, Compression, Distribution, KeyModel, PartitionBound, PartitionDef, PartitionScheme,
-    Table, TableDef, TableProperties, TableSchema, Value, less_than_lower_bound,
+    Table, TableDef, TableProperties, TableSchema, Value,
 };
 
 use crate::error::{Result, SqlError};

@@ -263,7 +263,7 @@ fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> SqlError {
 fn parquet_schema(path: &Path) -> Result<SchemaRef> {
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| unreadable(path, &e))?;
-    Ok(Arc::new(tabvault_storage::without_field_ids(
+    Ok(Arc::new(tabvault_storage::internal::without_field_ids(
         builder.schema(),
     )))
 }

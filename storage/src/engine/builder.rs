@@ -74,14 +74,16 @@ impl EngineBuilder {
         self
     }
 
-    /// A hook called at each [`crate::CrashPoint`] (default: none). For crash tests.
+    /// A hook called at each [`crate::whitebox::CrashPoint`] (default: none). For crash tests.
+    #[cfg(feature = "whitebox")]
     pub fn crash_hook(mut self, hook: CrashHook) -> Self {
         self.crash_hook = Some(hook);
         self
     }
 
     /// The I/O seam every durable operation goes through, opening included (default: [`RealIo`],
-    /// the real system calls). For fault-injection tests: see [`crate::FaultIo`].
+    /// the real system calls). For fault-injection tests: see [`crate::whitebox::FaultIo`].
+    #[cfg(feature = "whitebox")]
     pub fn io(mut self, io: Arc<dyn StorageIo>) -> Self {
         self.io = io;
         self

@@ -1,12 +1,14 @@
 //! The I/O seam: every change the engine makes to durable state — creating, writing, fsyncing and
 //! truncating files, renaming, hard-linking and removing them, creating, removing and fsyncing
 //! directories — goes through one small trait, [`StorageIo`]. Production engines use [`RealIo`]
-//! (the `std::fs` calls, behind one dynamic call); tests install a [`FaultIo`] to make the N-th
+//! (the `std::fs` calls, behind one dynamic call); tests (with the `whitebox` feature) install a `FaultIo` to make the N-th
 //! operation fail (EIO, ENOSPC) or to pull the plug there and roll the directory back to what had
 //! been fsync'd. Reads do not go through the seam: they change nothing.
 
+#[cfg(feature = "whitebox")]
 mod fault;
 mod gate;
+#[cfg(feature = "whitebox")]
 mod power;
 mod real;
 
@@ -14,6 +16,7 @@ use std::fmt::Debug;
 use std::io::Write;
 use std::path::Path;
 
+#[cfg(feature = "whitebox")]
 pub use fault::{Fault, FaultIo, FaultMode, OpKind};
 pub(crate) use gate::PoisonGate;
 pub use real::{

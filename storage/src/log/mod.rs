@@ -8,7 +8,9 @@ mod recovery;
 mod writer;
 
 pub use checkpoint::write_checkpoint;
-pub use frame::{FRAME_HEADER_LEN, FRAME_PAYLOAD_MAX, decode_frame, encode_frame};
+#[cfg(feature = "whitebox")]
+pub use frame::FRAME_PAYLOAD_MAX;
+pub use frame::{FRAME_HEADER_LEN, decode_frame, encode_frame};
 pub(crate) use recovery::remove_obsolete;
 pub use recovery::{RecoverOptions, recover};
 pub use writer::{LogRecord, LogWriter};

@@ -177,12 +177,12 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Files under the engine's `data/` directory.
 pub fn data_files(root: &Path) -> Vec<PathBuf> {
-    files_under(&root.join(tabvault_storage::DATA_DIR))
+    files_under(&root.join(tabvault_storage::internal::DATA_DIR))
 }
 
 /// Files under the engine's `meta/` directory, by file name.
 pub fn meta_files(root: &Path) -> Vec<String> {
-    files_under(&root.join(tabvault_storage::META_DIR))
+    files_under(&root.join(tabvault_storage::internal::META_DIR))
         .iter()
         .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
         .collect()

@@ -18,12 +18,16 @@ pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotManifest {
     /// Always [`SNAPSHOT_FORMAT_VERSION`] when written by this code.
+    #[serde(rename = "format_version")]
     pub format_version: u32,
     /// The database the snapshot was taken of.
+    #[serde(rename = "database")]
     pub database: String,
     /// Tables, in name order.
+    #[serde(rename = "tables")]
     pub tables: Vec<TableEntry>,
     /// Views, as definitions.
+    #[serde(rename = "views")]
     pub views: Vec<ViewDef>,
 }
 
@@ -31,10 +35,13 @@ pub struct SnapshotManifest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableEntry {
     /// Table name.
+    #[serde(rename = "name")]
     pub name: String,
     /// Columns, keys, partitioning, distribution, properties.
+    #[serde(rename = "schema")]
     pub schema: TableSchema,
     /// The captured partitions.
+    #[serde(rename = "partitions")]
     pub partitions: Vec<PartitionEntry>,
 }
 
@@ -42,12 +49,16 @@ pub struct TableEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartitionEntry {
     /// Partition name.
+    #[serde(rename = "name")]
     pub name: String,
     /// The rows it holds.
+    #[serde(rename = "bound")]
     pub bound: PartitionBound,
     /// Visible version at the capture instant.
+    #[serde(rename = "version")]
     pub version: u64,
     /// One entry per bucket, in bucket order (restore maps tablets by position).
+    #[serde(rename = "tablets")]
     pub tablets: Vec<TabletEntry>,
 }
 
@@ -55,6 +66,7 @@ pub struct PartitionEntry {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TabletEntry {
     /// Rowsets, oldest first.
+    #[serde(rename = "rowsets")]
     pub rowsets: Vec<RowsetEntry>,
 }
 
@@ -62,16 +74,22 @@ pub struct TabletEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RowsetEntry {
     /// Data or delete (PRIMARY KEY tombstones).
+    #[serde(rename = "kind")]
     pub kind: RowsetKind,
     /// Partition version that published it.
+    #[serde(rename = "version")]
     pub version: u64,
     /// File size in bytes.
+    #[serde(rename = "size_bytes")]
     pub size_bytes: u64,
     /// BLAKE3 of the file, lowercase hex (64 characters).
+    #[serde(rename = "checksum")]
     pub checksum: String,
     /// Row count.
+    #[serde(rename = "rows")]
     pub rows: u64,
     /// Column statistics recorded when the file was written.
+    #[serde(rename = "columns")]
     pub columns: Vec<ColumnStats>,
 }
 
@@ -79,22 +97,31 @@ pub struct RowsetEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotInfo {
     /// Always [`SNAPSHOT_FORMAT_VERSION`] when written by this code.
+    #[serde(rename = "format_version")]
     pub format_version: u32,
     /// Snapshot name (StarRocks' label).
+    #[serde(rename = "name")]
     pub name: String,
     /// Database name.
+    #[serde(rename = "database")]
     pub database: String,
     /// The job's submission time as `yyyy-MM-dd-HH-mm-ss-SSS` (UTC).
+    #[serde(rename = "timestamp")]
     pub timestamp: String,
     /// The job's submission time in ms since the epoch.
+    #[serde(rename = "backup_time_ms")]
     pub backup_time_ms: u64,
     /// BLAKE3 of the `meta.json` bytes this info vouches for.
+    #[serde(rename = "meta_checksum")]
     pub meta_checksum: String,
     /// Size of those bytes.
+    #[serde(rename = "meta_size_bytes")]
     pub meta_size_bytes: u64,
     /// What was backed up: tables with their partitions and versions, and views.
+    #[serde(rename = "objects")]
     pub objects: Vec<InfoObject>,
     /// `"succeed"`, as StarRocks writes it.
+    #[serde(rename = "backup_result")]
     pub backup_result: String,
 }
 
@@ -102,10 +129,13 @@ pub struct SnapshotInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InfoObject {
     /// Table or view name.
+    #[serde(rename = "name")]
     pub name: String,
     /// True for a view.
+    #[serde(rename = "is_view")]
     pub is_view: bool,
     /// `(partition, version)` pairs; empty for views.
+    #[serde(rename = "partitions")]
     pub partitions: Vec<(String, u64)>,
 }
 

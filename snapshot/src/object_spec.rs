@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectSpec {
     /// Table or view name (in the database for BACKUP, in the snapshot for RESTORE).
+    #[serde(rename = "name")]
     pub name: String,
     /// Only these partitions; `None` for all (that the table or the snapshot holds).
+    #[serde(rename = "partitions")]
     pub partitions: Option<Vec<String>>,
     /// RESTORE's `AS alias`: the name to restore under (BACKUP refuses one, as StarRocks does).
+    #[serde(rename = "alias")]
     pub alias: Option<String>,
 }
 

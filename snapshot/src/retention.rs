@@ -20,9 +20,11 @@ pub const KEEP_WITHIN: &str = "retention.keep_within";
 pub struct RetentionPolicy {
     /// Keep the newest this many snapshots of each database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keep_last")]
     pub keep_last: Option<u32>,
     /// Keep the snapshots taken less than this many seconds ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "keep_within_s")]
     pub keep_within_s: Option<u64>,
 }
 

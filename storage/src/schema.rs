@@ -113,14 +113,19 @@ fn field_without_id(field: &Field) -> Field {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDef {
     /// Column name (validated like every name).
+    #[serde(rename = "name")]
     pub name: String,
     /// Declared type.
+    #[serde(rename = "ty")]
     pub ty: ColumnType,
     /// Whether NULL is allowed.
+    #[serde(rename = "nullable")]
     pub nullable: bool,
     /// Value written when an insert omits the column; `None` means no default.
+    #[serde(rename = "default")]
     pub default: Option<Value>,
     /// Free-text comment shown by SHOW CREATE TABLE.
+    #[serde(rename = "comment")]
     pub comment: Option<String>,
 }
 
@@ -155,8 +160,10 @@ impl ColumnDef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyModel {
     /// Every row is kept (`DUPLICATE KEY`); the key columns only order the data.
+    #[serde(rename = "Duplicate")]
     Duplicate,
     /// The newest row per key wins and rows can be deleted by key (`PRIMARY KEY`).
+    #[serde(rename = "Primary")]
     Primary,
 }
 
@@ -164,15 +171,20 @@ pub enum KeyModel {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PartitionScheme {
     /// One partition named like the table.
+    #[serde(rename = "Unpartitioned")]
     Unpartitioned,
     /// `PARTITION BY RANGE(column)`.
+    #[serde(rename = "Range")]
     Range {
         /// The partitioning column.
+        #[serde(rename = "column")]
         column: String,
     },
     /// `PARTITION BY LIST(column)`.
+    #[serde(rename = "List")]
     List {
         /// The partitioning column.
+        #[serde(rename = "column")]
         column: String,
     },
 }
@@ -191,15 +203,20 @@ impl PartitionScheme {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum PartitionBound {
     /// Every row (the single partition of an unpartitioned table).
+    #[serde(rename = "Whole")]
     Whole,
     /// `[lower, upper)`; `None` is MINVALUE below and MAXVALUE above.
+    #[serde(rename = "Range")]
     Range {
         /// Inclusive lower bound, `None` for no lower bound.
+        #[serde(rename = "lower")]
         lower: Option<Value>,
         /// Exclusive upper bound, `None` for MAXVALUE.
+        #[serde(rename = "upper")]
         upper: Option<Value>,
     },
     /// `VALUES IN (...)`.
+    #[serde(rename = "List")]
     List(Vec<Value>),
 }
 
@@ -260,8 +277,10 @@ fn below(lower: Option<&Value>, upper: Option<&Value>) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartitionDef {
     /// Partition name, unique within the table.
+    #[serde(rename = "name")]
     pub name: String,
     /// The rows it holds.
+    #[serde(rename = "bound")]
     pub bound: PartitionBound,
 }
 
@@ -269,16 +288,21 @@ pub struct PartitionDef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Distribution {
     /// `DISTRIBUTED BY HASH(columns) BUCKETS n`: a row's bucket is a stable hash of those columns.
+    #[serde(rename = "Hash")]
     Hash {
         /// Hashed columns.
+        #[serde(rename = "columns")]
         columns: Vec<String>,
         /// Number of buckets (tablets per partition).
+        #[serde(rename = "buckets")]
         buckets: u32,
     },
     /// `DISTRIBUTED BY RANDOM BUCKETS n`: each commit writes a partition's rows into one bucket,
     /// chosen round-robin.
+    #[serde(rename = "Random")]
     Random {
         /// Number of buckets (tablets per partition).
+        #[serde(rename = "buckets")]
         buckets: u32,
     },
 }
@@ -297,12 +321,16 @@ impl Distribution {
 pub enum Compression {
     /// Zstandard (the default).
     #[default]
+    #[serde(rename = "Zstd")]
     Zstd,
     /// LZ4 (raw LZ4 blocks, as Parquet's `LZ4_RAW`).
+    #[serde(rename = "Lz4")]
     Lz4,
     /// Snappy.
+    #[serde(rename = "Snappy")]
     Snappy,
     /// No compression.
+    #[serde(rename = "None")]
     None,
 }
 
@@ -335,9 +363,11 @@ impl Compression {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableProperties {
     /// Codec of the table's Parquet files. Default zstd.
+    #[serde(rename = "compression")]
     pub compression: Compression,
     /// Replica count as StarRocks declares it; a single-node engine keeps one copy and stores this
     /// for SHOW CREATE TABLE. Default 1.
+    #[serde(rename = "replication_num")]
     pub replication_num: u32,
 }
 
@@ -354,16 +384,22 @@ impl Default for TableProperties {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableSchema {
     /// Columns in order.
+    #[serde(rename = "columns")]
     pub columns: Vec<ColumnDef>,
     /// DUPLICATE KEY or PRIMARY KEY.
+    #[serde(rename = "key_model")]
     pub key_model: KeyModel,
     /// Key columns: the leading columns of the table, in order.
+    #[serde(rename = "key_columns")]
     pub key_columns: Vec<String>,
     /// Partitioning scheme.
+    #[serde(rename = "partition_scheme")]
     pub partition_scheme: PartitionScheme,
     /// Bucketing.
+    #[serde(rename = "distribution")]
     pub distribution: Distribution,
     /// Properties.
+    #[serde(rename = "properties")]
     pub properties: TableProperties,
 }
 
@@ -371,11 +407,14 @@ pub struct TableSchema {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableDef {
     /// Table name.
+    #[serde(rename = "name")]
     pub name: String,
     /// Columns, keys, scheme, distribution, properties.
+    #[serde(rename = "schema")]
     pub schema: TableSchema,
     /// Initial partitions. Ignored for unpartitioned tables, which get one partition named like the
     /// table.
+    #[serde(rename = "partitions")]
     pub partitions: Vec<PartitionDef>,
 }
 
@@ -383,10 +422,13 @@ pub struct TableDef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewDef {
     /// View name; shares the table namespace of its database.
+    #[serde(rename = "name")]
     pub name: String,
     /// Column names given in `CREATE VIEW v (a, b) AS ...`, if any.
+    #[serde(rename = "columns")]
     pub columns: Vec<String>,
     /// The SELECT statement text.
+    #[serde(rename = "query")]
     pub query: String,
 }
 

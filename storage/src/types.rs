@@ -14,37 +14,53 @@ pub const DECIMAL_PRECISION_MAX: u8 = 38;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ColumnType {
     /// `BOOLEAN` → `Boolean`.
+    #[serde(rename = "Boolean")]
     Boolean,
     /// `TINYINT` → `Int8`.
+    #[serde(rename = "TinyInt")]
     TinyInt,
     /// `SMALLINT` → `Int16`.
+    #[serde(rename = "SmallInt")]
     SmallInt,
     /// `INT` → `Int32`.
+    #[serde(rename = "Int")]
     Int,
     /// `BIGINT` → `Int64`.
+    #[serde(rename = "BigInt")]
     BigInt,
     /// `LARGEINT` (128-bit) → `Decimal128(38, 0)`, Arrow having no 128-bit integer.
+    #[serde(rename = "LargeInt")]
     LargeInt,
     /// `FLOAT` → `Float32`.
+    #[serde(rename = "Float")]
     Float,
     /// `DOUBLE` → `Float64`.
+    #[serde(rename = "Double")]
     Double,
     /// `DECIMAL(p, s)` → `Decimal128(p, s)`.
+    #[serde(rename = "Decimal")]
     Decimal {
         /// Total digits, 1..=38.
+        #[serde(rename = "precision")]
         precision: u8,
         /// Digits after the point, 0..=precision.
+        #[serde(rename = "scale")]
         scale: i8,
     },
     /// `CHAR(n)` → `Utf8`, at most `n` bytes.
+    #[serde(rename = "Char")]
     Char(u32),
     /// `VARCHAR(n)` → `Utf8`, at most `n` bytes.
+    #[serde(rename = "Varchar")]
     Varchar(u32),
     /// `STRING` → `Utf8`.
+    #[serde(rename = "String")]
     String,
     /// `DATE` → `Date32` (days since 1970-01-01).
+    #[serde(rename = "Date")]
     Date,
     /// `DATETIME` → `Timestamp(Microsecond, None)`.
+    #[serde(rename = "DateTime")]
     DateTime,
 }
 

@@ -20,28 +20,39 @@ use crate::types::ColumnType;
 #[serde(tag = "type", content = "value")]
 pub enum Value {
     /// SQL NULL.
+    #[serde(rename = "Null")]
     Null,
     /// BOOLEAN.
+    #[serde(rename = "Boolean")]
     Boolean(bool),
     /// Any of TINYINT, SMALLINT, INT, BIGINT.
+    #[serde(rename = "Int")]
     Int(i64),
     /// LARGEINT, kept as a decimal string in JSON (JSON numbers stop at 64 bits).
+    #[serde(rename = "LargeInt")]
     LargeInt(#[serde(with = "i128_text")] i128),
     /// FLOAT or DOUBLE.
+    #[serde(rename = "Float")]
     Float(f64),
     /// DECIMAL: the unscaled integer and the scale.
+    #[serde(rename = "Decimal")]
     Decimal {
         /// The value times 10^scale.
         #[serde(with = "i128_text")]
+        #[serde(rename = "unscaled")]
         unscaled: i128,
         /// Digits after the point.
+        #[serde(rename = "scale")]
         scale: i8,
     },
     /// CHAR, VARCHAR or STRING.
+    #[serde(rename = "String")]
     String(String),
     /// DATE, as days since 1970-01-01.
+    #[serde(rename = "Date")]
     Date(i32),
     /// DATETIME, as microseconds since 1970-01-01 00:00:00.
+    #[serde(rename = "DateTime")]
     DateTime(i64),
 }
 

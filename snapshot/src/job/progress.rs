@@ -19,16 +19,22 @@ pub struct Progress {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressSnapshot {
     /// Files the job must handle.
+    #[serde(rename = "files_total")]
     pub files_total: u64,
     /// Files handled (transferred or found already present).
+    #[serde(rename = "files_done")]
     pub files_done: u64,
     /// Bytes of all files.
+    #[serde(rename = "bytes_total")]
     pub bytes_total: u64,
     /// Bytes of handled files.
+    #[serde(rename = "bytes_done")]
     pub bytes_done: u64,
     /// Files actually copied, uploaded or linked (the rest were already there).
+    #[serde(rename = "files_transferred")]
     pub files_transferred: u64,
     /// Bytes actually copied, uploaded or linked.
+    #[serde(rename = "bytes_transferred")]
     pub bytes_transferred: u64,
 }
 

@@ -34,8 +34,10 @@ struct StoredJob<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobKind {
     /// A BACKUP job.
+    #[serde(rename = "Backup")]
     Backup,
     /// A RESTORE job.
+    #[serde(rename = "Restore")]
     Restore,
 }
 
@@ -43,46 +45,66 @@ pub enum JobKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
     /// Job id, unique within the engine.
+    #[serde(rename = "id")]
     pub id: u64,
     /// BACKUP or RESTORE.
+    #[serde(rename = "kind")]
     pub kind: JobKind,
     /// Snapshot name (StarRocks' label).
+    #[serde(rename = "label")]
     pub label: String,
     /// Database name.
+    #[serde(rename = "database")]
     pub database: String,
     /// Repository name.
+    #[serde(rename = "repository")]
     pub repository: String,
     /// Current state (`PENDING`, ..., `FINISHED`, `CANCELLED` in the record).
+    #[serde(rename = "state")]
     pub state: JobState,
     /// The objects asked for; empty means everything.
+    #[serde(rename = "objects")]
     pub objects: Vec<ObjectSpec>,
     /// The snapshot timestamp: for BACKUP the one it writes, for RESTORE the one it reads.
+    #[serde(rename = "timestamp")]
     pub timestamp: String,
     /// Submission time, ms since the epoch.
+    #[serde(rename = "create_time_ms")]
     pub create_time_ms: u64,
     /// RESTORE: when the catalog check passed.
+    #[serde(rename = "meta_prepared_time_ms")]
     pub meta_prepared_time_ms: Option<u64>,
     /// When the local snapshot was complete.
+    #[serde(rename = "snapshot_finished_time_ms")]
     pub snapshot_finished_time_ms: Option<u64>,
     /// BACKUP: when all data files were uploaded; RESTORE: when all were downloaded.
+    #[serde(rename = "transfer_finished_time_ms")]
     pub transfer_finished_time_ms: Option<u64>,
     /// When the job ended.
+    #[serde(rename = "finished_time_ms")]
     pub finished_time_ms: Option<u64>,
     /// Timeout in seconds.
+    #[serde(rename = "timeout_s")]
     pub timeout_s: u64,
     /// RESTORE's `replication_num` (stored; one copy is kept).
+    #[serde(rename = "replication_num")]
     pub replication_num: u32,
     /// RESTORE's `allow_load` (stored; restored tables are locked regardless).
+    #[serde(rename = "allow_load")]
     pub allow_load: bool,
     /// `[OK]` or the error that ended the job.
+    #[serde(rename = "status")]
     pub status: JobStatus,
     /// The last transient error that was retried (SHOW's TaskErrMsg).
+    #[serde(rename = "task_err_msg")]
     pub task_err_msg: Option<String>,
     /// Progress at the last state change (live progress is in [`super::Progress`]).
+    #[serde(rename = "progress")]
     pub progress: ProgressSnapshot,
     /// BACKUP: the name of the lease the job holds in its repository while it runs (see
     /// docs/FORMAT.md, "Leases"); only this job, or its engine's restart, removes it.
     #[serde(default)]
+    #[serde(rename = "lease")]
     pub lease: Option<String>,
 }
 

@@ -8,20 +8,28 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackupState {
     /// Accepted, not started.
+    #[serde(rename = "Pending")]
     Pending,
     /// Capturing the local snapshot.
+    #[serde(rename = "Snapshoting")]
     Snapshoting,
     /// Planning the upload.
+    #[serde(rename = "UploadSnapshot")]
     UploadSnapshot,
     /// Uploading data files.
+    #[serde(rename = "Uploading")]
     Uploading,
     /// Writing the snapshot manifest.
+    #[serde(rename = "SaveMeta")]
     SaveMeta,
     /// Writing the info file (the commit point).
+    #[serde(rename = "UploadInfo")]
     UploadInfo,
     /// Done; the snapshot is visible.
+    #[serde(rename = "Finished")]
     Finished,
     /// Stopped by the user, a timeout, an error or a restart.
+    #[serde(rename = "Cancelled")]
     Cancelled,
 }
 
@@ -29,51 +37,70 @@ pub enum BackupState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RestoreState {
     /// Accepted, not started.
+    #[serde(rename = "Pending")]
     Pending,
     /// Checking the snapshot against the catalog and locking target tables.
+    #[serde(rename = "Snapshoting")]
     Snapshoting,
     /// Planning downloads.
+    #[serde(rename = "Download")]
     Download,
     /// Downloading and verifying files into staging.
+    #[serde(rename = "Downloading")]
     Downloading,
     /// Preparing the commit.
+    #[serde(rename = "Commit")]
     Commit,
     /// Publishing the one commit record.
+    #[serde(rename = "Committing")]
     Committing,
     /// Done; the restored data is visible.
+    #[serde(rename = "Finished")]
     Finished,
     /// Stopped; nothing visible changed.
+    #[serde(rename = "Cancelled")]
     Cancelled,
 }
 
 /// Where a BACKUP or RESTORE job is: the states of both, serialised (job records) and shown
 /// (SHOW BACKUP/RESTORE) under StarRocks' names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobState {
     /// Accepted, not started.
+    #[serde(rename = "PENDING")]
     Pending,
     /// BACKUP: capturing the local snapshot; RESTORE: checking and locking.
+    #[serde(rename = "SNAPSHOTING")]
     Snapshoting,
     /// BACKUP: planning the upload.
+    #[serde(rename = "UPLOAD_SNAPSHOT")]
     UploadSnapshot,
     /// BACKUP: uploading data files.
+    #[serde(rename = "UPLOADING")]
     Uploading,
     /// BACKUP: writing the snapshot manifest.
+    #[serde(rename = "SAVE_META")]
     SaveMeta,
     /// BACKUP: writing the info file (the commit point).
+    #[serde(rename = "UPLOAD_INFO")]
     UploadInfo,
     /// RESTORE: planning downloads.
+    #[serde(rename = "DOWNLOAD")]
     Download,
     /// RESTORE: downloading and verifying files into staging.
+    #[serde(rename = "DOWNLOADING")]
     Downloading,
     /// RESTORE: preparing the commit.
+    #[serde(rename = "COMMIT")]
     Commit,
     /// RESTORE: publishing the one commit record.
+    #[serde(rename = "COMMITTING")]
     Committing,
     /// Done.
+    #[serde(rename = "FINISHED")]
     Finished,
     /// Stopped by the user, a timeout, an error or a restart.
+    #[serde(rename = "CANCELLED")]
     Cancelled,
 }
 
@@ -163,12 +190,16 @@ impl RestoreState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StatusCode {
     /// Cancelled by the user or failed for a general reason.
+    #[serde(rename = "CommonError")]
     CommonError,
     /// Ran past its timeout.
+    #[serde(rename = "Timeout")]
     Timeout,
     /// A file failed its checksum.
+    #[serde(rename = "BadFile")]
     BadFile,
     /// Something named does not exist (any more).
+    #[serde(rename = "NotFound")]
     NotFound,
 }
 
@@ -187,12 +218,16 @@ impl StatusCode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobStatus {
     /// No error.
+    #[serde(rename = "Ok")]
     Ok,
     /// The job failed or was cancelled.
+    #[serde(rename = "Error")]
     Error {
         /// StarRocks' code.
+        #[serde(rename = "code")]
         code: StatusCode,
         /// What happened.
+        #[serde(rename = "msg")]
         msg: String,
     },
 }

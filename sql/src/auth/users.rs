@@ -29,10 +29,13 @@ const USERS_FORMAT_VERSION: u32 = 2;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
     /// `*.*`.
+    #[serde(rename = "Global")]
     Global,
     /// `db.*`.
+    #[serde(rename = "Database")]
     Database(String),
     /// `db.t`.
+    #[serde(rename = "Table")]
     Table(String, String),
 }
 
@@ -70,8 +73,10 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GrantRecord {
     /// Privilege name, upper case.
+    #[serde(rename = "privilege")]
     pub privilege: String,
     /// What it covers.
+    #[serde(rename = "scope")]
     pub scope: Scope,
 }
 

@@ -13,108 +13,152 @@ use crate::schema::ViewDef;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Edit {
     /// Adds a database.
+    #[serde(rename = "CreateDatabase")]
     CreateDatabase {
         /// New id.
+        #[serde(rename = "id")]
         id: u64,
         /// Name.
+        #[serde(rename = "name")]
         name: String,
     },
     /// Removes a database with all its tables and views.
+    #[serde(rename = "DropDatabase")]
     DropDatabase {
         /// Database id.
+        #[serde(rename = "id")]
         id: u64,
     },
     /// Adds a view.
+    #[serde(rename = "CreateView")]
     CreateView {
         /// Database id.
+        #[serde(rename = "db_id")]
         db_id: u64,
         /// Definition.
+        #[serde(rename = "view")]
         view: ViewDef,
     },
     /// Removes a view.
+    #[serde(rename = "DropView")]
     DropView {
         /// Database id.
+        #[serde(rename = "db_id")]
         db_id: u64,
         /// View name.
+        #[serde(rename = "name")]
         name: String,
     },
     /// Adds a table with its partitions and (empty) tablets.
+    #[serde(rename = "CreateTable")]
     CreateTable {
         /// The new table.
+        #[serde(rename = "table")]
         table: Arc<Table>,
     },
     /// Removes a table.
+    #[serde(rename = "DropTable")]
     DropTable {
         /// Table id.
+        #[serde(rename = "id")]
         id: u64,
     },
     /// Adds a partition to a table.
+    #[serde(rename = "AddPartition")]
     AddPartition {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// The new partition with empty tablets.
+        #[serde(rename = "partition")]
         partition: Arc<Partition>,
     },
     /// Removes a partition.
+    #[serde(rename = "DropPartition")]
     DropPartition {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// Partition id.
+        #[serde(rename = "partition_id")]
         partition_id: u64,
     },
     /// Publishes new rowsets in a partition as its new visible version.
+    #[serde(rename = "AddRowsets")]
     AddRowsets {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// Partition id.
+        #[serde(rename = "partition_id")]
         partition_id: u64,
         /// The new visible version: the old one plus one.
+        #[serde(rename = "version")]
         version: u64,
         /// Clock time of the publication, ms since the epoch.
+        #[serde(rename = "time_ms")]
         time_ms: u64,
         /// `(tablet index, rowset)` pairs, appended in order.
+        #[serde(rename = "rowsets")]
         rowsets: Vec<(usize, Arc<Rowset>)>,
     },
     /// Empties a partition as its new visible version.
+    #[serde(rename = "TruncatePartition")]
     TruncatePartition {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// Partition id.
+        #[serde(rename = "partition_id")]
         partition_id: u64,
         /// The new visible version: the old one plus one.
+        #[serde(rename = "version")]
         version: u64,
         /// Clock time of the publication, ms since the epoch.
+        #[serde(rename = "time_ms")]
         time_ms: u64,
     },
     /// Replaces every tablet's rowsets of a partition and sets its version (a restore overwriting
     /// the partition with a snapshot's content, or an overwrite publishing new rows as the next
     /// version).
+    #[serde(rename = "ReplacePartition")]
     ReplacePartition {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// Partition id.
+        #[serde(rename = "partition_id")]
         partition_id: u64,
         /// The version recorded in the snapshot, which becomes the visible version.
+        #[serde(rename = "version")]
         version: u64,
         /// Clock time of the publication, ms since the epoch.
+        #[serde(rename = "time_ms")]
         time_ms: u64,
         /// New rowsets per tablet, in bucket order; must match the partition's bucket count.
+        #[serde(rename = "tablets")]
         tablets: Vec<Vec<Arc<Rowset>>>,
     },
     /// Replaces the oldest rowsets of a tablet by one merged rowset (compaction). The visible rows
     /// do not change, so neither does the version.
+    #[serde(rename = "ReplaceRowsets")]
     ReplaceRowsets {
         /// Table id.
+        #[serde(rename = "table_id")]
         table_id: u64,
         /// Partition id.
+        #[serde(rename = "partition_id")]
         partition_id: u64,
         /// Tablet index within the partition.
+        #[serde(rename = "tablet")]
         tablet: usize,
         /// Ids of the replaced rowsets: a run of consecutive rowsets of the tablet, in order (its
         /// first ones, or any later run since compaction merges runs); the merged rowset takes
         /// the run's place.
+        #[serde(rename = "removed")]
         removed: Vec<u64>,
         /// The merged rowset; `None` when nothing survived the merge.
+        #[serde(rename = "added")]
         added: Option<Arc<Rowset>>,
     },
 }

@@ -15,10 +15,13 @@ use crate::value::Value;
 pub struct CatalogState {
     /// The smallest id never handed out. Ids of databases, tables, partitions, tablets and rowsets
     /// come from one sequence and are never reused.
+    #[serde(rename = "next_id")]
     pub next_id: u64,
     /// Databases by id.
+    #[serde(rename = "databases")]
     pub databases: BTreeMap<u64, Arc<Database>>,
     /// Tables by id.
+    #[serde(rename = "tables")]
     pub tables: BTreeMap<u64, Arc<Table>>,
 }
 
@@ -26,10 +29,13 @@ pub struct CatalogState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Database {
     /// Never-reused id.
+    #[serde(rename = "id")]
     pub id: u64,
     /// Name, unique among databases.
+    #[serde(rename = "name")]
     pub name: String,
     /// Views by name.
+    #[serde(rename = "views")]
     pub views: BTreeMap<String, ViewDef>,
 }
 
@@ -37,14 +43,19 @@ pub struct Database {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Table {
     /// Never-reused id; also the table's directory name under `data/`.
+    #[serde(rename = "id")]
     pub id: u64,
     /// The owning database's id.
+    #[serde(rename = "db_id")]
     pub db_id: u64,
     /// Name, unique among the database's tables and views.
+    #[serde(rename = "name")]
     pub name: String,
     /// Columns, keys, partitioning, distribution, properties.
+    #[serde(rename = "schema")]
     pub schema: Arc<TableSchema>,
     /// Partitions by id.
+    #[serde(rename = "partitions")]
     pub partitions: BTreeMap<u64, Arc<Partition>>,
 }
 
@@ -52,16 +63,22 @@ pub struct Table {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Partition {
     /// Never-reused id.
+    #[serde(rename = "id")]
     pub id: u64,
     /// Name, unique within the table.
+    #[serde(rename = "name")]
     pub name: String,
     /// Which rows it holds.
+    #[serde(rename = "bound")]
     pub bound: PartitionBound,
     /// Incremented by every commit that changes the partition's rows; starts at 1.
+    #[serde(rename = "visible_version")]
     pub visible_version: u64,
     /// Clock time (ms since the epoch) at which `visible_version` was published.
+    #[serde(rename = "visible_version_time_ms")]
     pub visible_version_time_ms: u64,
     /// Tablets, bucket `i` at index `i`.
+    #[serde(rename = "tablets")]
     pub tablets: Vec<Arc<Tablet>>,
 }
 
@@ -69,8 +86,10 @@ pub struct Partition {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tablet {
     /// Never-reused id.
+    #[serde(rename = "id")]
     pub id: u64,
     /// Rowsets, oldest first. For PRIMARY KEY tables later rowsets win over earlier ones.
+    #[serde(rename = "rowsets")]
     pub rowsets: Vec<Arc<Rowset>>,
 }
 
@@ -78,8 +97,10 @@ pub struct Tablet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowsetKind {
     /// Rows of the table (all columns).
+    #[serde(rename = "Data")]
     Data,
     /// Keys deleted from a PRIMARY KEY table (key columns only).
+    #[serde(rename = "Delete")]
     Delete,
 }
 
@@ -87,12 +108,16 @@ pub enum RowsetKind {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Rowset {
     /// Never-reused id; also the file's name.
+    #[serde(rename = "id")]
     pub id: u64,
     /// Data or tombstones.
+    #[serde(rename = "kind")]
     pub kind: RowsetKind,
     /// The partition version that published it.
+    #[serde(rename = "version")]
     pub version: u64,
     /// The file and what was recorded while writing it.
+    #[serde(rename = "file")]
     pub file: FileMeta,
 }
 
@@ -100,14 +125,19 @@ pub struct Rowset {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileMeta {
     /// Path relative to the data directory, `/`-separated.
+    #[serde(rename = "path")]
     pub path: String,
     /// Size in bytes.
+    #[serde(rename = "size_bytes")]
     pub size_bytes: u64,
     /// BLAKE3 hash of the whole file, lowercase hex.
+    #[serde(rename = "checksum")]
     pub checksum: String,
     /// Row count.
+    #[serde(rename = "rows")]
     pub rows: u64,
     /// Per-column statistics, in file column order.
+    #[serde(rename = "columns")]
     pub columns: Vec<ColumnStats>,
 }
 
@@ -115,12 +145,16 @@ pub struct FileMeta {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnStats {
     /// Column name.
+    #[serde(rename = "name")]
     pub name: String,
     /// Smallest non-NULL value, if known.
+    #[serde(rename = "min")]
     pub min: Option<Value>,
     /// Largest non-NULL value, if known.
+    #[serde(rename = "max")]
     pub max: Option<Value>,
     /// Number of NULLs.
+    #[serde(rename = "null_count")]
     pub null_count: u64,
 }
 

@@ -16,10 +16,13 @@ use crate::io::{StorageFile, StorageIo};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LogRecord {
     /// Consecutive from 1; never reused.
+    #[serde(rename = "seq")]
     pub seq: u64,
     /// The catalog's id high-water mark after this record.
+    #[serde(rename = "next_id")]
     pub next_id: u64,
     /// The edits, applied in order, all or none.
+    #[serde(rename = "edits")]
     pub edits: Vec<Edit>,
 }
 

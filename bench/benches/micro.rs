@@ -6,14 +6,13 @@
     reason = "criterion_group! generates the undocumented `benches` function"
 )]
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use tabvault_bench::data::{DB, Generator, TABLE, year_start};
 use tabvault_bench::scenarios::setup::{create_engine, data_files};
-use tabvault_snapshot::{RepoPath, RepositoryStore, capture};
+use tabvault_snapshot::{RepoPath, RepositoryOptions, RepositoryStore, capture};
 use tabvault_storage::internal::hash_file;
 use tabvault_storage::{CompareOp, Engine, Predicate, ScanRequest, Value};
 
@@ -133,7 +132,7 @@ fn repository(c: &mut Criterion) {
     let mut group = c.benchmark_group("repository");
     group.throughput(Throughput::Bytes(payload.len() as u64));
     for (label, location) in locations {
-        let store = RepositoryStore::open(&location, &BTreeMap::new()).expect("open");
+        let store = RepositoryStore::open(&location, &RepositoryOptions::default()).expect("open");
         let name = RepoPath::parse("data/object").expect("path");
         group.bench_function(format!("put_bytes_{label}"), |b| {
             b.iter(|| store.put_bytes(&name, payload.clone()).expect("put"))

@@ -59,8 +59,8 @@ pub use prune::{SnapshotSelection, TimestampBound, TimestampOp};
 pub use refresh::IcebergRefresh;
 pub use registry::{REGISTRY_FILE, RepositoryRow};
 pub use repository::{
-    Digest, FaultPlan, RepoPath, Repository, RepositoryError, RepositoryStore, RetryPolicy,
-    SnapshotListing, TransferMethod,
+    Algorithm, Digest, EncryptionOptions, FaultPlan, RepoPath, Repository, RepositoryError,
+    RepositoryOptions, RepositoryStore, RetryPolicy, S3Options, SnapshotListing, TransferMethod,
 };
 pub use retention::{KEEP_LAST, KEEP_WITHIN, RetentionPolicy, SnapshotAge};
 pub use service::{BackupRequest, SnapshotService, SnapshotServiceBuilder, StateHook};

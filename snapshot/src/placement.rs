@@ -4,10 +4,9 @@
 //! directory or another repository: tabvault deletes files in a repository (DROP SNAPSHOT's
 //! cleanup) and in the data directory, and neither may ever reach the other's files.
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::repository::{Location, RepositoryError, parse_location};
+use crate::repository::{Location, RepositoryError, S3Options, parse_location};
 
 /// A repository location reduced to what decides overlap.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,16 +33,13 @@ pub(crate) enum Place {
 
 impl Place {
     /// The place of `location` (parsed as [`crate::RepositoryStore::open`] would).
-    pub(crate) fn of(
-        location: &str,
-        properties: &BTreeMap<String, String>,
-    ) -> Result<Self, RepositoryError> {
+    pub(crate) fn of(location: &str, s3: &S3Options) -> Result<Self, RepositoryError> {
         let segments = |prefix: Option<crate::repository::RepoPath>| -> Vec<String> {
             prefix
                 .map(|p| p.segments().map(str::to_owned).collect())
                 .unwrap_or_default()
         };
-        Ok(match parse_location(location, properties)? {
+        Ok(match parse_location(location, s3)? {
             Location::Local(path) => Place::Local(canonicalize_lenient(&path).map_err(
                 |source| RepositoryError::Io {
                     context: format!("resolving {}", path.display()),

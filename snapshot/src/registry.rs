@@ -14,8 +14,8 @@ use crate::error::{Result, SnapshotError};
 use crate::layout;
 use crate::placement::Place;
 use crate::repository::{
-    Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, FaultPlan, ICEBERG, Repository, RepositoryError,
-    RepositoryKey, RepositoryStore,
+    Algorithm, ENCRYPTION, ENCRYPTION_KEY_FILE, EncryptionOptions, FaultPlan, Repository,
+    RepositoryError, RepositoryKey, RepositoryOptions, RepositoryStore,
 };
 use crate::retention::RetentionPolicy;
 
@@ -89,51 +89,16 @@ pub(crate) struct EncryptionSpec {
     key_file: PathBuf,
 }
 
-impl EncryptionSpec {
-    /// Takes the encryption properties out of `properties` (leaving the location's own), or
-    /// `None` when there are none. Both must be given; the cipher must be one tabvault has and
-    /// the key file an absolute path (it is read again whenever the engine opens).
-    pub(crate) fn take_from(properties: &mut BTreeMap<String, String>) -> Result<Option<Self>> {
-        let algorithm = properties.remove(ENCRYPTION);
-        let key_file = properties.remove(ENCRYPTION_KEY_FILE);
-        let refuse = |msg: String| Err(SnapshotError::CreateRepository(msg));
-        match (algorithm, key_file) {
-            (None, None) => Ok(None),
-            (Some(_), None) | (None, Some(_)) => refuse(format!(
-                "{ENCRYPTION} and {ENCRYPTION_KEY_FILE} are given together"
-            )),
-            (Some(_), Some(_))
-                if properties
-                    .get(ICEBERG)
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) =>
-            {
-                refuse(format!(
-                    "an encrypted repository has no Iceberg view (other engines cannot read its \
-                     sealed files): drop \"{ICEBERG}\" = \"true\" or the encryption"
-                ))
-            }
-            (Some(algorithm), Some(key_file)) => {
-                let Some(algorithm) = Algorithm::named(&algorithm) else {
-                    return refuse(format!(
-                        "Invalid {ENCRYPTION} value: {algorithm}; supported: aes-256-gcm, \
-                         chacha20-poly1305"
-                    ));
-                };
-                let key_file = PathBuf::from(key_file);
-                if !key_file.is_absolute() {
-                    return refuse(format!(
-                        "{ENCRYPTION_KEY_FILE} must be an absolute path: {}",
-                        key_file.display()
-                    ));
-                }
-                Ok(Some(EncryptionSpec {
-                    algorithm: algorithm.name().to_owned(),
-                    key_file,
-                }))
-            }
+impl From<&EncryptionOptions> for EncryptionSpec {
+    fn from(options: &EncryptionOptions) -> Self {
+        Self {
+            algorithm: options.algorithm.name().to_owned(),
+            key_file: options.key_file.clone(),
         }
     }
+}
 
+impl EncryptionSpec {
     /// Loads the key.
     fn key(&self) -> std::result::Result<std::sync::Arc<RepositoryKey>, String> {
         let algorithm = Algorithm::named(&self.algorithm)
@@ -151,6 +116,11 @@ impl RepositoryRecord {
     fn shown_location(&self) -> &str {
         self.typed_location.as_deref().unwrap_or(&self.location)
     }
+
+    /// The options the store is opened with: the kept properties (S3 connection, `iceberg`).
+    fn store_options(&self) -> Result<RepositoryOptions> {
+        RepositoryOptions::from_properties(&self.properties)
+    }
 }
 
 /// Where a new repository lives.
@@ -160,10 +130,6 @@ pub(crate) struct NewLocation<'a> {
     pub resolved: &'a str,
     /// What CREATE REPOSITORY said; SHOW REPOSITORIES shows it.
     pub typed: &'a str,
-    /// The retention properties, taken out of the location's.
-    pub retention: Option<RetentionPolicy>,
-    /// The encryption properties, taken out of the location's.
-    pub encryption: Option<EncryptionSpec>,
 }
 
 /// A registered repository whose location could not be opened (or may not be used) when the
@@ -271,7 +237,8 @@ impl Registry {
     /// Opens a registered repository's store, or says why it may not be used. A local directory
     /// must still exist: an unmounted disk is reported, not silently replaced by an empty one.
     fn reopen(&self, record: &RepositoryRecord) -> std::result::Result<RepositoryStore, String> {
-        let place = Place::of(&record.location, &record.properties).map_err(|e| e.to_string())?;
+        let options = record.store_options().map_err(|e| e.to_string())?;
+        let place = Place::of(&record.location, &options.s3).map_err(|e| e.to_string())?;
         if let Some(conflict) = place.data_dir_conflict(&self.data_dir) {
             return Err(conflict);
         }
@@ -281,9 +248,9 @@ impl Registry {
             return Err(format!("directory {} does not exist", path.display()));
         }
         let store = if record.read_only {
-            RepositoryStore::open_read_only(&record.location, &record.properties)
+            RepositoryStore::open_read_only(&record.location, &options)
         } else {
-            RepositoryStore::open(&record.location, &record.properties)
+            RepositoryStore::open(&record.location, &options)
         };
         let store = self.with_faults(store.map_err(|e| e.to_string())?);
         let Some(spec) = &record.encryption else {
@@ -349,7 +316,7 @@ impl Registry {
         &mut self,
         name: &str,
         new_location: NewLocation<'_>,
-        properties: &BTreeMap<String, String>,
+        options: &RepositoryOptions,
         read_only: bool,
         broker: Option<&str>,
         now_ms: u64,
@@ -363,19 +330,21 @@ impl Registry {
             return Err(SnapshotError::LocationEmpty);
         }
         let refuse = |msg: String| SnapshotError::CreateRepository(msg);
-        let place = Place::of(location, properties).map_err(|e| refuse(e.to_string()))?;
+        options.check()?;
+        let place = Place::of(location, &options.s3).map_err(|e| refuse(e.to_string()))?;
         self.check_place(&place).map_err(refuse)?;
         let store = if read_only {
-            RepositoryStore::open_read_only(location, properties)
+            RepositoryStore::open_read_only(location, options)
         } else {
             if let Place::Local(path) = &place {
                 check_local_vacancy(path).map_err(refuse)?;
             }
-            RepositoryStore::open(location, properties)
+            RepositoryStore::open(location, options)
         }
         .map_err(|e| refuse(e.to_string()))?;
         let store = self.with_faults(store);
-        let key = match &new_location.encryption {
+        let encryption = options.encryption.as_ref().map(EncryptionSpec::from);
+        let key = match &encryption {
             Some(spec) => Some(spec.key().map_err(refuse)?),
             None => None,
         };
@@ -390,9 +359,9 @@ impl Registry {
             name: name.to_owned(),
             location: location.to_owned(),
             typed_location: (new_location.typed != location).then(|| new_location.typed.to_owned()),
-            properties: properties.clone(),
-            retention: new_location.retention,
-            encryption: new_location.encryption.clone(),
+            properties: options.location_properties(),
+            retention: options.retention,
+            encryption,
             read_only,
             broker: broker.map(str::to_owned),
             create_time_ms,
@@ -419,7 +388,10 @@ impl Registry {
             .map(|r| &r.record)
             .chain(self.unavailable.values().map(|u| &u.record));
         for record in records {
-            let Ok(other) = Place::of(&record.location, &record.properties) else {
+            let Ok(options) = record.store_options() else {
+                continue;
+            };
+            let Ok(other) = Place::of(&record.location, &options.s3) else {
                 continue;
             };
             if place.overlaps(&other) {
@@ -654,10 +626,9 @@ mod tests {
         let typed = NewLocation {
             resolved: &resolved,
             typed: "repo",
-            retention: None,
-            encryption: None,
         };
-        let created = registry.create("r", typed, &BTreeMap::new(), false, None, 7)?;
+        let options = RepositoryOptions::default();
+        let created = registry.create("r", typed, &options, false, None, 7)?;
         assert_eq!(
             created.location(),
             resolved,

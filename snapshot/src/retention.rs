@@ -43,7 +43,7 @@ impl RetentionPolicy {
     /// Takes the retention properties out of `properties` (leaving the location's own), or
     /// `None` when there are none. A value that is not a positive count or a duration is an error
     /// naming the property.
-    pub fn take_from(properties: &mut BTreeMap<String, String>) -> Result<Option<Self>> {
+    pub(crate) fn take_from(properties: &mut BTreeMap<String, String>) -> Result<Option<Self>> {
         let invalid = |key: &str, value: &str, want: &str| {
             SnapshotError::CreateRepository(format!("Invalid {key} value: {value}; {want}"))
         };

@@ -19,10 +19,9 @@ use crate::local::{self, LOCAL_SNAPSHOTS_DIR, resolve_objects};
 use crate::object_spec::ObjectSpec;
 use crate::options::{BackupOptions, check_restore, check_timeout};
 use crate::prune::SnapshotSelection;
-use crate::registry::{EncryptionSpec, NewLocation, Registry};
-use crate::repository::FaultPlan;
+use crate::registry::{NewLocation, Registry};
 use crate::repository::Repository;
-use crate::retention::RetentionPolicy;
+use crate::repository::{FaultPlan, RepositoryOptions};
 use crate::timefmt::snapshot_timestamp;
 use crate::verify::VerifyRow;
 
@@ -203,11 +202,11 @@ impl SnapshotService {
         &self,
         name: &str,
         location: &str,
-        properties: &BTreeMap<String, String>,
+        options: &RepositoryOptions,
         read_only: bool,
         broker: Option<&str>,
     ) -> Result<Arc<Repository>> {
-        self.create_repository_typed(name, location, location, properties, read_only, broker)
+        self.create_repository_typed(name, location, location, options, read_only, broker)
     }
 
     /// [`Self::create_repository`] for a location the caller resolved from what the statement
@@ -219,24 +218,19 @@ impl SnapshotService {
         name: &str,
         typed_location: &str,
         location: &str,
-        properties: &BTreeMap<String, String>,
+        options: &RepositoryOptions,
         read_only: bool,
         broker: Option<&str>,
     ) -> Result<Arc<Repository>> {
         let now = self.inner.now_ms();
-        let mut properties = properties.clone();
-        let retention = RetentionPolicy::take_from(&mut properties)?;
-        let encryption = EncryptionSpec::take_from(&mut properties)?;
         let new_location = NewLocation {
             resolved: location,
             typed: typed_location,
-            retention,
-            encryption,
         };
         self.inner
             .registry
             .write()
-            .create(name, new_location, &properties, read_only, broker, now)
+            .create(name, new_location, options, read_only, broker, now)
     }
 
     /// DROP REPOSITORY: unregisters it; its files stay where they are.

@@ -90,7 +90,7 @@ fn bad_requests_get_starrocks_errors() -> R {
     s.create_repository(
         "ro",
         ro_dir.path().to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         true,
         None,
     )?;

@@ -38,7 +38,7 @@ fn backup_then_restore_brings_back_every_row() -> TestResult {
     service.create_repository(
         "repo",
         repo_dir.path().to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         false,
         None,
     )?;
@@ -91,7 +91,7 @@ fn repeated_backup_uploads_only_what_changed() -> TestResult {
     service.create_repository(
         "repo",
         repo_dir.path().to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         false,
         None,
     )?;
@@ -139,7 +139,13 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
         let service = service_in(data.path())?;
         let engine = service.engine().clone();
         populate(&engine, "db")?;
-        service.create_repository("repo", &location, &props(&[]), false, None)?;
+        service.create_repository(
+            "repo",
+            &location,
+            &RepositoryOptions::default(),
+            false,
+            None,
+        )?;
         let record = backup(
             &service,
             "migrate",
@@ -165,7 +171,7 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
     };
     let other = tempfile::tempdir()?;
     let service = SnapshotService::open(Engine::open(other.path())?)?;
-    service.create_repository("repo", &location, &props(&[]), true, None)?;
+    service.create_repository("repo", &location, &RepositoryOptions::default(), true, None)?;
     let job = service.restore(&RestoreRequest {
         database: "newdb".into(),
         snapshot: "migrate".into(),
@@ -345,7 +351,7 @@ fn every_type_round_trips_with_nulls() -> TestResult {
     service.create_repository(
         "repo",
         repo_dir.path().to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         false,
         None,
     )?;

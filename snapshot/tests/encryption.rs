@@ -40,7 +40,7 @@ fn create(s: &SnapshotService, repo: &Path, properties: &[(String, String)]) -> 
     s.create_repository(
         "repo",
         repo.to_str().ok_or("path")?,
-        &properties,
+        &RepositoryOptions::from_properties(&properties)?,
         false,
         None,
     )?;
@@ -161,13 +161,17 @@ fn a_missing_or_wrong_key_is_refused_before_anything_is_read() -> R {
     let s = service_in(other.path())?;
     let attach = |properties: Vec<(String, String)>| {
         let properties = properties.into_iter().collect();
-        err_text(s.create_repository(
-            "again",
-            repo.path().to_str().unwrap_or_default(),
-            &properties,
-            false,
-            None,
-        ))
+        err_text(
+            RepositoryOptions::from_properties(&properties).and_then(|options| {
+                s.create_repository(
+                    "again",
+                    repo.path().to_str().unwrap_or_default(),
+                    &options,
+                    false,
+                    None,
+                )
+            }),
+        )
     };
     let err = attach(encrypted("aes-256-gcm", &wrong));
     assert!(err.contains("wrong key"), "{err}");
@@ -203,7 +207,7 @@ fn a_missing_or_wrong_key_is_refused_before_anything_is_read() -> R {
     let err = err_text(s.create_repository(
         "plain_again",
         plain_repo.path().to_str().ok_or("path")?,
-        &encrypted("aes-256-gcm", &key).into_iter().collect(),
+        &RepositoryOptions::from_properties(&encrypted("aes-256-gcm", &key).into_iter().collect())?,
         false,
         None,
     ));
@@ -212,7 +216,7 @@ fn a_missing_or_wrong_key_is_refused_before_anything_is_read() -> R {
     s.create_repository(
         "again",
         repo.path().to_str().ok_or("path")?,
-        &encrypted("aes-256-gcm", &key).into_iter().collect(),
+        &RepositoryOptions::from_properties(&encrypted("aes-256-gcm", &key).into_iter().collect())?,
         true,
         None,
     )?;

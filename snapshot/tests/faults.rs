@@ -73,7 +73,13 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
     populate(&engine, "db")?;
     {
         let clean = SnapshotService::open(engine.clone())?;
-        clean.create_repository("repo", &location, &props(&[]), false, None)?;
+        clean.create_repository(
+            "repo",
+            &location,
+            &RepositoryOptions::default(),
+            false,
+            None,
+        )?;
     }
     let service = SnapshotService::builder(engine.clone())
         .transfer_threads(2)
@@ -137,7 +143,7 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
     // A fault-free engine on the same location sees exactly the finished snapshots, complete.
     let other = tempfile::tempdir()?;
     let check = SnapshotService::open(Engine::open(other.path())?)?;
-    check.create_repository("repo", &location, &props(&[]), true, None)?;
+    check.create_repository("repo", &location, &RepositoryOptions::default(), true, None)?;
     let listed: Vec<String> = check
         .repository("repo")?
         .list_snapshots()?

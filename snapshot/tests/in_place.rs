@@ -130,7 +130,7 @@ fn a_fetched_file_is_checked_before_it_is_read() -> R {
     let s = service_in(data.path())?;
     populate(s.engine(), "db")?;
     let location = format!("memory://in-place-{}", std::process::id());
-    s.create_repository("mem", &location, &props(&[]), false, None)?;
+    s.create_repository("mem", &location, &RepositoryOptions::default(), false, None)?;
     backup_database(&s, "db", "mem", "then")?;
     assert_eq!(
         snapshot_rows(&s, "mem", "then", "pk", &ScanRequest::all())?,
@@ -141,7 +141,7 @@ fn a_fetched_file_is_checked_before_it_is_read() -> R {
         .into_iter()
         .next()
         .ok_or("a file")?;
-    let store = RepositoryStore::open(&location, &props(&[]))?;
+    let store = RepositoryStore::open(&location, &RepositoryOptions::default())?;
     let name = RepoPath::parse(&victim)?;
     let mut bytes = store.get_bytes(&name)?.to_vec();
     bytes[0] ^= 0xff;

@@ -680,7 +680,7 @@ fn restore_into_a_fresh_engine() -> R {
     service.create_repository(
         "repo",
         f.repo_dir.path().to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         true,
         None,
     )?;

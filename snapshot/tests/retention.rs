@@ -59,7 +59,7 @@ fn service(
     s.create_repository(
         "repo",
         location.to_str().ok_or("path")?,
-        &props(properties),
+        &options(properties),
         false,
         None,
     )?;
@@ -185,8 +185,10 @@ fn invalid_retention_properties_are_refused_at_create() -> R {
         ("retention.keep_last", "0"),
         ("retention.keep_within", "forever"),
     ] {
-        let err =
-            err_text(s.create_repository("r", location, &props(&[(key, value)]), false, None));
+        let err = err_text(
+            RepositoryOptions::from_properties(&props(&[(key, value)]))
+                .and_then(|options| s.create_repository("r", location, &options, false, None)),
+        );
         assert!(
             err.starts_with(&format!(
                 "Failed to create repository: Invalid {key} value: {value};"

@@ -14,7 +14,8 @@ mod common;
 
 use bytes::Bytes;
 use tabvault_snapshot::{
-    FaultPlan, FileStatus, RepoPath, RepositoryError, RepositoryStore, TransferMethod,
+    FaultPlan, FileStatus, RepoPath, RepositoryError, RepositoryOptions, RepositoryStore,
+    TransferMethod,
 };
 use tabvault_storage::ScanRequest;
 
@@ -145,6 +146,11 @@ fn props(moto: &Moto) -> BTreeMap<String, String> {
     .collect()
 }
 
+/// The same settings as repository options.
+fn options(moto: &Moto) -> RepositoryOptions {
+    RepositoryOptions::from_properties(&props(moto)).expect("valid properties")
+}
+
 fn assert_no_secret(text: &str) {
     assert!(!text.contains(SECRET_KEY), "secret key leaked: {text}");
     assert!(!text.contains(ACCESS_KEY), "access key leaked: {text}");
@@ -155,9 +161,9 @@ fn s3_repository_against_moto() {
     let moto = Moto::start();
     let (status, body) = moto.http("PUT", &format!("/{BUCKET}"), b"");
     assert_eq!(status, 200, "creating the bucket: {body}");
-    let props = props(&moto);
-    let store = RepositoryStore::open(&format!("s3://{BUCKET}/repos/r1"), &props).expect("open");
-    assert_no_secret(&format!("{store:?} {:?}", store.redacted_properties()));
+    let options = options(&moto);
+    let store = RepositoryStore::open(&format!("s3://{BUCKET}/repos/r1"), &options).expect("open");
+    assert_no_secret(&format!("{store:?} {options:?}"));
 
     round_trip(&store);
     files(&store);
@@ -167,7 +173,7 @@ fn s3_repository_against_moto() {
     errors_hide_secrets(&moto);
 
     // s3a:// is the same store.
-    let s3a = RepositoryStore::open(&format!("s3a://{BUCKET}/repos/r1"), &props).expect("s3a");
+    let s3a = RepositoryStore::open(&format!("s3a://{BUCKET}/repos/r1"), &options).expect("s3a");
     assert_eq!(&s3a.get_bytes(&name("meta/info")).expect("get")[..], b"v2");
 }
 
@@ -250,7 +256,8 @@ fn listing(store: &RepositoryStore, moto: &Moto) {
     );
     assert!(store.list(&name("nothing/here")).expect("list").is_empty());
     // Objects outside the repository's prefix are not part of it.
-    let bucket_root = RepositoryStore::open(&format!("s3://{BUCKET}"), &props(moto)).expect("open");
+    let bucket_root =
+        RepositoryStore::open(&format!("s3://{BUCKET}"), &options(moto)).expect("open");
     bucket_root
         .put_bytes(&name("repos/r10/other"), Bytes::from_static(b"o"))
         .expect("put outside");
@@ -339,7 +346,7 @@ fn invalid_names_in_the_bucket(store: &RepositoryStore, moto: &Moto) {
 }
 
 fn errors_hide_secrets(moto: &Moto) {
-    let missing = RepositoryStore::open("s3://no-such-bucket/p", &props(moto)).expect("open");
+    let missing = RepositoryStore::open("s3://no-such-bucket/p", &options(moto)).expect("open");
     let err = missing
         .put_bytes(&name("x"), Bytes::from_static(b"x"))
         .expect_err("no bucket");
@@ -361,7 +368,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
     let engine = service.engine().clone();
     common::populate(&engine, "db")?;
     let location = format!("s3://{BUCKET}/backups");
-    service.create_repository("s3repo", &location, &props(&moto), false, None)?;
+    service.create_repository("s3repo", &location, &options(&moto), false, None)?;
     let request = |snapshot: &str| tabvault_snapshot::BackupRequest {
         database: "db".into(),
         snapshot: snapshot.into(),
@@ -438,6 +445,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         key.to_string_lossy().into_owned(),
     );
     let sealed_location = format!("s3://{BUCKET}/sealed");
+    let encrypted = RepositoryOptions::from_properties(&encrypted)?;
     service.create_repository("sealed", &sealed_location, &encrypted, false, None)?;
     let sealed = service
         .backup(&tabvault_snapshot::BackupRequest {
@@ -446,7 +454,7 @@ fn backup_and_restore_through_s3() -> Result<(), Box<dyn std::error::Error>> {
         })?
         .wait();
     common::assert_finished(&sealed);
-    let raw = RepositoryStore::open(&sealed_location, &props(&moto))?;
+    let raw = RepositoryStore::open(&sealed_location, &options(&moto))?;
     let objects = raw.list_all()?;
     assert!(objects.len() > 3, "{objects:?}");
     for (object, _) in &objects {

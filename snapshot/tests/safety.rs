@@ -283,7 +283,7 @@ fn a_read_only_repository_never_writes_to_its_location() -> R {
     let data = tempfile::tempdir()?;
     {
         let s = service_in(data.path())?;
-        s.create_repository("ro", location, &props(&[]), true, None)?;
+        s.create_repository("ro", location, &RepositoryOptions::default(), true, None)?;
         let listed = s.repository("ro")?.list_snapshots()?;
         assert_eq!(listed.len(), 1);
         let ts = listed[0].timestamps[0].clone();
@@ -326,7 +326,7 @@ fn s_create_read_only(data: &Path, location: &Path) -> R {
     s.create_repository(
         "fresh",
         location.to_str().ok_or("path")?,
-        &props(&[]),
+        &RepositoryOptions::default(),
         true,
         None,
     )?;
@@ -464,8 +464,9 @@ fn files_of_a_newer_format_are_refused_by_name() -> R {
 fn locations_that_overlap_are_refused() -> R {
     let data = tempfile::tempdir()?;
     let s = service_in(data.path())?;
-    let create =
-        |name: &str, location: &str| s.create_repository(name, location, &props(&[]), false, None);
+    let create = |name: &str, location: &str| {
+        s.create_repository(name, location, &RepositoryOptions::default(), false, None)
+    };
     assert_eq!(
         err_text(create("r", "")),
         "You must specify a location on the repository"
@@ -511,7 +512,7 @@ fn locations_that_overlap_are_refused() -> R {
         let err = err_text(s.create_repository(
             "f",
             foreign.path().to_str().ok_or("path")?,
-            &props(&[]),
+            &RepositoryOptions::default(),
             read_only,
             None,
         ));
@@ -529,12 +530,13 @@ fn an_object_prefix_with_foreign_objects_is_refused() -> R {
     let data = tempfile::tempdir()?;
     let s = service_in(data.path())?;
     let location = format!("memory://safety-objects-{}/p", std::process::id());
-    let store = tabvault_snapshot::RepositoryStore::open(&location, &props(&[]))?;
+    let store = tabvault_snapshot::RepositoryStore::open(&location, &RepositoryOptions::default())?;
     store.put_bytes(
         &RepoPath::parse("theirs.csv")?,
         bytes::Bytes::from_static(b"1"),
     )?;
-    let err = err_text(s.create_repository("r", &location, &props(&[]), false, None));
+    let err =
+        err_text(s.create_repository("r", &location, &RepositoryOptions::default(), false, None));
     assert!(
         err.contains("is not empty and holds no tabvault repository"),
         "{err}"
@@ -550,7 +552,7 @@ fn attaching_to_an_existing_repository_still_works() -> R {
     for _ in 0..2 {
         let data = tempfile::tempdir()?;
         let s = SnapshotService::open(Engine::open(data.path())?)?;
-        s.create_repository("r", &location, &props(&[]), false, None)?;
+        s.create_repository("r", &location, &RepositoryOptions::default(), false, None)?;
     }
     Ok(())
 }

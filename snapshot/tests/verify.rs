@@ -8,7 +8,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use common::{assert_finished, err_text, populate, props, service_in};
+use common::{RepositoryOptions, assert_finished, err_text, populate, service_in};
 use tabvault_snapshot::{
     BackupRequest, FileRole, FileStatus, RepoPath, RepositoryStore, SnapshotService, VerifyRow,
 };
@@ -39,8 +39,8 @@ fn fixture(memory: bool) -> R<Fixture> {
         dirs.push(repo);
         location
     };
-    service.create_repository("r", &location, &props(&[]), false, None)?;
-    let store = RepositoryStore::open(&location, &props(&[]))?;
+    service.create_repository("r", &location, &RepositoryOptions::default(), false, None)?;
+    let store = RepositoryStore::open(&location, &RepositoryOptions::default())?;
     Ok(Fixture {
         service,
         store,

@@ -4,10 +4,9 @@
 //! directory's filesystem (hard links: the view's share is largest) and on another one. Goal
 //! (issue 16): the view costs at most 10% (time ratio ≥ 0.91, just above 1 / 1.1).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use tabvault_snapshot::SnapshotService;
+use tabvault_snapshot::{RepositoryOptions, SnapshotService};
 use tabvault_storage::Engine;
 
 use super::jobs::backup;
@@ -56,8 +55,11 @@ fn one_target(ctx: &Ctx, service: &SnapshotService, base: &Path, mut row: Row) -
         for with_view in rotation(&[true, false], i) {
             let location = ctx.fresh(base, "repo");
             let name = ctx.name("repo");
-            let properties = BTreeMap::from([("iceberg".to_owned(), with_view.to_string())]);
-            service.create_repository(&name, utf8(&location)?, &properties, false, None)?;
+            let options = RepositoryOptions {
+                iceberg: Some(with_view),
+                ..RepositoryOptions::default()
+            };
+            service.create_repository(&name, utf8(&location)?, &options, false, None)?;
             let (secs, _) = backup(service, &name, &ctx.name("full"))?;
             if with_view {
                 row.tabvault.push(secs);

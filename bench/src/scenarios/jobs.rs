@@ -1,10 +1,10 @@
 //! BACKUP and RESTORE as the scenarios use them: timed from submission to the job's end.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use tabvault_snapshot::{
-    BackupOptions, BackupRequest, JobRecord, RestoreOptions, RestoreRequest, SnapshotService,
+    BackupOptions, BackupRequest, JobRecord, RepositoryOptions, RestoreOptions, RestoreRequest,
+    SnapshotService,
 };
 use tabvault_storage::Engine;
 
@@ -28,7 +28,13 @@ pub fn finished(record: JobRecord) -> Result<JobRecord> {
 
 /// Registers a repository named `repository` at `location` (untimed).
 pub fn add_repository(service: &SnapshotService, repository: &str, location: &Path) -> Result<()> {
-    service.create_repository(repository, utf8(location)?, &BTreeMap::new(), false, None)?;
+    service.create_repository(
+        repository,
+        utf8(location)?,
+        &RepositoryOptions::default(),
+        false,
+        None,
+    )?;
     Ok(())
 }
 
@@ -64,7 +70,13 @@ pub fn restore_fresh(
     engine_dir: &Path,
 ) -> Result<(f64, JobRecord)> {
     let service = SnapshotService::open(Engine::open(engine_dir)?)?;
-    service.create_repository("source", utf8(location)?, &BTreeMap::new(), true, None)?;
+    service.create_repository(
+        "source",
+        utf8(location)?,
+        &RepositoryOptions::default(),
+        true,
+        None,
+    )?;
     let request = RestoreRequest {
         database: DB.into(),
         snapshot: snapshot.into(),

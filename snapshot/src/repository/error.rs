@@ -25,10 +25,10 @@ pub enum RepositoryError {
     },
     /// One or more property keys this kind of location does not understand (comma-separated).
     #[error(
-        "unknown repository property {0}; every location accepts iceberg; s3:// and s3a:// \
-         locations also accept aws.s3.access_key, aws.s3.secret_key, aws.s3.endpoint, \
-         aws.s3.region, aws.s3.use_instance_profile, fs.s3a.access.key, fs.s3a.secret.key and \
-         fs.s3a.endpoint"
+        "unknown repository property {0}; every location accepts iceberg, retention.keep_last, \
+         retention.keep_within, encryption and encryption.key_file; s3:// and s3a:// locations \
+         also accept aws.s3.access_key, aws.s3.secret_key, aws.s3.endpoint, aws.s3.region, \
+         aws.s3.use_instance_profile, fs.s3a.access.key, fs.s3a.secret.key and fs.s3a.endpoint"
     )]
     UnknownProperty(String),
     /// A known property with a value it cannot take (the message names key and allowed values).

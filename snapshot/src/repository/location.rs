@@ -1,41 +1,11 @@
-//! Parsing a repository location and its StarRocks-style properties into a [`Location`].
+//! Parsing a repository location (and its S3 options) into a [`Location`].
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use super::error::RepositoryError;
+use super::options::{S3Options, quoted};
 use super::path::RepoPath;
-
-/// Replacement shown instead of a secret property value.
-pub(crate) const REDACTED: &str = "******";
-
-const ACCESS_KEY: &str = "aws.s3.access_key";
-const SECRET_KEY: &str = "aws.s3.secret_key";
-const ENDPOINT: &str = "aws.s3.endpoint";
-const REGION: &str = "aws.s3.region";
-const USE_INSTANCE_PROFILE: &str = "aws.s3.use_instance_profile";
-const S3A_ACCESS_KEY: &str = "fs.s3a.access.key";
-const S3A_SECRET_KEY: &str = "fs.s3a.secret.key";
-const S3A_ENDPOINT: &str = "fs.s3a.endpoint";
-/// Whether BACKUP also writes Apache Iceberg metadata for each table (`true`/`false`, default
-/// `true`); accepted by every kind of location.
-pub(crate) const ICEBERG: &str = "iceberg";
-
-/// Property keys an S3 location accepts.
-const S3_KEYS: [&str; 8] = [
-    ACCESS_KEY,
-    SECRET_KEY,
-    ENDPOINT,
-    REGION,
-    USE_INSTANCE_PROFILE,
-    S3A_ACCESS_KEY,
-    S3A_SECRET_KEY,
-    S3A_ENDPOINT,
-];
-
-/// Property keys whose values are credentials and must never be shown.
-const SECRET_KEYS: [&str; 4] = [ACCESS_KEY, SECRET_KEY, S3A_ACCESS_KEY, S3A_SECRET_KEY];
 
 /// Region used when `aws.s3.region` is not given (S3-compatible stores mostly ignore it).
 const DEFAULT_REGION: &str = "us-east-1";
@@ -74,7 +44,7 @@ pub(crate) struct S3Config {
 
 impl fmt::Debug for S3Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| REDACTED);
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| super::options::REDACTED);
         f.debug_struct("S3Config")
             .field("bucket", &self.bucket)
             .field("prefix", &self.prefix)
@@ -86,40 +56,20 @@ impl fmt::Debug for S3Config {
     }
 }
 
-/// A copy of `properties` with every credential value replaced by `******`.
-pub(crate) fn redact(properties: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    properties
-        .iter()
-        .map(|(k, v)| {
-            let shown = if SECRET_KEYS.contains(&k.as_str()) {
-                REDACTED.to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), shown)
-        })
-        .collect()
-}
-
-/// Parses `location` and checks `properties` against what that kind of location accepts.
-pub(crate) fn parse(
-    location: &str,
-    properties: &BTreeMap<String, String>,
-) -> Result<Location, RepositoryError> {
+/// Parses `location`; only an S3 location may have S3 options.
+pub(crate) fn parse(location: &str, s3: &S3Options) -> Result<Location, RepositoryError> {
     if location.trim().is_empty() {
         return Err(RepositoryError::InvalidLocation(
             "the location is empty".to_string(),
         ));
     }
-    iceberg_enabled(properties)?;
-    let common = |k: &str| k == ICEBERG;
     let Some((scheme, rest)) = split_scheme(location) else {
-        reject_properties(properties, common)?;
+        no_s3_options(s3)?;
         return Ok(Location::Local(PathBuf::from(location)));
     };
     match scheme.to_ascii_lowercase().as_str() {
         "file" => {
-            reject_properties(properties, common)?;
+            no_s3_options(s3)?;
             if !rest.starts_with('/') {
                 return Err(RepositoryError::InvalidLocation(
                     "a file:// location needs an absolute path and no host, as in file:///backups/r1"
@@ -129,7 +79,7 @@ pub(crate) fn parse(
             Ok(Location::Local(PathBuf::from(rest)))
         }
         "memory" => {
-            reject_properties(properties, common)?;
+            no_s3_options(s3)?;
             let (name, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if name.is_empty() {
                 return Err(RepositoryError::InvalidLocation(
@@ -141,25 +91,10 @@ pub(crate) fn parse(
                 prefix: parse_prefix(prefix)?,
             })
         }
-        "s3" | "s3a" => parse_s3(scheme, rest, properties).map(Location::S3),
+        "s3" | "s3a" => parse_s3(scheme, rest, s3).map(Location::S3),
         _ => Err(RepositoryError::UnsupportedScheme {
             scheme: scheme.to_string(),
         }),
-    }
-}
-
-/// The `iceberg` property: absent means enabled (every new repository exports Iceberg metadata
-/// unless told otherwise); anything but `true`/`false` (any case) is refused.
-pub(crate) fn iceberg_enabled(
-    properties: &BTreeMap<String, String>,
-) -> Result<bool, RepositoryError> {
-    match properties.get(ICEBERG) {
-        None => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(RepositoryError::InvalidProperty(format!(
-            "{ICEBERG} must be \"true\" or \"false\", not {v:?}"
-        ))),
     }
 }
 
@@ -198,20 +133,13 @@ fn split_scheme(location: &str) -> Option<(&str, &str)> {
     valid.then_some((scheme, rest))
 }
 
-/// Errors with every key that `accepted` refuses, sorted (property maps are sorted already).
-fn reject_properties(
-    properties: &BTreeMap<String, String>,
-    accepted: impl Fn(&str) -> bool,
-) -> Result<(), RepositoryError> {
-    let unknown: Vec<String> = properties
-        .keys()
-        .filter(|k| !accepted(k))
-        .map(|k| format!("\"{k}\""))
-        .collect();
-    if unknown.is_empty() {
+/// Refuses S3 options for a location that is not S3, naming them.
+fn no_s3_options(s3: &S3Options) -> Result<(), RepositoryError> {
+    let given = s3.given_keys();
+    if given.is_empty() {
         Ok(())
     } else {
-        Err(RepositoryError::UnknownProperty(unknown.join(", ")))
+        Err(RepositoryError::UnknownProperty(quoted(given.into_iter())))
     }
 }
 
@@ -229,12 +157,7 @@ fn parse_prefix(prefix: &str) -> Result<Option<RepoPath>, RepositoryError> {
     })
 }
 
-fn parse_s3(
-    scheme: &str,
-    rest: &str,
-    properties: &BTreeMap<String, String>,
-) -> Result<S3Config, RepositoryError> {
-    reject_properties(properties, |k| S3_KEYS.contains(&k) || k == ICEBERG)?;
+fn parse_s3(scheme: &str, rest: &str, s3: &S3Options) -> Result<S3Config, RepositoryError> {
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.contains('@') {
         // Do not echo the location: the part before '@' may be a credential.
@@ -256,57 +179,16 @@ fn parse_s3(
             "bucket name {bucket:?} may only contain letters, digits, '-', '.' and '_'"
         )));
     }
-    let get = |key: &str, alias: &str| -> Result<Option<String>, RepositoryError> {
-        match (properties.get(key), properties.get(alias)) {
-            (Some(_), Some(_)) => Err(RepositoryError::InvalidLocation(format!(
-                "properties {key} and {alias} mean the same; give only one"
-            ))),
-            (Some(v), None) | (None, Some(v)) => Ok(Some(v.clone())),
-            (None, None) => Ok(None),
-        }
-    };
-    let access_key = get(ACCESS_KEY, S3A_ACCESS_KEY)?;
-    let secret_key = get(SECRET_KEY, S3A_SECRET_KEY)?;
-    let endpoint = get(ENDPOINT, S3A_ENDPOINT)?;
-    let use_instance_profile = match properties.get(USE_INSTANCE_PROFILE) {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(v) => {
-            return Err(RepositoryError::InvalidLocation(format!(
-                "{USE_INSTANCE_PROFILE} must be \"true\" or \"false\", not {v:?}"
-            )));
-        }
-    };
-    match (&access_key, &secret_key) {
-        (Some(_), None) | (None, Some(_)) => {
-            return Err(RepositoryError::InvalidLocation(format!(
-                "{ACCESS_KEY} and {SECRET_KEY} must be given together"
-            )));
-        }
-        (Some(_), Some(_)) if use_instance_profile => {
-            return Err(RepositoryError::InvalidLocation(format!(
-                "give either {USE_INSTANCE_PROFILE}=true or {ACCESS_KEY}/{SECRET_KEY}, not both"
-            )));
-        }
-        _ => {}
-    }
-    if let Some(endpoint) = &endpoint
-        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-    {
-        return Err(RepositoryError::InvalidLocation(format!(
-            "{ENDPOINT} must start with http:// or https://, not {endpoint:?}"
-        )));
-    }
+    s3.check()?;
     Ok(S3Config {
         bucket: bucket.to_string(),
         prefix: parse_prefix(prefix)?,
-        access_key,
-        secret_key,
-        endpoint,
-        region: properties
-            .get(REGION)
-            .cloned()
+        access_key: s3.access_key.clone(),
+        secret_key: s3.secret_key.clone(),
+        endpoint: s3.endpoint.clone(),
+        region: s3
+            .region
+            .clone()
             .unwrap_or_else(|| DEFAULT_REGION.to_string()),
     })
 }
@@ -316,16 +198,9 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn locations() {
-        let none = BTreeMap::new();
+        let none = S3Options::default();
         assert!(matches!(parse("/b/r1", &none), Ok(Location::Local(p)) if p == Path::new("/b/r1")));
         assert!(
             matches!(parse("rel/dir", &none), Ok(Location::Local(p)) if p == Path::new("rel/dir"))
@@ -345,9 +220,12 @@ mod tests {
             parse("memory://", &none),
             Err(RepositoryError::InvalidLocation(_))
         ));
-        let s3 = parse("s3a://bkt/x/y", &props(&[(REGION, "eu-west-1")]));
+        let region = S3Options {
+            region: Some("eu-west-1".into()),
+            ..S3Options::default()
+        };
         assert!(matches!(
-            s3,
+            parse("s3a://bkt/x/y", &region),
             Ok(Location::S3(c)) if c.bucket == "bkt" && c.region == "eu-west-1"
                 && c.prefix.as_ref().map(RepoPath::as_str) == Some("x/y")
         ));
@@ -378,30 +256,8 @@ mod tests {
     }
 
     #[test]
-    fn iceberg_property_is_accepted_everywhere_and_checked() {
-        for location in ["/tmp/x", "file:///tmp/x", "memory://m", "s3://b/p"] {
-            assert!(
-                parse(location, &props(&[(ICEBERG, "false")])).is_ok(),
-                "{location}"
-            );
-            assert!(
-                matches!(
-                    parse(location, &props(&[(ICEBERG, "maybe")])),
-                    Err(RepositoryError::InvalidProperty(_))
-                ),
-                "{location}"
-            );
-        }
-        assert_eq!(iceberg_enabled(&BTreeMap::new()).ok(), Some(true));
-        assert_eq!(
-            iceberg_enabled(&props(&[(ICEBERG, "FALSE")])).ok(),
-            Some(false)
-        );
-    }
-
-    #[test]
     fn base_uris() -> Result<(), RepositoryError> {
-        let none = BTreeMap::new();
+        let none = S3Options::default();
         assert_eq!(
             base_uri(&parse("/b/r1/", &none)?).as_deref(),
             Some("file:///b/r1")
@@ -424,7 +280,7 @@ mod tests {
 
     #[test]
     fn credentials_in_the_location_are_refused_without_echo() {
-        let err = parse("s3://AKID:SECRETVALUE@bucket/x", &BTreeMap::new())
+        let err = parse("s3://AKID:SECRETVALUE@bucket/x", &S3Options::default())
             .map(|_| ())
             .err()
             .map(|e| e.to_string())
@@ -434,56 +290,40 @@ mod tests {
     }
 
     #[test]
-    fn property_checks() {
-        let unknown = parse("/tmp/x", &props(&[("zeta", "1"), ("alpha", "2")]));
+    fn s3_options_are_checked_and_only_s3_locations_take_them() {
+        let keys = S3Options {
+            access_key: Some("AKID123".into()),
+            secret_key: Some("S3CR3T".into()),
+            region: Some("r1".into()),
+            ..S3Options::default()
+        };
+        for location in ["/tmp/x", "file:///tmp/x", "memory://m"] {
+            assert!(
+                matches!(
+                    parse(location, &keys),
+                    Err(RepositoryError::UnknownProperty(names))
+                        if names == "\"aws.s3.access_key\", \"aws.s3.secret_key\", \"aws.s3.region\""
+                ),
+                "{location}"
+            );
+        }
+        let half = S3Options {
+            secret_key: None,
+            ..keys.clone()
+        };
         assert!(matches!(
-            unknown,
-            Err(RepositoryError::UnknownProperty(names)) if names == "\"alpha\", \"zeta\""
-        ));
-        let s3_unknown = parse("s3://b", &props(&[(REGION, "r"), ("aws.s3.bogus", "1")]));
-        assert!(
-            matches!(s3_unknown, Err(RepositoryError::UnknownProperty(n)) if n == "\"aws.s3.bogus\"")
-        );
-        let half = parse("s3://b", &props(&[(ACCESS_KEY, "AK")]));
-        assert!(matches!(half, Err(RepositoryError::InvalidLocation(_))));
-        let both = parse(
-            "s3://b",
-            &props(&[(ENDPOINT, "http://x"), (S3A_ENDPOINT, "http://y")]),
-        );
-        assert!(matches!(both, Err(RepositoryError::InvalidLocation(_))));
-        let bad_endpoint = parse("s3://b", &props(&[(ENDPOINT, "localhost:9000")]));
-        assert!(matches!(
-            bad_endpoint,
+            parse("s3://b", &half),
             Err(RepositoryError::InvalidLocation(_))
         ));
-        let alias = parse(
-            "s3a://b",
-            &props(&[
-                (S3A_ACCESS_KEY, "AK"),
-                (S3A_SECRET_KEY, "SK"),
-                (S3A_ENDPOINT, "https://e"),
-            ]),
-        );
+        let bad_endpoint = S3Options {
+            endpoint: Some("localhost:9000".into()),
+            ..S3Options::default()
+        };
         assert!(matches!(
-            alias,
-            Ok(Location::S3(c)) if c.access_key.as_deref() == Some("AK")
-                && c.secret_key.as_deref() == Some("SK")
-                && c.endpoint.as_deref() == Some("https://e")
+            parse("s3://b", &bad_endpoint),
+            Err(RepositoryError::InvalidLocation(_))
         ));
-    }
-
-    #[test]
-    fn debug_and_redaction_hide_secrets() {
-        let p = props(&[
-            (ACCESS_KEY, "AKID123"),
-            (SECRET_KEY, "S3CR3T"),
-            (REGION, "r1"),
-        ]);
-        let shown = redact(&p);
-        assert_eq!(shown.get(ACCESS_KEY).map(String::as_str), Some(REDACTED));
-        assert_eq!(shown.get(SECRET_KEY).map(String::as_str), Some(REDACTED));
-        assert_eq!(shown.get(REGION).map(String::as_str), Some("r1"));
-        let debug = format!("{:?}", parse("s3://b/p", &p));
+        let debug = format!("{:?}", parse("s3://b/p", &keys));
         assert!(
             !debug.contains("AKID123") && !debug.contains("S3CR3T"),
             "{debug}"

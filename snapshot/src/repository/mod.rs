@@ -7,21 +7,23 @@
 //!
 //! # Locations and properties
 //!
-//! | location | backend | properties |
+//! | location | backend | options |
 //! |---|---|---|
-//! | `/backups/r1`, `rel/dir` | local directory (created if missing) | none |
-//! | `file:///backups/r1` | same (absolute path, no host, no percent-decoding) | none |
-//! | `memory://name[/prefix]` | in-process store (tests) | none |
-//! | `s3://bucket[/prefix]`, `s3a://bucket[/prefix]` | S3 or any S3-compatible store | see below |
+//! | `/backups/r1`, `rel/dir` | local directory (created if missing) | no S3 options |
+//! | `file:///backups/r1` | same (absolute path, no host, no percent-decoding) | no S3 options |
+//! | `memory://name[/prefix]` | in-process store (tests) | no S3 options |
+//! | `s3://bucket[/prefix]`, `s3a://bucket[/prefix]` | S3 or any S3-compatible store | [`S3Options`] |
 //!
-//! S3 properties follow StarRocks' CREATE REPOSITORY: `aws.s3.access_key`, `aws.s3.secret_key`
+//! A store is opened with [`RepositoryOptions`]; [`RepositoryOptions::from_properties`] reads
+//! them from StarRocks' CREATE REPOSITORY properties: `aws.s3.access_key`, `aws.s3.secret_key`
 //! (given together), `aws.s3.endpoint` (a custom endpoint such as MinIO, Ceph or moto: requests
 //! are then path-style, and an `http://` endpoint allows plain HTTP), `aws.s3.region` (default
 //! `us-east-1`), and `aws.s3.use_instance_profile` (`true`/`false`; without keys the client uses
 //! the instance's credentials either way). The Hadoop-style aliases `fs.s3a.access.key`,
 //! `fs.s3a.secret.key` and `fs.s3a.endpoint` are accepted too (not together with the
-//! `aws.s3.*` key of the same meaning). Any other key, and any key at all for local and memory
-//! locations, is rejected with [`RepositoryError::UnknownProperty`] naming every offending key.
+//! `aws.s3.*` key of the same meaning). Any other key is rejected with
+//! [`RepositoryError::UnknownProperty`] naming every offending key, and so are S3 options for a
+//! local or memory location.
 //! Other schemes (`hdfs://`, `oss://`, ...) give [`RepositoryError::UnsupportedScheme`], naming
 //! the scheme and the supported ones. Credentials embedded in the URL (`s3://key:secret@bucket`)
 //! are refused without echoing them.
@@ -91,7 +93,7 @@
 //! # Secrets
 //!
 //! Access and secret key values never appear in `Debug` (written by hand), in error messages or
-//! in tracing output; [`RepositoryStore::redacted_properties`] shows them as `******`.
+//! in tracing output: [`S3Options`]' `Debug` shows them as `******`.
 //!
 //! # Threading
 //!
@@ -107,6 +109,7 @@ mod faults;
 mod local;
 mod location;
 mod object;
+mod options;
 mod path;
 mod registered;
 mod store;
@@ -120,4 +123,5 @@ pub use registered::{Repository, SnapshotListing};
 pub(crate) use registered::{decode_info, decode_manifest};
 pub use store::{RepositoryStore, RetryPolicy, TransferMethod};
 
-pub(crate) use location::{ICEBERG, Location, parse as parse_location};
+pub(crate) use location::{Location, parse as parse_location};
+pub use options::{EncryptionOptions, RepositoryOptions, S3Options};

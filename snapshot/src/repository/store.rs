@@ -1,7 +1,6 @@
 //! [`RepositoryStore`]: the synchronous, backend-independent face of one repository location.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +14,7 @@ use super::faults::{Fault, FaultPlan, FaultState};
 use super::local::LocalRepo;
 use super::location::{self, Location};
 use super::object::ObjectRepo;
+use super::options::{RepositoryOptions, S3Options};
 use super::path::RepoPath;
 
 /// How a file reached its destination, so callers can report (and tests can check) whether a
@@ -40,9 +40,8 @@ enum Backend {
 #[derive(Debug)]
 struct Inner {
     location: String,
-    /// Properties with credential values already replaced: the secrets themselves live only
-    /// inside the S3 client.
-    redacted_properties: BTreeMap<String, String>,
+    /// The S3 options, whose `Debug` hides the credentials.
+    s3: S3Options,
     backend: Backend,
     /// Opened with [`RepositoryStore::open_read_only`]: every put and delete is refused.
     read_only: bool,
@@ -65,10 +64,10 @@ pub struct RepositoryStore {
 
 impl fmt::Debug for RepositoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // By hand, and from the redacted copy only: credentials must never be printed.
+        // By hand: credentials must never be printed (`S3Options` hides them).
         f.debug_struct("RepositoryStore")
             .field("location", &self.inner.location)
-            .field("properties", &self.inner.redacted_properties)
+            .field("s3", &self.inner.s3)
             .field("backend", &self.inner.backend)
             .field("faults", &self.faults)
             .field("key", &self.key)
@@ -77,20 +76,16 @@ impl fmt::Debug for RepositoryStore {
 }
 
 impl RepositoryStore {
-    /// Opens the repository at `location` with StarRocks-style `properties`.
+    /// Opens the repository at `location` with `options` (only the S3 connection and the
+    /// Iceberg switch matter to a store; encryption is applied with [`Self::with_key`]).
     ///
     /// Locations: a local path (absolute or relative; created if missing), `file:///abs/path`,
     /// `memory://name[/prefix]` (process-wide in-memory store per name), and
-    /// `s3://bucket[/prefix]` or `s3a://bucket[/prefix]` with `aws.s3.access_key`,
-    /// `aws.s3.secret_key`, `aws.s3.endpoint`, `aws.s3.region`, `aws.s3.use_instance_profile`
-    /// (and the `fs.s3a.access.key` / `fs.s3a.secret.key` / `fs.s3a.endpoint` aliases). Other
-    /// schemes give [`RepositoryError::UnsupportedScheme`]; property keys the location does not
-    /// accept give [`RepositoryError::UnknownProperty`] naming them all.
-    pub fn open(
-        location: &str,
-        properties: &BTreeMap<String, String>,
-    ) -> Result<Self, RepositoryError> {
-        Self::open_mode(location, properties, false)
+    /// `s3://bucket[/prefix]` or `s3a://bucket[/prefix]`. Other schemes give
+    /// [`RepositoryError::UnsupportedScheme`]; S3 options for a location that is not S3 give
+    /// [`RepositoryError::UnknownProperty`] naming them.
+    pub fn open(location: &str, options: &RepositoryOptions) -> Result<Self, RepositoryError> {
+        Self::open_mode(location, options, false)
     }
 
     /// Opens the repository at `location` for reading only (READ ONLY repositories): nothing is
@@ -98,18 +93,17 @@ impl RepositoryStore {
     /// [`RepositoryError::ReadOnly`] before touching the location.
     pub fn open_read_only(
         location: &str,
-        properties: &BTreeMap<String, String>,
+        options: &RepositoryOptions,
     ) -> Result<Self, RepositoryError> {
-        Self::open_mode(location, properties, true)
+        Self::open_mode(location, options, true)
     }
 
     fn open_mode(
         location: &str,
-        properties: &BTreeMap<String, String>,
+        options: &RepositoryOptions,
         read_only: bool,
     ) -> Result<Self, RepositoryError> {
-        let parsed = location::parse(location, properties)?;
-        let iceberg = location::iceberg_enabled(properties)?;
+        let parsed = location::parse(location, &options.s3)?;
         let base_uri = location::base_uri(&parsed);
         let backend = match parsed {
             Location::Local(root) if read_only => Backend::Local(LocalRepo::open_existing(root)?),
@@ -123,10 +117,10 @@ impl RepositoryStore {
         Ok(RepositoryStore {
             inner: Arc::new(Inner {
                 location: location.to_string(),
-                redacted_properties: location::redact(properties),
+                s3: options.s3.clone(),
                 backend,
                 read_only,
-                iceberg,
+                iceberg: options.iceberg_enabled(),
                 base_uri,
             }),
             faults: None,
@@ -166,12 +160,6 @@ impl RepositoryStore {
                 self.inner.location
             ))),
         }
-    }
-
-    /// The properties given to [`RepositoryStore::open`], with every access key and secret key
-    /// value replaced by `******` (for SHOW REPOSITORIES and logs).
-    pub fn redacted_properties(&self) -> BTreeMap<String, String> {
-        self.inner.redacted_properties.clone()
     }
 
     /// Stores `bytes` under `name`, replacing any previous object. Atomic: readers see the old

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, Date32Array, Int64Array, StringArray};
 use arrow::datatypes::Int64Type;
 use arrow::record_batch::RecordBatch;
+pub use tabvault_snapshot::RepositoryOptions;
 use tabvault_snapshot::{JobRecord, SnapshotService};
 use tabvault_storage::{
     ColumnDef, ColumnType, Distribution, Engine, KeyModel, PartitionBound, PartitionDef,
@@ -182,6 +183,11 @@ pub fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Repository options from StarRocks-style property pairs, which must be valid.
+pub fn options(pairs: &[(&str, &str)]) -> RepositoryOptions {
+    RepositoryOptions::from_properties(&props(pairs)).expect("valid repository properties")
+}
+
 /// Runs a BACKUP of all of database `db` to repository `repo` as snapshot `label`, waits for it,
 /// and asserts it FINISHED.
 pub fn backup_database(
@@ -314,7 +320,13 @@ pub fn local_repo(
     name: &str,
     dir: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    service.create_repository(name, dir.to_str().ok_or("path")?, &props(&[]), false, None)?;
+    service.create_repository(
+        name,
+        dir.to_str().ok_or("path")?,
+        &RepositoryOptions::default(),
+        false,
+        None,
+    )?;
     Ok(())
 }
 

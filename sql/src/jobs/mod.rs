@@ -19,8 +19,8 @@ pub(crate) use show::{
     show_snapshot,
 };
 use tabvault_snapshot::{
-    BackupRequest, ObjectSpec, RestoreRequest, SnapshotError, SnapshotSelection, TimestampBound,
-    TimestampOp, VerifyRow,
+    BackupRequest, ObjectSpec, RepositoryOptions, RestoreRequest, SnapshotError, SnapshotSelection,
+    TimestampBound, TimestampOp, VerifyRow,
 };
 
 use crate::error::{Result, SqlError};
@@ -42,7 +42,7 @@ pub fn create_repository(exec: &Exec<'_>, create: &CreateRepository) -> Result<Q
         &create.name,
         &create.location,
         &location,
-        &properties::property_map(&create.properties),
+        &RepositoryOptions::from_properties(&properties::property_map(&create.properties))?,
         create.read_only,
         broker,
     )?;

@@ -35,6 +35,8 @@ mod registry;
 mod repository;
 mod retention;
 mod service;
+#[cfg(test)]
+mod test_support;
 mod timefmt;
 mod verify;
 

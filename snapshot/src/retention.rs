@@ -128,13 +128,7 @@ fn parse_duration_s(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::test_support::props;
 
     fn age(name: &str, database: &str, backup_time_ms: u64) -> SnapshotAge {
         SnapshotAge {

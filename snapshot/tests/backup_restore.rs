@@ -139,13 +139,7 @@ fn restore_into_a_fresh_engine_migrates_the_database() -> TestResult {
         let service = service_in(data.path())?;
         let engine = service.engine().clone();
         populate(&engine, "db")?;
-        service.create_repository(
-            "repo",
-            &location,
-            &RepositoryOptions::default(),
-            false,
-            None,
-        )?;
+        register(&service, "repo", &location)?;
         let record = backup(
             &service,
             "migrate",

@@ -73,13 +73,7 @@ fn run_plan(plan: FaultPlan) -> R<(usize, usize)> {
     populate(&engine, "db")?;
     {
         let clean = SnapshotService::open(engine.clone())?;
-        clean.create_repository(
-            "repo",
-            &location,
-            &RepositoryOptions::default(),
-            false,
-            None,
-        )?;
+        register(&clean, "repo", &location)?;
     }
     let service = SnapshotService::builder(engine.clone())
         .transfer_threads(2)

@@ -178,13 +178,7 @@ fn backup_lists_exactly_the_snapshots_data_files() -> TestResult {
     let service = service_in(data.path())?;
     populate(service.engine(), "db")?;
     let location = memory_location();
-    service.create_repository(
-        "repo",
-        &location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "repo", &location)?;
     let timestamp = backup(&service, "snap1")?;
 
     let repository = service.repository("repo")?;
@@ -252,13 +246,7 @@ fn the_iceberg_property_off_writes_nothing_refresh_adds_it_and_drop_snapshot_rem
     assert!(!store.list(&RepoPath::parse("iceberg/snap1")?)?.is_empty());
 
     service.drop_repository("repo")?;
-    service.create_repository(
-        "repo",
-        &location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "repo", &location)?;
     backup(&service, "snap2")?;
     assert!(!store.list(&RepoPath::parse("iceberg/snap2")?)?.is_empty());
     service.drop_snapshot("repo", "snap2")?;
@@ -275,26 +263,14 @@ fn refresh_rewrites_the_view_at_the_repositorys_new_place() -> TestResult {
     let dirs = tempfile::tempdir()?;
     let (old, new) = (dirs.path().join("old"), dirs.path().join("new"));
     let old_location = old.to_str().ok_or("path")?;
-    service.create_repository(
-        "repo",
-        old_location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "repo", old_location)?;
     let timestamp = backup(&service, "snap1")?;
     let pk_deletes = format!("iceberg/snap1/{timestamp}/db/pk/data");
     assert_eq!(std::fs::read_dir(old.join(&pk_deletes))?.count(), 1);
 
     copy_dir(&old, &new)?;
     let new_location = new.to_str().ok_or("path")?;
-    service.create_repository(
-        "moved",
-        new_location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "moved", new_location)?;
     let report = service.refresh_iceberg("moved")?;
     assert_eq!((report.runs, report.tables), (1, 2), "{report:?}");
     assert!(report.left_out.is_empty(), "{report:?}");
@@ -385,13 +361,7 @@ fn a_table_left_out_of_the_view_is_named_in_the_jobs_task_err_msg() -> TestResul
         service.engine().append("db", "t", rows(300..303, "z"))?;
     }
     let location = memory_location();
-    service.create_repository(
-        "repo",
-        &location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "repo", &location)?;
     let record = backup_database(&service, "db", "repo", "snap1")?;
     assert_finished(&record);
     let message = record.task_err_msg.clone().ok_or("TaskErrMsg")?;
@@ -494,13 +464,7 @@ fn a_yearly_table_gets_the_year_transform_and_deletes_per_partition() -> TestRes
     engine.append("db", "yearly", yearly_rows(10..20, "b"))?;
     engine.delete_keys("db", "yearly", yearly_rows(3..6, "x"))?;
     let location = memory_location();
-    service.create_repository(
-        "repo",
-        &location,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
+    register(&service, "repo", &location)?;
     let timestamp = backup(&service, "snap1")?;
     let store = service.repository("repo")?.store().clone();
     let table_dir = format!("iceberg/snap1/{timestamp}/db/yearly");

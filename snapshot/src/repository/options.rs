@@ -275,13 +275,7 @@ fn take_encryption(properties: &mut BTreeMap<String, String>) -> Result<Option<E
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::test_support::props;
 
     #[test]
     fn properties_round_trip_through_the_registry_keys() {

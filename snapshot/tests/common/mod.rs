@@ -314,20 +314,23 @@ pub fn gated_service(
 /// 2024-12-09 10:25:58.842 UTC, a fixed start for manual clocks.
 pub const T0_MS: u64 = 1_733_739_958_842;
 
+/// Registers a repository `name` at `location`, with default options.
+pub fn register(
+    service: &SnapshotService,
+    name: &str,
+    location: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    service.create_repository(name, location, &RepositoryOptions::default(), false, None)?;
+    Ok(())
+}
+
 /// Registers a local repository `name` at `dir`.
 pub fn local_repo(
     service: &SnapshotService,
     name: &str,
     dir: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    service.create_repository(
-        name,
-        dir.to_str().ok_or("path")?,
-        &RepositoryOptions::default(),
-        false,
-        None,
-    )?;
-    Ok(())
+    register(service, name, dir.to_str().ok_or("path")?)
 }
 
 /// The error message of a result that must fail.

@@ -264,12 +264,13 @@ async fn run_connection(
     let (read, write) = stream.into_split();
     let failure = LoginFailure::default();
     let limits = InputLimits::new(config.wait_timeout);
+    let max_statement_bytes = config.max_statement_bytes;
     let input = Input::new(
         read,
         stop,
         limits.clone(),
         config.handshake_timeout,
-        config.max_statement_bytes,
+        max_statement_bytes,
     );
     let connection = Connection::new(
         database,
@@ -282,6 +283,8 @@ async fn run_connection(
     let options = IntermediaryOptions {
         process_use_statement_on_query: true,
         reject_connection_on_dbname_absence: false,
+        // A statement's long data is held until its EXECUTE: no more than one statement's worth.
+        max_long_data_bytes: Some(max_statement_bytes),
     };
     let output = Output::new(write, failure);
     if let Err(error) =

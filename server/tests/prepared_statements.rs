@@ -6,6 +6,7 @@
 mod common;
 
 use common::TestServer;
+use tabvault_server::ServerConfig;
 
 /// Runs a mysql-connector-python script; `connector(user, password, db)` is defined. The pure
 /// Python protocol implementation is used: the package ships no C extension for every platform.
@@ -142,13 +143,17 @@ try:
     raise SystemExit("another connection's statement ran")
 except mysql.connector.Error as e:
     print("refused", e.errno)
+# The refused connection goes on.
+cur = other.cursor()
+cur.execute("SELECT count(*) FROM orders")
+assert cur.fetchall() == [(2,)]
 cur = owner.cursor(prepared=True)
 cur.execute("SELECT customer FROM orders WHERE id = ?", (2,))
 assert cur.fetchall() == [("bob",)]
 print("ok")
 "#;
     let out = connector(&server, script);
-    assert!(out.contains("refused"), "{out}");
+    assert!(out.contains("refused 1243"), "{out}");
     assert_eq!(out.lines().last(), Some("ok"), "{out}");
 }
 
@@ -168,6 +173,111 @@ for text in (b"INSERT INTO orders (id) VALUES (?)", b"SELECT ?"):
     described = conn.cmd_stmt_prepare(text)
     assert described["columns"] == [], (text, described["columns"])
     conn.cmd_stmt_close(described["statement_id"])
+print("ok")
+"#;
+    assert_eq!(connector(&server, script).trim(), "ok");
+}
+
+#[test]
+fn unknown_ids_long_data_and_reset_follow_the_protocol() {
+    let server = TestServer::with_config(ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        max_statement_bytes: 4096,
+        ..ServerConfig::default()
+    });
+    server.mysql_ok(
+        "CREATE DATABASE shop; USE shop;
+         CREATE TABLE orders (id BIGINT NOT NULL, customer VARCHAR(20))
+           PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2;
+         INSERT INTO orders VALUES (1, 'ann'), (2, 'bob');",
+    );
+    let script = r#"
+import io
+conn = connector(db="shop")
+def errno(what, call):
+    try:
+        call()
+    except mysql.connector.Error as e:
+        return e.errno
+    raise SystemExit(f"no error from {what}")
+def execute(stmt, value):
+    """EXECUTE straight away (a cursor sends COM_STMT_RESET first); the rows, strings decoded."""
+    result = conn.cmd_stmt_execute(stmt["statement_id"], data=(value,),
+                                   parameters=stmt["parameters"])
+    conn.unread_result = True
+    rows, _ = conn.get_rows(binary=True, columns=result[1])
+    return [tuple(v.decode() if isinstance(v, (bytes, bytearray)) else v for v in row)
+            for row in rows]
+# Unknown statement ids: error 1243 for EXECUTE and RESET; long data for one is dropped unanswered.
+got = errno("EXECUTE 4242", lambda: conn.cmd_stmt_execute(4242, data=(), parameters=()))
+assert got == 1243, got
+got = errno("RESET 4242", lambda: conn.cmd_stmt_reset(4242))
+assert got == 1243, got
+conn.cmd_stmt_send_long_data(4242, 0, io.BytesIO(b"x" * 100))
+stmt = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
+rows = execute(stmt, 1)
+assert rows == [("ann",)], rows
+# Long data past the cap (the server's max_allowed_packet, 4096 here), sent in packets each
+# within it, fails that EXECUTE only; the statement then runs again.
+for _ in range(3):
+    conn.cmd_stmt_send_long_data(stmt["statement_id"], 0, io.BytesIO(b"x" * 2000))
+got = errno("EXECUTE past the cap", lambda: execute(stmt, 2))
+assert got == 1153, got
+rows = execute(stmt, 2)
+assert rows == [("bob",)], rows
+# RESET forgets long data: the next EXECUTE reads its parameter from its own packet.
+conn.cmd_stmt_send_long_data(stmt["statement_id"], 0, io.BytesIO(b"junk"))
+conn.cmd_stmt_reset(stmt["statement_id"])
+rows = execute(stmt, 1)
+assert rows == [("ann",)], rows
+# Long data within the cap is the parameter's value (a cursor sends it for a file object).
+cur = conn.cursor(prepared=True)
+cur.execute("SELECT id FROM orders WHERE customer = ?", (io.BytesIO(b"bob"),))
+rows = cur.fetchall()
+assert rows == [(2,)], rows
+print("ok")
+"#;
+    assert_eq!(connector(&server, script).trim(), "ok");
+}
+
+#[test]
+fn packets_sent_together_are_each_read_whole() {
+    let server = shop();
+    let script = r#"
+import struct
+conn = connector(db="shop")
+closed = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
+kept = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
+def packet(payload):
+    return struct.pack("<I", len(payload))[:3] + b"\x00" + payload
+# Commands without a reply (CLOSE, long data) and a PING, all in one write: the server reads
+# them from one buffer and answers the PING alone.
+together = (packet(b"\x19" + struct.pack("<I", closed["statement_id"]))
+            + b"".join(packet(b"\x18" + struct.pack("<IH", kept["statement_id"], 0) + b"y" * 300)
+                       for _ in range(5))
+            + packet(b"\x0e"))
+sock = conn._socket.sock
+sock.sendall(together)
+def read_exact(n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        assert chunk, "the server closed the connection"
+        data += chunk
+    return data
+header = read_exact(4)
+reply = read_exact(int.from_bytes(header[:3], "little"))
+assert reply[:1] == b"\x00", reply
+try:
+    conn.cmd_stmt_execute(closed["statement_id"], data=(1,), parameters=closed["parameters"])
+    raise SystemExit("a closed statement ran")
+except mysql.connector.Error as e:
+    assert e.errno == 1243, e
+conn.cmd_stmt_reset(kept["statement_id"])
+cur = conn.cursor()
+cur.execute("SELECT count(*) FROM orders")
+rows = cur.fetchall()
+assert rows == [(2,)], rows
 print("ok")
 "#;
     assert_eq!(connector(&server, script).trim(), "ok");

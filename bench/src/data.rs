@@ -1,5 +1,5 @@
 //! The data set: a TPC-H lineitem-like table (12 columns of mixed types), RANGE-partitioned by
-//! `l_shipdate` per year 1992–1998, HASH(`l_orderkey`) into 4 buckets, zstd; and its seeded
+//! `l_shipdate` per year 1992–1998, HASH(`l_orderkey`) into 4 buckets, the default codec (LZ4); and its seeded
 //! generator.
 //!
 //! The size of a data set is its *Arrow in-memory size*: the sum over all columns of the bytes of

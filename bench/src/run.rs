@@ -110,7 +110,7 @@ pub fn run(config: &Config) -> Result<Report> {
         load_start,
         load_end: load_average(),
         dataset: format!(
-            "{} rows, {} Arrow in memory (Σ Arrow buffer bytes), {} batches of ≤ {BATCH_ROWS} rows, seed {}; `{}.{}` RANGE(l_shipdate) {} yearly partitions {FIRST_YEAR}–{LAST_YEAR} × HASH(l_orderkey) {BUCKETS} buckets, zstd → {file_count} files, {} on disk",
+            "{} rows, {} Arrow in memory (Σ Arrow buffer bytes), {} batches of ≤ {BATCH_ROWS} rows, seed {}; `{}.{}` RANGE(l_shipdate) {} yearly partitions {FIRST_YEAR}–{LAST_YEAR} × HASH(l_orderkey) {BUCKETS} buckets, {} → {file_count} files, {} on disk",
             data.rows,
             format_bytes(data.arrow_bytes),
             data.batches.len(),
@@ -118,6 +118,7 @@ pub fn run(config: &Config) -> Result<Report> {
             crate::data::DB,
             crate::data::TABLE,
             LAST_YEAR - FIRST_YEAR + 1,
+            tabvault_storage::Compression::default().name(),
             format_bytes(disk_bytes),
         ),
         runs: ctx.runs(),

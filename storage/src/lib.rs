@@ -6,7 +6,7 @@
 //!
 //! Features:
 //! - StarRocks' column types, DUPLICATE KEY and PRIMARY KEY tables, RANGE/LIST partitioning, HASH
-//!   and RANDOM distribution, zstd/lz4/snappy/no compression.
+//!   and RANDOM distribution, lz4 (the default, as StarRocks)/zstd/snappy/no compression.
 //! - One commit publishes new versions of every touched partition across tables, or nothing.
 //! - Crash safety: temp-write, fsync, rename, fsync directory; torn log tails dropped on open;
 //!   unreferenced files removed.

@@ -2,8 +2,6 @@
 //! doubles, decimals, strings, blobs, dates, datetimes and NULLs each become the matching Arrow
 //! scalar. Malformed parameter data is an error for the client, never a panic.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use chrono::{NaiveDate, NaiveDateTime};
 use opensrv_mysql::{ColumnType, ParamParser, ParamValue, ValueInner};
 use tabvault_sql::ScalarValue;
@@ -13,12 +11,18 @@ const MAX_DECIMAL_DIGITS: usize = 38;
 
 /// The values of `params`, in order.
 pub(crate) fn values_of(params: ParamParser<'_>) -> Result<Vec<ScalarValue>, String> {
-    // opensrv panics on a packet shorter than the parameters it announces (or with an unknown
-    // type byte): that is malformed client data, answered with an error.
-    let decoded = catch_unwind(AssertUnwindSafe(|| {
-        params.into_iter().map(|p| scalar_of(&p)).collect()
-    }));
-    decoded.unwrap_or_else(|_| Err("malformed parameters in COM_STMT_EXECUTE".into()))
+    // The decoder stops early on malformed client data (a packet shorter than the parameters it
+    // announces, an unknown type byte, no types bound): fewer values than parameters.
+    let expected = usize::from(params.count());
+    let values = params
+        .into_iter()
+        .map(|p| scalar_of(&p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if values.len() == expected {
+        Ok(values)
+    } else {
+        Err("malformed parameters in COM_STMT_EXECUTE".into())
+    }
 }
 
 /// One parameter as a typed value.

@@ -20,6 +20,29 @@ def connector(user="root", password="", db=None):
     return mysql.connector.connect(host="127.0.0.1", port=PORT, user=user, password=password,
                                    database=db, autocommit=True, use_pure=True,
                                    ssl_disabled=True)
+def packet(payload):
+    """A client packet (sequence number 0) around `payload`."""
+    return len(payload).to_bytes(3, "little") + b"\x00" + payload
+def read_packet(conn):
+    """The payload of the next packet the server sends on `conn`'s socket."""
+    sock = conn._socket.sock
+    def read_exact(n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            assert chunk, "the server closed the connection"
+            data += chunk
+        return data
+    return read_exact(int.from_bytes(read_exact(4)[:3], "little"))
+def execute_raw(conn, statement_id, params):
+    """Sends COM_STMT_EXECUTE with `params` (null map, bound flag, types, values) as given and
+    returns the reply's first packet; the connection is not usable through `conn` afterwards."""
+    import struct
+    conn._socket.sock.sendall(packet(b"\x17" + struct.pack("<IBI", statement_id, 0, 1) + params))
+    return read_packet(conn)
+def error_code(reply):
+    """The error number of an ERR packet, None for any other packet."""
+    return int.from_bytes(reply[1:3], "little") if reply[:1] == b"\xff" else None
 "#;
     server.python(&format!("{prelude}\n{script}"))
 }
@@ -192,7 +215,7 @@ fn unknown_ids_long_data_and_reset_follow_the_protocol() {
          INSERT INTO orders VALUES (1, 'ann'), (2, 'bob');",
     );
     let script = r#"
-import io
+import io, struct
 conn = connector(db="shop")
 def errno(what, call):
     try:
@@ -235,6 +258,16 @@ cur = conn.cursor(prepared=True)
 cur.execute("SELECT id FROM orders WHERE customer = ?", (io.BytesIO(b"bob"),))
 rows = cur.fetchall()
 assert rows == [(2,)], rows
+# The types an EXECUTE past the cap binds stay bound, as after any EXECUTE: a client (libmysql)
+# sends them once, and its next EXECUTE of the statement sends none.
+raw = connector(db="shop")
+stmt = raw.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
+for _ in range(3):
+    raw.cmd_stmt_send_long_data(stmt["statement_id"], 0, io.BytesIO(b"x" * 2000))
+reply = execute_raw(raw, stmt["statement_id"], b"\x00\x01\x08\x00")
+assert error_code(reply) == 1153, reply
+reply = execute_raw(raw, stmt["statement_id"], b"\x00\x00" + struct.pack("<q", 2))
+assert error_code(reply) is None, reply
 print("ok")
 "#;
     assert_eq!(connector(&server, script).trim(), "ok");
@@ -248,25 +281,14 @@ import struct
 conn = connector(db="shop")
 closed = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
 kept = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
-def packet(payload):
-    return struct.pack("<I", len(payload))[:3] + b"\x00" + payload
 # Commands without a reply (CLOSE, long data) and a PING, all in one write: the server reads
 # them from one buffer and answers the PING alone.
 together = (packet(b"\x19" + struct.pack("<I", closed["statement_id"]))
             + b"".join(packet(b"\x18" + struct.pack("<IH", kept["statement_id"], 0) + b"y" * 300)
                        for _ in range(5))
             + packet(b"\x0e"))
-sock = conn._socket.sock
-sock.sendall(together)
-def read_exact(n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        assert chunk, "the server closed the connection"
-        data += chunk
-    return data
-header = read_exact(4)
-reply = read_exact(int.from_bytes(header[:3], "little"))
+conn._socket.sock.sendall(together)
+reply = read_packet(conn)
 assert reply[:1] == b"\x00", reply
 try:
     conn.cmd_stmt_execute(closed["statement_id"], data=(1,), parameters=closed["parameters"])
@@ -278,6 +300,25 @@ cur = conn.cursor()
 cur.execute("SELECT count(*) FROM orders")
 rows = cur.fetchall()
 assert rows == [(2,)], rows
+print("ok")
+"#;
+    assert_eq!(connector(&server, script).trim(), "ok");
+}
+
+#[test]
+fn malformed_parameters_are_an_error_not_a_dead_connection() {
+    let server = shop();
+    let script = r#"
+import struct
+conn = connector(db="shop")
+stmt = conn.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
+# A BIGINT announced with 3 of its 8 bytes, an unknown type byte, no types at all, no null map.
+for params in (b"\x00\x01\x08\x00abc", b"\x00\x01\xee\x00" + bytes(8), b"\x00\x00", b""):
+    reply = execute_raw(conn, stmt["statement_id"], params)
+    assert error_code(reply) == 1210, (params, reply)
+# A well-formed EXECUTE on the same statement and connection still runs.
+reply = execute_raw(conn, stmt["statement_id"], b"\x00\x01\x08\x00" + struct.pack("<q", 2))
+assert error_code(reply) is None, reply
 print("ok")
 "#;
     assert_eq!(connector(&server, script).trim(), "ok");

@@ -237,7 +237,10 @@ impl Registry {
     /// Opens a registered repository's store, or says why it may not be used. A local directory
     /// must still exist: an unmounted disk is reported, not silently replaced by an empty one.
     fn reopen(&self, record: &RepositoryRecord) -> std::result::Result<RepositoryStore, String> {
-        let options = record.store_options().map_err(|e| e.to_string())?;
+        let options = record.store_options().map_err(|e| match e {
+            SnapshotError::CreateRepository(reason) => reason,
+            other => other.to_string(),
+        })?;
         let place = Place::of(&record.location, &options.s3).map_err(|e| e.to_string())?;
         if let Some(conflict) = place.data_dir_conflict(&self.data_dir) {
             return Err(conflict);
@@ -333,13 +336,18 @@ impl Registry {
         options.check()?;
         let place = Place::of(location, &options.s3).map_err(|e| refuse(e.to_string()))?;
         self.check_place(&place).map_err(refuse)?;
+        // The store itself stores objects as they are; the key is applied below.
+        let store_options = RepositoryOptions {
+            encryption: None,
+            ..options.clone()
+        };
         let store = if read_only {
-            RepositoryStore::open_read_only(location, options)
+            RepositoryStore::open_read_only(location, &store_options)
         } else {
             if let Place::Local(path) = &place {
                 check_local_vacancy(path).map_err(refuse)?;
             }
-            RepositoryStore::open(location, options)
+            RepositoryStore::open(location, &store_options)
         }
         .map_err(|e| refuse(e.to_string()))?;
         let store = self.with_faults(store);

@@ -697,3 +697,17 @@ fn tracing_output_never_contains_secrets() {
     );
     assert!(!log.contains(secret) && !log.contains(access), "{log}");
 }
+
+#[test]
+fn a_store_opened_on_its_own_refuses_encryption_options() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = options(&[
+        ("encryption", "aes-256-gcm"),
+        ("encryption.key_file", "/nonexistent/key"),
+    ])
+    .expect("valid properties");
+    let err = RepositoryStore::open(dir.path().to_str().expect("utf-8"), &options)
+        .expect_err("encryption is the registry's to apply");
+    assert!(matches!(err, RepositoryError::Encryption(_)), "{err}");
+    assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
+}

@@ -76,8 +76,9 @@ impl fmt::Debug for RepositoryStore {
 }
 
 impl RepositoryStore {
-    /// Opens the repository at `location` with `options` (only the S3 connection and the
-    /// Iceberg switch matter to a store; encryption is applied with [`Self::with_key`]).
+    /// Opens the repository at `location` with `options`: the S3 connection and the Iceberg
+    /// switch. Options with encryption are refused ([`RepositoryError::Encryption`]): a
+    /// registered repository applies its key itself.
     ///
     /// Locations: a local path (absolute or relative; created if missing), `file:///abs/path`,
     /// `memory://name[/prefix]` (process-wide in-memory store per name), and
@@ -103,6 +104,13 @@ impl RepositoryStore {
         options: &RepositoryOptions,
         read_only: bool,
     ) -> Result<Self, RepositoryError> {
+        if options.encryption.is_some() {
+            return Err(RepositoryError::Encryption(
+                "a store opened on its own stores objects as they are: register the repository \
+                 (SnapshotService::create_repository) to have them encrypted"
+                    .to_owned(),
+            ));
+        }
         let parsed = location::parse(location, &options.s3)?;
         let base_uri = location::base_uri(&parsed);
         let backend = match parsed {

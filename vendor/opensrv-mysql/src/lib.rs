@@ -405,7 +405,7 @@ where
             })?
             .1;
 
-        writer.set_seq(seq + 1);
+        writer.set_seq(seq.wrapping_add(1));
 
         #[cfg(not(feature = "tls"))]
         if handshake.capabilities.contains(CapabilityFlags::CLIENT_SSL) {
@@ -468,7 +468,7 @@ where
                 })?
                 .1;
 
-            self.writer.set_seq(seq + 1);
+            self.writer.set_seq(seq.wrapping_add(1));
         }
 
         let scramble = self.shim.salt();
@@ -494,7 +494,7 @@ where
                     && auth_response.is_empty()
                     && handshake.auth_plugin != auth_plugin_expect.as_bytes()
                 {
-                    self.writer.set_seq(seq + 1);
+                    self.writer.set_seq(seq.wrapping_add(1));
                     self.writer.write_all(&[0xfe])?;
                     self.writer.write_all(auth_plugin_expect.as_bytes())?;
                     self.writer.write_all(&[0x00])?;
@@ -518,7 +518,7 @@ where
                     }
                 }
 
-                self.writer.set_seq(seq + 1);
+                self.writer.set_seq(seq.wrapping_add(1));
 
                 if !self
                     .shim
@@ -582,7 +582,7 @@ where
             .max_long_data_bytes
             .unwrap_or(DEFAULT_MAX_LONG_DATA_BYTES);
         while let Some((seq, packet)) = self.reader.next_async().await? {
-            self.writer.set_seq(seq + 1);
+            self.writer.set_seq(seq.wrapping_add(1));
             let res = commands::parse(&packet);
             match res {
                 Ok(cmd) => {
@@ -678,6 +678,9 @@ where
                                 .await?;
                             }
                             Some(state) if state.long_data_overflow => {
+                                // Record the types this EXECUTE binds, as a successful one would:
+                                // the client sends them only once.
+                                let _ = params::ParamParser::new(params, state).into_iter().next();
                                 state.reset_long_data();
                                 let msg = format!(
                                     "Parameter of prepared statement which is set through \

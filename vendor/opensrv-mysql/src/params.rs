@@ -30,6 +30,12 @@ pub struct ParamParser<'a> {
 }
 
 impl<'a> ParamParser<'a> {
+    /// How many parameters the statement has. Iteration yields fewer when the client's data is
+    /// malformed (too short, an unknown type, no types bound): the caller refuses the EXECUTE.
+    pub fn count(&self) -> u16 {
+        self.params
+    }
+
     pub(crate) fn new(input: &'a [u8], stmt: &'a mut StatementData) -> Self {
         ParamParser {
             params: stmt.params,
@@ -78,20 +84,23 @@ impl<'a> Iterator for Params<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.nullmap.is_none() {
             let nullmap_len = (self.params as usize + 7) / 8;
+            if self.input.len() < nullmap_len {
+                return None;
+            }
             let (nullmap, rest) = self.input.split_at(nullmap_len);
             self.nullmap = Some(nullmap);
             self.input = rest;
 
             if !rest.is_empty() && rest[0] != 0x00 {
-                let (typmap, rest) = rest[1..].split_at(2 * self.params as usize);
+                let types_len = 2 * self.params as usize;
+                if rest.len() < 1 + types_len {
+                    return None;
+                }
+                let (typmap, rest) = rest[1..].split_at(types_len);
                 self.bound_types.clear();
-                for i in 0..self.params as usize {
-                    self.bound_types.push((
-                        myc::constants::ColumnType::try_from(typmap[2 * i]).unwrap_or_else(|e| {
-                            panic!("bad column type 0x{:x}: {}", typmap[2 * i], e)
-                        }),
-                        (typmap[2 * i + 1] & 128) != 0,
-                    ));
+                for pair in typmap.chunks_exact(2) {
+                    let coltype = myc::constants::ColumnType::try_from(pair[0]).ok()?;
+                    self.bound_types.push((coltype, (pair[1] & 128) != 0));
                 }
                 self.input = rest;
             }
@@ -100,31 +109,28 @@ impl<'a> Iterator for Params<'a> {
         if self.col >= self.params {
             return None;
         }
-        let pt = &self.bound_types[self.col as usize];
+        let pt = *self.bound_types.get(self.col as usize)?;
 
         // https://web.archive.org/web/20170404144156/https://dev.mysql.com/doc/internals/en/null-bitmap.html
         // NULL-bitmap-byte = ((field-pos + offset) / 8)
         // NULL-bitmap-bit  = ((field-pos + offset) % 8)
-        if let Some(nullmap) = self.nullmap {
-            let byte = self.col as usize / 8;
-            if byte >= nullmap.len() {
-                return None;
-            }
-            if (nullmap[byte] & 1u8 << (self.col % 8)) != 0 {
-                self.col += 1;
-                return Some(ParamValue {
-                    value: Value::null(),
-                    coltype: pt.0,
-                });
-            }
-        } else {
-            unreachable!();
+        let nullmap = self.nullmap?;
+        let byte = self.col as usize / 8;
+        if byte >= nullmap.len() {
+            return None;
+        }
+        if (nullmap[byte] & 1u8 << (self.col % 8)) != 0 {
+            self.col += 1;
+            return Some(ParamValue {
+                value: Value::null(),
+                coltype: pt.0,
+            });
         }
 
         let v = if let Some(data) = self.long_data.get(&self.col) {
             Value::bytes(&data[..])
         } else {
-            Value::parse_from(&mut self.input, pt.0, pt.1).unwrap()
+            Value::parse_from(&mut self.input, pt.0, pt.1).ok()?
         };
         self.col += 1;
         Some(ParamValue {

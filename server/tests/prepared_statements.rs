@@ -40,6 +40,13 @@ def execute_raw(conn, statement_id, params):
     import struct
     conn._socket.sock.sendall(packet(b"\x17" + struct.pack("<IBI", statement_id, 0, 1) + params))
     return read_packet(conn)
+def errno(what, call):
+    """The MySQL error number `call()` raises; exits the script if it raises none."""
+    try:
+        call()
+    except mysql.connector.Error as e:
+        return e.errno
+    raise SystemExit(f"no error from {what}")
 def error_code(reply):
     """The error number of an ERR packet, None for any other packet."""
     return int.from_bytes(reply[1:3], "little") if reply[:1] == b"\xff" else None
@@ -161,11 +168,8 @@ fn a_statement_id_of_another_connection_is_unknown() {
 owner = connector(db="shop")
 stmt = owner.cmd_stmt_prepare(b"SELECT customer FROM orders WHERE id = ?")
 other = connector(db="shop")
-try:
-    other.cmd_stmt_execute(stmt["statement_id"], data=(1,), parameters=stmt["parameters"])
-    raise SystemExit("another connection's statement ran")
-except mysql.connector.Error as e:
-    print("refused", e.errno)
+print("refused", errno("another connection's statement", lambda: other.cmd_stmt_execute(
+    stmt["statement_id"], data=(1,), parameters=stmt["parameters"])))
 # The refused connection goes on.
 cur = other.cursor()
 cur.execute("SELECT count(*) FROM orders")
@@ -217,12 +221,6 @@ fn unknown_ids_long_data_and_reset_follow_the_protocol() {
     let script = r#"
 import io, struct
 conn = connector(db="shop")
-def errno(what, call):
-    try:
-        call()
-    except mysql.connector.Error as e:
-        return e.errno
-    raise SystemExit(f"no error from {what}")
 def execute(stmt, value):
     """EXECUTE straight away (a cursor sends COM_STMT_RESET first); the rows, strings decoded."""
     result = conn.cmd_stmt_execute(stmt["statement_id"], data=(value,),
@@ -290,11 +288,9 @@ together = (packet(b"\x19" + struct.pack("<I", closed["statement_id"]))
 conn._socket.sock.sendall(together)
 reply = read_packet(conn)
 assert reply[:1] == b"\x00", reply
-try:
-    conn.cmd_stmt_execute(closed["statement_id"], data=(1,), parameters=closed["parameters"])
-    raise SystemExit("a closed statement ran")
-except mysql.connector.Error as e:
-    assert e.errno == 1243, e
+got = errno("EXECUTE of the closed statement", lambda: conn.cmd_stmt_execute(
+    closed["statement_id"], data=(1,), parameters=closed["parameters"]))
+assert got == 1243, got
 conn.cmd_stmt_reset(kept["statement_id"])
 cur = conn.cursor()
 cur.execute("SELECT count(*) FROM orders")

@@ -2,7 +2,7 @@
 //! cleanly or succeed; a decoded record must re-encode to a frame that decodes to the same payload.
 //! The same bytes as a whole log file must make recovery fail or succeed, never panic.
 
-use tabvault_storage::whitebox::{LogRecord, decode_frame, encode_frame};
+use tabvault_storage::whitebox::{LogRecord, apply_edit, decode_frame, encode_frame};
 use tabvault_storage::{CatalogState, Engine};
 
 /// Runs one input.
@@ -14,7 +14,7 @@ pub fn run(data: &[u8]) {
         if let Ok(record) = serde_json::from_slice::<LogRecord>(payload) {
             let mut state = CatalogState::default();
             for edit in &record.edits {
-                if state.apply(edit).is_err() {
+                if apply_edit(&mut state, edit).is_err() {
                     break;
                 }
             }

@@ -108,7 +108,7 @@ pub mod internal {
 /// them, so no embedder can install a hook or a fault by mistake.
 #[cfg(feature = "whitebox")]
 pub mod whitebox {
-    pub use crate::catalog::Edit;
+    pub use crate::catalog::{Edit, apply_edit};
     pub use crate::crash::{CrashHook, CrashPoint};
     pub use crate::io::{Fault, FaultIo, FaultMode, OpKind, RealIo, StorageFile, StorageIo};
     pub use crate::log::{

@@ -163,9 +163,16 @@ pub enum Edit {
     },
 }
 
+/// Applies `edit` to `state` as log replay does, returning the rowsets it took out: for tests
+/// and fuzz targets that replay decoded records.
+#[cfg(feature = "whitebox")]
+pub fn apply_edit(state: &mut CatalogState, edit: &Edit) -> Result<Vec<Arc<Rowset>>> {
+    state.apply(edit)
+}
+
 impl CatalogState {
     /// Applies one edit, returning the rowsets it took out of the catalog.
-    pub fn apply(&mut self, edit: &Edit) -> Result<Vec<Arc<Rowset>>> {
+    pub(crate) fn apply(&mut self, edit: &Edit) -> Result<Vec<Arc<Rowset>>> {
         let mut removed = Vec::new();
         match edit {
             Edit::CreateDatabase { id, name } => {

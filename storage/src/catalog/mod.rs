@@ -6,6 +6,8 @@ mod edit;
 mod state;
 
 pub use edit::Edit;
+#[cfg(feature = "whitebox")]
+pub use edit::apply_edit;
 pub use state::{
     CatalogState, ColumnStats, Database, FileMeta, Partition, Rowset, RowsetKind, Table, Tablet,
 };

@@ -51,7 +51,7 @@ impl Place {
                 prefix: segments(prefix),
             },
             Location::S3(config) => Place::S3 {
-                endpoint: config.endpoint.clone().unwrap_or_default(),
+                endpoint: config.options.endpoint.clone().unwrap_or_default(),
                 bucket: config.bucket.clone(),
                 prefix: segments(config.prefix.clone()),
             },

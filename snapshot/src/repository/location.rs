@@ -1,6 +1,5 @@
 //! Parsing a repository location (and its S3 options) into a [`Location`].
 
-use std::fmt;
 use std::path::PathBuf;
 
 use super::error::RepositoryError;
@@ -26,33 +25,21 @@ pub(crate) enum Location {
     S3(S3Config),
 }
 
-/// Everything needed to build an S3 client. `Debug` is written by hand to hide the credentials.
+/// Everything needed to build an S3 client (`Debug` hides the credentials, as [`S3Options`]').
+#[derive(Debug)]
 pub(crate) struct S3Config {
     /// Bucket name.
     pub(crate) bucket: String,
     /// Optional key prefix inside the bucket.
     pub(crate) prefix: Option<RepoPath>,
-    /// Access key id, if given.
-    pub(crate) access_key: Option<String>,
-    /// Secret access key, if given.
-    pub(crate) secret_key: Option<String>,
-    /// Custom endpoint (MinIO, moto, Ceph, ...): path-style requests; `http://` allows HTTP.
-    pub(crate) endpoint: Option<String>,
-    /// Signing region.
-    pub(crate) region: String,
+    /// Credentials, endpoint and region, checked.
+    pub(crate) options: S3Options,
 }
 
-impl fmt::Debug for S3Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| super::options::REDACTED);
-        f.debug_struct("S3Config")
-            .field("bucket", &self.bucket)
-            .field("prefix", &self.prefix)
-            .field("access_key", &hidden(&self.access_key))
-            .field("secret_key", &hidden(&self.secret_key))
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .finish()
+impl S3Config {
+    /// The signing region: the one given, or `us-east-1`.
+    pub(crate) fn region(&self) -> &str {
+        self.options.region.as_deref().unwrap_or(DEFAULT_REGION)
     }
 }
 
@@ -183,13 +170,7 @@ fn parse_s3(scheme: &str, rest: &str, s3: &S3Options) -> Result<S3Config, Reposi
     Ok(S3Config {
         bucket: bucket.to_string(),
         prefix: parse_prefix(prefix)?,
-        access_key: s3.access_key.clone(),
-        secret_key: s3.secret_key.clone(),
-        endpoint: s3.endpoint.clone(),
-        region: s3
-            .region
-            .clone()
-            .unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        options: s3.clone(),
     })
 }
 
@@ -226,12 +207,12 @@ mod tests {
         };
         assert!(matches!(
             parse("s3a://bkt/x/y", &region),
-            Ok(Location::S3(c)) if c.bucket == "bkt" && c.region == "eu-west-1"
+            Ok(Location::S3(c)) if c.bucket == "bkt" && c.region() == "eu-west-1"
                 && c.prefix.as_ref().map(RepoPath::as_str) == Some("x/y")
         ));
         assert!(matches!(
             parse("S3://bkt", &none),
-            Ok(Location::S3(c)) if c.prefix.is_none() && c.region == DEFAULT_REGION
+            Ok(Location::S3(c)) if c.prefix.is_none() && c.region() == DEFAULT_REGION
         ));
         for bad in [
             "s3://",

@@ -93,13 +93,14 @@ impl ObjectRepo {
     pub(crate) fn s3(config: S3Config) -> Result<Self, RepositoryError> {
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
-            .with_region(&config.region);
-        if let (Some(access_key), Some(secret_key)) = (&config.access_key, &config.secret_key) {
+            .with_region(config.region());
+        let options = &config.options;
+        if let (Some(access_key), Some(secret_key)) = (&options.access_key, &options.secret_key) {
             builder = builder
                 .with_access_key_id(access_key)
                 .with_secret_access_key(secret_key);
         }
-        if let Some(endpoint) = &config.endpoint {
+        if let Some(endpoint) = &options.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
                 .with_virtual_hosted_style_request(false)

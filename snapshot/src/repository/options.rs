@@ -14,7 +14,7 @@ use crate::error::{Result, SnapshotError};
 use crate::retention::RetentionPolicy;
 
 /// Replacement shown instead of a secret value.
-pub(crate) const REDACTED: &str = "******";
+const REDACTED: &str = "******";
 
 const ACCESS_KEY: &str = "aws.s3.access_key";
 const SECRET_KEY: &str = "aws.s3.secret_key";

@@ -94,7 +94,9 @@ assert code_of(lambda: cur.execute("SELEC 1")) == 1064
 assert code_of(lambda: cur.execute("SELECT * FROM nosuch_tbl")) == 1146
 assert code_of(lambda: cur.execute("USE nosuch_db")) == 1049
 assert code_of(lambda: cur.execute("CREATE DATABASE example_db")) == 1007
-assert code_of(lambda: cur.execute("SELECT 1 FROM example_tbl WHERE")) == 1105
+# A query's syntax is checked with the statement's: 1064, as MySQL and StarRocks answer it.
+assert code_of(lambda: cur.execute("SELECT 1 FROM example_tbl WHERE")) == 1064
+assert code_of(lambda: cur.execute("SELECT nosuch_column FROM example_tbl")) == 1105
 # The connection is still usable after errors.
 cur.execute("SELECT COUNT(*) FROM example_tbl2")
 assert cur.fetchone() == (4,)

@@ -8,7 +8,7 @@
 use datafusion::common::ScalarValue;
 
 use crate::error::{Result, SqlError};
-use crate::parser::{Literal, Statement, number_params};
+use crate::parser::{Literal, Statement, parse_with_params};
 
 /// Most parameters one statement may have: the MySQL protocol counts them in 16 bits.
 pub const MAX_PARAMS: usize = u16::MAX as usize;
@@ -24,13 +24,12 @@ impl Prepared {
     /// Parses `sql`, which must hold exactly one statement, and counts its `?` parameters (a `?`
     /// in a string, a quoted identifier or a comment is not one).
     pub fn new(sql: &str) -> Result<Self> {
-        let (numbered, params) = number_params(sql)?;
+        let (mut statements, params) = parse_with_params(sql)?;
         if params > MAX_PARAMS {
             return Err(SqlError::Invalid(format!(
                 "Prepared statement contains too many placeholders ({params} > {MAX_PARAMS})"
             )));
         }
-        let mut statements = crate::parser::parse_statements(&numbered)?;
         let statement = match (statements.pop(), statements.is_empty()) {
             (Some(statement), true) => statement,
             (None, _) => return Err(SqlError::Invalid("Query was empty".into())),

@@ -10,6 +10,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
 
@@ -18,7 +19,7 @@ use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
 use crate::parser::{
     ArrowRows, Insert, InsertSource, ObjectName, SetVariable, Statement, parse_object_name,
-    parse_statements,
+    parse_query, parse_statements,
 };
 use crate::prepared::Prepared;
 use crate::process::{ProcessHandle, Signal};
@@ -229,11 +230,11 @@ impl Session {
     /// are known or whose column types the values decide (`SELECT ?`): the client then learns
     /// the columns at EXECUTE.
     pub fn prepared_columns(&self, prepared: &Prepared) -> Option<SchemaRef> {
-        let Statement::Query { text } = prepared.statement() else {
+        let Statement::Query { query } = prepared.statement() else {
             return None;
         };
         let grants = self.database.users().grants_of(&self.user);
-        let schema = self.exec(grants, Arc::default(), &[]).plan(text).ok()?;
+        let schema = self.exec(grants, Arc::default(), &[]).plan(query).ok()?;
         let decided = schema
             .fields()
             .iter()
@@ -280,8 +281,8 @@ impl Session {
                 hide_server_paths(e, self.database.engine().root())
             }
         };
-        if let Statement::Query { text } = statement {
-            let (schema, stream) = exec.stream(text).map_err(hidden)?;
+        if let Statement::Query { query } = statement {
+            let (schema, stream) = exec.stream(query).map_err(hidden)?;
             return Ok(Output::Rows(RowStream::new(
                 schema,
                 stream,
@@ -407,28 +408,39 @@ impl Exec<'_> {
     }
 
     /// Runs a read-only query, its placeholders bound to the statement's parameters.
-    pub(crate) fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    pub(crate) fn query(&self, query: &QueryStatement) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         self.database.block_on(
-            run_query(self.env(), sql, self.params),
+            run_query(self.env(), query, self.params),
             self.deadline,
             &self.cancel,
         )
     }
 
+    /// Parses query text tabvault wrote itself, then runs it as [`Exec::query`] does.
+    pub(crate) fn query_sql(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        self.query(&parse_query(sql)?)
+    }
+
     /// Plans a read-only query and starts it, its placeholders bound to the statement's
     /// parameters: its schema and its stream of rows.
-    fn stream(&self, sql: &str) -> Result<(SchemaRef, SendableRecordBatchStream)> {
+    fn stream(&self, query: &QueryStatement) -> Result<(SchemaRef, SendableRecordBatchStream)> {
         self.database.block_on(
-            stream_query(self.env(), sql, self.params),
+            stream_query(self.env(), query, self.params),
             self.deadline,
             &self.cancel,
         )
     }
 
     /// Plans a read-only query and returns its schema.
-    pub(crate) fn plan(&self, sql: &str) -> Result<SchemaRef> {
+    pub(crate) fn plan(&self, query: &QueryStatement) -> Result<SchemaRef> {
         self.database
-            .block_on(plan_schema(self.env(), sql), self.deadline, &self.cancel)
+            .block_on(plan_schema(self.env(), query), self.deadline, &self.cancel)
+    }
+
+    /// Parses query text (a view's definition, or a query tabvault wrote), then plans it as
+    /// [`Exec::plan`] does.
+    pub(crate) fn plan_sql(&self, sql: &str) -> Result<SchemaRef> {
+        self.plan(&parse_query(sql)?)
     }
 }
 

@@ -6,6 +6,8 @@
 //! strings, random token soups and every prefix of printed statements are fed to the parser,
 //! which must return (`Ok` or `Err`) without panicking.
 
+use datafusion::sql::parser::Statement as QueryStatement;
+use datafusion::sql::sqlparser::ast::Expr;
 use proptest::prelude::*;
 use tabvault_sql::{
     AlterTableAction, Backup, Broker, ColumnSpec, CompactKind, CreateRepository, CreateTable,
@@ -58,19 +60,31 @@ fn literal() -> BoxedStrategy<Literal> {
     .boxed()
 }
 
-/// A printed string literal, to embed in generated query text.
+/// A string literal for queries and expressions, without backslashes and without two quotes in a
+/// row: sqlparser prints strings without MySQL's backslash escapes and takes a doubled quote for
+/// one it already escaped, so such strings do not read back from its printing.
 fn sql_string() -> impl Strategy<Value = String> {
-    text().prop_map(|s| Literal::String(s).to_string())
+    text().prop_map(|s| {
+        let mut kept = s.replace('\\', "");
+        while kept.contains("''") || kept.contains("\"\"") {
+            kept = kept.replace("''", "'").replace("\"\"", "\"");
+        }
+        Literal::String(kept).to_string()
+    })
 }
 
+/// A printed identifier for queries and expressions, without a back-quote in it: sqlparser
+/// prints one escaped with a backslash, which MySQL's back-quoted identifiers do not read.
 fn printed_ident() -> impl Strategy<Value = String> {
-    ident().prop_map(|name| {
-        ObjectName {
-            database: None,
-            name,
-        }
-        .to_string()
-    })
+    ident()
+        .prop_filter("no back-quote", |name| !name.contains('`'))
+        .prop_map(|name| {
+            ObjectName {
+                database: None,
+                name,
+            }
+            .to_string()
+        })
 }
 
 /// Query text as a user writes it: trimmed, balanced, no `;` outside strings and comments.
@@ -84,6 +98,22 @@ fn query() -> BoxedStrategy<String> {
             _ => format!("SELECT a FROM {table} t JOIN u ON t.{col} = u.x # ;\n WHERE b IN (1, 2)"),
         })
         .boxed()
+}
+
+/// `text`, a query, as the parser reads it.
+fn parsed_query(text: String) -> Box<QueryStatement> {
+    match parse_statement(&text) {
+        Ok(Statement::Query { query }) => query,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+/// `text`, an expression, as the parser reads a `DELETE` condition.
+fn parsed_expr(text: String) -> Box<Expr> {
+    match parse_statement(&format!("DELETE FROM t WHERE {text}")) {
+        Ok(Statement::Delete(delete)) => delete.predicate,
+        other => panic!("{text}: {other:?}"),
+    }
 }
 
 fn partition_names() -> impl Strategy<Value = Vec<String>> {
@@ -310,7 +340,7 @@ fn database_statement() -> BoxedStrategy<Statement> {
             proptest::option::of(prop_oneof![
                 "[a-z_%\\\\]{0,12}".prop_map(ShowFilter::Like),
                 (printed_ident(), any::<u16>())
-                    .prop_map(|(col, n)| ShowFilter::Where(format!("{col} > {n}"))),
+                    .prop_map(|(col, n)| ShowFilter::Where(parsed_expr(format!("{col} > {n}")))),
             ])
         )
             .prop_map(|(database, filter)| Statement::ShowTableStatus { database, filter }),
@@ -328,7 +358,7 @@ fn insert_value() -> impl Strategy<Value = InsertValue> {
     prop_oneof![
         literal().prop_map(InsertValue::Literal),
         Just(InsertValue::Default),
-        expr.prop_map(InsertValue::Expr),
+        expr.prop_map(|text| InsertValue::Expr(parsed_expr(text))),
     ]
 }
 
@@ -336,10 +366,10 @@ fn dml_statement() -> BoxedStrategy<Statement> {
     let source = prop_oneof![
         prop::collection::vec(prop::collection::vec(insert_value(), 1..4), 1..3)
             .prop_map(InsertSource::Values),
-        query().prop_map(InsertSource::Query),
+        query().prop_map(|text| InsertSource::Query(parsed_query(text))),
     ];
     let predicate = (printed_ident(), sql_string())
-        .prop_map(|(col, s)| format!("{col} = {s} AND ({col} > 1 OR {col} IS NULL)"));
+        .prop_map(|(col, s)| parsed_expr(format!("{col} = {s} AND ({col} > 1 OR {col} IS NULL)")));
     let view = (
         (any::<bool>(), any::<bool>(), object_name()),
         (prop::collection::vec(ident(), 0..3), query()),
@@ -354,7 +384,9 @@ fn dml_statement() -> BoxedStrategy<Statement> {
             })
         });
     prop_oneof![
-        query().prop_map(|text| Statement::Query { text }),
+        query().prop_map(|text| Statement::Query {
+            query: parsed_query(text)
+        }),
         view,
         (any::<bool>(), object_name())
             .prop_map(|(if_exists, view)| Statement::DropView { if_exists, view }),

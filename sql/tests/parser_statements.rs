@@ -5,6 +5,7 @@
 //! forms verbatim, and each prints back to SQL that parses to the same AST. Errors carry the
 //! right position and wording.
 
+use datafusion::sql::sqlparser::ast::Expr;
 use tabvault_sql::{
     AlterTableAction, Backup, Broker, ColumnSpec, CreateRepository, CreateTable, DataType,
     DefaultValue, Delete, DistributionSpec, DropSnapshot, Grant, GrantItems, GrantObject, Grantee,
@@ -26,6 +27,14 @@ fn parse(sql: &str) -> std::result::Result<Statement, ParseError> {
         "reprint of {sql}: {printed}"
     );
     Ok(statement)
+}
+
+/// `text`, an expression, as the parser reads a `DELETE` condition.
+fn expr(text: &str) -> Expr {
+    match parse(&format!("DELETE FROM t WHERE {text}")) {
+        Ok(Statement::Delete(delete)) => *delete.predicate,
+        other => panic!("{text}: {other:?}"),
+    }
 }
 
 fn name(db: Option<&str>, name: &str) -> ObjectName {
@@ -472,13 +481,15 @@ fn database_statements() -> Result {
             filter: Some(ShowFilter::Like("o%".into()))
         }
     );
-    assert_eq!(
-        parse("SHOW TABLE STATUS FROM d WHERE Rows > 10 AND `Name` <> ';'")?,
-        Statement::ShowTableStatus {
-            database: Some("d".into()),
-            filter: Some(ShowFilter::Where("Rows > 10 AND `Name` <> ';'".into()))
-        }
-    );
+    let Statement::ShowTableStatus {
+        database,
+        filter: Some(ShowFilter::Where(condition)),
+    } = parse("SHOW TABLE STATUS FROM d WHERE Rows > 10 AND `Name` <> ';'")?
+    else {
+        panic!("not SHOW TABLE STATUS … WHERE");
+    };
+    assert_eq!(database.as_deref(), Some("d"));
+    assert_eq!(condition.to_string(), "Rows > 10 AND `Name` <> ';'");
     assert!(parse("SHOW TABLE d").is_err());
     assert_eq!(
         parse("SHOW TABLES")?,
@@ -796,30 +807,53 @@ fn views_keep_their_query_text() -> Result {
     Ok(())
 }
 
+/// The query of a query statement, as sqlparser prints it.
+fn query_of(statement: &Statement) -> String {
+    match statement {
+        Statement::Query { query } => query.to_string(),
+        other => panic!("not a query: {other:?}"),
+    }
+}
+
 #[test]
-fn queries_are_scanned_to_their_end() -> Result {
+fn queries_are_parsed_to_their_end() -> Result {
     let sql = "  select a, ';' as `x;`, \"(\" from t where (b = 'it''s;' or c in (1, 2))  \
                /* ; */ -- trailing\n ; with q as (select 1) select * from q";
     let statements = parse_statements(sql)?;
     assert_eq!(
-        statements,
+        statements.iter().map(query_of).collect::<Vec<_>>(),
         vec![
-            Statement::Query {
-                text: "select a, ';' as `x;`, \"(\" from t where (b = 'it''s;' or c in (1, 2))"
-                    .into()
-            },
-            Statement::Query {
-                text: "with q as (select 1) select * from q".into()
-            },
+            "SELECT a, ';' AS `x;`, \"(\" FROM t WHERE (b = 'it''s;' OR c IN (1, 2))",
+            "WITH q AS (SELECT 1) SELECT * FROM q",
         ]
     );
     assert_eq!(
-        parse("(SELECT 1) UNION (SELECT 2)")?,
-        Statement::Query {
-            text: "(SELECT 1) UNION (SELECT 2)".into()
-        }
+        query_of(&parse("(SELECT 1) UNION (SELECT 2)")?),
+        "(SELECT 1) UNION (SELECT 2)"
+    );
+    assert_eq!(
+        query_of(&parse("EXPLAIN SELECT count(*) FROM t")?),
+        "EXPLAIN SELECT count(*) FROM t"
     );
     Ok(())
+}
+
+#[test]
+fn query_syntax_errors_point_at_the_token() {
+    let error = parse("SELECT a FROM t WHERE (b = 1").expect_err("unbalanced");
+    assert_eq!(error.found, "end of input", "{error}");
+    let error = parse("SELECT a FROM t WHERE b = = 1").expect_err("two operators");
+    assert_eq!(
+        (error.line, error.column, error.found.as_str()),
+        (1, 27, "'='"),
+        "{error}"
+    );
+    let error = parse("SELECT a\nFROM t t2 t3").expect_err("two aliases");
+    assert_eq!(
+        (error.line, error.column, error.found.as_str()),
+        (2, 11, "'t3'"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -845,36 +879,37 @@ fn insert_values_and_queries() -> Result {
                 ],
                 vec![
                     InsertValue::Default,
-                    InsertValue::Expr("now()".into()),
-                    InsertValue::Expr("1 + 2".into()),
+                    InsertValue::Expr(Box::new(expr("now()"))),
+                    InsertValue::Expr(Box::new(expr("1 + 2"))),
                     literal(Literal::Boolean(true)),
                 ],
             ]),
         })
     );
-    let insert_query = |sql| -> std::result::Result<(Vec<String>, InsertSource), ParseError> {
+    let insert_query = |sql| -> std::result::Result<(Vec<String>, String), ParseError> {
         match parse(sql)? {
-            Statement::Insert(insert) => Ok((insert.columns, insert.source)),
-            other => panic!("not an insert: {other:?}"),
+            Statement::Insert(Insert {
+                columns,
+                source: InsertSource::Query(query),
+                ..
+            }) => Ok((columns, query.to_string())),
+            other => panic!("not an insert of a query: {other:?}"),
         }
     };
     assert_eq!(
         insert_query("INSERT INTO t SELECT * FROM s WHERE x > 1")?,
-        (
-            vec![],
-            InsertSource::Query("SELECT * FROM s WHERE x > 1".into())
-        )
+        (vec![], "SELECT * FROM s WHERE x > 1".into())
     );
     assert_eq!(
         insert_query("INSERT INTO t (a) WITH q AS (SELECT 1) SELECT * FROM q")?,
         (
             strings(&["a"]),
-            InsertSource::Query("WITH q AS (SELECT 1) SELECT * FROM q".into())
+            "WITH q AS (SELECT 1) SELECT * FROM q".into()
         )
     );
     assert_eq!(
         insert_query("INSERT INTO t (SELECT 1)")?,
-        (vec![], InsertSource::Query("(SELECT 1)".into()))
+        (vec![], "(SELECT 1)".into())
     );
     let Statement::Insert(insert) = parse("INSERT OVERWRITE t VALUES (1)")? else {
         panic!("not an insert")
@@ -884,15 +919,16 @@ fn insert_values_and_queries() -> Result {
 }
 
 #[test]
-fn delete_keeps_its_condition_text() -> Result {
+fn delete_parses_its_condition() -> Result {
     assert_eq!(
         parse("DELETE FROM d.t PARTITION p1 WHERE k = 'a;b' AND (v > 1);")?,
         Statement::Delete(Delete {
             table: name(Some("d"), "t"),
             partitions: strings(&["p1"]),
-            predicate: "k = 'a;b' AND (v > 1)".into(),
+            predicate: Box::new(expr("k = 'a;b' AND (v > 1)")),
         })
     );
+    assert!(parse("DELETE FROM t WHERE k = = 1").is_err());
     Ok(())
 }
 

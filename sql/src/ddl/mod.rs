@@ -73,7 +73,7 @@ pub fn alter_table(
 /// old view of that name kept); a replacement is one commit.
 pub fn create_view(exec: &Exec<'_>, view: &CreateView) -> Result<QueryResult> {
     let db = exec.db_of(&view.name)?;
-    let schema = exec.plan(&view.query)?;
+    let schema = exec.plan_sql(&view.query)?;
     if !view.columns.is_empty() && view.columns.len() != schema.fields().len() {
         return Err(SqlError::Invalid(format!(
             "View '{}' names {} columns but its query returns {}",
@@ -123,7 +123,7 @@ pub fn describe(exec: &Exec<'_>, name: &ObjectName) -> Result<QueryResult> {
             crate::literal::backquote(&db),
             crate::literal::backquote(&name.name)
         );
-        let schema = exec.plan(&sql)?;
+        let schema = exec.plan_sql(&sql)?;
         return show::describe_fields(schema.fields());
     }
     show::describe(&exec.engine().pin_table(&db, &name.name)?)

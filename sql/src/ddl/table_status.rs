@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::literal::{backquote, quote};
 use crate::parser::ShowFilter;
-use crate::query::INFORMATION_SCHEMA;
+use crate::query::{INFORMATION_SCHEMA, select_where};
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -38,11 +38,16 @@ pub fn show_table_status(
     filter: Option<&ShowFilter>,
 ) -> Result<QueryResult> {
     let db = exec.current_db(database)?;
-    let (schema, batches) = exec.query(&status_query(&db, filter))?;
+    let sql = status_query(&db, filter);
+    let (schema, batches) = match filter {
+        Some(ShowFilter::Where(condition)) => exec.query(&select_where(&sql, condition)?)?,
+        _ => exec.query_sql(&sql)?,
+    };
     Ok(QueryResult::rows(schema, batches))
 }
 
-/// The query that answers SHOW TABLE STATUS of `db` with `filter`.
+/// The query that answers SHOW TABLE STATUS of `db` with a `LIKE` filter; a `WHERE` filter's
+/// condition is added to its outer `SELECT` as parsed.
 fn status_query(db: &str, filter: Option<&ShowFilter>) -> String {
     let columns = COLUMNS
         .iter()
@@ -50,13 +55,12 @@ fn status_query(db: &str, filter: Option<&ShowFilter>) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let condition = match filter {
-        None => "TRUE".to_owned(),
-        Some(ShowFilter::Like(pattern)) => format!("`Name` LIKE {}", quote(pattern)),
-        Some(ShowFilter::Where(condition)) => format!("({condition})"),
+        Some(ShowFilter::Like(pattern)) => format!(" WHERE `Name` LIKE {}", quote(pattern)),
+        None | Some(ShowFilter::Where(_)) => String::new(),
     };
     format!(
         "SELECT * FROM (SELECT {columns} FROM {INFORMATION_SCHEMA}.TABLES \
-         WHERE TABLE_SCHEMA = {}) AS status WHERE {condition} ORDER BY `Name`",
+         WHERE TABLE_SCHEMA = {}) AS status{condition} ORDER BY `Name`",
         quote(db)
     )
 }

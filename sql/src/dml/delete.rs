@@ -7,7 +7,7 @@ use crate::dml::columns::concat_rows;
 use crate::error::{Result, SqlError};
 use crate::literal::backquote;
 use crate::parser::Delete;
-use crate::query::cast_batch;
+use crate::query::{cast_batch, select_where};
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -33,13 +33,8 @@ pub fn delete(exec: &Exec<'_>, delete: &Delete) -> Result<QueryResult> {
         .map(|k| backquote(k))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
-        "SELECT {keys} FROM {}.{} WHERE {}",
-        backquote(&db),
-        backquote(table),
-        delete.predicate
-    );
-    let (_, batches) = exec.query(&sql)?;
+    let sql = format!("SELECT {keys} FROM {}.{}", backquote(&db), backquote(table));
+    let (_, batches) = exec.query(&select_where(&sql, &delete.predicate)?)?;
     let key_schema = schema.key_arrow_schema();
     // Queries read strings as view strings; the keys go back to the stored types.
     let batches = batches

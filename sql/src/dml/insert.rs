@@ -7,6 +7,7 @@
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
+use datafusion::sql::sqlparser::ast::Expr as SqlExpr;
 use tabvault_storage::{TableSchema, TableVersion, Value};
 
 use crate::dml::columns::{
@@ -16,6 +17,7 @@ use crate::error::{Result, SqlError};
 use crate::literal::typed_value;
 use crate::parser::{Insert, InsertSource, InsertValue};
 use crate::prepared::param_literal;
+use crate::query::select_expr;
 use crate::result::QueryResult;
 use crate::session::Exec;
 
@@ -28,8 +30,8 @@ pub fn insert(exec: &Exec<'_>, insert: &Insert) -> Result<QueryResult> {
     let targets = target_columns(&schema, table, &insert.columns)?;
     let (provided, rows) = match &insert.source {
         InsertSource::Values(rows) => (values_rows(exec, &schema, &targets, rows)?, rows.len()),
-        InsertSource::Query(sql) => {
-            let (query_schema, batches) = exec.query(sql)?;
+        InsertSource::Query(query) => {
+            let (query_schema, batches) = exec.query(query)?;
             converted_rows(&schema, &targets, &query_schema, &batches)?
         }
         InsertSource::Arrow(rows) => {
@@ -71,7 +73,7 @@ fn values_rows(
             let value = match cell {
                 InsertValue::Literal(literal) => typed_value(literal, &column.ty, &what)?,
                 InsertValue::Default => default_value(column)?,
-                InsertValue::Expr(text) => expression_value(exec, schema, *index, text)?,
+                InsertValue::Expr(expr) => expression_value(exec, schema, *index, expr)?,
                 InsertValue::Param(n) => {
                     typed_value(&param_literal(exec.params(), *n)?, &column.ty, &what)?
                 }
@@ -91,17 +93,17 @@ fn expression_value(
     exec: &Exec<'_>,
     schema: &TableSchema,
     index: usize,
-    text: &str,
+    expr: &SqlExpr,
 ) -> Result<Value> {
     let column = &schema.columns[index];
-    let (_, batches) = exec.query(&format!("SELECT {text}"))?;
+    let (_, batches) = exec.query(&select_expr(expr)?)?;
     let array = batches
         .iter()
         .find(|b| b.num_rows() > 0)
         .and_then(|b| (b.num_columns() == 1).then(|| b.column(0).clone()))
         .ok_or_else(|| {
             SqlError::Invalid(format!(
-                "VALUES expression {text} must give exactly one value"
+                "VALUES expression {expr} must give exactly one value"
             ))
         })?;
     let array = cast_column(column, &array)?;

@@ -3,16 +3,20 @@
 //! The AST records what the user wrote, not what it means: names keep their case, omitted clauses
 //! are `None` or empty, and defaults (such as DECIMAL's precision or the current database) are the
 //! executor's to apply. Literals stay text-like ([`Literal::Number`] keeps its digits) so the
-//! executor can coerce them to the column's type without loss. Queries and `DELETE` predicates are
-//! kept as their exact source text, to be handed to DataFusion.
+//! executor can coerce them to the column's type without loss. Queries and expressions (`DELETE`
+//! and `SHOW … WHERE` conditions, non-literal `VALUES` cells) are sqlparser's AST, as DataFusion
+//! plans them; a view's definition is kept as written, since it is stored.
+
+use datafusion::sql::parser::Statement as QueryStatement;
+use datafusion::sql::sqlparser::ast::Expr;
 
 /// The filter of a MySQL `SHOW` statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShowFilter {
     /// `LIKE 'pattern'` on the name column.
     Like(String),
-    /// `WHERE condition` over the statement's columns, kept as source text for DataFusion.
-    Where(String),
+    /// `WHERE condition` over the statement's columns.
+    Where(Box<Expr>),
 }
 
 /// One SQL statement.
@@ -122,10 +126,10 @@ pub enum Statement {
     Insert(Insert),
     /// `DELETE FROM t [PARTITION …] WHERE …`.
     Delete(Delete),
-    /// A `SELECT` or `WITH` query (or `EXPLAIN` of one), as source text.
+    /// A `SELECT` or `WITH` query, or `EXPLAIN` of one.
     Query {
-        /// The query's exact source text, trimmed, without the ending `;`.
-        text: String,
+        /// The query as DataFusion's parser gives it.
+        query: Box<QueryStatement>,
     },
     /// `CREATE USER [IF NOT EXISTS] 'u'[@'host'] [IDENTIFIED BY 'p']`.
     CreateUser {
@@ -522,8 +526,8 @@ pub struct Insert {
 pub enum InsertSource {
     /// `VALUES (…), (…)`: one inner vector per row.
     Values(Vec<Vec<InsertValue>>),
-    /// A `SELECT` or `WITH` query's exact source text, trimmed.
-    Query(String),
+    /// A `SELECT` or `WITH` query.
+    Query(Box<QueryStatement>),
     /// Rows an embedder hands over as Arrow batches (`Session::insert_arrow`); never parsed.
     Arrow(ArrowRows),
 }
@@ -555,8 +559,8 @@ pub enum InsertValue {
     Literal(Literal),
     /// `DEFAULT`: the column's default value.
     Default,
-    /// Any other expression, as its exact source text (for DataFusion to evaluate).
-    Expr(String),
+    /// Any other expression, for DataFusion to evaluate.
+    Expr(Box<Expr>),
     /// A cell that is exactly parameter `?n` of a prepared statement (1-based), replaced by the
     /// bound value before the statement runs.
     Param(usize),
@@ -597,8 +601,8 @@ pub struct Delete {
     pub table: ObjectName,
     /// Partitions to delete from; empty means all.
     pub partitions: Vec<String>,
-    /// The `WHERE` condition's exact source text, trimmed.
-    pub predicate: String,
+    /// The `WHERE` condition.
+    pub predicate: Box<Expr>,
 }
 
 /// A user, as `'name'` or `'name'@'host'`.

@@ -3,6 +3,8 @@
 //! 3.4's `BACKUP DATABASE db SNAPSHOT s` and `ON (TABLE t, VIEW v)`, plus 4.2's
 //! `DROP SNAPSHOT s ON repo`), and tabvault's `ADMIN VERIFY SNAPSHOT s ON repo`.
 
+use datafusion::sql::sqlparser::tokenizer::Token as SqlToken;
+
 use super::ast::{
     Backup, Broker, CreateRepository, DropSnapshot, ObjectKind, ObjectName, Restore, ShowSnapshot,
     SnapshotObject, Statement, TimestampComparison, TimestampCondition, VerifySnapshot,
@@ -190,14 +192,15 @@ impl Parser<'_> {
                 }
                 Some("TIMESTAMP") if timestamp.is_none() => {
                     self.advance();
-                    let op = if self.eat_punct('<') {
+                    let op = if self.eat_token(&SqlToken::LtEq) {
                         TimestampComparison::AtMost
-                    } else if self.eat_punct('>') {
+                    } else if self.eat_token(&SqlToken::GtEq) {
                         TimestampComparison::AtLeast
-                    } else {
+                    } else if self.eat_punct('=') {
                         TimestampComparison::Equal
+                    } else {
+                        return Err(self.error("one of '<=', '>=', '='"));
                     };
-                    self.expect_punct('=')?;
                     timestamp = Some(TimestampCondition {
                         op,
                         timestamp: self.string()?,

@@ -183,7 +183,8 @@ impl Parser<'_> {
             return Ok(Some(ShowFilter::Like(self.string()?)));
         }
         if self.eat_keyword("WHERE") {
-            return Ok(Some(ShowFilter::Where(self.rest_text("condition")?)));
+            let condition = self.expression(|_| false, "condition")?;
+            return Ok(Some(ShowFilter::Where(Box::new(condition))));
         }
         Ok(None)
     }
@@ -310,12 +311,15 @@ impl Parser<'_> {
             Vec::new()
         };
         self.expect_keyword("AS")?;
+        // The definition is kept as written, once it is known to parse as a query.
+        let start = self.position();
+        self.query()?;
         Ok(Statement::CreateView(CreateView {
             or_replace,
             if_not_exists,
             name,
             columns,
-            query: self.query_text()?,
+            query: self.span_text(start..self.position()),
         }))
     }
 }

@@ -1,7 +1,10 @@
 //! Prints statements back as canonical SQL: every identifier back-quoted, strings double-quoted
 //! (user names single-quoted, as StarRocks shows them), clauses in StarRocks' order. Parsing the
 //! printed text gives back an equal statement; a property test holds this for every family.
-//! Query and predicate texts are printed verbatim.
+//! Queries and expressions are printed by sqlparser, view definitions as written. sqlparser prints
+//! strings without MySQL's backslash escapes, takes a doubled quote for one it already escaped and
+//! escapes a back-quote in an identifier with a backslash, so in queries and expressions such
+//! strings and identifiers do not read back as they were.
 
 use std::fmt::{self, Display, Formatter};
 
@@ -321,7 +324,7 @@ impl Display for InsertValue {
         match self {
             Self::Literal(literal) => write!(f, "{literal}"),
             Self::Default => f.write_str("DEFAULT"),
-            Self::Expr(text) => f.write_str(text),
+            Self::Expr(expr) => write!(f, "{expr}"),
             Self::Param(n) => write!(f, "?{n}"),
         }
     }
@@ -340,7 +343,7 @@ impl Display for Insert {
                 let rows = rows.iter().map(|row| Parens(Comma(row)));
                 write!(f, " VALUES {}", Comma(rows))
             }
-            InsertSource::Query(text) => write!(f, " {text}"),
+            InsertSource::Query(query) => write!(f, " {query}"),
             InsertSource::Arrow(rows) => write!(f, " <{} rows of Arrow data>", rows.num_rows()),
         }
     }
@@ -660,7 +663,7 @@ impl Display for Statement {
             }
             Self::Insert(insert) => write!(f, "{insert}"),
             Self::Delete(delete) => write!(f, "{delete}"),
-            Self::Query { text } => f.write_str(text),
+            Self::Query { query } => write!(f, "{query}"),
             Self::CreateUser {
                 if_not_exists,
                 user,

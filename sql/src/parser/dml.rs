@@ -1,10 +1,11 @@
-//! `INSERT`, `DELETE` and queries. Expressions are not parsed: DataFusion evaluates them later, so
-//! a query, a `WHERE` condition or a non-literal `VALUES` cell is kept as its exact source text,
-//! scanned with balanced parentheses up to where it ends.
+//! `INSERT` and `DELETE`. Their queries, `WHERE` conditions and non-literal `VALUES` cells are
+//! parsed by sqlparser into the AST DataFusion plans.
+
+use datafusion::sql::sqlparser::tokenizer::Token as SqlToken;
 
 use super::ast::{Delete, Insert, InsertSource, InsertValue, Statement};
-use super::lexer::TokenKind;
 use super::parser::{PResult, Parser};
+use super::placeholders::param_number;
 
 impl Parser<'_> {
     /// `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] VALUES (…), … | <query>`.
@@ -25,7 +26,7 @@ impl Parser<'_> {
             }
             InsertSource::Values(rows)
         } else if self.starts_query_at(0) || self.is_punct('(') {
-            InsertSource::Query(self.query_text()?)
+            InsertSource::Query(Box::new(self.query()?))
         } else {
             return Err(self.expected_one_of(&["VALUES", "SELECT", "WITH"]));
         };
@@ -39,14 +40,14 @@ impl Parser<'_> {
     }
 
     /// One `VALUES` cell: `DEFAULT`, a lone parameter `?n`, a lone literal, or any other
-    /// expression as text.
+    /// expression.
     fn insert_value(&mut self) -> PResult<InsertValue> {
         let start = self.position();
         if self.eat_keyword("DEFAULT") && self.at_cell_end() {
             return Ok(InsertValue::Default);
         }
         self.rewind(start);
-        if let Some(&TokenKind::Param(n)) = self.kind_at(start) {
+        if let Some(n) = self.kind_at(start).and_then(param_number) {
             self.advance();
             if self.at_cell_end() {
                 return Ok(InsertValue::Param(n));
@@ -59,11 +60,8 @@ impl Parser<'_> {
             return Ok(InsertValue::Literal(literal));
         }
         self.rewind(start);
-        let range = self.balanced_span(|kind| *kind == TokenKind::Punct(','))?;
-        if range.is_empty() {
-            return Err(self.error("value"));
-        }
-        Ok(InsertValue::Expr(self.span_text(range)))
+        let expr = self.expression(|kind| *kind == SqlToken::Comma, "value")?;
+        Ok(InsertValue::Expr(Box::new(expr)))
     }
 
     fn at_cell_end(&self) -> bool {
@@ -75,16 +73,6 @@ impl Parser<'_> {
         self.is_keyword_at(n, "SELECT") || self.is_keyword_at(n, "WITH")
     }
 
-    /// A query (`SELECT …`, `WITH …` or a parenthesized query) up to the end of the statement, as
-    /// source text.
-    pub(crate) fn query_text(&mut self) -> PResult<String> {
-        if self.starts_query_at(0) || self.is_punct('(') {
-            self.rest_text("query")
-        } else {
-            Err(self.expected_one_of(&["SELECT", "WITH"]))
-        }
-    }
-
     /// `DELETE FROM t [PARTITION p | PARTITIONS (p, …)] WHERE <condition>`.
     pub(crate) fn delete(&mut self) -> PResult<Statement> {
         self.expect_keywords(&["DELETE", "FROM"])?;
@@ -94,7 +82,7 @@ impl Parser<'_> {
         Ok(Statement::Delete(Delete {
             table,
             partitions,
-            predicate: self.rest_text("condition")?,
+            predicate: Box::new(self.expression(|_| false, "condition")?),
         }))
     }
 }

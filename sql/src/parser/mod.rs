@@ -1,7 +1,7 @@
 //! The StarRocks-dialect parser: SQL text in, [`Statement`]s out, and back again through
 //! `Display`.
 //!
-//! Layout: `lexer` makes tokens; `parser` holds the cursor, the shared grammar pieces and the
+//! Layout: `lexer` makes tokens with sqlparser's tokenizer; `parser` holds the cursor, the shared grammar pieces and the
 //! entry points; `ddl`, `table`, `dml`, `privilege` and `backup` each parse one family of
 //! statements; `ast` defines what they produce and `display` prints it back as canonical SQL;
 //! `placeholders` numbers the `?` parameters of a prepared statement.
@@ -31,4 +31,4 @@ pub use ast::{
 };
 pub use error::ParseError;
 pub use parser::{parse_object_name, parse_statement, parse_statements};
-pub(crate) use placeholders::number_params;
+pub(crate) use parser::{parse_query, parse_with_params};

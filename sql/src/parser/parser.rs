@@ -4,9 +4,19 @@
 
 use std::ops::Range;
 
+use datafusion::error::DataFusionError;
+use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::Expr as SqlExpr;
+use datafusion::sql::sqlparser::parser::{Parser as SqlParser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::{Location, Token as SqlToken, TokenWithSpan};
+
 use super::ast::{Literal, ObjectName, Properties, Statement};
 use super::error::ParseError;
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{DIALECT, Token, punct, tokenize};
+use super::placeholders::number_params;
+
+/// How deeply a query's expressions may nest, as DataFusion's own parser allows by default.
+const RECURSION_LIMIT: usize = 50;
 
 /// Parser result.
 pub(crate) type PResult<T> = Result<T, ParseError>;
@@ -19,17 +29,36 @@ pub(crate) type PResult<T> = Result<T, ParseError>;
 /// assert_eq!(statements.len(), 2);
 /// ```
 pub fn parse_statements(sql: &str) -> Result<Vec<Statement>, ParseError> {
+    Parser::new(sql)?.statements()
+}
+
+/// Parses the text of a prepared statement: its statements, with each `?` parameter numbered
+/// `?1`, `?2`, … in order of appearance, and how many parameters there are.
+pub(crate) fn parse_with_params(sql: &str) -> Result<(Vec<Statement>, usize), ParseError> {
+    let mut tokens = tokenize(sql)?;
+    let params = number_params(sql, &mut tokens)?;
+    let mut parser = Parser {
+        source: sql,
+        tokens,
+        pos: 0,
+    };
+    Ok((parser.statements()?, params))
+}
+
+/// Parses a query (`SELECT`, `WITH`, a parenthesized query or `EXPLAIN`) into the AST DataFusion
+/// plans: stored view definitions and the queries tabvault writes itself take this way.
+pub(crate) fn parse_query(sql: &str) -> Result<DFStatement, ParseError> {
     let mut parser = Parser::new(sql)?;
-    let mut statements = Vec::new();
-    loop {
-        while parser.eat_punct(';') {}
-        if parser.at_end() {
-            return Ok(statements);
-        }
-        statements.push(parser.statement()?);
-        if !parser.at_end() {
-            parser.expect_punct(';')?;
-        }
+    while parser.eat_punct(';') {}
+    let query = match parser.statement()? {
+        Statement::Query { query } => *query,
+        _ => return Err(ParseError::at(sql, 0, "a statement", "a query")),
+    };
+    while parser.eat_punct(';') {}
+    if parser.at_end() {
+        Ok(query)
+    } else {
+        Err(parser.error("end of input"))
     }
 }
 
@@ -84,6 +113,21 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Zero or more statements separated by `;`, to the end of the input.
+    fn statements(&mut self) -> PResult<Vec<Statement>> {
+        let mut statements = Vec::new();
+        loop {
+            while self.eat_punct(';') {}
+            if self.at_end() {
+                return Ok(statements);
+            }
+            statements.push(self.statement()?);
+            if !self.at_end() {
+                self.expect_punct(';')?;
+            }
+        }
+    }
+
     /// Parses one statement, dispatching on its leading keywords.
     fn statement(&mut self) -> PResult<Statement> {
         const STARTS: &[&str] = &[
@@ -114,7 +158,7 @@ impl<'a> Parser<'a> {
             Some("INSERT") => self.insert(),
             Some("DELETE") => self.delete(),
             Some("SELECT" | "WITH") => Ok(Statement::Query {
-                text: self.query_text()?,
+                query: Box::new(self.query()?),
             }),
             Some("GRANT") => self.grant(),
             Some("REVOKE") => self.revoke(),
@@ -126,10 +170,10 @@ impl<'a> Parser<'a> {
             Some("KILL") => self.kill(),
             // `EXPLAIN [ANALYZE] [VERBOSE] <query>`: DataFusion plans it, as read-only as the query.
             Some("EXPLAIN") => Ok(Statement::Query {
-                text: self.rest_text("query")?,
+                query: Box::new(self.query_statement()?),
             }),
             _ if self.is_punct('(') => Ok(Statement::Query {
-                text: self.query_text()?,
+                query: Box::new(self.query()?),
             }),
             _ => Err(self.expected_one_of(STARTS)),
         }
@@ -137,13 +181,14 @@ impl<'a> Parser<'a> {
 
     // ---- cursor --------------------------------------------------------------------------------
 
-    fn peek_kind(&self) -> Option<&TokenKind> {
-        self.tokens.get(self.pos).map(|t| &t.kind)
+    /// The kind of the current token.
+    pub(crate) fn peek_kind(&self) -> Option<&SqlToken> {
+        self.tokens.get(self.pos).map(Token::kind)
     }
 
     /// The kind of token `index`.
-    pub(crate) fn kind_at(&self, index: usize) -> Option<&TokenKind> {
-        self.tokens.get(index).map(|t| &t.kind)
+    pub(crate) fn kind_at(&self, index: usize) -> Option<&SqlToken> {
+        self.tokens.get(index).map(Token::kind)
     }
 
     /// Whether every token has been consumed.
@@ -158,14 +203,21 @@ impl<'a> Parser<'a> {
 
     /// An error at the current token: "expected `expected`, found <current token>".
     pub(crate) fn error(&self, expected: impl Into<String>) -> ParseError {
-        match self.tokens.get(self.pos) {
+        self.error_at(self.pos, expected)
+    }
+
+    /// An error at token `index`: "expected `expected`, found <that token>".
+    fn error_at(&self, index: usize, expected: impl Into<String>) -> ParseError {
+        match self.tokens.get(index) {
             None => ParseError::at(self.source, self.source.len(), "end of input", expected),
             Some(token) => {
                 let text = &self.source[token.start..token.end];
                 let shown: String = text.chars().take(40).collect();
                 let ellipsis = if shown.len() < text.len() { "…" } else { "" };
-                let found = match token.kind {
-                    TokenKind::String(_) => format!("{shown}{ellipsis}"),
+                let found = match token.kind() {
+                    SqlToken::SingleQuotedString(_) | SqlToken::DoubleQuotedString(_) => {
+                        format!("{shown}{ellipsis}")
+                    }
                     _ => format!("'{shown}{ellipsis}'"),
                 };
                 ParseError::at(self.source, token.start, found, expected)
@@ -186,8 +238,8 @@ impl<'a> Parser<'a> {
     /// Whether the token `n` places ahead is the word `keyword` (any case).
     pub(crate) fn is_keyword_at(&self, n: usize, keyword: &str) -> bool {
         matches!(
-            self.tokens.get(self.pos + n).map(|t| &t.kind),
-            Some(TokenKind::Word(w)) if w.eq_ignore_ascii_case(keyword)
+            self.kind_at(self.pos + n),
+            Some(SqlToken::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(keyword)
         )
     }
 
@@ -236,7 +288,7 @@ impl<'a> Parser<'a> {
 
     /// Whether the token `n` places ahead is the punctuation `c`.
     pub(crate) fn is_punct_at(&self, n: usize, c: char) -> bool {
-        self.tokens.get(self.pos + n).map(|t| &t.kind) == Some(&TokenKind::Punct(c))
+        self.kind_at(self.pos + n).and_then(punct) == Some(c)
     }
 
     /// Whether the current token is the punctuation `c`.
@@ -262,6 +314,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes `token` (an operator such as `<=` or `:=`) if it is next.
+    pub(crate) fn eat_token(&mut self, token: &SqlToken) -> bool {
+        let found = self.peek_kind() == Some(token);
+        if found {
+            self.advance();
+        }
+        found
+    }
+
     /// `IF EXISTS`, if present.
     pub(crate) fn if_exists(&mut self) -> PResult<bool> {
         let present = self.eat_keyword("IF");
@@ -284,17 +345,14 @@ impl<'a> Parser<'a> {
 
     /// Whether the token `n` places ahead could be an identifier.
     pub(crate) fn is_ident_at(&self, n: usize) -> bool {
-        matches!(
-            self.tokens.get(self.pos + n).map(|t| &t.kind),
-            Some(TokenKind::Word(_) | TokenKind::QuotedIdent(_))
-        )
+        matches!(self.kind_at(self.pos + n), Some(SqlToken::Word(_)))
     }
 
     /// A plain or back-quoted identifier.
     pub(crate) fn ident(&mut self) -> PResult<String> {
         match self.peek_kind() {
-            Some(TokenKind::Word(w) | TokenKind::QuotedIdent(w)) => {
-                let name = w.clone();
+            Some(SqlToken::Word(w)) => {
+                let name = w.value.clone();
                 self.advance();
                 Ok(name)
             }
@@ -302,10 +360,23 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The name of an unquoted word `@name` that is next (a user variable, or the host of
+    /// `user@host`), without consuming it; `None` for `@@name` and anything else.
+    pub(crate) fn at_word(&self) -> Option<String> {
+        match self.peek_kind() {
+            Some(SqlToken::Word(w)) if w.quote_style.is_none() => w
+                .value
+                .strip_prefix('@')
+                .filter(|name| !name.starts_with('@'))
+                .map(str::to_owned),
+            _ => None,
+        }
+    }
+
     /// A quoted string literal.
     pub(crate) fn string(&mut self) -> PResult<String> {
         match self.peek_kind() {
-            Some(TokenKind::String(s)) => {
+            Some(SqlToken::SingleQuotedString(s) | SqlToken::DoubleQuotedString(s)) => {
                 let text = s.clone();
                 self.advance();
                 Ok(text)
@@ -317,8 +388,10 @@ impl<'a> Parser<'a> {
     /// An identifier or a string, as user names and hosts may be written either way.
     pub(crate) fn ident_or_string(&mut self) -> PResult<String> {
         match self.peek_kind() {
-            Some(TokenKind::String(_)) => self.string(),
-            Some(TokenKind::Word(_) | TokenKind::QuotedIdent(_)) => self.ident(),
+            Some(SqlToken::SingleQuotedString(_) | SqlToken::DoubleQuotedString(_)) => {
+                self.string()
+            }
+            Some(SqlToken::Word(_)) => self.ident(),
             _ => Err(self.error("identifier or string")),
         }
     }
@@ -342,7 +415,7 @@ impl<'a> Parser<'a> {
     /// An unsigned integer that fits `T`, described as `what` in errors.
     pub(crate) fn integer<T: std::str::FromStr>(&mut self, what: &str) -> PResult<T> {
         match self.peek_kind() {
-            Some(TokenKind::Number(n)) => {
+            Some(SqlToken::Number(n, _)) => {
                 let value = n.parse().map_err(|_| self.error(what))?;
                 self.advance();
                 Ok(value)
@@ -354,18 +427,16 @@ impl<'a> Parser<'a> {
     /// `NULL`, `TRUE`, `FALSE`, a string, or a number with an optional sign.
     pub(crate) fn literal(&mut self) -> PResult<Literal> {
         let literal = match self.peek_kind() {
-            Some(TokenKind::String(s)) => Literal::String(s.clone()),
-            Some(TokenKind::Number(n)) => Literal::Number(n.clone()),
-            Some(TokenKind::Punct(sign @ ('-' | '+'))) => {
-                let sign = *sign;
+            Some(SqlToken::SingleQuotedString(s) | SqlToken::DoubleQuotedString(s)) => {
+                Literal::String(s.clone())
+            }
+            Some(SqlToken::Number(n, _)) => Literal::Number(n.clone()),
+            Some(sign @ (SqlToken::Minus | SqlToken::Plus)) => {
+                let negative = *sign == SqlToken::Minus;
                 self.advance();
                 return match self.peek_kind() {
-                    Some(TokenKind::Number(n)) => {
-                        let number = if sign == '-' {
-                            format!("-{n}")
-                        } else {
-                            n.clone()
-                        };
+                    Some(SqlToken::Number(n, _)) => {
+                        let number = if negative { format!("-{n}") } else { n.clone() };
                         self.advance();
                         Ok(Literal::Number(number))
                     }
@@ -443,15 +514,15 @@ impl<'a> Parser<'a> {
     /// the consumed token indices.
     pub(crate) fn balanced_span(
         &mut self,
-        stop: impl Fn(&TokenKind) -> bool,
+        stop: impl Fn(&SqlToken) -> bool,
     ) -> PResult<Range<usize>> {
         let start = self.pos;
         let mut depth = 0usize;
         while let Some(kind) = self.peek_kind() {
             match kind {
-                TokenKind::Punct('(') => depth += 1,
-                TokenKind::Punct(')') if depth > 0 => depth -= 1,
-                TokenKind::Punct(';' | ')') if depth == 0 => break,
+                SqlToken::LParen => depth += 1,
+                SqlToken::RParen if depth > 0 => depth -= 1,
+                SqlToken::SemiColon | SqlToken::RParen if depth == 0 => break,
                 kind if depth == 0 && stop(kind) => break,
                 _ => {}
             }
@@ -461,6 +532,104 @@ impl<'a> Parser<'a> {
             return Err(self.error("')'"));
         }
         Ok(start..self.pos)
+    }
+
+    /// The rest of the statement as one statement of DataFusion's parser (a query or `EXPLAIN`),
+    /// parsed from the tokens already read.
+    pub(crate) fn query_statement(&mut self) -> PResult<DFStatement> {
+        let range = self.balanced_span(|_| false)?;
+        if range.is_empty() {
+            return Err(self.error("query"));
+        }
+        let parsed = DFParserBuilder::new(self.sqlparser_tokens(range.clone()))
+            .with_dialect(&DIALECT)
+            .with_recursion_limit(RECURSION_LIMIT)
+            .build()
+            .and_then(|mut parser| parser.parse_statements());
+        let mut statements = match parsed {
+            Ok(statements) => statements,
+            Err(error) => {
+                return Err(match error.find_root() {
+                    DataFusionError::SQL(error, _) => self.sqlparser_error(range, error),
+                    other => self.error_at(range.start, other.to_string()),
+                });
+            }
+        };
+        match (statements.pop_front(), statements.is_empty()) {
+            (Some(statement), true) => Ok(statement),
+            _ => Err(self.error_at(range.start, "one query")),
+        }
+    }
+
+    /// A query (`SELECT …`, `WITH …` or a parenthesized query) up to the end of the statement.
+    pub(crate) fn query(&mut self) -> PResult<DFStatement> {
+        if self.is_keyword("SELECT") || self.is_keyword("WITH") || self.is_punct('(') {
+            self.query_statement()
+        } else {
+            Err(self.expected_one_of(&["SELECT", "WITH"]))
+        }
+    }
+
+    /// An expression, read up to the first token at depth 0 that `stop` accepts or that ends
+    /// the statement; `what` names it in the error when there is none.
+    pub(crate) fn expression(
+        &mut self,
+        stop: impl Fn(&SqlToken) -> bool,
+        what: &str,
+    ) -> PResult<SqlExpr> {
+        let range = self.balanced_span(stop)?;
+        if range.is_empty() {
+            return Err(self.error(what));
+        }
+        let mut parser = SqlParser::new(&DIALECT)
+            .with_tokens_with_locations(self.sqlparser_tokens(range.clone()))
+            .with_recursion_limit(RECURSION_LIMIT);
+        let expr = parser
+            .parse_expr()
+            .map_err(|e| self.sqlparser_error(range.clone(), &e))?;
+        if parser.peek_token().token != SqlToken::EOF {
+            return Err(self.error_at(range.start + parser.index(), "end of expression"));
+        }
+        Ok(expr)
+    }
+
+    /// The tokens `range` as sqlparser's parser takes them.
+    fn sqlparser_tokens(&self, range: Range<usize>) -> Vec<TokenWithSpan> {
+        self.tokens[range].iter().map(|t| t.token.clone()).collect()
+    }
+
+    /// An error of sqlparser's parser about the tokens `range`, placed at the token it names.
+    /// sqlparser writes "Expected: <what>, found: <token> at Line: <l>, Column: <c>".
+    fn sqlparser_error(&self, range: Range<usize>, error: &ParserError) -> ParseError {
+        let message = match error {
+            ParserError::ParserError(message) | ParserError::TokenizerError(message) => message,
+            ParserError::RecursionLimitExceeded => {
+                return self.error_at(
+                    range.start,
+                    format!("an expression nested at most {RECURSION_LIMIT} deep"),
+                );
+            }
+        };
+        let Some((expected, found)) = message
+            .strip_prefix("Expected: ")
+            .and_then(|rest| rest.split_once(", found: "))
+        else {
+            return self.error_at(range.start, message.to_lowercase());
+        };
+        let place = found
+            .rsplit_once(" at Line: ")
+            .and_then(|(_, place)| place.split_once(", Column: "))
+            .and_then(|(line, column)| {
+                Some(Location::new(line.parse().ok()?, column.parse().ok()?))
+            });
+        let index = place
+            .and_then(|place| {
+                self.tokens[range.clone()]
+                    .iter()
+                    .position(|t| t.token.span.start == place)
+            })
+            .map_or(range.end, |i| range.start + i);
+        self.error_at(index, expected)
     }
 
     /// The exact source text of the tokens `range` (from the first's start to the last's end).
@@ -474,16 +643,6 @@ impl<'a> Parser<'a> {
             }
             _ => String::new(),
         }
-    }
-
-    /// Everything up to the end of the statement as source text; `what` names it in the error when
-    /// it is empty.
-    pub(crate) fn rest_text(&mut self, what: &str) -> PResult<String> {
-        let range = self.balanced_span(|_| false)?;
-        if range.is_empty() {
-            return Err(self.error(what));
-        }
-        Ok(self.span_text(range))
     }
 
     /// Moves the cursor back to a token index returned by an earlier span, to re-read it.

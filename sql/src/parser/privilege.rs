@@ -1,6 +1,8 @@
 //! Users, roles and privileges: `CREATE/DROP USER`, `CREATE/DROP ROLE`, `GRANT`, `REVOKE` and
 //! `SHOW GRANTS`.
 
+use datafusion::sql::sqlparser::tokenizer::Token as SqlToken;
+
 use super::ast::{
     Grant, GrantItems, GrantObject, Grantee, NewPassword, ObjectName, Privilege, Statement,
     UserIdentity,
@@ -90,8 +92,30 @@ impl Parser<'_> {
 
     /// `'name'` or `'name'@'host'`; names and hosts may also be identifiers.
     pub(crate) fn user_identity(&mut self) -> PResult<UserIdentity> {
+        // MySQL's tokenizer reads `@` as part of a word: `u@host` is one word, `u@'%'` the word
+        // `u@` and a string, and `'u'@host` a string and the word `@host`.
+        if let Some(SqlToken::Word(w)) = self.peek_kind()
+            && w.quote_style.is_none()
+            && let Some((name, host)) = w.value.split_once('@')
+            && !name.is_empty()
+        {
+            let (name, host) = (name.to_owned(), host.to_owned());
+            self.advance();
+            let host = if host.is_empty() {
+                self.ident_or_string()?
+            } else {
+                host
+            };
+            return Ok(UserIdentity {
+                name,
+                host: Some(host),
+            });
+        }
         let name = self.ident_or_string()?;
-        let host = if self.eat_punct('@') {
+        let host = if let Some(host) = self.at_word() {
+            self.advance();
+            Some(host)
+        } else if self.eat_punct('@') {
             Some(self.ident_or_string()?)
         } else {
             None

@@ -3,7 +3,8 @@
 //! `SET autocommit = 1, sql_mode = …`, `SET [SESSION] TRANSACTION ISOLATION LEVEL …`.
 
 use super::ast::{SetVariable, Statement};
-use super::lexer::TokenKind;
+use datafusion::sql::sqlparser::tokenizer::Token as SqlToken;
+
 use super::parser::{PResult, Parser};
 
 impl Parser<'_> {
@@ -26,25 +27,29 @@ impl Parser<'_> {
     /// One assignment: `[SESSION|GLOBAL|LOCAL] name = value`, `@@[scope.]name = value`,
     /// `NAMES …`, `CHARACTER SET …`, `TRANSACTION …`.
     fn set_variable(&mut self) -> PResult<SetVariable> {
-        let at_sign = self.eat_punct('@');
-        if at_sign && !self.eat_punct('@') {
+        if self.at_word().is_some() {
             return Err(self.error("'@@' (user variables are not supported)"));
         }
-        let mut name = self.ident()?;
+        // The tokenizer reads `@@name` and `@@scope` as one word each.
+        let word = self.ident()?;
+        let (system, mut name) = match word.strip_prefix("@@") {
+            Some(rest) => (true, rest.to_owned()),
+            None => (false, word),
+        };
         let scoped = |n: &str| {
             ["SESSION", "GLOBAL", "LOCAL"]
                 .iter()
                 .any(|s| n.eq_ignore_ascii_case(s))
         };
         if scoped(&name) {
-            if at_sign {
-                if !self.eat_punct('.') {
-                    return Err(self.error("'.'"));
-                }
-            } else if self.eat_punct('@') {
-                self.expect_punct('@')?;
+            if system && !self.eat_punct('.') {
+                return Err(self.error("'.'"));
             }
-            name = self.ident()?;
+            let word = self.ident()?;
+            name = match word.strip_prefix("@@") {
+                Some(rest) if !system => rest.to_owned(),
+                _ => word,
+            };
         }
         let name = name.to_ascii_lowercase();
         let value = match name.as_str() {
@@ -60,9 +65,8 @@ impl Parser<'_> {
                 });
             }
             _ => {
-                if !self.eat_punct('=') {
-                    self.expect_punct(':')?;
-                    self.expect_punct('=')?;
+                if !self.eat_punct('=') && !self.eat_token(&SqlToken::Assignment) {
+                    return Err(self.error("'=' or ':='"));
                 }
                 self.value_text()?
             }
@@ -73,12 +77,13 @@ impl Parser<'_> {
     /// The value: the source text up to the next `,` or the end of the statement, a quoted
     /// string unquoted.
     fn value_text(&mut self) -> PResult<String> {
-        let range = self.balanced_span(|kind| matches!(kind, TokenKind::Punct(',')))?;
+        let range = self.balanced_span(|kind| *kind == SqlToken::Comma)?;
         if range.is_empty() {
             return Err(self.error("a value"));
         }
         if range.len() == 1
-            && let Some(TokenKind::String(text)) = self.kind_at(range.start)
+            && let Some(SqlToken::SingleQuotedString(text) | SqlToken::DoubleQuotedString(text)) =
+                self.kind_at(range.start)
         {
             return Ok(text.clone());
         }

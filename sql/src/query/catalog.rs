@@ -93,7 +93,7 @@ impl DatabaseSchema {
         }
         let inner = self.env.nested(&self.db);
         let ctx = crate::query::context(inner);
-        let mut frame = crate::query::plan_read_only(&ctx, &view.query).await?;
+        let mut frame = crate::query::plan_text(&ctx, &view.query).await?;
         if !view.columns.is_empty() {
             let fields = frame.schema().columns();
             if fields.len() != view.columns.len() {

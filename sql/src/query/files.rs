@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +27,11 @@ use datafusion::datasource::listing::{
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::Expr;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::sql::parser::Statement as QueryStatement;
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr as SqlExpr, FunctionArg, FunctionArgExpr, TableFactor, Value,
+    ValueWithSpan, VisitMut, VisitorMut,
+};
 
 use super::QueryEnv;
 use crate::auth::{Need, authorize};
@@ -150,7 +156,7 @@ fn file_url(file: &Path) -> Result<ListingTableUrl> {
 }
 
 /// The arguments as `key, value` pairs of string literals (keys lower-cased); see
-/// [`rewrite_files_calls`] for how StarRocks' `"key" = "value"` form arrives in this shape.
+/// [`spread_files_arguments`] for how StarRocks' `"key" = "value"` form arrives in this shape.
 fn properties(exprs: &[Expr]) -> Result<BTreeMap<String, String>> {
     let text = |e: &Expr| match e {
         Expr::Literal(v, _) => v.try_as_str().flatten().map(str::to_owned),
@@ -170,73 +176,67 @@ fn properties(exprs: &[Expr]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Rewrites every `FILES("k" = "v", ...)` call in `sql` to `FILES('k', 'v', ...)`. DataFusion
+/// Rewrites every `FILES("k" = "v", ...)` call of `query` to `FILES('k', 'v', ...)`. DataFusion
 /// would evaluate `"k" = "v"` as a comparison (to `false`) before the table function saw it, so
-/// the StarRocks form is turned into plain literal arguments first. Text that is not exactly that
-/// form is left as it is (DataFusion then reports what is wrong).
-pub(crate) fn rewrite_files_calls(sql: &str) -> std::borrow::Cow<'_, str> {
-    use crate::parser::lexer::{TokenKind, tokenize};
-    let Ok(tokens) = tokenize(sql) else {
-        return sql.into();
-    };
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut i = 0;
-    while i < tokens.len() {
-        let is_files =
-            matches!(&tokens[i].kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("files"));
-        let opens = matches!(
-            tokens.get(i + 1).map(|t| &t.kind),
-            Some(TokenKind::Punct('('))
-        );
-        if !(is_files && opens) {
-            i += 1;
-            continue;
+/// StarRocks' form is turned into plain literal arguments first. Arguments of any other form are
+/// left as they are (the function then reports what is wrong).
+pub(crate) fn spread_files_arguments(query: &mut QueryStatement) {
+    if let QueryStatement::Statement(statement) = query {
+        let _ = statement.visit(&mut FilesCalls);
+    }
+}
+
+/// The visitor behind [`spread_files_arguments`].
+struct FilesCalls;
+
+impl VisitorMut for FilesCalls {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table {
+            name,
+            args: Some(arguments),
+            ..
+        } = factor
+            && name.0.len() == 1
+            && name.0[0]
+                .as_ident()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("files"))
+        {
+            arguments.args = std::mem::take(&mut arguments.args)
+                .into_iter()
+                .flat_map(spread_pair)
+                .collect();
         }
-        let mut pairs = Vec::new();
-        let mut j = i + 2;
-        let close = loop {
-            match (
-                tokens.get(j).map(|t| &t.kind),
-                tokens.get(j + 1).map(|t| &t.kind),
-                tokens.get(j + 2).map(|t| &t.kind),
-            ) {
-                (
-                    Some(TokenKind::String(k)),
-                    Some(TokenKind::Punct('=')),
-                    Some(TokenKind::String(v)),
-                ) => {
-                    pairs.push((k.clone(), v.clone()));
-                    j += 3;
-                    if matches!(tokens.get(j).map(|t| &t.kind), Some(TokenKind::Punct(','))) {
-                        j += 1;
-                    }
-                }
-                (Some(TokenKind::Punct(')')), _, _) if !pairs.is_empty() => break Some(j),
-                _ => break None,
-            }
-        };
-        let Some(close) = close else {
-            i += 1;
-            continue;
-        };
-        let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
-        let args: Vec<String> = pairs
-            .iter()
-            .flat_map(|(k, v)| [quote(k), quote(v)])
+        ControlFlow::Continue(())
+    }
+}
+
+/// `"k" = "v"` as the two arguments `'k'`, `'v'`; any other argument as it is.
+fn spread_pair(argument: FunctionArg) -> Vec<FunctionArg> {
+    let string = |e: &SqlExpr| match e {
+        SqlExpr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(s) | Value::DoubleQuotedString(s),
+            ..
+        }) => Some(s.clone()),
+        _ => None,
+    };
+    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(SqlExpr::BinaryOp {
+        left,
+        op: BinaryOperator::Eq,
+        right,
+    })) = &argument
+        && let (Some(key), Some(value)) = (string(left), string(right))
+    {
+        return [key, value]
+            .into_iter()
+            .map(|s| {
+                let literal = SqlExpr::Value(Value::SingleQuotedString(s).with_empty_span());
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(literal))
+            })
             .collect();
-        out.push_str(&sql[copied..tokens[i + 1].start]);
-        out.push('(');
-        out.push_str(&args.join(", "));
-        out.push(')');
-        copied = tokens[close].end;
-        i = close + 1;
     }
-    if copied == 0 {
-        return sql.into();
-    }
-    out.push_str(&sql[copied..]);
-    out.into()
+    vec![argument]
 }
 
 fn bad_argument(e: &Expr) -> SqlError {

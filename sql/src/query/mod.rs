@@ -4,6 +4,7 @@
 //! `generate_series`/`range`.
 
 mod catalog;
+mod compose;
 mod files;
 mod filters;
 mod import;
@@ -24,13 +25,16 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_storage::Engine;
 
 use crate::Database;
 use crate::auth::Grants;
-use crate::error::Result;
+use crate::error::{Result, SqlError};
+use crate::parser::parse_query;
 
 pub use catalog::VIEW_DEPTH_MAX;
+pub(crate) use compose::{select_expr, select_where};
 pub use files::FilesFunction;
 pub use import::{ImportPolicy, ImportScope};
 pub use information_schema::{
@@ -155,32 +159,41 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     ctx
 }
 
-/// Plans `sql` in `ctx` as a query and nothing else: DataFusion's own DDL (`CREATE EXTERNAL
+/// Plans `query` in `ctx` as a query and nothing else: DataFusion's own DDL (`CREATE EXTERNAL
 /// TABLE`), DML (`COPY … TO`, `INSERT`) and statements (`SET`) are refused, whoever wrote the
-/// text — a user, a stored view, a restored view.
-pub(crate) async fn plan_read_only(ctx: &SessionContext, sql: &str) -> DfResult<DataFrame> {
+/// query — a user, a stored view, a restored view.
+pub(crate) async fn plan_read_only(
+    ctx: &SessionContext,
+    mut query: QueryStatement,
+) -> DfResult<DataFrame> {
     let options = SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
     let state = ctx.state();
-    let config = state.config().options();
-    let mut statement =
-        state.sql_to_statement(&files::rewrite_files_calls(sql), &config.sql_parser.dialect)?;
-    information_schema::fold_column_case(&mut statement, Some(&config.catalog.default_schema));
-    let plan = state.statement_to_plan(statement).await?;
+    files::spread_files_arguments(&mut query);
+    let default_schema = &state.config().options().catalog.default_schema;
+    information_schema::fold_column_case(&mut query, Some(default_schema));
+    let plan = state.statement_to_plan(query).await?;
     options.verify_plan(&plan)?;
     ctx.execute_logical_plan(plan).await
 }
 
-/// Plans `sql` read-only ([`plan_read_only`]) with `params` bound to its positional placeholders
-/// (`?1`, `?2`, … of a prepared statement); no params, no binding.
+/// Plans query text read-only ([`plan_read_only`]) once tabvault's parser has read it: stored
+/// view definitions and the queries tabvault writes itself.
+pub(crate) async fn plan_text(ctx: &SessionContext, sql: &str) -> DfResult<DataFrame> {
+    let query = parse_query(sql).map_err(|e| SqlError::from(e).into_datafusion())?;
+    plan_read_only(ctx, query).await
+}
+
+/// Plans `query` read-only ([`plan_read_only`]) with `params` bound to its positional
+/// placeholders (`?1`, `?2`, … of a prepared statement); no params, no binding.
 async fn plan_bound(
     ctx: &SessionContext,
-    sql: &str,
+    query: &QueryStatement,
     params: &[ScalarValue],
 ) -> DfResult<DataFrame> {
-    let frame = plan_read_only(ctx, sql).await?;
+    let frame = plan_read_only(ctx, query.clone()).await?;
     if params.is_empty() {
         return Ok(frame);
     }
@@ -191,10 +204,10 @@ async fn plan_bound(
 /// schema and rows.
 pub async fn run_query(
     env: Arc<QueryEnv>,
-    sql: &str,
+    query: &QueryStatement,
     params: &[ScalarValue],
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let frame = plan_bound(&context(env), sql, params).await?;
+    let frame = plan_bound(&context(env), query, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await?;
     Ok((schema, batches))
@@ -204,17 +217,17 @@ pub async fn run_query(
 /// the stream of its rows, which run as they are read.
 pub async fn stream_query(
     env: Arc<QueryEnv>,
-    sql: &str,
+    query: &QueryStatement,
     params: &[ScalarValue],
 ) -> Result<(SchemaRef, SendableRecordBatchStream)> {
-    let frame = plan_bound(&context(env), sql, params).await?;
+    let frame = plan_bound(&context(env), query, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     Ok((schema, frame.execute_stream().await?))
 }
 
 /// Plans a query without running it and returns its output schema (CREATE VIEW checks, DESC of a
 /// view).
-pub async fn plan_schema(env: Arc<QueryEnv>, sql: &str) -> Result<SchemaRef> {
-    let frame = plan_read_only(&context(env), sql).await?;
+pub async fn plan_schema(env: Arc<QueryEnv>, query: &QueryStatement) -> Result<SchemaRef> {
+    let frame = plan_read_only(&context(env), query.clone()).await?;
     Ok(Arc::new(frame.schema().as_arrow().clone()))
 }

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::ddl::COLUMN_PRIVILEGES;
 use crate::literal::backquote;
-use crate::query::{QueryEnv, context, plan_read_only};
+use crate::query::{QueryEnv, context, plan_text};
 
 /// MySQL's columns.
 pub(super) const COLUMNS: &[(&str, Kind)] = &[
@@ -100,7 +100,7 @@ pub(super) async fn rows(env: &Arc<QueryEnv>) -> DfResult<Vec<Vec<Cell>>> {
 /// The output schema of view `db`.`name`, planned as the user would plan it.
 async fn view_schema(env: &Arc<QueryEnv>, db: &str, name: &str) -> Option<SchemaRef> {
     let sql = format!("SELECT * FROM {}.{}", backquote(db), backquote(name));
-    let frame = plan_read_only(&context(env.clone()), &sql).await.ok()?;
+    let frame = plan_text(&context(env.clone()), &sql).await.ok()?;
     Some(Arc::new(frame.schema().as_arrow().clone()))
 }
 

@@ -129,6 +129,23 @@ fn seed_page_backup_examples_parse_verbatim() -> Result {
 // ---- the reference's BACKUP / RESTORE / SNAPSHOT / REPOSITORY forms --------------------------
 
 #[test]
+fn mysql_comment_hints_are_comments_and_names_may_start_with_digits() -> Result {
+    assert_eq!(
+        parse_statements("/*!40101 SET NAMES utf8mb4 */;\n/*!40101 SET @x=@@y */;")?,
+        vec![]
+    );
+    let Statement::Backup(backup) = parse("BACKUP SNAPSHOT db.2024export TO r")? else {
+        panic!("not a backup");
+    };
+    assert_eq!(backup.snapshot, name(Some("db"), "2024export"));
+    assert!(matches!(
+        parse("CREATE TABLE 1events (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1")?,
+        Statement::CreateTable(table) if table.name.name == "1events"
+    ));
+    Ok(())
+}
+
+#[test]
 fn backup_variants() -> Result {
     let s = parse("backup snapshot snap to `my repo` on (TABLE t partition (p1), VIEW v, view)")?;
     assert_eq!(

@@ -54,7 +54,8 @@ impl Parser<'_> {
             }
             self.rewind(start);
         }
-        if let Ok(literal) = self.literal()
+        if self.at_literal()
+            && let Ok(literal) = self.literal()
             && self.at_cell_end()
         {
             return Ok(InsertValue::Literal(literal));

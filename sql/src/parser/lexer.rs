@@ -43,21 +43,69 @@ pub(crate) fn tokenize(source: &str) -> Result<Vec<Token>, ParseError> {
         .tokenize_with_location()
         .map_err(|e| tokenizer_error(source, &e))?;
     let mut offsets = Offsets::new(source);
-    Ok(tokens
-        .into_iter()
-        .filter(|t| !matches!(t.token, SqlToken::Whitespace(_) | SqlToken::EOF))
-        .map(|token| {
-            let start = offsets.of(token.span.start);
-            let end = offsets.of(token.span.end);
-            Token { token, start, end }
-        })
-        .collect())
+    let mut placed: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut hint_end = 0;
+    for token in tokens {
+        let start = offsets.of(token.span.start);
+        let end = offsets.of(token.span.end);
+        // sqlparser reads a MySQL `/*! … */` comment's text as tokens, the first (perhaps
+        // whitespace) placed at the comment's start; StarRocks and tabvault take it as a comment.
+        if start < hint_end {
+            continue;
+        }
+        if source[start..].starts_with("/*!") {
+            hint_end = source[start..]
+                .find("*/")
+                .map_or(source.len(), |i| start + i + 2);
+            continue;
+        }
+        if matches!(token.token, SqlToken::Whitespace(_) | SqlToken::EOF) {
+            continue;
+        }
+        match placed.last_mut() {
+            Some(previous) if previous.end == start && is_name_part(previous, &token.token) => {
+                let text = format!(
+                    "{}{}",
+                    &source[previous.start..previous.end],
+                    &source[start..end]
+                );
+                previous.token = TokenWithSpan::new(
+                    SqlToken::make_word(&text, None),
+                    previous.token.span.union(&token.span),
+                );
+                previous.end = end;
+            }
+            _ => placed.push(Token { token, start, end }),
+        }
+    }
+    Ok(placed)
+}
+
+/// Whether `previous`, digits, and `next`, an unquoted word right after it, are one name:
+/// sqlparser splits a name such as `1events` or `db.2024export` after its digits when a letter
+/// `e` follows them (it is reading an exponent); MySQL reads one name.
+fn is_name_part(previous: &Token, next: &SqlToken) -> bool {
+    let digits = match previous.kind() {
+        SqlToken::Number(text, false) => text.bytes().all(|b| b.is_ascii_digit()),
+        SqlToken::Word(w) if w.quote_style.is_none() => w.value.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    };
+    digits && matches!(next, SqlToken::Word(w) if w.quote_style.is_none())
 }
 
 /// A tokenizer error as a syntax error at its place.
 fn tokenizer_error(source: &str, error: &TokenizerError) -> ParseError {
     let offset = Offsets::new(source).of(error.location);
-    ParseError::at(source, offset, "end of input", error.message.to_lowercase())
+    let message = error.message.to_lowercase();
+    let what = message
+        .strip_prefix("unterminated ")
+        .or_else(|| message.strip_prefix("unexpected eof while in a "));
+    let expected = match (what, message.strip_prefix("expected close delimiter ")) {
+        (Some(what), _) => format!("the end of the {what}"),
+        (None, Some(quote)) => format!("closing {}", quote.trim_end_matches(" before eof.")),
+        (None, None) => return ParseError::at(source, offset, message, "a token"),
+    };
+    ParseError::at(source, offset, "end of input", expected)
 }
 
 /// The single punctuation character a token is, if it is one of those the grammar uses.
@@ -145,6 +193,34 @@ mod tests {
         let tokens = tokenize(sql).unwrap_or_default();
         let spans: Vec<_> = tokens.iter().map(|t| &sql[t.start..t.end]).collect();
         assert_eq!(spans, vec!["`x`", "'é'", "yé"]);
+    }
+
+    #[test]
+    fn comment_hints_are_comments() {
+        let sql = "/*!40101 SET NAMES utf8 */ a /*! b */ c /*!*/ d";
+        let tokens = tokenize(sql).unwrap_or_default();
+        let texts: Vec<_> = tokens.iter().map(|t| &sql[t.start..t.end]).collect();
+        assert_eq!(texts, vec!["a", "c", "d"]);
+        assert_eq!(
+            kinds("'/*!x*/'"),
+            vec![SqlToken::SingleQuotedString("/*!x*/".into())]
+        );
+    }
+
+    #[test]
+    fn digits_followed_by_letters_are_one_name() {
+        for (sql, name) in [
+            ("1events", "1events"),
+            ("2e", "2e"),
+            ("2024export", "2024export"),
+        ] {
+            assert_eq!(kinds(sql), vec![SqlToken::make_word(name, None)], "{sql}");
+        }
+        assert_eq!(kinds("3e5"), vec![SqlToken::Number("3e5".into(), false)]);
+        let sql = "db.2024eu";
+        let tokens = tokenize(sql).unwrap_or_default();
+        let texts: Vec<_> = tokens.iter().map(|t| &sql[t.start..t.end]).collect();
+        assert_eq!(texts, vec!["db", ".", "2024eu"]);
     }
 
     #[test]

@@ -424,6 +424,22 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether a literal could start here, without building the error [`Parser::literal`]
+    /// returns when none does (that error's position costs a scan of the source).
+    pub(crate) fn at_literal(&self) -> bool {
+        let signed = matches!(self.kind_at(self.pos + 1), Some(SqlToken::Number(..)));
+        let token = match self.peek_kind() {
+            Some(
+                SqlToken::SingleQuotedString(_)
+                | SqlToken::DoubleQuotedString(_)
+                | SqlToken::Number(..),
+            ) => true,
+            Some(SqlToken::Minus | SqlToken::Plus) => signed,
+            _ => false,
+        };
+        token || self.is_keyword("NULL") || self.is_keyword("TRUE") || self.is_keyword("FALSE")
+    }
+
     /// `NULL`, `TRUE`, `FALSE`, a string, or a number with an optional sign.
     pub(crate) fn literal(&mut self) -> PResult<Literal> {
         let literal = match self.peek_kind() {

@@ -181,8 +181,12 @@ fn properties(exprs: &[Expr]) -> Result<BTreeMap<String, String>> {
 /// StarRocks' form is turned into plain literal arguments first. Arguments of any other form are
 /// left as they are (the function then reports what is wrong).
 pub(crate) fn spread_files_arguments(query: &mut QueryStatement) {
-    if let QueryStatement::Statement(statement) = query {
-        let _ = statement.visit(&mut FilesCalls);
+    match query {
+        QueryStatement::Statement(statement) => {
+            let _ = statement.visit(&mut FilesCalls);
+        }
+        QueryStatement::Explain(explain) => spread_files_arguments(&mut explain.statement),
+        _ => {}
     }
 }
 
@@ -275,4 +279,36 @@ fn csv_schema(path: &Path) -> Result<SchemaRef> {
         .infer_schema(open(path)?, Some(CSV_INFER_ROWS))
         .map_err(|e| unreadable(path, &e))?;
     Ok(Arc::new(schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread_files_arguments;
+    use crate::parser::parse_query;
+
+    #[test]
+    fn starrocks_pairs_become_plain_arguments_in_queries_and_explain() -> crate::error::Result<()> {
+        for (sql, prefix) in [
+            (
+                "SELECT * FROM FILES(\"path\" = \"/x\", 'format' = 'csv')",
+                "",
+            ),
+            (
+                "EXPLAIN SELECT * FROM files(\"path\" = \"/x\", 'format' = 'csv')",
+                "EXPLAIN ",
+            ),
+        ] {
+            let mut query = parse_query(sql)?;
+            spread_files_arguments(&mut query);
+            let printed = query.to_string();
+            assert!(printed.starts_with(prefix), "{printed}");
+            assert!(
+                printed
+                    .to_lowercase()
+                    .contains("files('path', '/x', 'format', 'csv')"),
+                "{printed}"
+            );
+        }
+        Ok(())
+    }
 }

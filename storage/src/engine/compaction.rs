@@ -16,7 +16,7 @@ use crate::error::{CatalogKind, Result};
 use crate::parallel::parallel_map;
 use crate::scan::TableVersion;
 use crate::schema::KeyModel;
-use crate::write::{RowsetWriter, dedupe_and_sort_by_key, sort_by_key, writer_properties};
+use crate::write::{RowsetWriter, dedupe_and_sort_by_key, key_order, writer_properties};
 
 /// What a compaction did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -230,18 +230,20 @@ impl Engine {
             }
             all
         };
-        let batches = if merged.is_empty() {
-            Vec::new()
+        // The rows to write and, for DUPLICATE KEY, the order to write them in.
+        let (batch, order) = if merged.is_empty() {
+            (None, None)
         } else {
             let all = concat_batches(&schema.arrow_schema(), &merged)?;
             if schema.key_model == KeyModel::Primary {
-                vec![dedupe_and_sort_by_key(&all, &keys)?]
+                (Some(dedupe_and_sort_by_key(&all, &keys)?), None)
             } else {
-                vec![sort_by_key(&all, &keys)?]
+                let order = key_order(&all, None, &keys)?;
+                (Some(all), order)
             }
         };
         let removed: Vec<u64> = merged_rowsets.iter().map(|r| r.id).collect();
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let rows = batch.as_ref().map_or(0, |b| b.num_rows());
         if rows == 0 {
             return Ok(Merged {
                 partition_id,
@@ -261,8 +263,8 @@ impl Engine {
             props,
             None,
         )?;
-        for batch in &batches {
-            writer.write(batch)?;
+        if let Some(batch) = &batch {
+            writer.write_in_order(batch, order.as_ref())?;
         }
         let file = writer.finish()?;
         if let Some(hook) = &self.inner.crash_hook {

@@ -14,4 +14,4 @@ pub(crate) use conform::{conform_batch, conform_keys};
 pub(crate) use primary_key::dedupe_and_sort_by_key;
 pub(crate) use route::{TabletRows, route_rows};
 pub use rowset_writer::{RowsetWriter, writer_properties};
-pub(crate) use sort_key::sort_by_key;
+pub(crate) use sort_key::key_order;

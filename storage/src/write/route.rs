@@ -86,8 +86,9 @@ pub(crate) fn route_rows(
     // Rows grouped per (partition, bucket) in a dense table over the partitions that receive
     // rows, in partition then bucket order: an array index per row rather than a map lookup.
     let mut receives = vec![false; partitions.len()];
-    for part in partition_of.iter().flatten() {
-        receives[*part] = true;
+    match &partition_of {
+        RowPartitions::All(part) => part.iter().for_each(|p| receives[*p] = true),
+        RowPartitions::Each(each) => each.iter().flatten().for_each(|p| receives[*p] = true),
     }
     let parts: Vec<usize> = (0..partitions.len()).filter(|p| receives[*p]).collect();
     let mut slot_of_partition: Vec<usize> = vec![0; partitions.len()];
@@ -96,11 +97,13 @@ pub(crate) fn route_rows(
     }
     let per_partition = usize::try_from(buckets).unwrap_or(1).max(1);
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); parts.len() * per_partition];
-    for (row, part) in partition_of.iter().enumerate() {
-        let Some(part) = part else { continue };
-        let bucket = bucket_of.get(row).copied().unwrap_or(random_bucket[*part]);
+    for row in 0..rows {
+        let Some(part) = partition_of.of(row) else {
+            continue;
+        };
+        let bucket = bucket_of.get(row).copied().unwrap_or(random_bucket[part]);
         let bucket = usize::try_from(bucket).unwrap_or(0);
-        groups[slot_of_partition[*part] * per_partition + bucket]
+        groups[slot_of_partition[part] * per_partition + bucket]
             .push(u32::try_from(row).unwrap_or(u32::MAX));
     }
     let mut out = Vec::new();
@@ -117,6 +120,24 @@ pub(crate) fn route_rows(
     Ok(out)
 }
 
+/// The partition (an index into the table's partitions) of each row of a routed batch.
+enum RowPartitions {
+    /// Every row in the same partition (an unpartitioned table), or in none.
+    All(Option<usize>),
+    /// Row by row; `None` for rows that fit no partition when that is allowed.
+    Each(Vec<Option<usize>>),
+}
+
+impl RowPartitions {
+    /// The partition of `row`.
+    fn of(&self, row: usize) -> Option<usize> {
+        match self {
+            Self::All(part) => *part,
+            Self::Each(each) => each[row],
+        }
+    }
+}
+
 /// The index (into `partitions`) of each row's partition; `None` for rows that fit none when that
 /// is allowed.
 fn partition_per_row(
@@ -125,10 +146,10 @@ fn partition_per_row(
     batch: &RecordBatch,
     missing_is_error: bool,
     table_label: &str,
-) -> Result<Vec<Option<usize>>> {
+) -> Result<RowPartitions> {
     let rows = batch.num_rows();
     let Some(column_name) = table.schema.partition_scheme.column() else {
-        return Ok(vec![(!partitions.is_empty()).then_some(0); rows]);
+        return Ok(RowPartitions::All((!partitions.is_empty()).then_some(0)));
     };
     let array = batch.column_by_name(column_name).ok_or_else(|| {
         StorageError::InvalidData(format!("partition column '{column_name}' missing"))
@@ -160,7 +181,7 @@ fn partition_per_row(
             "no partition of table {table_label} holds {column_name} = {value}; the statement wrote nothing"
         )));
     }
-    Ok(found)
+    Ok(RowPartitions::Each(found))
 }
 
 /// `(lower, upper, lower_is_unbounded, partition index)` sorted by lower, when every partition is a

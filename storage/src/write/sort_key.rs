@@ -22,32 +22,46 @@ pub(crate) fn key_rows(batch: &RecordBatch, key_indices: &[usize]) -> Result<Row
     Ok(converter.convert_columns(&keys)?)
 }
 
-/// The rows of `batch` ordered by the columns `key_indices`; rows with equal keys keep their
-/// order.
-pub(crate) fn sort_by_key(batch: &RecordBatch, key_indices: &[usize]) -> Result<RecordBatch> {
-    if key_indices.is_empty() || batch.num_rows() < 2 {
-        return Ok(batch.clone());
+/// The order in which to write the rows `rows` of `batch` (every row when `None`): sorted by the
+/// columns `key_indices`, rows with equal keys in their order, as indices into `batch`. `None`
+/// when that is every row of `batch` in its own order, so the batch can be written as it is.
+/// Only the key columns are gathered; the rows themselves are copied when written, in order.
+pub(crate) fn key_order(
+    batch: &RecordBatch,
+    rows: Option<&UInt32Array>,
+    key_indices: &[usize],
+) -> Result<Option<UInt32Array>> {
+    let count = rows.map_or(batch.num_rows(), |r| r.len());
+    if key_indices.is_empty() || count < 2 {
+        return Ok(rows.cloned());
     }
-    let rows = key_rows(batch, key_indices)?;
-    let mut order: Vec<u32> = (0..u32::try_from(batch.num_rows()).unwrap_or(u32::MAX)).collect();
-    order.sort_by(|&a, &b| rows.row(a as usize).cmp(&rows.row(b as usize)));
+    let keys = match rows {
+        None => batch.project(key_indices)?,
+        Some(rows) => take_record_batch(&batch.project(key_indices)?, rows)?,
+    };
+    let all: Vec<usize> = (0..key_indices.len()).collect();
+    let key_rows = key_rows(&keys, &all)?;
+    let mut order: Vec<u32> = (0..u32::try_from(count).unwrap_or(u32::MAX)).collect();
+    order.sort_by(|&a, &b| key_rows.row(a as usize).cmp(&key_rows.row(b as usize)));
     if order.windows(2).all(|w| w[0] < w[1]) {
-        return Ok(batch.clone());
+        return Ok(rows.cloned());
     }
-    Ok(take_record_batch(batch, &UInt32Array::from(order))?)
+    Ok(Some(match rows {
+        None => UInt32Array::from(order),
+        Some(rows) => order.iter().map(|&i| rows.value(i as usize)).collect(),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{AsArray, Int32Array, StringArray};
-    use arrow::datatypes::Int32Type;
+    use arrow::array::{Int32Array, StringArray};
 
     use super::*;
 
     #[test]
-    fn rows_are_sorted_by_key_and_equal_keys_keep_their_order() {
+    fn rows_are_ordered_by_key_and_equal_keys_keep_their_order() {
         let batch = RecordBatch::try_from_iter(vec![
             ("k", Arc::new(Int32Array::from(vec![3, 1, 3, 2, 1])) as _),
             (
@@ -56,10 +70,30 @@ mod tests {
             ),
         ])
         .expect("batch");
-        let out = sort_by_key(&batch, &[0]).expect("sort");
-        let keys: Vec<i32> = out.column(0).as_primitive::<Int32Type>().values().to_vec();
-        assert_eq!(keys, vec![1, 1, 2, 3, 3]);
-        let values: Vec<&str> = out.column(1).as_string::<i32>().iter().flatten().collect();
-        assert_eq!(values, vec!["b", "e", "d", "a", "c"]);
+        let order = key_order(&batch, None, &[0])
+            .expect("order")
+            .expect("unsorted");
+        assert_eq!(order.values().to_vec(), vec![1, 4, 3, 0, 2]);
+        let subset = UInt32Array::from(vec![0, 2, 3]);
+        let order = key_order(&batch, Some(&subset), &[0])
+            .expect("order")
+            .expect("unsorted");
+        assert_eq!(order.values().to_vec(), vec![3, 0, 2]);
+    }
+
+    #[test]
+    fn rows_already_in_key_order_are_written_as_they_are() {
+        let batch = RecordBatch::try_from_iter(vec![(
+            "k",
+            Arc::new(Int32Array::from(vec![1, 1, 2, 5])) as _,
+        )])
+        .expect("batch");
+        assert_eq!(key_order(&batch, None, &[0]).expect("order"), None);
+        let subset = UInt32Array::from(vec![1, 3]);
+        let order = key_order(&batch, Some(&subset), &[0]).expect("order");
+        assert_eq!(order, Some(subset));
+        let unsorted = UInt32Array::from(vec![3, 1]);
+        let order = key_order(&batch, Some(&unsorted), &[0]).expect("order");
+        assert_eq!(order.map(|o| o.values().to_vec()), Some(vec![1, 3]));
     }
 }

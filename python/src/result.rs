@@ -49,9 +49,15 @@ impl PyQueryResult {
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
 
-    /// The rows as a `pyarrow.Table`, sharing the result's buffers.
+    /// The rows as a `pyarrow.Table`, sharing the result's buffers. Read through
+    /// `RecordBatchReader.from_stream`: `pyarrow.table(result)` would first import pandas to
+    /// check whether the result is a DataFrame (0.2 s on a first call).
     fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        slf.py().import("pyarrow")?.call_method1("table", (slf,))
+        slf.py()
+            .import("pyarrow")?
+            .getattr("RecordBatchReader")?
+            .call_method1("from_stream", (slf,))?
+            .call_method0("read_all")
     }
 
     /// The rows as a pandas `DataFrame` (through pyarrow).

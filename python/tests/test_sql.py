@@ -1,5 +1,7 @@
 """SQL from Python: statements, query results as Arrow / pandas / polars, errors."""
 
+import subprocess
+import sys
 import threading
 
 import pyarrow as pa
@@ -56,6 +58,19 @@ def test_results_are_exported_without_copying(shop):
     assert addresses[0] == addresses[1]
     assert first.column("id").to_pylist() == second.column("id").to_pylist()
     assert sorted(first.column("id").to_pylist()) == list(range(1, 1001))
+
+
+def test_to_arrow_does_not_import_pandas():
+    # pyarrow.table(obj) imports pandas to check for a DataFrame, 0.2 s on a first call; a
+    # fresh interpreter shows whether to_arrow pays it.
+    script = (
+        "import sys, tabvault\n"
+        "with tabvault.open() as db:\n"
+        "    table = db.sql('SELECT 1 AS one').to_arrow()\n"
+        "assert table.column('one').to_pylist() == [1], table\n"
+        "assert 'pandas' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
 
 
 def test_statements_report_changed_rows_and_messages(shop):

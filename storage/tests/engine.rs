@@ -1823,3 +1823,44 @@ fn duplicate_key_files_are_in_key_order_across_write_chunks() -> R {
     assert_eq!(seen, rows);
     Ok(())
 }
+
+/// A PRIMARY KEY write of more rows than the writer copies at a time keeps the last row of every
+/// key, over the routed rows of each tablet, and files them in key order.
+#[test]
+fn primary_key_writes_keep_the_last_row_per_key_across_write_chunks() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = setup(dir.path())?;
+    let def = table_def(
+        "p",
+        vec![
+            col("k", ColumnType::BigInt).not_null(),
+            col("seq", ColumnType::BigInt).not_null(),
+        ],
+        KeyModel::Primary,
+        &["k"],
+        PartitionScheme::Unpartitioned,
+        hash(&["k"], 2),
+        vec![],
+    );
+    engine.create_table(DB, &def, false)?;
+    let (rows, keys) = (200_000_i64, 50_000_i64);
+    // Each key four times, its rows spread over the whole batch, in a scrambled key order.
+    let key_of = |i: i64| (i * 7_919) % keys;
+    let batch = RecordBatch::try_from_iter(vec![
+        (
+            "k",
+            Arc::new(Int64Array::from_iter_values((0..rows).map(key_of))) as _,
+        ),
+        ("seq", Arc::new(Int64Array::from_iter_values(0..rows)) as _),
+    ])?;
+    engine.append(DB, "p", batch)?;
+    let mut last = vec![0_i64; keys as usize];
+    for i in 0..rows {
+        last[key_of(i) as usize] = i;
+    }
+    let expected: Vec<Row> = (0..keys)
+        .map(|k| vec![int(k), int(last[k as usize])])
+        .collect();
+    assert_eq!(all_rows(&engine, DB, "p")?, sorted(expected));
+    Ok(())
+}

@@ -16,7 +16,7 @@ use crate::error::{CatalogKind, Result};
 use crate::parallel::parallel_map;
 use crate::scan::TableVersion;
 use crate::schema::KeyModel;
-use crate::write::{RowsetWriter, dedupe_and_sort_by_key, key_order, writer_properties};
+use crate::write::{RowsetWriter, dedupe_key_order, key_order, writer_properties};
 
 /// What a compaction did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -235,15 +235,19 @@ impl Engine {
             (None, None)
         } else {
             let all = concat_batches(&schema.arrow_schema(), &merged)?;
-            if schema.key_model == KeyModel::Primary {
-                (Some(dedupe_and_sort_by_key(&all, &keys)?), None)
+            let order = if schema.key_model == KeyModel::Primary {
+                Some(dedupe_key_order(&all, None, &keys)?)
             } else {
-                let order = key_order(&all, None, &keys)?;
-                (Some(all), order)
-            }
+                key_order(&all, None, &keys)?
+            };
+            (Some(all), order)
         };
         let removed: Vec<u64> = merged_rowsets.iter().map(|r| r.id).collect();
-        let rows = batch.as_ref().map_or(0, |b| b.num_rows());
+        let rows = match (&batch, &order) {
+            (_, Some(order)) => order.len(),
+            (Some(batch), None) => batch.num_rows(),
+            (None, None) => 0,
+        };
         if rows == 0 {
             return Ok(Merged {
                 partition_id,

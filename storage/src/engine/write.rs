@@ -17,8 +17,8 @@ use crate::error::{Result, StorageError};
 use crate::parallel::parallel_map;
 use crate::schema::{Compression, KeyModel};
 use crate::write::{
-    RowsetWriter, TabletRows, conform_batch, conform_keys, dedupe_and_sort_by_key, key_order,
-    route_rows, writer_properties,
+    RowsetWriter, TabletRows, conform_batch, conform_keys, dedupe_key_order, key_order, route_rows,
+    writer_properties,
 };
 
 /// A set of appends, deletes and overwrites that commit together or not at all, in the order
@@ -313,16 +313,14 @@ impl Engine {
                 props,
                 self.inner.crash_hook.clone(),
             )?;
-            match &file.order {
+            let routed = file.rows.indices.as_ref();
+            let order = match &file.order {
                 KeyOrder::DedupeAndSort(keys) => {
-                    let rows = file.rows.take_from(&file.source)?;
-                    writer.write(&dedupe_and_sort_by_key(&rows, keys)?)?;
+                    Some(dedupe_key_order(&file.source, routed, keys)?)
                 }
-                KeyOrder::Sort(keys) => {
-                    let order = key_order(&file.source, file.rows.indices.as_ref(), keys)?;
-                    writer.write_in_order(&file.source, order.as_ref())?;
-                }
-            }
+                KeyOrder::Sort(keys) => key_order(&file.source, routed, keys)?,
+            };
+            writer.write_in_order(&file.source, order.as_ref())?;
             let meta = writer.finish()?;
             finished.lock().push(root.join(&relative));
             let rowset = Rowset {

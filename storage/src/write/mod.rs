@@ -11,7 +11,7 @@ mod stats;
 
 pub use bucket::row_hashes;
 pub(crate) use conform::{conform_batch, conform_keys};
-pub(crate) use primary_key::dedupe_and_sort_by_key;
+pub(crate) use primary_key::dedupe_key_order;
 pub(crate) use route::{TabletRows, route_rows};
 pub use rowset_writer::{RowsetWriter, writer_properties};
 pub(crate) use sort_key::key_order;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::{Array, AsArray, UInt32Array};
-use arrow::compute::{cast, take_record_batch};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use arrow::record_batch::RecordBatch;
 
@@ -15,8 +15,8 @@ use crate::error::{Result, StorageError};
 use crate::schema::{Distribution, PartitionBound};
 use crate::value::Value;
 
-/// Rows bound for one tablet: which rows of the routed batch, not yet copied out of it, so that
-/// the copy happens on the thread that writes the tablet's file.
+/// Rows bound for one tablet: which rows of the routed batch, never copied out of it as a whole;
+/// the thread that writes the tablet's file copies them in key order, a chunk at a time.
 #[derive(Debug)]
 pub(crate) struct TabletRows {
     /// Target partition id.
@@ -25,16 +25,6 @@ pub(crate) struct TabletRows {
     pub tablet: usize,
     /// Row indices into the routed batch; `None` when every row goes here.
     pub indices: Option<UInt32Array>,
-}
-
-impl TabletRows {
-    /// The rows of `batch` (the batch that was routed) bound for this tablet.
-    pub fn take_from(&self, batch: &RecordBatch) -> Result<RecordBatch> {
-        match &self.indices {
-            None => Ok(batch.clone()),
-            Some(indices) => Ok(take_record_batch(batch, indices)?),
-        }
-    }
 }
 
 /// Splits a conformed batch (table column order) into per-tablet row sets. `missing_partition_is_error`

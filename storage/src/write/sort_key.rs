@@ -22,6 +22,21 @@ pub(crate) fn key_rows(batch: &RecordBatch, key_indices: &[usize]) -> Result<Row
     Ok(converter.convert_columns(&keys)?)
 }
 
+/// The key columns `key_indices` of the rows `rows` of `batch` (every row when `None`), in that
+/// order, as Arrow rows: only the key columns are gathered.
+pub(crate) fn routed_key_rows(
+    batch: &RecordBatch,
+    rows: Option<&UInt32Array>,
+    key_indices: &[usize],
+) -> Result<Rows> {
+    let keys = match rows {
+        None => batch.project(key_indices)?,
+        Some(rows) => take_record_batch(&batch.project(key_indices)?, rows)?,
+    };
+    let all: Vec<usize> = (0..key_indices.len()).collect();
+    key_rows(&keys, &all)
+}
+
 /// The order in which to write the rows `rows` of `batch` (every row when `None`): sorted by the
 /// columns `key_indices`, rows with equal keys in their order, as indices into `batch`. `None`
 /// when that is every row of `batch` in its own order, so the batch can be written as it is.
@@ -35,12 +50,7 @@ pub(crate) fn key_order(
     if key_indices.is_empty() || count < 2 {
         return Ok(rows.cloned());
     }
-    let keys = match rows {
-        None => batch.project(key_indices)?,
-        Some(rows) => take_record_batch(&batch.project(key_indices)?, rows)?,
-    };
-    let all: Vec<usize> = (0..key_indices.len()).collect();
-    let key_rows = key_rows(&keys, &all)?;
+    let key_rows = routed_key_rows(batch, rows, key_indices)?;
     let mut order: Vec<u32> = (0..u32::try_from(count).unwrap_or(u32::MAX)).collect();
     order.sort_by(|&a, &b| key_rows.row(a as usize).cmp(&key_rows.row(b as usize)));
     if order.windows(2).all(|w| w[0] < w[1]) {

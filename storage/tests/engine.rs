@@ -1748,6 +1748,25 @@ fn install_refuses_what_ddl_would_refuse() -> R {
     Ok(())
 }
 
+/// Creates `name (k BIGINT NOT NULL, seq BIGINT NOT NULL)` keyed by `k` under `model`,
+/// unpartitioned, 2 buckets: `seq` records the order rows arrived in.
+fn create_key_seq_table(engine: &Engine, name: &str, model: KeyModel) -> R {
+    let def = table_def(
+        name,
+        vec![
+            col("k", ColumnType::BigInt).not_null(),
+            col("seq", ColumnType::BigInt).not_null(),
+        ],
+        model,
+        &["k"],
+        PartitionScheme::Unpartitioned,
+        hash(&["k"], 2),
+        vec![],
+    );
+    engine.create_table(DB, &def, false)?;
+    Ok(())
+}
+
 /// A DUPLICATE KEY file holds its rows in key order, also when the tablet's rows arrive out of
 /// order and span several of the writer's 64 Ki-row copies: every row is written once, equal keys
 /// keep their arrival order, and the recorded bounds are the file's own.
@@ -1757,19 +1776,7 @@ fn duplicate_key_files_are_in_key_order_across_write_chunks() -> R {
 
     let dir = tempfile::tempdir()?;
     let engine = setup(dir.path())?;
-    let def = table_def(
-        "d",
-        vec![
-            col("k", ColumnType::BigInt).not_null(),
-            col("seq", ColumnType::BigInt).not_null(),
-        ],
-        KeyModel::Duplicate,
-        &["k"],
-        PartitionScheme::Unpartitioned,
-        hash(&["k"], 2),
-        vec![],
-    );
-    engine.create_table(DB, &def, false)?;
+    create_key_seq_table(&engine, "d", KeyModel::Duplicate)?;
     let rows = 300_000_i64;
     // Descending keys, three rows per key; `seq` is the arrival order.
     let keys: Vec<i64> = (0..rows).map(|i| (rows - i) / 3).collect();
@@ -1830,19 +1837,7 @@ fn duplicate_key_files_are_in_key_order_across_write_chunks() -> R {
 fn primary_key_writes_keep_the_last_row_per_key_across_write_chunks() -> R {
     let dir = tempfile::tempdir()?;
     let engine = setup(dir.path())?;
-    let def = table_def(
-        "p",
-        vec![
-            col("k", ColumnType::BigInt).not_null(),
-            col("seq", ColumnType::BigInt).not_null(),
-        ],
-        KeyModel::Primary,
-        &["k"],
-        PartitionScheme::Unpartitioned,
-        hash(&["k"], 2),
-        vec![],
-    );
-    engine.create_table(DB, &def, false)?;
+    create_key_seq_table(&engine, "p", KeyModel::Primary)?;
     let (rows, keys) = (200_000_i64, 50_000_i64);
     // Each key four times, its rows spread over the whole batch, in a scrambled key order.
     let key_of = |i: i64| (i * 7_919) % keys;

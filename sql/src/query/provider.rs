@@ -14,7 +14,7 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
-use tabvault_storage::{KeyModel, ScanRequest, TableVersion};
+use tabvault_storage::{KeyModel, Predicate, ScanRequest, TableVersion};
 
 use crate::query::filters::to_predicate;
 use crate::query::parquet_scan::parquet_scan;
@@ -126,11 +126,26 @@ impl TableProvider for StorageTable {
         tablet_scan(&self.version, request, no_columns, limit, self.partitions)
     }
 
+    /// A filter the partitions decide ([`TableVersion::decided_by_partitions`]) is exact: the
+    /// scan prunes by it and DataFusion neither re-checks it nor reads its column for it. Other
+    /// filters that become storage predicates only prune.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(filter_pushdown(filters, self.version.schema()))
+        let schema = self.version.schema();
+        let predicates: Vec<Option<Predicate>> =
+            filters.iter().map(|f| to_predicate(f, schema)).collect();
+        let translated: Vec<Predicate> = predicates.iter().flatten().cloned().collect();
+        let mut decided = self.version.decided_by_partitions(&translated).into_iter();
+        Ok(predicates
+            .iter()
+            .map(|p| match p {
+                None => TableProviderFilterPushDown::Unsupported,
+                Some(_) if decided.next() == Some(true) => TableProviderFilterPushDown::Exact,
+                Some(_) => TableProviderFilterPushDown::Inexact,
+            })
+            .collect())
     }
 }
 

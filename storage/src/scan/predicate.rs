@@ -179,9 +179,92 @@ impl BoundPredicate {
     }
 }
 
+impl BoundPredicate {
+    /// True only when every row a partition with this bound can hold satisfies the predicate:
+    /// then a reader of that partition need not check it. `nullable` says whether the
+    /// partitioning column admits NULL, which the range partition without a lower bound holds and
+    /// no comparison accepts.
+    pub fn holds_for_partition(&self, bound: &PartitionBound, nullable: bool) -> bool {
+        use std::cmp::Ordering::{Greater, Less};
+        let vs_value = |bound: &Option<Value>| bound.as_ref().and_then(|b| b.compare(&self.value));
+        match bound {
+            PartitionBound::Whole => false,
+            PartitionBound::List(values) => values.iter().all(|x| self.holds_for_value(x)),
+            PartitionBound::Range { lower, upper } => {
+                if nullable && lower.is_none() {
+                    return false;
+                }
+                // Values of the partition lie in [lower, upper).
+                let (lower, upper) = (vs_value(lower), vs_value(upper));
+                match self.op {
+                    CompareOp::IsNotNull => true,
+                    CompareOp::IsNull | CompareOp::Eq => false,
+                    CompareOp::GtEq => lower.is_some_and(|o| o != Less),
+                    CompareOp::Gt => lower == Some(Greater),
+                    CompareOp::Lt | CompareOp::LtEq => upper.is_some_and(|o| o != Greater),
+                    CompareOp::NotEq => {
+                        lower == Some(Greater) || upper.is_some_and(|o| o != Greater)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the non-NULL value `x` of the column satisfies the predicate.
+    fn holds_for_value(&self, x: &Value) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let ordering = x.compare(&self.value);
+        match self.op {
+            CompareOp::IsNotNull => !x.is_null(),
+            CompareOp::IsNull => x.is_null(),
+            CompareOp::Eq => ordering == Some(Equal),
+            CompareOp::NotEq => ordering.is_some_and(|o| o != Equal),
+            CompareOp::Lt => ordering == Some(Less),
+            CompareOp::LtEq => ordering.is_some_and(|o| o != Greater),
+            CompareOp::Gt => ordering == Some(Greater),
+            CompareOp::GtEq => ordering.is_some_and(|o| o != Less),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn range(lower: Option<i64>, upper: Option<i64>) -> PartitionBound {
+        PartitionBound::Range {
+            lower: lower.map(Value::Int),
+            upper: upper.map(Value::Int),
+        }
+    }
+
+    #[test]
+    fn a_predicate_holds_for_a_partition_only_when_every_value_there_satisfies_it() {
+        let year = range(Some(10), Some(20));
+        assert!(pred(CompareOp::GtEq, 10).holds_for_partition(&year, true));
+        assert!(!pred(CompareOp::GtEq, 11).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::Gt, 9).holds_for_partition(&year, true));
+        assert!(!pred(CompareOp::Gt, 10).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::Lt, 20).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::LtEq, 25).holds_for_partition(&year, true));
+        assert!(!pred(CompareOp::Lt, 19).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::NotEq, 20).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::NotEq, 9).holds_for_partition(&year, true));
+        assert!(!pred(CompareOp::NotEq, 15).holds_for_partition(&year, true));
+        assert!(!pred(CompareOp::Eq, 10).holds_for_partition(&year, true));
+        assert!(pred(CompareOp::GtEq, 0).holds_for_partition(&range(Some(10), None), true));
+        assert!(!pred(CompareOp::Lt, 30).holds_for_partition(&range(Some(10), None), true));
+        // The partition without a lower bound holds the NULLs of a nullable column.
+        let lowest = range(None, Some(10));
+        assert!(!pred(CompareOp::Lt, 10).holds_for_partition(&lowest, true));
+        assert!(pred(CompareOp::Lt, 10).holds_for_partition(&lowest, false));
+        assert!(!pred(CompareOp::IsNotNull, 0).holds_for_partition(&lowest, true));
+        assert!(pred(CompareOp::IsNotNull, 0).holds_for_partition(&year, true));
+        let list = PartitionBound::List(vec![Value::Int(1), Value::Int(3)]);
+        assert!(pred(CompareOp::Lt, 4).holds_for_partition(&list, true));
+        assert!(!pred(CompareOp::Lt, 3).holds_for_partition(&list, true));
+        assert!(!pred(CompareOp::Gt, 0).holds_for_partition(&PartitionBound::Whole, false));
+    }
 
     fn pred(op: CompareOp, v: i64) -> BoundPredicate {
         BoundPredicate {

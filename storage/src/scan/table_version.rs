@@ -136,6 +136,37 @@ impl TableVersion {
         }
     }
 
+    /// For each of `predicates`, whether pruning partitions by all of them applies it exactly:
+    /// it compares the partitioning column, and every partition the predicates leave holds only
+    /// rows that satisfy it. A reader of those partitions need not check it row by row
+    /// (`l_shipdate >= '1994-01-01' AND l_shipdate < '1995-01-01'` over yearly partitions).
+    pub fn decided_by_partitions(&self, predicates: &[Predicate]) -> Vec<bool> {
+        let schema = &self.table.schema;
+        let undecided = vec![false; predicates.len()];
+        let Some(column) = schema.partition_scheme.column() else {
+            return undecided;
+        };
+        let (Some(def), Ok(bound)) = (schema.column(column), self.bind(predicates)) else {
+            return undecided;
+        };
+        let on_column: Vec<&BoundPredicate> = bound.iter().filter(|b| b.column == column).collect();
+        let left: Vec<&Arc<Partition>> = self
+            .table
+            .partitions_in_order()
+            .into_iter()
+            .filter(|p| on_column.iter().all(|b| b.may_match_partition(&p.bound)))
+            .collect();
+        bound
+            .iter()
+            .map(|b| {
+                b.column == column
+                    && left
+                        .iter()
+                        .all(|p| b.holds_for_partition(&p.bound, def.nullable))
+            })
+            .collect()
+    }
+
     /// The partitions a scan with `request` reads: the named ones, minus those whose bound proves
     /// that no row matches the predicates.
     pub fn pruned_partitions(&self, request: &ScanRequest) -> Result<Vec<Arc<Partition>>> {

@@ -1,0 +1,157 @@
+//! Goal: a filter on the partitioning column that the partitions decide (every partition it does
+//! not prune holds only rows that satisfy it) is applied by partition pruning alone — DataFusion
+//! plans no row filter for it — and every filter on that column still returns exactly the rows
+//! that satisfy it, NULLs included, for DUPLICATE KEY and PRIMARY KEY tables.
+//! Method: comparisons with dates around every partition bound, alone and as ranges, against a
+//! count and sum computed from the inserted rows; EXPLAIN shows where a row filter remains.
+//! Pins: the lowest range partition (no lower bound) holds a nullable column's NULLs, which no
+//! comparison accepts, so a filter over it is never decided by its bound.
+
+mod common;
+
+use common::{columns, root, rows, run};
+use tabvault_sql::Session;
+
+/// `(d, v)` rows: `d` is a day number from 2024-01-01 (`None` for NULL).
+const ROWS: [(Option<i32>, i64); 7] = [
+    (None, 1),
+    (Some(-400), 2),
+    (Some(-1), 4),
+    (Some(0), 8),
+    (Some(365), 16),
+    (Some(366), 32),
+    (Some(800), 64),
+];
+
+/// A day number as a DATE literal.
+fn date(day: i32) -> String {
+    let days = tabvault_storage::days_from_civil(2024, 1, 1) + i64::from(day);
+    let (y, m, d) = tabvault_storage::civil_from_days(days);
+    format!("'{y:04}-{m:02}-{d:02}'")
+}
+
+/// Tables `dup` (nullable `d`, every row) and `pk` (`d` a NOT NULL key column, the rows with a
+/// date) with yearly partitions from 2024, the first without a lower bound, the last to MAXVALUE.
+fn tables() -> (tempfile::TempDir, Session) {
+    let (dir, _db, mut s) = root();
+    run(&mut s, "CREATE DATABASE p; USE p");
+    let partitions = "PARTITION BY RANGE(d) (PARTITION p2023 VALUES LESS THAN ('2024-01-01'), \
+                      PARTITION p2024 VALUES LESS THAN ('2025-01-01'), \
+                      PARTITION pmax VALUES LESS THAN (MAXVALUE))";
+    run(
+        &mut s,
+        &format!(
+            "CREATE TABLE dup (v BIGINT NOT NULL, d DATE) DUPLICATE KEY(v) {partitions} \
+             DISTRIBUTED BY HASH(v) BUCKETS 2"
+        ),
+    );
+    run(
+        &mut s,
+        &format!(
+            "CREATE TABLE pk (v BIGINT NOT NULL, d DATE NOT NULL) PRIMARY KEY(v, d) {partitions} \
+             DISTRIBUTED BY HASH(v) BUCKETS 2"
+        ),
+    );
+    let values = |with_null: bool| {
+        ROWS.iter()
+            .filter(|(d, _)| with_null || d.is_some())
+            .map(|(d, v)| format!("({}, {v})", d.map_or("NULL".to_owned(), date)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    run(
+        &mut s,
+        &format!("INSERT INTO dup (d, v) VALUES {}", values(true)),
+    );
+    run(
+        &mut s,
+        &format!("INSERT INTO pk (d, v) VALUES {}", values(false)),
+    );
+    (dir, s)
+}
+
+/// `SELECT count(*), sum(v)` of `table` under `condition`, as text.
+fn count_and_sum(s: &mut Session, table: &str, condition: &str) -> Vec<String> {
+    let result = run(
+        s,
+        &format!("SELECT count(*), coalesce(sum(v), 0) FROM {table} WHERE {condition}"),
+    );
+    rows(&result).remove(0)
+}
+
+/// Whether the plan of `SELECT v FROM dup WHERE condition` filters rows itself.
+fn filters_rows(s: &mut Session, condition: &str) -> bool {
+    let explained = run(s, &format!("EXPLAIN SELECT v FROM dup WHERE {condition}"));
+    let plan = columns(&explained)
+        .iter()
+        .position(|c| c == "plan")
+        .expect("a plan column");
+    rows(&explained)
+        .iter()
+        .any(|row| row[plan].contains("FilterExec"))
+}
+
+/// A comparison operator and what it means for day numbers.
+type Comparison = (&'static str, fn(i32, i32) -> bool);
+
+#[test]
+fn filters_on_the_partition_column_return_exactly_their_rows() {
+    let (_dir, mut s) = tables();
+    let days = [-401, -400, -1, 0, 1, 365, 366, 367, 800];
+    let ops: [Comparison; 6] = [
+        ("<", |a, b| a < b),
+        ("<=", |a, b| a <= b),
+        (">", |a, b| a > b),
+        (">=", |a, b| a >= b),
+        ("=", |a, b| a == b),
+        ("<>", |a, b| a != b),
+    ];
+    let expected = |keep: &dyn Fn(i32) -> bool| {
+        let kept: Vec<i64> = ROWS
+            .iter()
+            .filter(|(d, _)| d.is_some_and(keep))
+            .map(|(_, v)| *v)
+            .collect();
+        vec![kept.len().to_string(), kept.iter().sum::<i64>().to_string()]
+    };
+    for table in ["dup", "pk"] {
+        for day in days {
+            for (op, holds) in ops {
+                let condition = format!("d {op} {}", date(day));
+                assert_eq!(
+                    count_and_sum(&mut s, table, &condition),
+                    expected(&|d| holds(d, day)),
+                    "{table}: {condition}"
+                );
+            }
+            for upper in days {
+                let condition = format!("d >= {} AND d < {}", date(day), date(upper));
+                assert_eq!(
+                    count_and_sum(&mut s, table, &condition),
+                    expected(&|d| d >= day && d < upper),
+                    "{table}: {condition}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_filters_the_partitions_decide_skip_the_row_filter() {
+    let (_dir, mut s) = tables();
+    // Exactly the year 2024, which is one partition.
+    assert!(!filters_rows(
+        &mut s,
+        "d >= '2024-01-01' AND d < '2025-01-01'"
+    ));
+    assert!(!filters_rows(&mut s, "d >= '2025-01-01'"));
+    // Part of 2024 only.
+    assert!(filters_rows(
+        &mut s,
+        "d >= '2024-06-01' AND d < '2025-01-01'"
+    ));
+    // The lowest partition also holds the NULLs, which `d < …` does not accept.
+    assert!(filters_rows(&mut s, "d < '2024-01-01'"));
+    // Not the partitioning column.
+    assert!(filters_rows(&mut s, "v > 3"));
+}

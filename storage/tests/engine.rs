@@ -1767,6 +1767,18 @@ fn create_key_seq_table(engine: &Engine, name: &str, model: KeyModel) -> R {
     Ok(())
 }
 
+/// Appends one row per key of `keys` to a table of [`create_key_seq_table`], its `seq` the
+/// row's place in `keys`.
+fn append_in_arrival_order(engine: &Engine, table: &str, keys: Vec<i64>) -> R {
+    let rows = i64::try_from(keys.len())?;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("k", Arc::new(Int64Array::from(keys)) as _),
+        ("seq", Arc::new(Int64Array::from_iter_values(0..rows)) as _),
+    ])?;
+    engine.append(DB, table, batch)?;
+    Ok(())
+}
+
 /// A DUPLICATE KEY file holds its rows in key order, also when the tablet's rows arrive out of
 /// order and span several of the writer's 64 Ki-row copies: every row is written once, equal keys
 /// keep their arrival order, and the recorded bounds are the file's own.
@@ -1780,11 +1792,7 @@ fn duplicate_key_files_are_in_key_order_across_write_chunks() -> R {
     let rows = 300_000_i64;
     // Descending keys, three rows per key; `seq` is the arrival order.
     let keys: Vec<i64> = (0..rows).map(|i| (rows - i) / 3).collect();
-    let batch = RecordBatch::try_from_iter(vec![
-        ("k", Arc::new(Int64Array::from(keys)) as _),
-        ("seq", Arc::new(Int64Array::from_iter_values(0..rows)) as _),
-    ])?;
-    engine.append(DB, "d", batch)?;
+    append_in_arrival_order(&engine, "d", keys)?;
     let version = engine.pin_table(DB, "d")?;
     let files: Vec<TabletFile> = version
         .tablet_files(&ScanRequest::all())?
@@ -1841,14 +1849,7 @@ fn primary_key_writes_keep_the_last_row_per_key_across_write_chunks() -> R {
     let (rows, keys) = (200_000_i64, 50_000_i64);
     // Each key four times, its rows spread over the whole batch, in a scrambled key order.
     let key_of = |i: i64| (i * 7_919) % keys;
-    let batch = RecordBatch::try_from_iter(vec![
-        (
-            "k",
-            Arc::new(Int64Array::from_iter_values((0..rows).map(key_of))) as _,
-        ),
-        ("seq", Arc::new(Int64Array::from_iter_values(0..rows)) as _),
-    ])?;
-    engine.append(DB, "p", batch)?;
+    append_in_arrival_order(&engine, "p", (0..rows).map(key_of).collect())?;
     let mut last = vec![0_i64; keys as usize];
     for i in 0..rows {
         last[key_of(i) as usize] = i;

@@ -48,17 +48,9 @@ pub(crate) fn parse_with_params(sql: &str) -> Result<(Vec<Statement>, usize), Pa
 /// Parses a query (`SELECT`, `WITH`, a parenthesized query or `EXPLAIN`) into the AST DataFusion
 /// plans: stored view definitions and the queries tabvault writes itself take this way.
 pub(crate) fn parse_query(sql: &str) -> Result<DFStatement, ParseError> {
-    let mut parser = Parser::new(sql)?;
-    while parser.eat_punct(';') {}
-    let query = match parser.statement()? {
-        Statement::Query { query } => *query,
-        _ => return Err(ParseError::at(sql, 0, "a statement", "a query")),
-    };
-    while parser.eat_punct(';') {}
-    if parser.at_end() {
-        Ok(query)
-    } else {
-        Err(parser.error("end of input"))
+    match parse_statement(sql)? {
+        Statement::Query { query } => Ok(*query),
+        _ => Err(ParseError::at(sql, 0, "a statement", "a query")),
     }
 }
 

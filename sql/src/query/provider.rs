@@ -126,43 +126,40 @@ impl TableProvider for StorageTable {
         tablet_scan(&self.version, request, no_columns, limit, self.partitions)
     }
 
-    /// A filter the partitions decide ([`TableVersion::decided_by_partitions`]) is exact: the
-    /// scan prunes by it and DataFusion neither re-checks it nor reads its column for it. Other
-    /// filters that become storage predicates only prune.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        let schema = self.version.schema();
-        let predicates: Vec<Option<Predicate>> =
-            filters.iter().map(|f| to_predicate(f, schema)).collect();
-        let translated: Vec<Predicate> = predicates.iter().flatten().cloned().collect();
-        let mut decided = self.version.decided_by_partitions(&translated).into_iter();
-        Ok(predicates
-            .iter()
-            .map(|p| match p {
-                None => TableProviderFilterPushDown::Unsupported,
-                Some(_) if decided.next() == Some(true) => TableProviderFilterPushDown::Exact,
-                Some(_) => TableProviderFilterPushDown::Inexact,
-            })
-            .collect())
+        Ok(filter_pushdown(
+            filters,
+            self.version.schema(),
+            Some(&self.version),
+        ))
     }
 }
 
-/// Which of `filters` a scan of a table with `schema` prunes by: those that become storage
-/// predicates, inexactly (DataFusion still filters the rows).
+/// How a scan of a table with `schema` takes each of `filters`: those that become storage
+/// predicates prune; of those, the ones `version`'s partitions decide
+/// ([`TableVersion::decided_by_partitions`]) are exact (pruning applies them, so DataFusion neither
+/// re-checks them nor reads their column for them), the others inexact (DataFusion still filters).
 pub(crate) fn filter_pushdown(
     filters: &[&Expr],
     schema: &tabvault_storage::TableSchema,
+    version: Option<&TableVersion>,
 ) -> Vec<TableProviderFilterPushDown> {
-    filters
+    let predicates: Vec<Option<Predicate>> =
+        filters.iter().map(|f| to_predicate(f, schema)).collect();
+    let translated: Vec<Predicate> = predicates.iter().flatten().cloned().collect();
+    let mut decided = version
+        .map(|v| v.decided_by_partitions(&translated))
+        .unwrap_or_default()
+        .into_iter();
+    predicates
         .iter()
-        .map(|f| {
-            if to_predicate(f, schema).is_some() {
-                TableProviderFilterPushDown::Inexact
-            } else {
-                TableProviderFilterPushDown::Unsupported
-            }
+        .map(|p| match p {
+            None => TableProviderFilterPushDown::Unsupported,
+            Some(_) if decided.next() == Some(true) => TableProviderFilterPushDown::Exact,
+            Some(_) => TableProviderFilterPushDown::Inexact,
         })
         .collect()
 }

@@ -134,6 +134,6 @@ impl TableProvider for SnapshotProvider {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(filter_pushdown(filters, self.snapshot.schema()))
+        Ok(filter_pushdown(filters, self.snapshot.schema(), None))
     }
 }

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod compose;
+mod exact_decimal;
 mod files;
 mod filters;
 mod import;
@@ -143,6 +144,7 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     config.options_mut().sql_parser.dialect = Dialect::MySQL;
     config.options_mut().sql_parser.enable_ident_normalization = false;
     let ctx = SessionContext::new_with_config_rt(config, env.runtime.clone());
+    ctx.add_optimizer_rule(Arc::new(exact_decimal::ExactDecimalArithmetic));
     let files = Arc::new(FilesFunction::new(env.clone()));
     let snapshot = Arc::new(SnapshotFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));

@@ -66,7 +66,7 @@ fn install_old_table(session: &Session, staging: &Path, name: &str, copy: &Path)
         staging,
         file.clone(),
         schema.arrow_schema(),
-        writer_properties(Compression::Zstd, 1024),
+        writer_properties(Compression::Zstd, 1024, None),
         None,
     )
     .expect("writer");

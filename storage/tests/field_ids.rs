@@ -155,7 +155,7 @@ fn old_file(
         dir,
         name.into(),
         schema.arrow_schema(),
-        writer_properties(Compression::Zstd, 1024),
+        writer_properties(Compression::Zstd, 1024, None),
         None,
     )?;
     writer.write(&table_batch(schema, rows)?)?;

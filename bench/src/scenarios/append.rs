@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx) -> Result<(Row, Engine)> {
 
 fn write_raw(ctx: &Ctx, path: &std::path::Path) -> Result<()> {
     let file = File::create(path)?;
-    let props = writer_properties(Compression::default(), ROW_GROUP_ROWS);
+    let props = writer_properties(Compression::default(), ROW_GROUP_ROWS, None);
     let mut writer = ArrowWriter::try_new(file, ctx.data.schema(), Some(props))?;
     for batch in &ctx.data.batches {
         writer.write(batch)?;

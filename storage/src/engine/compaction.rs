@@ -258,12 +258,18 @@ impl Engine {
         }
         let id = self.allocate_id();
         let relative = crate::layout::rowset_path(version.table().id, partition_id, tablet.id, id);
-        let props = writer_properties(schema.properties.compression, self.inner.row_group_rows);
+        let file_schema = schema.file_arrow_schema();
+        let sorted_by = keys.first().map(|&i| file_schema.field(i));
+        let props = writer_properties(
+            schema.properties.compression,
+            self.inner.row_group_rows,
+            sorted_by,
+        );
         let mut writer = RowsetWriter::create(
             &self.io(),
             self.root(),
             relative,
-            schema.file_arrow_schema(),
+            file_schema.clone(),
             props,
             None,
         )?;

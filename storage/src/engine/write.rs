@@ -304,7 +304,9 @@ impl Engine {
             let id = self.allocate_id();
             let relative =
                 crate::layout::rowset_path(file.table_id, file.partition_id, file.tablet_id, id);
-            let props = writer_properties(file.compression, self.inner.row_group_rows);
+            let (KeyOrder::Sort(keys) | KeyOrder::DedupeAndSort(keys)) = &file.order;
+            let sorted_by = keys.first().map(|&i| file.schema.field(i));
+            let props = writer_properties(file.compression, self.inner.row_group_rows, sorted_by);
             let mut writer = RowsetWriter::create(
                 &self.io(),
                 &root,

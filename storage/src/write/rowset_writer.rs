@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression as ParquetCompression, ZstdLevel};
+use parquet::basic::{Compression as ParquetCompression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::stats::accumulate;
 use crate::catalog::{ColumnStats, FileMeta};
@@ -36,19 +37,43 @@ const DICTIONARY_PAGE_BYTES_MAX: usize = 64 * 1024;
 /// a few MiB for typical rows.
 const WRITE_CHUNK_ROWS: usize = 64 * 1024;
 
-/// Parquet writer settings for a table's files.
-pub fn writer_properties(compression: Compression, row_group_rows: usize) -> WriterProperties {
+/// Parquet writer settings for a table's files. `sorted_by` is the column the file's rows are
+/// sorted by first (a table's leading key column), if any. When it holds integers or dates it is
+/// delta-encoded without a dictionary: its sorted values differ by little, so the deltas pack
+/// into a few bits each, where a dictionary would hold the first 64 KiB of distinct values and
+/// then give up. A key lookup then decompresses a few KiB of that column per file instead of a
+/// 64 KiB dictionary and a 160 KiB page (bench/RESULTS.md, 2026-12-06, session 12).
+pub fn writer_properties(
+    compression: Compression,
+    row_group_rows: usize,
+    sorted_by: Option<&Field>,
+) -> WriterProperties {
     let codec = match compression {
         Compression::Zstd => ParquetCompression::ZSTD(ZstdLevel::default()),
         Compression::Lz4 => ParquetCompression::LZ4_RAW,
         Compression::Snappy => ParquetCompression::SNAPPY,
         Compression::None => ParquetCompression::UNCOMPRESSED,
     };
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(codec)
         .set_max_row_group_row_count(Some(row_group_rows))
-        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES_MAX)
-        .build()
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES_MAX);
+    if let Some(field) = sorted_by.filter(|f| delta_encodable(f.data_type())) {
+        let path = ColumnPath::from(field.name().as_str());
+        builder = builder
+            .set_column_dictionary_enabled(path.clone(), false)
+            .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+    }
+    builder.build()
+}
+
+/// Whether Parquet stores `data_type` as INT32 or INT64, the physical types delta encoding takes.
+fn delta_encodable(data_type: &DataType) -> bool {
+    data_type.is_integer()
+        || matches!(
+            data_type,
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+        )
 }
 
 /// Passes bytes to a file while hashing and counting them.
@@ -269,7 +294,7 @@ mod tests {
             .map(|(_, values)| Arc::new(Int64Array::from(values)) as _)
             .collect();
         let batch = RecordBatch::try_new(schema.clone(), arrays).expect("batch");
-        let props = writer_properties(Compression::Zstd, 128 * 1024);
+        let props = writer_properties(Compression::Zstd, 128 * 1024, None);
         let mut bytes = Vec::new();
         let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props)).expect("writer");
         writer.write(&batch).expect("write");

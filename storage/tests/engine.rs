@@ -1911,11 +1911,17 @@ fn leading_integer_key_columns_are_delta_encoded() -> R {
             assert_eq!(files.len(), if compacted { 2 } else { 4 }, "{table}");
             for file in &files {
                 for (encodings, dictionary) in column_encodings(&file.path, "k")? {
-                    assert!(encodings.contains(&Encoding::DELTA_BINARY_PACKED), "{table}");
+                    assert!(
+                        encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                        "{table}"
+                    );
                     assert!(!dictionary, "{table}: k has a dictionary");
                 }
                 for (encodings, dictionary) in column_encodings(&file.path, "seq")? {
-                    assert!(!encodings.contains(&Encoding::DELTA_BINARY_PACKED), "{table}");
+                    assert!(
+                        !encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                        "{table}"
+                    );
                     assert!(dictionary, "{table}: seq has no dictionary");
                 }
             }
@@ -1923,7 +1929,12 @@ fn leading_integer_key_columns_are_delta_encoded() -> R {
     }
     let duplicate = all_rows(&engine, DB, "d")?;
     let mut expected: Vec<Row> = (0..100_000_i64)
-        .flat_map(|i| [vec![int((100_000 - i) / 2), int(i)], vec![int(i / 2), int(i)]])
+        .flat_map(|i| {
+            [
+                vec![int((100_000 - i) / 2), int(i)],
+                vec![int(i / 2), int(i)],
+            ]
+        })
         .collect();
     assert_eq!(duplicate, sorted(std::mem::take(&mut expected)));
     let primary = all_rows(&engine, DB, "p")?;
@@ -1931,7 +1942,10 @@ fn leading_integer_key_columns_are_delta_encoded() -> R {
         .map(|i| ((100_000 - i) / 2, i))
         .chain((0..100_000_i64).map(|i| (i / 2, i)))
         .collect();
-    let expected: Vec<Row> = last.into_iter().map(|(k, s)| vec![int(k), int(s)]).collect();
+    let expected: Vec<Row> = last
+        .into_iter()
+        .map(|(k, s)| vec![int(k), int(s)])
+        .collect();
     assert_eq!(primary, sorted(expected));
     Ok(())
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema};
 use datafusion::common::{ColumnStatistics, ScalarValue, Statistics};
 use datafusion::config::TableParquetOptions;
 use datafusion::datasource::listing::PartitionedFile;
@@ -21,14 +23,19 @@ use datafusion::datasource::physical_plan::{
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::utils::conjunction;
 use datafusion::object_store::path::Path as StorePath;
 use datafusion::parquet::arrow::async_reader::AsyncFileReader;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
-use tabvault_storage::{ColumnStats, CompareOp, ScanRequest, TableVersion, TabletFile};
+use datafusion::physical_plan::union::UnionExec;
+use tabvault_storage::{ColumnStats, CompareOp, Predicate, ScanRequest, TableVersion, TabletFile};
 
 use crate::error::SqlError;
+use crate::query::filters::to_predicate;
 use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
@@ -64,16 +71,129 @@ impl ParquetFileReaderFactory for PinnedFiles {
     }
 }
 
-/// A plan reading `version`'s files that `request` selects, in up to `partitions` parallel
-/// streams, with DataFusion's `projection` and `limit`.
+/// What DataFusion asks of a scan: its `projection` (column indices), a `limit` on rows, and up to
+/// how many parallel streams (`partitions`) to read in.
+#[derive(Clone, Copy)]
+pub(crate) struct ScanShape<'a> {
+    pub(crate) projection: Option<&'a Vec<usize>>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) partitions: usize,
+}
+
+/// A plan reading `version`'s files that `request` selects, shaped as `shape` asks, returning only
+/// rows that satisfy `checked` (filters comparing the partitioning column, which DataFusion does
+/// not check again). The files of partitions whose bounds decide every filter of `checked` are
+/// read without a row filter; the rest are read with one, in a second branch of a union. So
+/// `l_shipdate <= '1998-09-02'` over yearly partitions is checked row by row in 1998 alone.
 pub(crate) fn parquet_scan(
     state: &dyn Session,
     version: &TableVersion,
     request: &ScanRequest,
-    projection: Option<&Vec<usize>>,
-    limit: Option<usize>,
-    partitions: usize,
+    shape: ScanShape<'_>,
+    checked: &[Expr],
 ) -> DfResult<Arc<dyn ExecutionPlan>> {
+    if checked.is_empty() {
+        return files_scan(state, version, request, shape);
+    }
+    let predicates: Vec<Predicate> = checked
+        .iter()
+        .filter_map(|f| to_predicate(f, version.schema()))
+        .collect();
+    let (decided, undecided) = version
+        .partitions_by_decision(request, &predicates)
+        .map_err(|e| SqlError::from(e).into_datafusion())?;
+    let within = |names: Vec<String>| ScanRequest {
+        partitions: Some(names),
+        ..request.clone()
+    };
+    let mut branches = Vec::new();
+    if !decided.is_empty() || undecided.is_empty() {
+        branches.push(files_scan(state, version, &within(decided), shape)?);
+    }
+    if !undecided.is_empty() {
+        branches.push(filtered_scan(
+            state,
+            version,
+            &within(undecided),
+            shape,
+            checked,
+        )?);
+    }
+    UnionExec::try_new(branches)
+}
+
+/// The rows of the files `request` selects that satisfy every filter of `checked`: the files read
+/// with the columns `shape` projects plus those the filters need, filtered, then projected to
+/// `shape`'s columns. No limit is pushed below the filter.
+fn filtered_scan(
+    state: &dyn Session,
+    version: &TableVersion,
+    request: &ScanRequest,
+    shape: ScanShape<'_>,
+    checked: &[Expr],
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let schema = query_schema(&version.schema().arrow_schema());
+    let wanted: Vec<usize> = shape
+        .projection
+        .cloned()
+        .unwrap_or_else(|| (0..schema.fields().len()).collect());
+    let mut read = wanted.clone();
+    let unqualified: Vec<Expr> = checked
+        .iter()
+        .map(|f| unqualify(f.clone()))
+        .collect::<DfResult<_>>()?;
+    for column in unqualified.iter().flat_map(Expr::column_refs) {
+        let index = schema.index_of(&column.name)?;
+        if !read.contains(&index) {
+            read.push(index);
+        }
+    }
+    let scan = files_scan(
+        state,
+        version,
+        request,
+        ScanShape {
+            projection: Some(&read),
+            limit: None,
+            ..shape
+        },
+    )?;
+    let read_schema = DFSchema::try_from(scan.schema().as_ref().clone())?;
+    let Some(predicate) = conjunction(unqualified) else {
+        return Ok(scan);
+    };
+    let predicate = state.create_physical_expr(predicate, &read_schema)?;
+    let filter = FilterExecBuilder::new(predicate, scan)
+        .apply_projection(Some((0..wanted.len()).collect()))?
+        .build()?;
+    Ok(Arc::new(filter))
+}
+
+/// `expr` with its columns named without their table: the scan's schema has no qualifier.
+fn unqualify(expr: Expr) -> DfResult<Expr> {
+    expr.transform(|e| {
+        Ok(match e {
+            Expr::Column(c) if c.relation.is_some() => {
+                Transformed::yes(Expr::Column(Column::new_unqualified(c.name)))
+            }
+            other => Transformed::no(other),
+        })
+    })
+    .map(|t| t.data)
+}
+
+/// A plan reading `version`'s files that `request` selects, shaped as `shape` asks.
+fn files_scan(
+    state: &dyn Session,
+    version: &TableVersion,
+    request: &ScanRequest,
+    shape: ScanShape<'_>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let ScanShape {
+        projection,
+        limit,
+        partitions,
+    } = shape;
     let schema = query_schema(&version.schema().arrow_schema());
     let tablets = version
         .tablet_files(request)

@@ -17,7 +17,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use tabvault_storage::{KeyModel, Predicate, ScanRequest, TableVersion};
 
 use crate::query::filters::to_predicate;
-use crate::query::parquet_scan::parquet_scan;
+use crate::query::parquet_scan::{ScanShape, parquet_scan};
 use crate::query::tablet_scan::tablet_scan;
 
 /// The schema queries see for a table whose stored schema is `stored`: strings as Arrow's view
@@ -98,13 +98,23 @@ impl TableProvider for StorageTable {
                 predicates,
                 partitions: None,
             };
+            let checked: Vec<Expr> = filters
+                .iter()
+                .filter(|f| {
+                    to_predicate(f, table_schema).is_some_and(|p| scan_checks(&p, table_schema))
+                })
+                .cloned()
+                .collect();
             return parquet_scan(
                 state,
                 &self.version,
                 &request,
-                projection,
-                limit,
-                self.partitions,
+                ScanShape {
+                    projection,
+                    limit,
+                    partitions: self.partitions,
+                },
+                &checked,
             );
         }
         // An empty projection (COUNT(*)) still needs rows: read the first column, drop it.
@@ -138,10 +148,20 @@ impl TableProvider for StorageTable {
     }
 }
 
+/// Whether a scan of a pinned DUPLICATE KEY table applies `predicate` itself: one comparing the
+/// partitioning column is checked row by row only in the partitions it does not decide
+/// ([`parquet_scan`]), so DataFusion need not check it again.
+fn scan_checks(predicate: &Predicate, schema: &tabvault_storage::TableSchema) -> bool {
+    schema.key_model == KeyModel::Duplicate
+        && schema.partition_scheme.column() == Some(predicate.column.as_str())
+}
+
 /// How a scan of a table with `schema` takes each of `filters`: those that become storage
 /// predicates prune; of those, the ones `version`'s partitions decide
-/// ([`TableVersion::decided_by_partitions`]) are exact (pruning applies them, so DataFusion neither
+/// ([`TableVersion::decided_by_partitions`]) and, for a DUPLICATE KEY table, every one on the
+/// partitioning column ([`scan_checks`]) are exact (the scan applies them, so DataFusion neither
 /// re-checks them nor reads their column for them), the others inexact (DataFusion still filters).
+/// A snapshot (no `version`) takes none as exact.
 pub(crate) fn filter_pushdown(
     filters: &[&Expr],
     schema: &tabvault_storage::TableSchema,
@@ -159,6 +179,9 @@ pub(crate) fn filter_pushdown(
         .map(|p| match p {
             None => TableProviderFilterPushDown::Unsupported,
             Some(_) if decided.next() == Some(true) => TableProviderFilterPushDown::Exact,
+            Some(p) if version.is_some() && scan_checks(p, schema) => {
+                TableProviderFilterPushDown::Exact
+            }
             Some(_) => TableProviderFilterPushDown::Inexact,
         })
         .collect()

@@ -167,6 +167,32 @@ impl TableVersion {
             .collect()
     }
 
+    /// The names of the partitions a scan with `request` reads ([`Self::pruned_partitions`]), split
+    /// into those for which every one of `checked` holds for all their rows (`checked` compare the
+    /// partitioning column) and the rest. A reader of the first need not check `checked` row by
+    /// row; a reader of the second must.
+    pub fn partitions_by_decision(
+        &self,
+        request: &ScanRequest,
+        checked: &[Predicate],
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let schema = &self.table.schema;
+        let checked = self.bind(checked)?;
+        let column = schema.partition_scheme.column();
+        let nullable = column
+            .and_then(|c| schema.column(c))
+            .is_some_and(|c| c.nullable);
+        let (decided, undecided): (Vec<Arc<Partition>>, Vec<Arc<Partition>>) =
+            self.pruned_partitions(request)?.into_iter().partition(|p| {
+                checked.iter().all(|b| {
+                    Some(b.column.as_str()) == column && b.holds_for_partition(&p.bound, nullable)
+                })
+            });
+        let names =
+            |partitions: Vec<Arc<Partition>>| partitions.iter().map(|p| p.name.clone()).collect();
+        Ok((names(decided), names(undecided)))
+    }
+
     /// The partitions a scan with `request` reads: the named ones, minus those whose bound proves
     /// that no row matches the predicates.
     pub fn pruned_partitions(&self, request: &ScanRequest) -> Result<Vec<Arc<Partition>>> {

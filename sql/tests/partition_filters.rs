@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{columns, root, rows, run};
+use common::{physical_plan, root, rows, run};
 use tabvault_sql::Session;
 
 /// `(d, v)` rows: `d` is a day number from 2024-01-01 (`None` for NULL).
@@ -81,14 +81,7 @@ fn count_and_sum(s: &mut Session, table: &str, condition: &str) -> Vec<String> {
 
 /// Whether the plan of `SELECT v FROM dup WHERE condition` filters rows itself.
 fn filters_rows(s: &mut Session, condition: &str) -> bool {
-    let explained = run(s, &format!("EXPLAIN SELECT v FROM dup WHERE {condition}"));
-    let plan = columns(&explained)
-        .iter()
-        .position(|c| c == "plan")
-        .expect("a plan column");
-    rows(&explained)
-        .iter()
-        .any(|row| row[plan].contains("FilterExec"))
+    physical_plan(s, &format!("SELECT v FROM dup WHERE {condition}")).contains("FilterExec")
 }
 
 /// A comparison operator and what it means for day numbers.
@@ -175,17 +168,74 @@ fn only_filters_the_partitions_decide_skip_the_row_filter() {
     assert!(filters_rows(&mut s, "v > 3"));
 }
 
+/// Which rows of [`ROWS`] (day, `v`) a condition keeps.
+type Keep = dyn Fn(Option<i32>, i64) -> bool;
+
+/// Other spellings of a filter on the partitioning column, alone and with other conditions, a
+/// LIMIT and every column returned, read exactly their rows through the filtered branch.
+#[test]
+fn other_forms_of_partition_filters_return_exactly_their_rows() {
+    let (_dir, mut s) = tables();
+    let sum = |keep: &Keep| -> Vec<String> {
+        let kept: Vec<i64> = ROWS
+            .iter()
+            .filter(|(d, v)| keep(*d, *v))
+            .map(|(_, v)| *v)
+            .collect();
+        vec![kept.len().to_string(), kept.iter().sum::<i64>().to_string()]
+    };
+    let cases: [(&str, &Keep); 5] = [
+        ("'2024-06-01' < d", &|d, _| d.is_some_and(|d| d > 152)),
+        ("d IS NULL", &|d, _| d.is_none()),
+        ("d IS NOT NULL AND d < '2025-06-01'", &|d, _| {
+            d.is_some_and(|d| d < 517)
+        }),
+        ("d > '2023-12-31' AND v > 8", &|d, v| {
+            d.is_some_and(|d| d > -1) && v > 8
+        }),
+        ("x.d <= '2024-12-31'", &|d, _| d.is_some_and(|d| d <= 365)),
+    ];
+    for (condition, keep) in cases {
+        let result = run(
+            &mut s,
+            &format!("SELECT count(*), coalesce(sum(v), 0) FROM dup AS x WHERE {condition}"),
+        );
+        assert_eq!(rows(&result)[0], sum(keep), "{condition}");
+        let all = run(
+            &mut s,
+            &format!("SELECT * FROM dup AS x WHERE {condition} ORDER BY v"),
+        );
+        let mut expected: Vec<i64> = ROWS
+            .iter()
+            .filter(|(d, v)| keep(*d, *v))
+            .map(|(_, v)| *v)
+            .collect();
+        expected.sort_unstable();
+        let got: Vec<i64> = rows(&all)
+            .iter()
+            .map(|r| r[0].parse().expect("v"))
+            .collect();
+        assert_eq!(got, expected, "SELECT * … {condition}");
+        let limited = run(
+            &mut s,
+            &format!(
+                "SELECT count(*) FROM (SELECT d FROM dup AS x WHERE {condition} LIMIT 2) AS l"
+            ),
+        );
+        assert_eq!(
+            rows(&limited)[0][0],
+            expected.len().min(2).to_string(),
+            "LIMIT 2 {condition}"
+        );
+    }
+}
+
 /// A filter that decides some of the partitions it leaves but not all is checked row by row only
 /// in the others: the plan reads the decided ones in a branch without a row filter.
 #[test]
 fn a_row_filter_reads_only_the_partitions_it_does_not_decide() {
     let (_dir, mut s) = tables();
-    let explained = run(&mut s, "EXPLAIN SELECT v FROM dup WHERE d > '2024-06-01'");
-    let plan = columns(&explained)
-        .iter()
-        .position(|c| c == "plan")
-        .expect("a plan column");
-    let physical = &rows(&explained)[1][plan];
+    let physical = &physical_plan(&mut s, "SELECT v FROM dup WHERE d > '2024-06-01'");
     let union = physical.find("UnionExec").expect("a union of two reads");
     let filter = physical.find("FilterExec").expect("a row filter");
     assert!(union < filter, "{physical}");

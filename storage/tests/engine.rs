@@ -1949,3 +1949,67 @@ fn leading_integer_key_columns_are_delta_encoded() -> R {
     assert_eq!(primary, sorted(expected));
     Ok(())
 }
+
+/// A DATE leading key is delta-encoded like an integer one; a VARCHAR leading key, which delta
+/// encoding cannot take, keeps its dictionary.
+#[test]
+fn only_integer_like_leading_keys_are_delta_encoded() -> R {
+    use arrow::array::Date32Array;
+    use parquet::basic::Encoding;
+
+    let dir = tempfile::tempdir()?;
+    let engine = setup(dir.path())?;
+    let rows = 10_000_i32;
+    let keyed = |name: &str, ty: ColumnType| {
+        table_def(
+            name,
+            vec![
+                col("k", ty).not_null(),
+                col("v", ColumnType::BigInt).not_null(),
+            ],
+            KeyModel::Duplicate,
+            &["k"],
+            PartitionScheme::Unpartitioned,
+            hash(&["v"], 1),
+            vec![],
+        )
+    };
+    engine.create_table(DB, &keyed("dates", ColumnType::Date), false)?;
+    engine.create_table(DB, &keyed("names", ColumnType::Varchar(16)), false)?;
+    let values = Arc::new(Int64Array::from_iter_values(0..i64::from(rows)));
+    let dates = Arc::new(Date32Array::from_iter_values(
+        (0..rows).map(|i| 19_000 + i % 97),
+    ));
+    let names = Arc::new(StringArray::from_iter_values(
+        (0..rows).map(|i| format!("n{}", i % 89)),
+    ));
+    engine.append(
+        DB,
+        "dates",
+        RecordBatch::try_from_iter(vec![("k", dates as _), ("v", values.clone() as _)])?,
+    )?;
+    engine.append(
+        DB,
+        "names",
+        RecordBatch::try_from_iter(vec![("k", names as _), ("v", values as _)])?,
+    )?;
+    for (table, delta) in [("dates", true), ("names", false)] {
+        let files: Vec<TabletFile> = engine
+            .pin_table(DB, table)?
+            .tablet_files(&ScanRequest::all())?
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(files.len(), 1, "{table}");
+        for (encodings, dictionary) in column_encodings(&files[0].path, "k")? {
+            assert_eq!(
+                encodings.contains(&Encoding::DELTA_BINARY_PACKED),
+                delta,
+                "{table}"
+            );
+            assert_eq!(dictionary, !delta, "{table}");
+        }
+        assert_eq!(all_rows(&engine, DB, table)?.len(), usize::try_from(rows)?);
+    }
+    Ok(())
+}

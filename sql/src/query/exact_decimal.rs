@@ -191,7 +191,7 @@ impl ExactDecimal {
         precision: u8,
         scale: i8,
     ) -> DfResult<Option<ArrayRef>> {
-        let (Some(l), Some(r)) = (Operand::of(left), Operand::of(right)) else {
+        let (Some(l), Some(r)) = (Typed::of(left), Typed::of(right)) else {
             return Ok(None);
         };
         let (l_bits, r_bits) = (l.magnitude_bits(), r.magnitude_bits());
@@ -244,17 +244,18 @@ struct Typed<'a> {
     scale: i8,
 }
 
-impl<'a> Operand<'a> {
-    fn of(value: &'a ColumnarValue) -> Option<Typed<'a>> {
+impl<'a> Typed<'a> {
+    /// The operand `value` is, when it is a decimal array or a non-NULL decimal scalar.
+    fn of(value: &'a ColumnarValue) -> Option<Self> {
         match value {
             ColumnarValue::Array(array) => match *array.data_type() {
-                DataType::Decimal128(_, scale) => Some(Typed {
+                DataType::Decimal128(_, scale) => Some(Self {
                     operand: Operand::Array(array.as_primitive::<Decimal128Type>()),
                     scale,
                 }),
                 _ => None,
             },
-            ColumnarValue::Scalar(ScalarValue::Decimal128(Some(v), _, scale)) => Some(Typed {
+            ColumnarValue::Scalar(ScalarValue::Decimal128(Some(v), _, scale)) => Some(Self {
                 operand: Operand::Scalar(*v),
                 scale: *scale,
             }),
@@ -365,8 +366,9 @@ mod tests {
     /// A decimal column: precision, scale and values, mostly within the precision, some not.
     type Column = (u8, i8, Vec<Option<i128>>);
 
-    /// Values of one of five kinds: within the precision, any `i64`, near 2^63 (two multiplied
-    /// are near `i128`'s limit, on either side of it), up to 2^100, or a mix of those.
+    /// Values of one of six kinds: within the precision, any `i64`, near 2^63 (two multiplied
+    /// are near `i128`'s limit, on either side of it), up to 2^100, 2^120 to 2^126 (two added or
+    /// subtracted after rescaling are near the limit), or a mix of those.
     fn value(precision: u8, kind: u8) -> BoxedStrategy<i128> {
         let bound = 10_i128.pow(u32::from(precision));
         let within = ((1 - bound)..bound).boxed();
@@ -375,11 +377,15 @@ mod tests {
             .prop_map(|(v, negative)| if negative { -v } else { v })
             .boxed();
         let huge = (-(1_i128 << 100)..(1_i128 << 100)).boxed();
+        let near_sum_limit = ((1_i128 << 120)..(1_i128 << 126), any::<bool>())
+            .prop_map(|(v, negative)| if negative { -v } else { v })
+            .boxed();
         match kind {
             0 => within,
             1 => wide,
             2 => near_limit,
             3 => huge,
+            4 => near_sum_limit,
             _ => prop_oneof![8 => within, 1 => wide, 1 => near_limit, 1 => huge].boxed(),
         }
     }
@@ -387,7 +393,7 @@ mod tests {
     fn column(rows: usize) -> impl Strategy<Value = Column> {
         (
             1_u8..=38,
-            prop_oneof![2 => Just(0_u8), 1 => Just(2_u8), 2 => 1_u8..=4],
+            prop_oneof![2 => Just(0_u8), 1 => Just(2_u8), 1 => Just(4_u8), 2 => 1_u8..=5],
         )
             .prop_flat_map(move |(precision, kind)| {
                 (

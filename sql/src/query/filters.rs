@@ -1,7 +1,9 @@
 //! DataFusion filters as storage predicates: `column op literal` (either side), `IS [NOT] NULL`.
 //! A filter is translated only when its literal converts exactly to the column's type, so the
 //! storage scan (which also prunes partitions, files and row groups with it) never drops a row the
-//! filter keeps. DataFusion re-applies every filter (pushdown is Inexact).
+//! filter keeps, and a partition whose bound the predicate holds for holds only rows the filter
+//! keeps: a filter the partitions decide needs no row-by-row check there
+//! (`provider::filter_pushdown`).
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};

@@ -56,6 +56,9 @@ pub struct StorageTable {
     version: TableVersion,
     schema: SchemaRef,
     partitions: usize,
+    /// Whether DataFusion was told which filters the scan applies itself ([`filter_pushdown`]
+    /// with the version): then the scan checks those; otherwise DataFusion checks every filter.
+    applies_filters: bool,
 }
 
 impl StorageTable {
@@ -66,6 +69,17 @@ impl StorageTable {
             version,
             schema,
             partitions: partitions.max(1),
+            applies_filters: true,
+        }
+    }
+
+    /// Reads `version` for a provider that reported every filter inexact (a snapshot's, whose
+    /// version is known only when it is scanned): DataFusion checks every row, so the scan
+    /// checks none itself.
+    pub(crate) fn rechecked(version: TableVersion, partitions: usize) -> Self {
+        Self {
+            applies_filters: false,
+            ..Self::new(version, partitions)
         }
     }
 }
@@ -101,7 +115,9 @@ impl TableProvider for StorageTable {
             let checked: Vec<Expr> = filters
                 .iter()
                 .filter(|f| {
-                    to_predicate(f, table_schema).is_some_and(|p| scan_checks(&p, table_schema))
+                    self.applies_filters
+                        && to_predicate(f, table_schema)
+                            .is_some_and(|p| scan_checks(&p, table_schema))
                 })
                 .cloned()
                 .collect();
@@ -159,9 +175,9 @@ fn scan_checks(predicate: &Predicate, schema: &tabvault_storage::TableSchema) ->
 /// How a scan of a table with `schema` takes each of `filters`: those that become storage
 /// predicates prune; of those, the ones `version`'s partitions decide
 /// ([`TableVersion::decided_by_partitions`]) and, for a DUPLICATE KEY table, every one on the
-/// partitioning column ([`scan_checks`]) are exact (the scan applies them, so DataFusion neither
-/// re-checks them nor reads their column for them), the others inexact (DataFusion still filters).
-/// A snapshot (no `version`) takes none as exact.
+/// partitioning column ([`scan_checks`]) are exact (the scan applies them: DataFusion does not
+/// check them again, and reads their column only where the scan needs it), the others inexact
+/// (DataFusion still filters). A snapshot (no `version`) takes none as exact.
 pub(crate) fn filter_pushdown(
     filters: &[&Expr],
     schema: &tabvault_storage::TableSchema,

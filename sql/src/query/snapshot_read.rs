@@ -125,7 +125,7 @@ impl TableProvider for SnapshotProvider {
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
             .map_err(|e| SqlError::from(e).into_datafusion())?;
-        StorageTable::new(version, self.partitions)
+        StorageTable::rechecked(version, self.partitions)
             .scan(state, projection, filters, limit)
             .await
     }

@@ -1,5 +1,7 @@
 //! Helpers shared by the SQL integration tests.
 
+#![allow(dead_code)] // each test file uses a different subset
+
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabvault_sql::{Database, QueryResult, Session};
 
@@ -56,4 +58,21 @@ pub fn columns(result: &QueryResult) -> Vec<String> {
         .iter()
         .map(|f| f.name().clone())
         .collect()
+}
+
+/// The physical plan DataFusion makes for `query`, as EXPLAIN prints it.
+pub fn physical_plan(session: &mut Session, query: &str) -> String {
+    let explained = run(session, &format!("EXPLAIN {query}"));
+    let names = columns(&explained);
+    let (Some(kind), Some(plan)) = (
+        names.iter().position(|c| c == "plan_type"),
+        names.iter().position(|c| c == "plan"),
+    ) else {
+        panic!("EXPLAIN answered columns {names:?}");
+    };
+    rows(&explained)
+        .into_iter()
+        .find(|row| row[kind] == "physical_plan")
+        .map(|row| row[plan].clone())
+        .unwrap_or_else(|| panic!("no physical plan for {query}"))
 }

@@ -265,14 +265,8 @@ impl Engine {
             self.inner.row_group_rows,
             sorted_by,
         );
-        let mut writer = RowsetWriter::create(
-            &self.io(),
-            self.root(),
-            relative,
-            file_schema.clone(),
-            props,
-            None,
-        )?;
+        let mut writer =
+            RowsetWriter::create(&self.io(), self.root(), relative, file_schema, props, None)?;
         if let Some(batch) = &batch {
             writer.write_in_order(batch, order.as_ref())?;
         }

@@ -67,13 +67,18 @@ pub fn writer_properties(
     builder.build()
 }
 
-/// Whether Parquet stores `data_type` as INT32 or INT64, the physical types delta encoding takes.
+/// Whether a column of `data_type` is one of tabvault's integer, DATE or DATETIME columns, which
+/// Parquet stores as INT32 or INT64, the physical types delta encoding takes.
 fn delta_encodable(data_type: &DataType) -> bool {
-    data_type.is_integer()
-        || matches!(
-            data_type,
-            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
-        )
+    matches!(
+        data_type,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::Date32
+            | DataType::Timestamp(..)
+    )
 }
 
 /// Passes bytes to a file while hashing and counting them.

@@ -1793,12 +1793,7 @@ fn duplicate_key_files_are_in_key_order_across_write_chunks() -> R {
     // Descending keys, three rows per key; `seq` is the arrival order.
     let keys: Vec<i64> = (0..rows).map(|i| (rows - i) / 3).collect();
     append_in_arrival_order(&engine, "d", keys)?;
-    let version = engine.pin_table(DB, "d")?;
-    let files: Vec<TabletFile> = version
-        .tablet_files(&ScanRequest::all())?
-        .into_iter()
-        .flatten()
-        .collect();
+    let files = table_files(&engine, "d")?;
     assert_eq!(files.len(), 2);
     let mut seen = 0;
     for file in files {
@@ -1861,6 +1856,16 @@ fn primary_key_writes_keep_the_last_row_per_key_across_write_chunks() -> R {
     Ok(())
 }
 
+/// Every data file of `table`'s current version.
+fn table_files(engine: &Engine, table: &str) -> R<Vec<TabletFile>> {
+    Ok(engine
+        .pin_table(DB, table)?
+        .tablet_files(&ScanRequest::all())?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 /// The encodings of column `name` in each row group of `path`, and whether it has a dictionary.
 fn column_encodings(
     path: &std::path::Path,
@@ -1902,12 +1907,7 @@ fn leading_integer_key_columns_are_delta_encoded() -> R {
             if compacted {
                 engine.compact_table(DB, table)?;
             }
-            let files: Vec<TabletFile> = engine
-                .pin_table(DB, table)?
-                .tablet_files(&ScanRequest::all())?
-                .into_iter()
-                .flatten()
-                .collect();
+            let files = table_files(&engine, table)?;
             assert_eq!(files.len(), if compacted { 2 } else { 4 }, "{table}");
             for file in &files {
                 for (encodings, dictionary) in column_encodings(&file.path, "k")? {
@@ -1994,12 +1994,7 @@ fn only_integer_like_leading_keys_are_delta_encoded() -> R {
         RecordBatch::try_from_iter(vec![("k", names as _), ("v", values as _)])?,
     )?;
     for (table, delta) in [("dates", true), ("names", false)] {
-        let files: Vec<TabletFile> = engine
-            .pin_table(DB, table)?
-            .tablet_files(&ScanRequest::all())?
-            .into_iter()
-            .flatten()
-            .collect();
+        let files = table_files(&engine, table)?;
         assert_eq!(files.len(), 1, "{table}");
         for (encodings, dictionary) in column_encodings(&files[0].path, "k")? {
             assert_eq!(

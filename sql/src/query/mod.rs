@@ -10,6 +10,7 @@ mod files;
 mod filters;
 mod import;
 mod information_schema;
+mod local_reader;
 mod parquet_scan;
 mod provider;
 mod snapshot_read;

@@ -5,7 +5,10 @@
 //! rows a table version holds never change, so the recorded row counts and bounds are exact
 //! statistics: `count(*)`, `min` and `max` without a filter are answered without reading a file.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::fs::File;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -16,12 +19,14 @@ use datafusion::common::{Column, DFSchema};
 use datafusion::common::{ColumnStatistics, ScalarValue, Statistics};
 use datafusion::config::TableParquetOptions;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::parquet::{
+    CachedParquetFileReaderFactory, ParquetFileMetrics,
+};
 use datafusion::datasource::physical_plan::{
     FileGroup, FileScanConfigBuilder, ParquetFileReaderFactory, ParquetSource,
 };
 use datafusion::datasource::source::DataSourceExec;
-use datafusion::error::Result as DfResult;
+use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::Expr;
 use datafusion::logical_expr::utils::conjunction;
@@ -38,13 +43,18 @@ use tabvault_storage::{
 
 use crate::error::SqlError;
 use crate::query::filters::to_predicate;
+use crate::query::local_reader::LocalFileReader;
 use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
-/// compaction, drop or GC removes a file) for as long as the plan that reads them lives.
+/// compaction, drop or GC removes a file) for as long as the plan that reads them lives. Each file
+/// is read with positioned reads in the asking task ([`LocalFileReader`]); its metadata through
+/// `metadata` (DataFusion's reader with the metadata cache).
 struct PinnedFiles {
     pin: TableVersion,
-    inner: Arc<dyn ParquetFileReaderFactory>,
+    metadata: Arc<dyn ParquetFileReaderFactory>,
+    /// Each listed file's absolute path, by the location DataFusion knows it by.
+    paths: HashMap<StorePath, PathBuf>,
 }
 
 impl fmt::Debug for PinnedFiles {
@@ -64,12 +74,29 @@ impl ParquetFileReaderFactory for PinnedFiles {
         metadata_size_hint: Option<usize>,
         metrics: &ExecutionPlanMetricsSet,
     ) -> DfResult<Box<dyn AsyncFileReader + Send>> {
-        self.inner.create_reader(
+        let location = partitioned_file.object_meta.location.clone();
+        let size = partitioned_file.object_meta.size;
+        let Some(path) = self.paths.get(&location) else {
+            return Err(DataFusionError::Internal(format!(
+                "{location} is not a file of the pinned table version"
+            )));
+        };
+        let file = File::open(path).map_err(|e| {
+            DataFusionError::External(format!("opening {}: {e}", path.display()).into())
+        })?;
+        let file_metrics = ParquetFileMetrics::new(partition_index, location.as_ref(), metrics);
+        let metadata = self.metadata.create_reader(
             partition_index,
             partitioned_file,
             metadata_size_hint,
             metrics,
-        )
+        )?;
+        Ok(Box::new(LocalFileReader::new(
+            file,
+            size,
+            metadata,
+            file_metrics,
+        )))
     }
 }
 
@@ -207,6 +234,11 @@ fn files_scan(
         };
         return Ok(Arc::new(EmptyExec::new(projected)));
     }
+    let paths: HashMap<StorePath, PathBuf> = tablets
+        .iter()
+        .flatten()
+        .map(|file| (store_path(file), file.path.clone()))
+        .collect();
     let files: Vec<Vec<PartitionedFile>> = tablets
         .iter()
         .map(|tablet| {
@@ -228,7 +260,8 @@ fn files_scan(
     let metadata_cache = state.runtime_env().cache_manager.get_file_metadata_cache();
     let reader = PinnedFiles {
         pin: version.clone(),
-        inner: Arc::new(CachedParquetFileReaderFactory::new(store, metadata_cache)),
+        metadata: Arc::new(CachedParquetFileReaderFactory::new(store, metadata_cache)),
+        paths,
     };
     // Filters are pushed into the decoder only for a key lookup: evaluating them first and then
     // decoding the rest with a selection was slower on every other measured query (Q6 54 ms
@@ -305,10 +338,14 @@ fn partitioned_file(
     schema: &SchemaRef,
 ) -> PartitionedFile {
     let mut listed = PartitionedFile::new(file.path.to_string_lossy(), file.meta.size_bytes);
-    if let Ok(location) = StorePath::from_absolute_path(&file.path) {
-        listed.object_meta.location = location;
-    }
+    listed.object_meta.location = store_path(file);
     listed.with_statistics(Arc::new(file_statistics(file, version, schema)))
+}
+
+/// The location DataFusion's local object store knows `file` by.
+fn store_path(file: &TabletFile) -> StorePath {
+    StorePath::from_absolute_path(&file.path)
+        .unwrap_or_else(|_| StorePath::from(file.path.to_string_lossy().as_ref()))
 }
 
 /// What the rowset recorded: its exact row count, NULL counts and bounds. A recorded bound is the

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tabvault_snapshot::Job;
 
 use crate::database::{Database, Deadline};
@@ -180,11 +182,40 @@ impl RowStream {
         self.schema.clone()
     }
 
-    /// Reads every remaining batch into one result.
-    pub fn collect_result(self) -> Result<QueryResult> {
+    /// Reads every remaining batch into one result. A task on the database's runtime gathers
+    /// them beside the plan's own tasks: a calling thread waiting for each batch in turn was
+    /// woken once per batch (1,200 thread switches for 10 M rows).
+    pub fn collect_result(mut self) -> Result<QueryResult> {
         let schema = self.schema.clone();
-        let batches = self.collect::<Result<Vec<_>>>()?;
+        let Some(stream) = self.stream.take() else {
+            return Ok(QueryResult::rows(schema, Vec::new()));
+        };
+        let gathered = self
+            .database
+            .block_on(gather(stream), self.deadline, &self.cancel);
+        self.process.finish(&self.cancel);
+        let batches = gathered.map_err(|e| self.hidden(e))?;
         Ok(QueryResult::rows(schema, batches))
+    }
+
+    /// `error` with the data directory hidden from users who may not see it.
+    fn hidden(&self, error: SqlError) -> SqlError {
+        match &self.hide {
+            Some(root) => hide_server_paths(error, root),
+            None => error,
+        }
+    }
+}
+
+/// Every batch of `stream`, read by a task of the runtime; dropping the future cancels the task
+/// and with it the plan.
+async fn gather(stream: SendableRecordBatchStream) -> Result<Vec<RecordBatch>> {
+    let task = SpawnedTask::spawn(stream.try_collect::<Vec<_>>());
+    match task.join_unwind().await {
+        Ok(batches) => Ok(batches?),
+        Err(error) => Err(SqlError::from(DataFusionError::ExecutionJoin(Box::new(
+            error,
+        )))),
     }
 }
 
@@ -207,12 +238,7 @@ impl Iterator for RowStream {
         // The query ended (or failed): release the plan and the statement now.
         self.stream = None;
         self.process.finish(&self.cancel);
-        item.map(|r| {
-            r.map_err(|e| match &self.hide {
-                Some(root) => hide_server_paths(e, root),
-                None => e,
-            })
-        })
+        item.map(|r| r.map_err(|e| self.hidden(e)))
     }
 }
 

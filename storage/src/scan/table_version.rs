@@ -141,28 +141,18 @@ impl TableVersion {
     /// rows that satisfy it. A reader of those partitions need not check it row by row
     /// (`l_shipdate >= '1994-01-01' AND l_shipdate < '1995-01-01'` over yearly partitions).
     pub fn decided_by_partitions(&self, predicates: &[Predicate]) -> Vec<bool> {
-        let schema = &self.table.schema;
-        let undecided = vec![false; predicates.len()];
-        let Some(column) = schema.partition_scheme.column() else {
-            return undecided;
+        let column = self.table.schema.partition_scheme.column();
+        let request = ScanRequest {
+            predicates: predicates.to_vec(),
+            ..ScanRequest::default()
         };
-        let (Some(def), Ok(bound)) = (schema.column(column), self.bind(predicates)) else {
-            return undecided;
-        };
-        let on_column: Vec<&BoundPredicate> = bound.iter().filter(|b| b.column == column).collect();
-        let left: Vec<&Arc<Partition>> = self
-            .table
-            .partitions_in_order()
-            .into_iter()
-            .filter(|p| on_column.iter().all(|b| b.may_match_partition(&p.bound)))
-            .collect();
-        bound
+        predicates
             .iter()
-            .map(|b| {
-                b.column == column
-                    && left
-                        .iter()
-                        .all(|p| b.holds_for_partition(&p.bound, def.nullable))
+            .map(|p| {
+                Some(p.column.as_str()) == column
+                    && self
+                        .partitions_by_decision(&request, std::slice::from_ref(p))
+                        .is_ok_and(|(_, undecided)| undecided.is_empty())
             })
             .collect()
     }

@@ -13,9 +13,8 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
+use datafusion::common::DFSchema;
 use datafusion::common::stats::Precision;
-use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, DFSchema};
 use datafusion::common::{ColumnStatistics, ScalarValue, Statistics};
 use datafusion::config::TableParquetOptions;
 use datafusion::datasource::listing::PartitionedFile;
@@ -29,6 +28,7 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::object_store::path::Path as StorePath;
 use datafusion::parquet::arrow::async_reader::AsyncFileReader;
@@ -167,10 +167,8 @@ fn filtered_scan(
         .cloned()
         .unwrap_or_else(|| (0..schema.fields().len()).collect());
     let mut read = wanted.clone();
-    let unqualified: Vec<Expr> = checked
-        .iter()
-        .map(|f| unqualify(f.clone()))
-        .collect::<DfResult<_>>()?;
+    // The scan's schema has no qualifier: the filters' columns are named without their table.
+    let unqualified: Vec<Expr> = checked.iter().cloned().map(unnormalize_col).collect();
     for column in unqualified.iter().flat_map(Expr::column_refs) {
         let index = schema.index_of(&column.name)?;
         if !read.contains(&index) {
@@ -196,19 +194,6 @@ fn filtered_scan(
         .apply_projection(Some((0..wanted.len()).collect()))?
         .build()?;
     Ok(Arc::new(filter))
-}
-
-/// `expr` with its columns named without their table: the scan's schema has no qualifier.
-fn unqualify(expr: Expr) -> DfResult<Expr> {
-    expr.transform(|e| {
-        Ok(match e {
-            Expr::Column(c) if c.relation.is_some() => {
-                Transformed::yes(Expr::Column(Column::new_unqualified(c.name)))
-            }
-            other => Transformed::no(other),
-        })
-    })
-    .map(|t| t.data)
 }
 
 /// A plan reading `version`'s files that `request` selects, shaped as `shape` asks.

@@ -14,7 +14,7 @@ use datafusion::datasource::physical_plan::parquet::ParquetFileMetrics;
 use datafusion::parquet::arrow::arrow_reader::ArrowReaderOptions;
 use datafusion::parquet::arrow::async_reader::AsyncFileReader;
 use datafusion::parquet::errors::{ParquetError, Result as ParquetResult};
-use datafusion::parquet::file::metadata::ParquetMetaData;
+use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use futures::future::{BoxFuture, FutureExt};
 use std::sync::Arc;
 
@@ -69,11 +69,18 @@ impl AsyncFileReader for LocalFileReader {
         async move { bytes }.boxed()
     }
 
+    /// The footer with the page index, whatever `options` ask: DataFusion's opener asks for the
+    /// footer alone and then reads and decodes the page index itself, every time a query opens
+    /// the file, while the metadata cache keeps what this returns, index included.
     fn get_metadata<'a>(
         &'a mut self,
         options: Option<&'a ArrowReaderOptions>,
     ) -> BoxFuture<'a, ParquetResult<Arc<ParquetMetaData>>> {
-        self.metadata.get_metadata(options)
+        let with_index = options
+            .cloned()
+            .unwrap_or_default()
+            .with_page_index_policy(PageIndexPolicy::Optional);
+        async move { self.metadata.get_metadata(Some(&with_index)).await }.boxed()
     }
 }
 
@@ -85,5 +92,65 @@ impl Drop for LocalFileReader {
         self.metrics
             .scan_efficiency_ratio
             .set_total(usize::try_from(self.size).unwrap_or(usize::MAX));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Int64Array, RecordBatch};
+    use datafusion::datasource::listing::PartitionedFile;
+    use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
+    use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
+    use datafusion::execution::runtime_env::RuntimeEnv;
+    use datafusion::object_store::local::LocalFileSystem;
+    use datafusion::object_store::path::Path as StorePath;
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+
+    /// A file's metadata comes with its page index even when the opener asks for the footer
+    /// alone, so the metadata cache keeps the index and no query decodes it again.
+    #[tokio::test]
+    async fn metadata_includes_the_page_index_whatever_is_asked() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("rows.parquet");
+        let values: ArrayRef = Arc::new(Int64Array::from_iter_values(0..10_000));
+        let batch = RecordBatch::try_from_iter([("k", values)]).expect("batch");
+        let mut writer =
+            ArrowWriter::try_new(File::create(&path).expect("create"), batch.schema(), None)
+                .expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+
+        let size = std::fs::metadata(&path).expect("size").len();
+        let mut listed = PartitionedFile::new(path.to_string_lossy(), size);
+        listed.object_meta.location = StorePath::from_absolute_path(&path).expect("location");
+        let cache = RuntimeEnv::default()
+            .cache_manager
+            .get_file_metadata_cache();
+        let factory =
+            CachedParquetFileReaderFactory::new(Arc::new(LocalFileSystem::new()), cache.clone());
+        let metrics = ExecutionPlanMetricsSet::new();
+        for _ in 0..2 {
+            let metadata = factory
+                .create_reader(0, listed.clone(), None, &metrics)
+                .expect("metadata reader");
+            let mut reader = LocalFileReader::new(
+                File::open(&path).expect("open"),
+                size,
+                metadata,
+                ParquetFileMetrics::new(0, "rows.parquet", &metrics),
+            );
+            let footer_only =
+                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip);
+            let metadata = reader
+                .get_metadata(Some(&footer_only))
+                .await
+                .expect("metadata");
+            assert!(metadata.column_index().is_some(), "column index");
+            assert!(metadata.offset_index().is_some(), "offset index");
+        }
+        let cached = cache.get(&listed.object_meta.location).expect("cached");
+        assert!(cached.is_valid_for(&listed.object_meta));
     }
 }

@@ -7,7 +7,8 @@
 //! returns the same type and column name as the operator. For each batch, [`ExactDecimal`]
 //! bounds the operands' magnitudes (one vectorised pass) and, when they cannot overflow `i128`,
 //! computes the exact values with plain arithmetic; otherwise it hands the operands to Arrow's
-//! kernel. Either way the answer, including any error, is Arrow's.
+//! kernel. Either way the answer, including any error, is Arrow's. The same rule puts the
+//! faster decimal-to-double conversion of [`super::decimal_to_double`] in place of casts.
 
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 use datafusion::physical_expr_common::datum::apply;
+
+use crate::query::decimal_to_double::double_cast;
 
 /// The largest precision of a `Decimal128`.
 const PRECISION_MAX: i16 = 38;
@@ -296,7 +299,8 @@ fn combine(
 }
 
 /// The optimizer rule that puts [`ExactDecimal`] in place of each `+`, `-` and `*` of two
-/// `Decimal128`s.
+/// `Decimal128`s, and a `DecimalToDouble` in place of each computed `CAST(decimal AS DOUBLE)`
+/// ([`double_cast`]).
 #[derive(Debug, Default)]
 pub struct ExactDecimalArithmetic;
 
@@ -318,13 +322,20 @@ impl OptimizerRule for ExactDecimalArithmetic {
             return Ok(Transformed::no(plan));
         }
         let schema = merge_schema(&plan.inputs());
-        plan.map_expressions(|expr| rewrite_expr(expr, &schema))
+        // Casts are replaced only where values are computed: a filter's cast stays one that
+        // DataFusion's Parquet pruning understands.
+        let casts = matches!(plan, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
+        plan.map_expressions(|expr| rewrite_expr(expr, &schema, casts))
     }
 }
 
-/// `expr` with every decimal operator replaced, its operands typed in `schema`.
-fn rewrite_expr(expr: Expr, schema: &DFSchema) -> DfResult<Transformed<Expr>> {
+/// `expr` with every decimal operator replaced, and with `casts`, every cast of a decimal to a
+/// double ([`double_cast`]), its operands typed in `schema`.
+fn rewrite_expr(expr: Expr, schema: &DFSchema, casts: bool) -> DfResult<Transformed<Expr>> {
     expr.transform_up(|expr| {
+        if casts && matches!(expr, Expr::Cast(_)) {
+            return Ok(double_cast(expr, schema));
+        }
         let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else {
             return Ok(Transformed::no(expr));
         };
@@ -459,6 +470,10 @@ mod tests {
     const QUERY: &str = "SELECT a + b, a - b, a * b, b * (1 - a), a * 2.5, 1 + b, \
         sum(a * b) OVER (), a * b * a FROM t WHERE a * b <> 0 OR a - b > 0";
 
+    /// Decimals cast to doubles, computed and aggregated, and in a filter.
+    const DOUBLES: &str = "SELECT sum(a * 2.5), avg(CAST(b AS DOUBLE) * (1 - 0.5)), \
+        max(CAST(a AS DOUBLE)), count(*) FROM t WHERE CAST(b AS DOUBLE) > -1e300";
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -468,6 +483,9 @@ mod tests {
         fn same_answers_as_arrow(columns in columns()) {
             let exact = run(&context(&columns, true), QUERY);
             let arrow = run(&context(&columns, false), QUERY);
+            prop_assert_eq!(exact, arrow);
+            let exact = run(&context(&columns, true), DOUBLES);
+            let arrow = run(&context(&columns, false), DOUBLES);
             prop_assert_eq!(exact, arrow);
         }
     }
@@ -487,9 +505,20 @@ mod tests {
         ] {
             assert!(plan.contains(name), "{name} missing from {plan}");
         }
-        // A decimal times a float is a float product: Arrow's kernel computes it.
-        let plan = optimized_plan(&columns, "SELECT a * 2.5 FROM t");
-        assert!(plan.contains("* Float64(2.5)"), "{plan}");
+        // A decimal times a float is a float product: Arrow's kernel computes it, of the
+        // decimal converted by `decimal_to_double`; a filter keeps its cast.
+        let plan = optimized_plan(
+            &columns,
+            "SELECT a * 2.5 FROM t WHERE CAST(b AS DOUBLE) > 1.5",
+        );
+        assert!(
+            plan.contains("decimal_to_double(t.a) * Float64(2.5)"),
+            "{plan}"
+        );
+        assert!(
+            plan.contains("CAST(t.b AS Float64) > Float64(1.5)"),
+            "{plan}"
+        );
         assert!(!plan.contains("exact_decimal"), "{plan}");
     }
 }

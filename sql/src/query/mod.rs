@@ -5,6 +5,7 @@
 
 mod catalog;
 mod compose;
+mod decimal_to_double;
 mod exact_decimal;
 mod files;
 mod filters;

@@ -117,3 +117,24 @@ fn a_low_cardinality_key_is_filtered_after_decoding() {
         vec!["100".to_owned(), expected.to_string()]
     );
 }
+
+/// A key lookup reads its files in one stream, so that its whole plan runs on the calling thread
+/// (no partitions to merge); a scan of a key range keeps the usual streams and still returns
+/// exactly its rows.
+#[test]
+fn a_key_lookup_reads_in_one_stream() {
+    let (_dir, mut s, all) = table();
+    let plan = physical_plan(&mut s, "SELECT v FROM t WHERE k = 7 ORDER BY v");
+    assert!(plan.contains("file_groups={1 group"), "{plan}");
+    assert!(!plan.contains("SortPreservingMergeExec"), "{plan}");
+    let result = run(&mut s, "SELECT v FROM t WHERE k = 7 ORDER BY v");
+    let mut expected: Vec<i64> = all
+        .iter()
+        .filter(|(k, _)| *k == 7)
+        .map(|(_, v)| *v)
+        .collect();
+    expected.sort_unstable();
+    let got: Vec<String> = rows(&result).into_iter().map(|r| r[0].clone()).collect();
+    let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
+    assert_eq!(got, expected);
+}

@@ -12,6 +12,7 @@ mod filters;
 mod import;
 mod information_schema;
 mod local_reader;
+mod lookup_stream;
 mod parquet_scan;
 mod provider;
 mod snapshot_read;
@@ -27,6 +28,7 @@ use datafusion::error::Result as DfResult;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_storage::Engine;
@@ -151,7 +153,13 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
         .with_target_partitions(env.target_partitions);
     config.options_mut().sql_parser.dialect = Dialect::MySQL;
     config.options_mut().sql_parser.enable_ident_normalization = false;
-    let ctx = SessionContext::new_with_config_rt(config, env.runtime.clone());
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(env.runtime.clone())
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(lookup_stream::LookupInOneStream))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     ctx.add_optimizer_rule(Arc::new(exact_decimal::ExactDecimalArithmetic));
     let files = Arc::new(FilesFunction::new(env.clone()));
     let snapshot = Arc::new(SnapshotFunction::new(env.clone()));

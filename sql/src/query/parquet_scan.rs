@@ -44,6 +44,8 @@ use tabvault_storage::{
 use crate::error::SqlError;
 use crate::query::filters::to_predicate;
 use crate::query::local_reader::LocalFileReader;
+#[cfg(doc)]
+use crate::query::lookup_stream::LookupInOneStream;
 use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
@@ -255,6 +257,7 @@ fn files_scan(
     // seven files (EXPLAIN ANALYZE's bloom_filter_eval_time).
     let mut global = state.config_options().execution.parquet.clone();
     global.bloom_filter_on_read = false;
+    // A key lookup is then read in one stream ([`LookupInOneStream`]).
     global.pushdown_filters = looks_up_leading_key(version, request, &tablets);
     let options = TableParquetOptions {
         global,

@@ -2,6 +2,7 @@
 //! message, and the BACKUP/RESTORE job it started, if any.
 
 use std::path::PathBuf;
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -16,6 +17,7 @@ use tabvault_snapshot::Job;
 use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
 use crate::process::{ProcessHandle, Signal};
+use crate::query::StartedQuery;
 use crate::session::hide_server_paths;
 
 /// The outcome of one statement.
@@ -141,6 +143,8 @@ pub enum Output {
 pub struct RowStream {
     schema: SchemaRef,
     stream: Option<SendableRecordBatchStream>,
+    /// Whether the plan may be read on the calling thread ([`gather`]).
+    inline: bool,
     database: Database,
     deadline: Option<Deadline>,
     cancel: Arc<Signal>,
@@ -159,8 +163,7 @@ impl std::fmt::Debug for RowStream {
 
 impl RowStream {
     pub(crate) fn new(
-        schema: SchemaRef,
-        stream: SendableRecordBatchStream,
+        started: StartedQuery,
         database: Database,
         deadline: Option<Deadline>,
         cancel: Arc<Signal>,
@@ -168,8 +171,9 @@ impl RowStream {
         hide: Option<PathBuf>,
     ) -> Self {
         Self {
-            schema,
-            stream: Some(stream),
+            schema: started.schema,
+            stream: Some(started.stream),
+            inline: started.inline,
             database,
             deadline,
             cancel,
@@ -189,9 +193,9 @@ impl RowStream {
         let Some(stream) = self.stream.take() else {
             return Ok(QueryResult::rows(schema, Vec::new()));
         };
-        let gathered = self
-            .database
-            .block_on(gather(stream), self.deadline, &self.cancel);
+        let gathered =
+            self.database
+                .block_on(gather(stream, self.inline), self.deadline, &self.cancel);
         self.process.finish(&self.cancel);
         let batches = gathered.map_err(|e| self.hidden(e))?;
         Ok(QueryResult::rows(schema, batches))
@@ -206,20 +210,28 @@ impl RowStream {
     }
 }
 
-/// Every batch of `stream`. The calling task reads batches for as long as the stream has them
+/// Every batch of `stream`. With `inline` (the plan is bounded per poll, see
+/// `query::bounded_per_poll`), the calling task reads batches for as long as the stream has them
 /// ready: a plan that runs in one stream (a key lookup) then runs to its end on the calling
 /// thread, with no thread woken (after an idle spell, waking a worker on this 2-core VM cost a
 /// lookup more than running its plan). Once the stream must wait for the plan's own tasks, a
 /// task of the runtime gathers the rest beside them: a calling thread waiting for each batch in
-/// turn was woken once per batch (1,200 thread switches for 10 M rows). Dropping the future
-/// cancels that task and with it the plan.
-async fn gather(mut stream: SendableRecordBatchStream) -> Result<Vec<RecordBatch>> {
+/// turn was woken once per batch (1,200 thread switches for 10 M rows). Each batch read on the
+/// calling thread spends a unit of the task's cooperative budget, and an exhausted budget hands
+/// the rest to the task too, so that KILL and `query_timeout` (which `Database::block_on` checks
+/// between polls) are heard. Dropping the future cancels that task and with it the plan.
+async fn gather(mut stream: SendableRecordBatchStream, inline: bool) -> Result<Vec<RecordBatch>> {
     let mut batches = Vec::new();
-    loop {
-        match futures::poll!(stream.next()) {
-            Poll::Ready(Some(batch)) => batches.push(batch?),
-            Poll::Ready(None) => return Ok(batches),
-            Poll::Pending => break,
+    if inline {
+        loop {
+            match futures::poll!(stream.next()) {
+                Poll::Ready(Some(batch)) => batches.push(batch?),
+                Poll::Ready(None) => return Ok(batches),
+                Poll::Pending => break,
+            }
+            if futures::poll!(pin!(tokio::task::consume_budget())).is_pending() {
+                break;
+            }
         }
     }
     let task = SpawnedTask::spawn(stream.try_collect::<Vec<_>>());

@@ -9,7 +9,6 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
-use datafusion::execution::SendableRecordBatchStream;
 use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_snapshot::SnapshotService;
 use tabvault_storage::Engine;
@@ -24,7 +23,8 @@ use crate::parser::{
 use crate::prepared::Prepared;
 use crate::process::{ProcessHandle, Signal};
 use crate::query::{
-    LazyImportScope, QueryEnv, is_information_schema, plan_schema, run_query, stream_query,
+    LazyImportScope, QueryEnv, StartedQuery, is_information_schema, plan_schema, run_query,
+    stream_query,
 };
 use crate::result::{Output, QueryResult, RowStream};
 use crate::variables::{self, VariableValue};
@@ -282,10 +282,9 @@ impl Session {
             }
         };
         if let Statement::Query { query } = statement {
-            let (schema, stream) = exec.stream(query).map_err(hidden)?;
+            let started = exec.stream(query).map_err(hidden)?;
             return Ok(Output::Rows(RowStream::new(
-                schema,
-                stream,
+                started,
                 self.database.clone(),
                 exec.deadline,
                 exec.cancel,
@@ -423,7 +422,7 @@ impl Exec<'_> {
 
     /// Plans a read-only query and starts it, its placeholders bound to the statement's
     /// parameters: its schema and its stream of rows.
-    fn stream(&self, query: &QueryStatement) -> Result<(SchemaRef, SendableRecordBatchStream)> {
+    fn stream(&self, query: &QueryStatement) -> Result<StartedQuery> {
         self.database.block_on(
             stream_query(self.env(), query, self.params),
             self.deadline,

@@ -98,13 +98,17 @@ fn to_f64(v: i128) -> f64 {
 }
 
 /// `expr` with a [`DecimalToDouble`] call in place of a `CAST(x AS DOUBLE)` whose `x` is a
-/// `Decimal128` in `schema`; any other expression unchanged.
+/// `Decimal128` in `schema`; any other expression unchanged. A cast carries field metadata
+/// through (a column of a foreign Parquet file read by `FILES()` may have some) and the function
+/// does not, so a cast with metadata on either side stays a cast.
 pub(crate) fn double_cast(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
     let Expr::Cast(Cast { expr: value, field }) = &expr else {
         return Transformed::no(expr);
     };
-    let decimal = matches!(value.get_type(schema), Ok(DataType::Decimal128(..)));
-    if !decimal || field.data_type() != &DataType::Float64 {
+    let decimal = value.to_field(schema).is_ok_and(|(_, operand)| {
+        matches!(operand.data_type(), DataType::Decimal128(..)) && operand.metadata().is_empty()
+    });
+    if !decimal || field.data_type() != &DataType::Float64 || !field.metadata().is_empty() {
         return Transformed::no(expr);
     }
     let function = ScalarUDF::new_from_impl(DecimalToDouble::new());

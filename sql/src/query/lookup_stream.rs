@@ -2,7 +2,7 @@
 //! out.
 //!
 //! A lookup of one value of a DUPLICATE KEY table's leading key reads about one page per file.
-//! In one stream its whole plan runs on the calling thread ([`gather`](crate::result)); split
+//! In one stream a plain lookup's plan runs on the calling thread ([`gather`](crate::result)); split
 //! over two, a worker thread must be woken, which after an idle spell cost a lookup on a 2-core VM
 //! more than it saved (single lookups after a 0.3 s pause, 6 M rows over 7 files: median 4.3–4.6
 //! ms in one stream against 5.0–5.3 ms in two). DataFusion's distribution rule splits a scan's

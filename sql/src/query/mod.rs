@@ -29,6 +29,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_storage::Engine;
@@ -231,16 +232,62 @@ pub async fn run_query(
     Ok((schema, batches))
 }
 
-/// Plans and starts one read-only query with `params` bound to its placeholders: its schema and
-/// the stream of its rows, which run as they are read.
+/// A started query.
+pub struct StartedQuery {
+    /// The schema of its rows.
+    pub schema: SchemaRef,
+    /// Its rows, computed as they are read.
+    pub stream: SendableRecordBatchStream,
+    /// Whether its plan may be read on the calling thread ([`bounded_per_poll`]).
+    pub inline: bool,
+}
+
+/// Plans and starts one read-only query with `params` bound to its placeholders.
 pub async fn stream_query(
     env: Arc<QueryEnv>,
     query: &QueryStatement,
     params: &[ScalarValue],
-) -> Result<(SchemaRef, SendableRecordBatchStream)> {
+) -> Result<StartedQuery> {
     let frame = plan_bound(&context(env), query, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-    Ok((schema, frame.execute_stream().await?))
+    let task = Arc::new(frame.task_ctx());
+    let plan = frame.create_physical_plan().await?;
+    let inline = bounded_per_poll(plan.as_ref());
+    let stream = execute_stream(plan, task)?;
+    Ok(StartedQuery {
+        schema,
+        stream,
+        inline,
+    })
+}
+
+/// Whether every operator of `plan` returns at most about one batch per batch it reads (or waits
+/// for tasks of its own), so that the scans' cooperative budget bounds how long one poll of it
+/// runs: then it may run on the calling thread and still hear KILL and `query_timeout` between
+/// polls. A join or UNNEST can turn one batch into millions of rows in one poll.
+fn bounded_per_poll(plan: &dyn ExecutionPlan) -> bool {
+    const BOUNDED: [&str; 15] = [
+        "DataSourceExec",
+        "CooperativeExec",
+        "FilterExec",
+        "ProjectionExec",
+        "SortExec",
+        "SortPreservingMergeExec",
+        "CoalescePartitionsExec",
+        "CoalesceBatchesExec",
+        "GlobalLimitExec",
+        "LocalLimitExec",
+        "AggregateExec",
+        "EmptyExec",
+        "PlaceholderRowExec",
+        "UnionExec",
+        "RepartitionExec",
+    ];
+    BOUNDED.contains(&plan.name())
+        && plan
+            .children()
+            .into_iter()
+            .all(|child| bounded_per_poll(child.as_ref()))
 }
 
 /// Plans a query without running it and returns its output schema (CREATE VIEW checks, DESC of a

@@ -16,6 +16,15 @@ fn inserted(i: i64) -> Vec<(i64, i64)> {
         .collect()
 }
 
+/// Inserts `rows` (each a parenthesised tuple of SQL literals) into `table` in one statement.
+fn insert(s: &mut Session, table: &str, rows: impl Iterator<Item = String>) {
+    let values: Vec<String> = rows.collect();
+    run(
+        s,
+        &format!("INSERT INTO {table} VALUES {}", values.join(", ")),
+    );
+}
+
 fn table() -> (tempfile::TempDir, Session, Vec<(i64, i64)>) {
     let (dir, _db, mut s) = root();
     // BUCKETS 3 and four inserts: several files per tablet, each sorted by `k`.
@@ -28,11 +37,7 @@ fn table() -> (tempfile::TempDir, Session, Vec<(i64, i64)>) {
     let mut all = Vec::new();
     for i in 0..4 {
         let rows = inserted(i);
-        let values: Vec<String> = rows.iter().map(|(k, v)| format!("({k}, {v})")).collect();
-        run(
-            &mut s,
-            &format!("INSERT INTO t VALUES {}", values.join(", ")),
-        );
+        insert(&mut s, "t", rows.iter().map(|(k, v)| format!("({k}, {v})")));
         all.extend(rows);
     }
     (dir, s, all)
@@ -103,11 +108,7 @@ fn a_low_cardinality_key_is_filtered_after_decoding() {
         "CREATE TABLE few (s TINYINT NOT NULL, v BIGINT NOT NULL) DUPLICATE KEY(s) \
          DISTRIBUTED BY HASH(v) BUCKETS 2",
     );
-    let values: Vec<String> = (0..400).map(|v| format!("({}, {v})", v % 4)).collect();
-    run(
-        &mut s,
-        &format!("INSERT INTO few VALUES {}", values.join(", ")),
-    );
+    insert(&mut s, "few", (0..400).map(|v| format!("({}, {v})", v % 4)));
     let plan = physical_plan(&mut s, "SELECT v FROM few WHERE s = 3");
     assert!(plan.contains("FilterExec"), "{plan}");
     let result = run(&mut s, "SELECT count(*), sum(v) FROM few WHERE s = 3");
@@ -131,15 +132,13 @@ fn a_key_lookup_reads_in_one_stream() {
          DUPLICATE KEY(k) PARTITION BY RANGE(d) (PARTITION p1 VALUES LESS THAN ('2020-01-01'), \
          PARTITION p2 VALUES LESS THAN ('2021-01-01')) DISTRIBUTED BY HASH(k) BUCKETS 2",
     );
-    let values: Vec<String> = (0..2000)
-        .map(|r| {
+    insert(
+        &mut s,
+        "t",
+        (0..2000).map(|r| {
             let year = if r % 2 == 0 { 2019 } else { 2020 };
             format!("({}, '{year}-06-01', {r})", r % 500)
-        })
-        .collect();
-    run(
-        &mut s,
-        &format!("INSERT INTO t VALUES {}", values.join(", ")),
+        }),
     );
     let plan = physical_plan(&mut s, "SELECT v FROM t WHERE k = 7 ORDER BY v");
     assert!(plan.contains("file_groups={1 group"), "{plan}");

@@ -4,8 +4,8 @@
 //! routine (`__floattidf`) per row: 5% of TPC-H Q1, whose `l_extendedprice * (1 - l_discount)`
 //! multiplies a DECIMAL by a DOUBLE. A value that fits in `i64` converts to the same `f64` in one
 //! instruction (both conversions round the same integer to the nearest double), so
-//! [`DecimalToDouble`] takes that path for such values and Arrow's for the others, then divides
-//! by `10^scale` as Arrow does: the answers are Arrow's, bit for bit.
+//! [`DecimalToDouble`] takes that path for an array whose values all fit and Arrow's for the
+//! others, then divides by `10^scale` as Arrow does: the answers are Arrow's, bit for bit.
 
 use std::sync::Arc;
 
@@ -73,9 +73,12 @@ impl ScalarUDFImpl for DecimalToDouble {
                     return internal_err!("{} takes a Decimal128", self.name());
                 };
                 let divisor = 10_f64.powi(i32::from(scale));
-                let doubles = array
-                    .as_primitive::<Decimal128Type>()
-                    .unary::<_, Float64Type>(|v| to_f64(v) / divisor);
+                let decimals = array.as_primitive::<Decimal128Type>();
+                let doubles = if fit_in_i64(decimals.values()) {
+                    decimals.unary::<_, Float64Type>(|v| small_to_f64(v) / divisor)
+                } else {
+                    decimals.unary::<_, Float64Type>(|v| to_f64(v) / divisor)
+                };
                 Ok(ColumnarValue::Array(Arc::new(doubles)))
             }
             ColumnarValue::Scalar(scalar) => {
@@ -85,16 +88,32 @@ impl ScalarUDFImpl for DecimalToDouble {
     }
 }
 
-/// `v as f64`, through `i64` when `v` fits in one.
+/// Whether every value (the slots under NULLs too) fits in `i64`. Checked for the whole array
+/// first because a per-value branch does not help: the compiler computes both of its arms for
+/// every value, so the software routine would still run on each.
+fn fit_in_i64(values: &[i128]) -> bool {
+    values
+        .iter()
+        .fold(true, |fit, &v| fit & (i128::from(v as i64) == v))
+}
+
+/// `v as f64` for a `v` that fits in `i64`.
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    reason = "the caller checked that `v` fits in i64; rounding to the nearest double is what the cast does"
+)]
+fn small_to_f64(v: i128) -> f64 {
+    (v as i64) as f64
+}
+
+/// `v as f64`, Arrow's conversion, for arrays with a value beyond `i64`.
 #[expect(
     clippy::cast_precision_loss,
     reason = "rounding to the nearest double is what the cast does"
 )]
 fn to_f64(v: i128) -> f64 {
-    match i64::try_from(v) {
-        Ok(small) => small as f64,
-        Err(_) => v as f64,
-    }
+    v as f64
 }
 
 /// `expr` with a [`DecimalToDouble`] call in place of a `CAST(x AS DOUBLE)` whose `x` is a
@@ -139,11 +158,20 @@ mod tests {
         ]
     }
 
+    /// Arrays of values that all fit in `i64` (the fast path) and arrays of values of any size.
+    fn values() -> impl Strategy<Value = Vec<Option<i128>>> {
+        let small = proptest::option::weighted(0.9, any::<i64>().prop_map(i128::from));
+        prop_oneof![
+            proptest::collection::vec(small, 1..50),
+            proptest::collection::vec(value(), 1..50),
+        ]
+    }
+
     proptest! {
         /// Every value converts to the double Arrow's cast gives, bit for bit, at any scale.
         #[test]
         fn same_doubles_as_arrow(
-            values in proptest::collection::vec(value(), 1..50),
+            values in values(),
             scale in -10_i8..=38,
         ) {
             let decimals = Decimal128Array::from(values)

@@ -13,6 +13,7 @@ mod import;
 mod information_schema;
 mod local_reader;
 mod lookup_stream;
+mod packed_group_key;
 mod parquet_scan;
 mod provider;
 mod snapshot_read;
@@ -162,6 +163,7 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
         .build();
     let ctx = SessionContext::new_with_state(state);
     ctx.add_optimizer_rule(Arc::new(exact_decimal::ExactDecimalArithmetic));
+    ctx.add_optimizer_rule(Arc::new(packed_group_key::PackShortGroupKeys));
     let files = Arc::new(FilesFunction::new(env.clone()));
     let snapshot = Arc::new(SnapshotFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));

@@ -84,6 +84,17 @@ impl StorageTable {
     }
 }
 
+impl StorageTable {
+    /// The declared byte length of CHAR or VARCHAR column `name`, which every write enforces.
+    pub(crate) fn max_len_bytes(&self, name: &str) -> Option<usize> {
+        let columns = &self.version.schema().columns;
+        columns
+            .iter()
+            .find(|column| column.name == name)
+            .and_then(|column| column.ty.max_len_bytes())
+    }
+}
+
 #[async_trait]
 impl TableProvider for StorageTable {
     fn schema(&self) -> SchemaRef {

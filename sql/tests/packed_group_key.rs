@@ -103,7 +103,9 @@ proptest! {
 
         let mut distinct: Vec<Vec<String>> = by_ab.keys().map(|k| vec![k[1].clone(), k[0].clone()]).collect();
         distinct.sort();
-        prop_assert_eq!(answer(&mut s, "SELECT DISTINCT b, a FROM t"), distinct);
+        let query = "SELECT DISTINCT b, a FROM t";
+        prop_assert!(physical_plan(&mut s, query).contains("pack_group_key"));
+        prop_assert_eq!(answer(&mut s, query), distinct);
 
         let mut counted: Vec<Vec<String>> =
             by_c.iter().map(|(c, n)| vec![c.clone(), n.to_string()]).collect();

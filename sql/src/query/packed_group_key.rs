@@ -52,9 +52,10 @@ struct Slot {
 }
 
 impl Slot {
+    /// The slot's bit position in the key: below 64, since `layout` keeps slots within it.
     fn shift(&self) -> u32 {
-        // A slot lies within the key's eight bytes, so the shift is below 64.
-        u32::try_from(8 * self.offset).unwrap_or(0)
+        debug_assert!(self.offset + 1 + self.max_len <= KEY_BYTES);
+        8 * self.offset as u32
     }
 
     /// The slot's bits, at the bottom of a `u64`.
@@ -63,22 +64,24 @@ impl Slot {
     }
 
     /// ORs each value's slot into its row's key; an error if a value is longer than declared.
+    /// Whatever a view holds, only the slot's own bits are written.
     fn pack(&self, strings: &StringViewArray, keys: &mut [u64]) -> DfResult<()> {
-        let shift = self.shift();
+        let (shift, mask) = (self.shift(), self.mask());
         let mut too_long = false;
         for (key, view) in keys.iter_mut().zip(strings.views()) {
             let len = *view as u32 as usize;
             too_long |= len > self.max_len;
             let bytes = ((view >> 32) as u64) & low_bytes(len.min(KEY_BYTES - 1));
-            *key |= ((len as u64) | (bytes << 8)) << shift;
+            *key |= (((len as u64) | (bytes << 8)) & mask) << shift;
         }
         if let Some(nulls) = strings.nulls() {
-            let clear = !(self.mask() << shift);
+            let clear = !(mask << shift);
             for row in (0..keys.len()).filter(|&row| nulls.is_null(row)) {
                 keys[row] = (keys[row] & clear) | (NULL_TAG << shift);
             }
         }
-        // A NULL's view may hold any length: only values count.
+        // A NULL's view may hold any length (Parquet's reader leaves other rows' views under
+        // NULLs): only values count.
         if too_long
             && let Some(row) = (0..strings.len())
                 .find(|&row| strings.is_valid(row) && strings.value(row).len() > self.max_len)
@@ -95,6 +98,9 @@ impl Slot {
 
     /// The column's values, taken back out of `keys`.
     fn unpack(&self, keys: &UInt64Array) -> DfResult<StringViewArray> {
+        if keys.null_count() > 0 {
+            return internal_err!("packed keys of '{}' hold NULLs", self.column);
+        }
         let mut strings = StringViewBuilder::with_capacity(keys.len());
         for key in keys.values() {
             let slot = (key >> self.shift()) & self.mask();
@@ -103,8 +109,11 @@ impl Slot {
                 strings.append_null();
                 continue;
             }
+            let len = tag as usize;
+            if len > self.max_len {
+                return internal_err!("packed length {len} of '{}' is past its slot", self.column);
+            }
             let bytes = (slot >> 8).to_le_bytes();
-            let len = usize::try_from(tag).unwrap_or(usize::MAX).min(self.max_len);
             match std::str::from_utf8(&bytes[..len]) {
                 Ok(value) => strings.append_value(value),
                 Err(e) => return internal_err!("packed value of '{}': {e}", self.column),
@@ -126,7 +135,7 @@ fn low_bytes(n: usize) -> u64 {
 /// `pack_group_key(c1, c2, …)`: the string columns' values as one `u64` per row, equal for two
 /// rows exactly when all their values are.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PackGroupKey {
+pub(crate) struct PackGroupKey {
     slots: Vec<Slot>,
     signature: Signature,
 }
@@ -166,7 +175,7 @@ impl ScalarUDFImpl for PackGroupKey {
 
 /// `unpack_group_key(key)`: one column's values out of [`PackGroupKey`]'s keys.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct UnpackGroupKey {
+pub(crate) struct UnpackGroupKey {
     slot: Slot,
     nullable: bool,
     signature: Signature,
@@ -208,7 +217,7 @@ impl ScalarUDFImpl for UnpackGroupKey {
 /// Groups by one packed key instead of several short string columns, where the table's
 /// declared lengths allow it (see the module documentation).
 #[derive(Debug)]
-pub struct PackShortGroupKeys;
+pub(crate) struct PackShortGroupKeys;
 
 impl OptimizerRule for PackShortGroupKeys {
     fn name(&self) -> &str {
@@ -237,6 +246,12 @@ impl OptimizerRule for PackShortGroupKeys {
 /// The key slots of `aggregate`'s group columns, if all are short stored strings that fit in
 /// one key together.
 fn layout(aggregate: &Aggregate) -> Option<Vec<Slot>> {
+    if aggregate
+        .schema
+        .has_column_with_unqualified_name(KEY_COLUMN)
+    {
+        return None;
+    }
     let input = aggregate.input.schema();
     let mut slots = Vec::with_capacity(aggregate.group_expr.len());
     let mut offset = 0;
@@ -253,9 +268,9 @@ fn layout(aggregate: &Aggregate) -> Option<Vec<Slot>> {
         {
             return None;
         }
-        let max_len = declared_max_len(&aggregate.input, column)?;
+        let (stored, max_len) = declared_max_len(&aggregate.input, column)?;
         slots.push(Slot {
-            column: column.name.clone(),
+            column: stored,
             offset,
             max_len,
         });
@@ -267,9 +282,9 @@ fn layout(aggregate: &Aggregate) -> Option<Vec<Slot>> {
     (!slots.is_empty()).then_some(slots)
 }
 
-/// The declared byte length of the stored CHAR or VARCHAR column that `column` of `plan` reads
-/// unchanged, followed through projections, filters and aliases; `None` for anything else.
-fn declared_max_len(plan: &LogicalPlan, column: &Column) -> Option<usize> {
+/// The name and declared byte length of the stored CHAR or VARCHAR column that `column` of `plan`
+/// reads unchanged, followed through projections, filters and aliases; `None` for anything else.
+fn declared_max_len(plan: &LogicalPlan, column: &Column) -> Option<(String, usize)> {
     match plan {
         LogicalPlan::Projection(projection) => {
             let index = projection.schema.index_of_column(column).ok()?;
@@ -287,7 +302,7 @@ fn declared_max_len(plan: &LogicalPlan, column: &Column) -> Option<usize> {
             scan.projected_schema.index_of_column(column).ok()?;
             let provider = source_as_provider(&scan.source).ok()?;
             let table = provider.downcast_ref::<StorageTable>()?;
-            table.max_len_bytes(&column.name)
+            Some((column.name.clone(), table.max_len_bytes(&column.name)?))
         }
         _ => None,
     }
@@ -421,16 +436,21 @@ mod tests {
 
     #[test]
     fn a_long_value_under_a_null_is_ignored() {
+        // Parquet's reader leaves other rows' views under NULLs: the long view must neither
+        // fail the query nor reach the next column's slot.
         let long = StringViewArray::from_iter([Some("much too long"), Some("b")]);
         let (views, buffers, _) = long.into_parts();
         let nulls = arrow::buffer::NullBuffer::from(vec![false, true]);
-        let strings = StringViewArray::new(views, buffers, Some(nulls));
-        let [slot_a, _] = slots();
+        let a = StringViewArray::new(views, buffers, Some(nulls));
+        let b = StringViewArray::from_iter([Some("x"), Some("")]);
+        let [slot_a, slot_b] = slots();
         let mut keys = vec![0; 2];
-        slot_a
-            .pack(&strings, &mut keys)
-            .expect("only the NULL is long");
-        let back = slot_a.unpack(&UInt64Array::from(keys)).expect("unpacks");
-        assert_eq!(back.iter().collect::<Vec<_>>(), [None, Some("b")]);
+        slot_a.pack(&a, &mut keys).expect("only the NULL is long");
+        slot_b.pack(&b, &mut keys).expect("fits");
+        let keys = UInt64Array::from(keys);
+        let back_a = slot_a.unpack(&keys).expect("unpacks");
+        let back_b = slot_b.unpack(&keys).expect("unpacks");
+        assert_eq!(back_a.iter().collect::<Vec<_>>(), [None, Some("b")]);
+        assert_eq!(back_b.iter().collect::<Vec<_>>(), [Some("x"), Some("")]);
     }
 }

@@ -82,9 +82,7 @@ impl StorageTable {
             ..Self::new(version, partitions)
         }
     }
-}
 
-impl StorageTable {
     /// The declared byte length of CHAR or VARCHAR column `name`, which every write enforces.
     pub(crate) fn max_len_bytes(&self, name: &str) -> Option<usize> {
         let columns = &self.version.schema().columns;

@@ -6,6 +6,7 @@
 mod catalog;
 mod compose;
 mod decimal_to_double;
+mod dense_distinct;
 mod exact_decimal;
 mod files;
 mod filters;
@@ -17,6 +18,7 @@ mod packed_group_key;
 mod parquet_scan;
 mod provider;
 mod snapshot_read;
+mod stored_column;
 mod tablet_scan;
 
 use std::sync::{Arc, OnceLock};
@@ -164,6 +166,7 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     let ctx = SessionContext::new_with_state(state);
     ctx.add_optimizer_rule(Arc::new(exact_decimal::ExactDecimalArithmetic));
     ctx.add_optimizer_rule(Arc::new(packed_group_key::PackShortGroupKeys));
+    ctx.add_analyzer_rule(Arc::new(dense_distinct::DenseDistinctCounts));
     let files = Arc::new(FilesFunction::new(env.clone()));
     let snapshot = Arc::new(SnapshotFunction::new(env.clone()));
     ctx.register_catalog(CATALOG, Arc::new(catalog::EngineCatalog::new(env)));

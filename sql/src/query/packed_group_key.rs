@@ -20,15 +20,14 @@ use arrow::array::{Array, AsArray, StringViewArray, StringViewBuilder, UInt64Arr
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Column, Result as DfResult, exec_err, internal_err};
-use datafusion::datasource::source_as_provider;
-use datafusion::logical_expr::expr::{Alias, ScalarFunction};
+use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
     Aggregate, ColumnarValue, Expr, LogicalPlan, Projection, ReturnFieldArgs, ScalarFunctionArgs,
     ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-use crate::query::provider::StorageTable;
+use crate::query::stored_column::read_stored_column;
 
 /// The bytes of a packed key.
 const KEY_BYTES: usize = 8;
@@ -268,7 +267,9 @@ fn layout(aggregate: &Aggregate) -> Option<Vec<Slot>> {
         {
             return None;
         }
-        let (stored, max_len) = declared_max_len(&aggregate.input, column)?;
+        let (stored, max_len) = read_stored_column(&aggregate.input, column, |table, name| {
+            Some((name.to_owned(), table.max_len_bytes(name)?))
+        })?;
         slots.push(Slot {
             column: stored,
             offset,
@@ -280,41 +281,6 @@ fn layout(aggregate: &Aggregate) -> Option<Vec<Slot>> {
         }
     }
     (!slots.is_empty()).then_some(slots)
-}
-
-/// The name and declared byte length of the stored CHAR or VARCHAR column that `column` of `plan`
-/// reads unchanged, followed through projections, filters and aliases; `None` for anything else.
-fn declared_max_len(plan: &LogicalPlan, column: &Column) -> Option<(String, usize)> {
-    match plan {
-        LogicalPlan::Projection(projection) => {
-            let index = projection.schema.index_of_column(column).ok()?;
-            declared_max_len(&projection.input, plain_column(&projection.expr[index])?)
-        }
-        LogicalPlan::SubqueryAlias(alias) => {
-            let index = alias.schema.index_of_column(column).ok()?;
-            let (qualifier, field) = alias.input.schema().qualified_field(index);
-            declared_max_len(&alias.input, &Column::new(qualifier.cloned(), field.name()))
-        }
-        LogicalPlan::Filter(filter) => declared_max_len(&filter.input, column),
-        LogicalPlan::Sort(sort) => declared_max_len(&sort.input, column),
-        LogicalPlan::Limit(limit) => declared_max_len(&limit.input, column),
-        LogicalPlan::TableScan(scan) => {
-            scan.projected_schema.index_of_column(column).ok()?;
-            let provider = source_as_provider(&scan.source).ok()?;
-            let table = provider.downcast_ref::<StorageTable>()?;
-            Some((column.name.clone(), table.max_len_bytes(&column.name)?))
-        }
-        _ => None,
-    }
-}
-
-/// The column `expr` is, under any aliases.
-fn plain_column(expr: &Expr) -> Option<&Column> {
-    match expr {
-        Expr::Column(column) => Some(column),
-        Expr::Alias(Alias { expr, .. }) => plain_column(expr),
-        _ => None,
-    }
 }
 
 /// `aggregate` grouped by the packed key of its group columns, under a projection that gives

@@ -14,7 +14,7 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
-use tabvault_storage::{KeyModel, Predicate, ScanRequest, TableVersion};
+use tabvault_storage::{KeyModel, Predicate, RowsetKind, ScanRequest, TableVersion, Value};
 
 use crate::query::filters::to_predicate;
 use crate::query::parquet_scan::{ScanShape, parquet_scan};
@@ -90,6 +90,28 @@ impl StorageTable {
             .iter()
             .find(|column| column.name == name)
             .and_then(|column| column.ty.max_len_bytes())
+    }
+
+    /// The smallest and largest value of integer column `name` that the pinned version's files
+    /// recorded; `None` if a file holding a value of it recorded no bound, or it holds none.
+    pub(crate) fn integer_bounds(&self, name: &str) -> Option<(i64, i64)> {
+        let files = self.version.tablet_files(&ScanRequest::all()).ok()?;
+        let mut bounds: Option<(i64, i64)> = None;
+        let data = files
+            .iter()
+            .flatten()
+            .filter(|f| f.kind == RowsetKind::Data);
+        for file in data {
+            let stats = file.meta.columns.iter().find(|c| c.name == name)?;
+            if stats.null_count == file.meta.rows {
+                continue;
+            }
+            let (Some(Value::Int(min)), Some(Value::Int(max))) = (&stats.min, &stats.max) else {
+                return None;
+            };
+            bounds = Some(bounds.map_or((*min, *max), |(lo, hi)| (lo.min(*min), hi.max(*max))));
+        }
+        bounds
     }
 }
 

@@ -67,13 +67,15 @@ impl Slot {
     fn pack(&self, strings: &StringViewArray, keys: &mut [u64]) -> DfResult<()> {
         let (shift, mask) = (self.shift(), self.mask());
         let mut too_long = false;
+        let max_len = self.max_len as u64;
         for (key, view) in keys.iter_mut().zip(strings.views()) {
-            let len = *view as u32 as usize;
-            too_long |= len > self.max_len;
-            let bytes = ((view >> 32) as u64) & low_bytes(len.min(KEY_BYTES - 1));
-            *key |= (((len as u64) | (bytes << 8)) & mask) << shift;
+            let len = u64::from(*view as u32);
+            too_long |= len > max_len;
+            // At most 7 bytes, so the shift stays below 64 (no branch: the loop vectorises).
+            let bytes = ((view >> 32) as u64) & ((1 << (8 * len.min(7))) - 1);
+            *key |= ((len | (bytes << 8)) & mask) << shift;
         }
-        if let Some(nulls) = strings.nulls() {
+        if let Some(nulls) = strings.nulls().filter(|nulls| nulls.null_count() > 0) {
             let clear = !(mask << shift);
             for row in (0..keys.len()).filter(|&row| nulls.is_null(row)) {
                 keys[row] = (keys[row] & clear) | (NULL_TAG << shift);

@@ -17,7 +17,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::Transformed;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result as DfResult, ScalarValue, internal_err};
 use datafusion::logical_expr::expr::{AggregateFunction, AggregateFunctionParams};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -31,6 +31,10 @@ use crate::query::stored_column::read_stored_column;
 
 /// The widest span of values a bitmap covers: 2^26 bits, 8 MiB per partial count.
 const SPAN_MAX: i128 = 1 << 26;
+
+/// The widest span per stored row: a bitmap is used only where it is not much larger than the
+/// hash table of the values would be (8 bytes a value against 8 bytes per 64 values of span).
+const SPAN_PER_ROW_MAX: i128 = 64;
 
 /// `dense_count_distinct(x)`: `count(DISTINCT x)` for integer `x` whose values lie (almost all)
 /// in `base..base + span`.
@@ -185,13 +189,28 @@ impl AnalyzerRule for DenseDistinctCounts {
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> DfResult<LogicalPlan> {
         plan.transform_up_with_subqueries(|plan| match plan {
-            LogicalPlan::Aggregate(aggregate) if aggregate.group_expr.is_empty() => {
+            LogicalPlan::Aggregate(aggregate)
+                if aggregate.group_expr.is_empty() && !correlated(&aggregate)? =>
+            {
                 dense(aggregate)
             }
             other => Ok(Transformed::no(other)),
         })
         .map(|rewritten| rewritten.data)
     }
+}
+
+/// Whether `aggregate` or its input refers to an outer query's columns. DataFusion decorrelates
+/// such a subquery by grouping it on those columns, which would make one bitmap per group.
+fn correlated(aggregate: &Aggregate) -> DfResult<bool> {
+    let outer = aggregate
+        .aggr_expr
+        .iter()
+        .any(datafusion::logical_expr::Expr::contains_outer);
+    Ok(outer
+        || aggregate
+            .input
+            .exists(|node| Ok(node.contains_outer_reference()))?)
 }
 
 /// `aggregate` with each `count(DISTINCT x)` that a bitmap can count replaced.
@@ -218,7 +237,7 @@ fn dense(aggregate: Aggregate) -> DfResult<Transformed<LogicalPlan>> {
 /// is a plain `count(DISTINCT column)` of a stored integer column with a narrow recorded span.
 fn dense_count(expr: &Expr, aggregate: &Aggregate) -> DfResult<Option<Expr>> {
     let (inner, alias) = match expr {
-        Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias.name.clone())),
+        Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias)),
         other => (other, None),
     };
     let Expr::AggregateFunction(AggregateFunction {
@@ -245,31 +264,30 @@ fn dense_count(expr: &Expr, aggregate: &Aggregate) -> DfResult<Option<Expr>> {
         .input
         .schema()
         .qualified_field_from_column(column)?;
+    // The stored integer types (TINYINT to BIGINT) as queries see them.
     if !matches!(
         field.data_type(),
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64
     ) {
         return Ok(None);
     }
     let bounds = read_stored_column(&aggregate.input, column, |table, name| {
         table.integer_bounds(name)
     });
-    let Some((min, max)) = bounds else {
+    let Some(((min, max), rows)) = bounds else {
         return Ok(None);
     };
     let span = i128::from(max) - i128::from(min) + 1;
-    if span > SPAN_MAX {
+    let narrow = span <= SPAN_MAX && span <= SPAN_PER_ROW_MAX * i128::from(rows);
+    let Ok(span) = usize::try_from(span) else {
+        return Ok(None);
+    };
+    if !narrow || span == 0 {
         return Ok(None);
     }
     let function = AggregateUDF::new_from_impl(DenseCountDistinct {
         base: min,
-        span: usize::try_from(span).unwrap_or(0),
+        span,
         signature: Signature::any(1, Volatility::Immutable),
     });
     let call = Expr::AggregateFunction(AggregateFunction::new_udf(
@@ -280,8 +298,10 @@ fn dense_count(expr: &Expr, aggregate: &Aggregate) -> DfResult<Option<Expr>> {
         vec![],
         None,
     ));
-    let name = alias.unwrap_or(inner.schema_name().to_string());
-    Ok(Some(call.alias(name)))
+    Ok(Some(match alias {
+        Some(alias) => call.alias_qualified(alias.relation.clone(), alias.name.clone()),
+        None => call.alias(inner.schema_name().to_string()),
+    }))
 }
 
 #[cfg(test)]

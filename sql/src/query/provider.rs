@@ -93,15 +93,18 @@ impl StorageTable {
     }
 
     /// The smallest and largest value of integer column `name` that the pinned version's files
-    /// recorded; `None` if a file holding a value of it recorded no bound, or it holds none.
-    pub(crate) fn integer_bounds(&self, name: &str) -> Option<(i64, i64)> {
+    /// recorded, and the files' row count; `None` if a file holding a value of it recorded no
+    /// bound, or it holds none.
+    pub(crate) fn integer_bounds(&self, name: &str) -> Option<((i64, i64), u64)> {
         let files = self.version.tablet_files(&ScanRequest::all()).ok()?;
         let mut bounds: Option<(i64, i64)> = None;
+        let mut rows = 0;
         let data = files
             .iter()
             .flatten()
             .filter(|f| f.kind == RowsetKind::Data);
         for file in data {
+            rows += file.meta.rows;
             let stats = file.meta.columns.iter().find(|c| c.name == name)?;
             if stats.null_count == file.meta.rows {
                 continue;
@@ -111,7 +114,7 @@ impl StorageTable {
             };
             bounds = Some(bounds.map_or((*min, *max), |(lo, hi)| (lo.min(*min), hi.max(*max))));
         }
-        bounds
+        Some((bounds?, rows))
     }
 }
 

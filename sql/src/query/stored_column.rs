@@ -1,5 +1,5 @@
-//! Which stored table column a column of a logical plan reads, for optimizer rules that use what
-//! the table knows about it (declared lengths, recorded bounds).
+//! Which stored table column a column of a logical plan reads, for the planning rules that use
+//! what the table knows about it (declared lengths, recorded bounds).
 
 use datafusion::common::Column;
 use datafusion::datasource::source_as_provider;

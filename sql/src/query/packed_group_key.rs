@@ -68,12 +68,13 @@ impl Slot {
         let (shift, mask) = (self.shift(), self.mask());
         let mut too_long = false;
         let max_len = self.max_len as u64;
+        // An inline view is zero past its value's bytes (arrow-rs checks it when it builds an
+        // array from parts, and DataFusion's own grouping compares inline views whole), so the
+        // slot's bytes of a value that fits are its bytes and zeros.
         for (key, view) in keys.iter_mut().zip(strings.views()) {
             let len = u64::from(*view as u32);
             too_long |= len > max_len;
-            // At most 7 bytes, so the shift stays below 64 (no branch: the loop vectorises).
-            let bytes = ((view >> 32) as u64) & ((1 << (8 * len.min(7))) - 1);
-            *key |= ((len | (bytes << 8)) & mask) << shift;
+            *key |= ((len | (((view >> 32) as u64) << 8)) & mask) << shift;
         }
         if let Some(nulls) = strings.nulls().filter(|nulls| nulls.null_count() > 0) {
             let clear = !(mask << shift);

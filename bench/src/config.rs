@@ -73,6 +73,22 @@ pub struct Cli {
 pub enum Command {
     /// Runs tabvault and its baselines side by side and writes the Markdown report.
     Compare(CompareArgs),
+    /// Runs one query on a data directory and prints this process's peak resident bytes during
+    /// it and their rise above the resident size before it: how `compare` measures a query's
+    /// memory in a process of its own.
+    #[command(hide = true)]
+    PeakQuery(PeakQueryArgs),
+}
+
+/// The arguments of `tabvault-bench peak-query`.
+#[derive(Debug, clap::Args)]
+pub struct PeakQueryArgs {
+    /// The data directory to open.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The query.
+    #[arg(long)]
+    pub sql: String,
 }
 
 /// The arguments of `tabvault-bench compare`.
@@ -212,8 +228,10 @@ mod tests {
 
     fn config(list: &[&str]) -> std::result::Result<Config, clap::Error> {
         let args = ["tabvault-bench", "compare"].iter().chain(list);
-        let Command::Compare(compare) = Cli::try_parse_from(args)?.command;
-        Ok(compare.into())
+        match Cli::try_parse_from(args)?.command {
+            Command::Compare(compare) => Ok(compare.into()),
+            Command::PeakQuery(_) => panic!("`compare` parsed as `peak-query`"),
+        }
     }
 
     #[test]

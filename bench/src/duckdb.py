@@ -1,5 +1,8 @@
 """DuckDB side of `tabvault-bench compare`. Each mode prints one line `seconds<TAB>result`; the
-time covers only the query (or EXPORT + IMPORT), measured here in Python, never the start-up."""
+time covers only the query (or EXPORT + IMPORT), measured here in Python, never the start-up.
+The query modes' result is `peak<TAB>growth<TAB>rows`: the process's peak resident bytes during
+the query and how far that rose above the resident size before it (0 0 where Linux's /proc does
+not tell)."""
 import sys
 import time
 
@@ -14,6 +17,28 @@ def files_sql(list_path):
 
 def quoted(path):
     return "'" + path.replace("'", "''") + "'"
+
+
+def status_bytes(field):
+    with open("/proc/self/status", encoding="utf-8") as f:
+        for line in f:
+            if line.split(":")[0] == field:
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def peak_of(run):
+    """`run()`'s result and the peak resident bytes while it ran, and their rise above the
+    resident size before it (Linux's high-water mark, reset through /proc/self/clear_refs)."""
+    try:
+        before = status_bytes("VmRSS")
+        with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
+            f.write("5")
+    except OSError:
+        return run(), 0, 0
+    result = run()
+    peak = status_bytes("VmHWM")
+    return result, peak, max(0, peak - before)
 
 
 def timed(con, sql):
@@ -62,10 +87,10 @@ def main():
         else:
             con = duckdb.connect(target, read_only=True)
             table = "lineitem"
-        secs, rows = timed(con, sql.replace("{t}", table))
+        (secs, rows), peak, growth = peak_of(lambda: timed(con, sql.replace("{t}", table)))
         con.close()
         text = "\x1e".join("\x1f".join("" if v is None else str(v) for v in row) for row in rows)
-        print(f"{secs}\t{text}")
+        print(f"{secs}\t{peak}\t{growth}\t{text}")
     elif mode == "export_import":
         source, export_dir, target = sys.argv[2], sys.argv[3], sys.argv[4]
         src = duckdb.connect(source, read_only=True)

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Result;
+use crate::memory::Peak;
 
 const SCRIPT: &str = include_str!("duckdb.py");
 const PYTHON: &str = "python3";
@@ -88,19 +89,29 @@ impl DuckDb {
     }
 
     /// Runs `sql` (`{t}` standing for the table) over the files listed in `list`; returns
-    /// (seconds, rows as text: cells joined by tabs, rows by newlines).
-    pub fn query_parquet(&self, list: &Path, sql: &str) -> Result<(f64, String)> {
+    /// (seconds, rows as text: cells joined by tabs, rows by newlines, the peak resident memory
+    /// of the DuckDB process during the query).
+    pub fn query_parquet(&self, list: &Path, sql: &str) -> Result<(f64, String, Peak)> {
         self.query("query_parquet", list, sql)
     }
 
     /// Runs `sql` (`{t}` standing for table `lineitem`) in the database file `db`; returns
-    /// (seconds, rows as text).
-    pub fn query_native(&self, db: &Path, sql: &str) -> Result<(f64, String)> {
+    /// (seconds, rows as text, peak resident memory).
+    pub fn query_native(&self, db: &Path, sql: &str) -> Result<(f64, String, Peak)> {
         self.query("query_native", db, sql)
     }
 
-    fn query(&self, mode: &str, target: &Path, sql: &str) -> Result<(f64, String)> {
-        let (secs, text) = self.call([OsStr::new(mode), target.as_os_str(), OsStr::new(sql)])?;
+    fn query(&self, mode: &str, target: &Path, sql: &str) -> Result<(f64, String, Peak)> {
+        let (secs, out) = self.call([OsStr::new(mode), target.as_os_str(), OsStr::new(sql)])?;
+        let mut fields = out.splitn(3, '\t');
+        let (Some(resident), Some(growth)) = (fields.next(), fields.next()) else {
+            return Err(format!("unexpected duckdb query output: {out}").into());
+        };
+        let peak = Peak {
+            resident: resident.parse()?,
+            growth: growth.parse()?,
+        };
+        let text = fields.next().unwrap_or_default();
         let rows: Vec<String> = text
             .split('\x1e')
             .filter(|r| !r.is_empty())
@@ -111,7 +122,7 @@ impl DuckDb {
                     .join("\t")
             })
             .collect();
-        Ok((secs, rows.join("\n")))
+        Ok((secs, rows.join("\n"), peak))
     }
 
     /// Loads the listed files into table `lineitem` of the database file `db` (untimed setup).

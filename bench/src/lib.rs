@@ -14,6 +14,7 @@ pub mod duckdb;
 pub mod fsops;
 pub mod limits;
 pub mod machine;
+pub mod memory;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -4,10 +4,25 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tabvault_bench::config::{Cli, Command};
+use tabvault_bench::scenarios::sql::peak_query;
 use tabvault_bench::{Config, run};
 
 fn main() -> ExitCode {
-    let Command::Compare(args) = Cli::parse().command;
+    let args = match Cli::parse().command {
+        Command::Compare(args) => args,
+        Command::PeakQuery(args) => {
+            return match peak_query(&args.data, &args.sql) {
+                Ok(peak) => {
+                    println!("{}\t{}", peak.resident, peak.growth);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("tabvault-bench peak-query: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let mut config = Config::from(args);
     config.command_line = std::env::args().collect::<Vec<_>>().join(" ");
     match run(&config) {

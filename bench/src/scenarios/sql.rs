@@ -10,6 +10,8 @@
 //! not keep every load's rowset. DuckDB reads the same compacted files. Later scenarios of the
 //! same run see the compacted table.
 
+use std::path::Path;
+
 use arrow::array::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabvault_sql::{Database, Session};
@@ -20,6 +22,8 @@ use super::{Ctx, DUCKDB_UNAVAILABLE, rotation};
 use crate::Result;
 use crate::data::{DB, TABLE};
 use crate::duckdb::write_file_list;
+use crate::fsops::cp_r;
+use crate::memory::{Peak, PeakWatch};
 use crate::report::{Goal, Row};
 use crate::stats::{Unit, timed};
 
@@ -86,6 +90,10 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
     let list = ctx.fresh(ctx.work, "sql-files").with_extension("txt");
     write_file_list(&list, &files)?;
     let native = ctx.fresh(ctx.work, "sql-duckdb").with_extension("duckdb");
+    // A copy for the memory measurement: a query's memory is measured in a process of its own,
+    // as DuckDB's is (this process holds the data set and reuses freed pages).
+    let copy = ctx.fresh(ctx.work, "sql-memory");
+    cp_r(engine.root(), &copy)?;
     let duck = ctx.duckdb.as_ref().ok();
     if let Some(duck) = duck {
         duck.load(&list, &native)?;
@@ -112,6 +120,8 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
             Goal::AtLeast(0.5),
         );
         let mut answers: Vec<(&str, String)> = Vec::new();
+        // The largest peak of each side over the runs.
+        let (mut parquet_peak, mut native_peak) = (None, None);
         for i in 0..ctx.runs() {
             for side in rotation(&[Side::Tabvault, Side::Parquet, Side::Native], i) {
                 match side {
@@ -123,27 +133,38 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
                     }
                     Side::Parquet => {
                         let Some(duck) = duck else { continue };
-                        let (secs, text) = duck.query_parquet(&list, sql)?;
+                        let (secs, text, peak) = duck.query_parquet(&list, sql)?;
+                        parquet_peak = parquet_peak.max(Some(peak));
                         on_parquet.baseline.push(secs);
                         answers.push(("DuckDB on Parquet", text));
                     }
                     Side::Native => {
                         let Some(duck) = duck else { continue };
-                        let (secs, text) = duck.query_native(&native, sql)?;
+                        let (secs, text, peak) = duck.query_native(&native, sql)?;
+                        native_peak = native_peak.max(Some(peak));
                         on_native.baseline.push(secs);
                         answers.push(("DuckDB native", text));
                     }
                 }
             }
         }
+        let ours_peak = Some(peak_in_child(&copy, &ours)?);
         let expected = answers.first().map(|a| a.1.clone()).unwrap_or_default();
         if let Some((who, text)) = answers.iter().find(|a| a.1 != expected) {
             return Err(format!("{id}: {who} answered {text:?}, tabvault {expected:?}").into());
         }
         on_parquet.note = format!(
             "answers checked equal; tabvault through Session::execute (planning included); \
-             {} files after compaction",
-            files.len()
+             {} files after compaction; peak resident memory (its rise during the query): \
+             tabvault {}, DuckDB {}",
+            files.len(),
+            shown(ours_peak),
+            shown(parquet_peak)
+        );
+        on_native.note = format!(
+            "peak resident memory (its rise during the query): tabvault {}, DuckDB {}",
+            shown(ours_peak),
+            shown(native_peak)
         );
         for row in [on_parquet, on_native] {
             rows.push(if duck.is_some() {
@@ -154,6 +175,60 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+/// Runs `sql` on the data directory `data` in a fresh `tabvault-bench peak-query` process and
+/// returns its peak resident memory.
+fn peak_in_child(data: &Path, sql: &str) -> Result<Peak> {
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .arg("peak-query")
+        .arg("--data")
+        .arg(data)
+        .arg("--sql")
+        .arg(sql)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<u64> = stdout
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()?;
+    match (output.status.success(), fields.as_slice()) {
+        (true, [resident, growth]) => Ok(Peak {
+            resident: *resident,
+            growth: *growth,
+        }),
+        _ => Err(format!(
+            "peak-query failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+        .into()),
+    }
+}
+
+/// Opens the data directory `data`, runs `sql` once and returns this process's peak resident
+/// memory during the query (what `tabvault-bench peak-query` prints).
+pub fn peak_query(data: &Path, sql: &str) -> Result<Peak> {
+    let database = Database::open(data)?;
+    let mut session = database.root_session()?;
+    let watch = PeakWatch::start().ok_or("/proc/self/clear_refs is not available")?;
+    query(&mut session, sql)?;
+    watch
+        .finish()
+        .ok_or_else(|| "/proc/self/status has no VmHWM".into())
+}
+
+/// `peak` as the note shows it: the process's peak and its rise during the query, in MiB.
+fn shown(peak: Option<Peak>) -> String {
+    peak.map_or_else(
+        || "not measured".to_owned(),
+        |p| {
+            format!(
+                "{:.0} MiB ({:.0} MiB)",
+                p.resident as f64 / 1048576.0,
+                p.growth as f64 / 1048576.0
+            )
+        },
+    )
 }
 
 /// Runs `sql` and returns its rows as text, one line per row, cells separated by tabs, numbers

@@ -4,7 +4,8 @@
 //! as the number of distinct values, a cache miss once that outgrows the caches (200 000 part
 //! keys: 4 MiB per partition). The files of a stored table record each integer column's bounds,
 //! so for a query without GROUP BY, [`DenseDistinctCounts`] plans `count(DISTINCT x)` as
-//! [`DenseCountDistinct`] when the table's values of `x` span at most [`SPAN_MAX`] integers: each
+//! [`DenseCountDistinct`] when the table's values of `x` span at most [`SPAN_MAX`] integers and
+//! at most [`SPAN_PER_ROW_MAX`] per stored row, outside correlated subqueries: each
 //! row sets one bit of a bitmap of that span (25 KiB for those part keys), partial bitmaps are
 //! ORed and the answer is the number of bits set. A value outside the recorded bounds (which the
 //! files' statistics rule out) is kept in a hash set beside the bitmap, so the count is exact

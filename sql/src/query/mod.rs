@@ -3,6 +3,7 @@
 //! (see [`information_schema`]), the `FILES` and `snapshot` table functions and DataFusion's built-in
 //! `generate_series`/`range`.
 
+mod avg_from_sums;
 mod catalog;
 mod compose;
 mod decimal_to_double;
@@ -166,6 +167,7 @@ pub fn context(env: Arc<QueryEnv>) -> SessionContext {
     let ctx = SessionContext::new_with_state(state);
     ctx.add_optimizer_rule(Arc::new(exact_decimal::ExactDecimalArithmetic));
     ctx.add_optimizer_rule(Arc::new(packed_group_key::PackShortGroupKeys));
+    ctx.add_optimizer_rule(Arc::new(avg_from_sums::AvgFromSums));
     ctx.add_analyzer_rule(Arc::new(dense_distinct::DenseDistinctCounts));
     let files = Arc::new(FilesFunction::new(env.clone()));
     let snapshot = Arc::new(SnapshotFunction::new(env.clone()));

@@ -164,15 +164,15 @@ fn decimal_averages(
         return internal_err!("average scale {scale} is below its sum's scale {sum_scale}");
     };
     let mut averages = Vec::with_capacity(rows);
-    for row in 0..rows {
-        if sums.is_null(row) || counts[row] == 0 {
+    for (row, &count) in counts.iter().enumerate().take(rows) {
+        if sums.is_null(row) || count == 0 {
             averages.push(None);
             continue;
         }
         let average = sums
             .value(row)
             .checked_mul(factor)
-            .map(|scaled| scaled / i128::from(counts[row]))
+            .map(|scaled| scaled / i128::from(count))
             .filter(|&average| Decimal128Type::is_valid_decimal_precision(average, precision));
         match average {
             Some(average) => averages.push(Some(average)),

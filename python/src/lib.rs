@@ -12,12 +12,6 @@ mod snapshot_args;
 
 use pyo3::prelude::*;
 
-/// The module's allocator: mimalloc backs large buffers with transparent huge pages. Reading
-/// 10 M rows into pyarrow under the system allocator faulted in 227 000 pages of 4 KiB, which
-/// took more CPU than decoding them (bench/RESULTS.md, session 16).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The extension module.
 #[pymodule]
 fn _tabvault(m: &Bound<'_, PyModule>) -> PyResult<()> {

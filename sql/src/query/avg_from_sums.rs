@@ -7,11 +7,17 @@
 //! when that leaves the aggregate with no more aggregate functions than it had.
 //!
 //! The answers are DataFusion's own, bit for bit. A `Float64` average is the sum divided by the
-//! count (both `avg` and `sum` add each batch's Arrow sum, in the same order). A decimal average
-//! is the sum scaled up by the four digits `avg` adds to the scale, divided by the count with
-//! truncation, and an error if that leaves the average's precision, as DataFusion's
-//! `DecimalAverager` does. Decimals are shared only up to precision 25, where `avg` sums in
-//! `i128` as `sum` does (wider ones it sums in `i256`).
+//! count: `avg` and `sum` add the same values in the same order (row by row into each group, or
+//! each batch's Arrow sum without GROUP BY). A decimal average is the sum scaled up by the four
+//! digits `avg` adds to the scale, divided by the count with truncation, and an error if the
+//! scaling overflows or the average leaves its precision, as DataFusion's `DecimalAverager`
+//! does. Decimals are shared only up to precision 25, where `avg` sums in `i128` as `sum` does
+//! (wider ones it sums in `i256`).
+//!
+//! One difference: DataFusion computes every group's average, while [`AvgOfParts`] is computed
+//! only for the rows the query goes on to use. An average that overflows (possible only with
+//! values outside the column's declared precision, as a foreign file could hold, or about 10^9
+//! rows) is an error only in a group that a HAVING, LIMIT or CASE keeps.
 
 use std::sync::Arc;
 
@@ -113,13 +119,15 @@ impl ScalarUDFImpl for AvgOfParts {
         let Some(counts) = counts.as_primitive_opt::<Int64Type>() else {
             return internal_err!("{} takes an Int64 count", self.name());
         };
-        let rows = sums.len().min(counts.len());
+        if sums.len() != counts.len() || counts.null_count() > 0 {
+            return internal_err!("{} takes as many sums as counts, none NULL", self.name());
+        }
         let averages: Arc<dyn Array> = match self.average {
             Average::Float => {
                 let Some(sums) = sums.as_primitive_opt() else {
                     return internal_err!("{} takes a Float64 sum", self.name());
                 };
-                Arc::new(float_averages(sums, counts.values(), rows))
+                Arc::new(float_averages(sums, counts.values()))
             }
             Average::Decimal { .. } => {
                 let (DataType::Decimal128(_, sum_scale), DataType::Decimal128(precision, scale)) =
@@ -131,7 +139,6 @@ impl ScalarUDFImpl for AvgOfParts {
                 Arc::new(decimal_averages(
                     sums,
                     counts.values(),
-                    rows,
                     (sum_scale, precision, scale),
                 )?)
             }
@@ -141,10 +148,12 @@ impl ScalarUDFImpl for AvgOfParts {
 }
 
 /// `sum / count` per row, NULL where the sum is NULL or the count 0.
-fn float_averages(sums: &Float64Array, counts: &[i64], rows: usize) -> Float64Array {
-    (0..rows)
-        .map(|row| {
-            (sums.is_valid(row) && counts[row] != 0).then(|| sums.value(row) / counts[row] as f64)
+fn float_averages(sums: &Float64Array, counts: &[i64]) -> Float64Array {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(row, &count)| {
+            (sums.is_valid(row) && count != 0).then(|| sums.value(row) / count as f64)
         })
         .collect()
 }
@@ -154,7 +163,6 @@ fn float_averages(sums: &Float64Array, counts: &[i64], rows: usize) -> Float64Ar
 fn decimal_averages(
     sums: &Decimal128Array,
     counts: &[i64],
-    rows: usize,
     (sum_scale, precision, scale): (i8, u8, i8),
 ) -> DfResult<Decimal128Array> {
     let Some(factor) = u32::try_from(scale - sum_scale)
@@ -163,8 +171,8 @@ fn decimal_averages(
     else {
         return internal_err!("average scale {scale} is below its sum's scale {sum_scale}");
     };
-    let mut averages = Vec::with_capacity(rows);
-    for (row, &count) in counts.iter().enumerate().take(rows) {
+    let mut averages = Vec::with_capacity(counts.len());
+    for (row, &count) in counts.iter().enumerate() {
         if sums.is_null(row) || count == 0 {
             averages.push(None);
             continue;
@@ -254,6 +262,14 @@ impl Sharing {
             .group_expr
             .iter()
             .any(|expr| matches!(expr, Expr::GroupingSet(_)))
+            || [aggregate.input.schema(), &aggregate.schema]
+                .iter()
+                .any(|schema| {
+                    schema
+                        .fields()
+                        .iter()
+                        .any(|f| f.name().starts_with(PART_PREFIX))
+                })
         {
             return Ok(None);
         }
@@ -476,20 +492,9 @@ mod tests {
             .rows
             .chunks(chunk)
             .map(|rows| {
-                let decimals = |values: Vec<Option<i128>>| -> ArrayRef {
-                    Arc::new(
-                        Decimal128Array::from(values)
-                            .with_precision_and_scale(table.precision, table.scale)
-                            .expect("a valid decimal type"),
-                    )
-                };
-                let columns: Vec<ArrayRef> = vec![
-                    Arc::new(rows.iter().map(|row| row.0).collect::<Int32Array>()),
-                    decimals(rows.iter().map(|row| row.1).collect()),
-                    Arc::new(rows.iter().map(|row| row.2).collect::<Float64Array>()),
-                    decimals(rows.iter().map(|row| Some(row.3)).collect()),
-                ];
-                vec![RecordBatch::try_new(schema.clone(), columns).expect("a valid batch")]
+                rows.chunks(BATCH_ROWS)
+                    .map(|rows| batch(table, &schema, rows))
+                    .collect()
             })
             .collect();
         let partitions = if partitions.is_empty() {
@@ -501,6 +506,27 @@ mod tests {
         ctx.register_table("t", Arc::new(memory))
             .expect("the table registers");
         ctx
+    }
+
+    /// Rows per batch: a partition holds several, as a scan gives them.
+    const BATCH_ROWS: usize = 6;
+
+    /// One batch of `rows`.
+    fn batch(table: &Table, schema: &Arc<Schema>, rows: &[Row]) -> RecordBatch {
+        let decimals = |values: Vec<Option<i128>>| -> ArrayRef {
+            Arc::new(
+                Decimal128Array::from(values)
+                    .with_precision_and_scale(table.precision, table.scale)
+                    .expect("a valid decimal type"),
+            )
+        };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(rows.iter().map(|row| row.0).collect::<Int32Array>()),
+            decimals(rows.iter().map(|row| row.1).collect()),
+            Arc::new(rows.iter().map(|row| row.2).collect::<Float64Array>()),
+            decimals(rows.iter().map(|row| Some(row.3)).collect()),
+        ];
+        RecordBatch::try_new(schema.clone(), columns).expect("a valid batch")
     }
 
     /// The query's schema and rows as text, or its error.
@@ -525,13 +551,13 @@ mod tests {
     }
 
     /// Queries whose averages share parts: grouped and not, with the parts before and after
-    /// the averages, aliases, a filter and an average with no part of its own to share.
+    /// the averages, aliases, a filter, an average in an expression and in HAVING.
     const QUERIES: [&str; 4] = [
         "SELECT g, sum(d), avg(d) AS a, count(*), avg(f), sum(f), avg(n), count(d), \
          sum(n) FROM t GROUP BY g ORDER BY g",
         "SELECT avg(d), avg(n), sum(d) AS s, count(*) AS c, avg(f), count(f), sum(f) FROM t",
         "SELECT g, avg(n), count(*) FROM t WHERE f > 0 OR f IS NULL GROUP BY g ORDER BY g",
-        "SELECT avg(d) + 1, avg(f), avg(n), count(1) FROM t GROUP BY g ORDER BY 1, 2, 3",
+        "SELECT g, avg(n) + 1, count(1), sum(n) FROM t GROUP BY g HAVING avg(n) > 0 ORDER BY g",
     ];
 
     proptest! {
@@ -569,7 +595,7 @@ mod tests {
             aggregate.is_some_and(|line| !line.contains("avg(")),
             "{shared}"
         );
-        // A nullable argument needs its own count: sharing would add two functions here.
+        // A nullable argument needs its own count: sharing would add a function here.
         let nullable = plan("SELECT sum(d), avg(d), avg(f), count(*) FROM t GROUP BY g");
         assert!(!nullable.contains("avg_of_parts"), "{nullable}");
         // Alone, an average would become two functions: it stays.

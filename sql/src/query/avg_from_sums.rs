@@ -412,7 +412,6 @@ fn unaliased(expr: &Expr) -> &Expr {
 mod tests {
     use arrow::array::{ArrayRef, Int32Array, RecordBatch};
     use arrow::datatypes::{Field, Schema};
-    use arrow::util::pretty::pretty_format_batches;
     use datafusion::datasource::MemTable;
     use datafusion::prelude::SessionContext;
     use proptest::collection::vec;
@@ -420,6 +419,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::query::answers::answer_text as run;
 
     /// One row: a group, a nullable decimal, a nullable double and a decimal that is never NULL.
     type Row = (Option<i32>, Option<i128>, Option<f64>, i128);
@@ -527,27 +527,6 @@ mod tests {
             decimals(rows.iter().map(|row| Some(row.3)).collect()),
         ];
         RecordBatch::try_new(schema.clone(), columns).expect("a valid batch")
-    }
-
-    /// The query's schema and rows as text, or its error.
-    fn run(ctx: &SessionContext, sql: &str) -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            let frame = match ctx.sql(sql).await {
-                Ok(frame) => frame,
-                Err(e) => return format!("error: {e}"),
-            };
-            match frame.collect().await {
-                Ok(batches) => {
-                    let schema = batches.first().map(|b| format!("{:?}", b.schema()));
-                    let rows = pretty_format_batches(&batches).expect("printable rows");
-                    format!("{schema:?}\n{rows}")
-                }
-                Err(e) => format!("error: {e}"),
-            }
-        })
     }
 
     /// Queries whose averages share parts: grouped and not, with the parts before and after

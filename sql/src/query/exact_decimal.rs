@@ -365,7 +365,6 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema, casts: bool) -> DfResult<Transfor
 mod tests {
     use arrow::array::{Decimal128Array, RecordBatch};
     use arrow::datatypes::Schema;
-    use arrow::util::pretty::pretty_format_batches;
     use datafusion::datasource::MemTable;
     use datafusion::prelude::SessionContext;
     use proptest::collection::vec;
@@ -373,6 +372,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::query::answers::answer_text as run;
 
     /// A decimal column: precision, scale and values, mostly within the precision, some not.
     type Column = (u8, i8, Vec<Option<i128>>);
@@ -444,27 +444,6 @@ mod tests {
         ctx.register_table("t", Arc::new(table))
             .expect("the table registers");
         ctx
-    }
-
-    /// The query's schema and rows as text, or its error.
-    fn run(ctx: &SessionContext, sql: &str) -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            let frame = match ctx.sql(sql).await {
-                Ok(frame) => frame,
-                Err(e) => return format!("error: {e}"),
-            };
-            match frame.collect().await {
-                Ok(batches) => {
-                    let schema = batches.first().map(|b| format!("{:?}", b.schema()));
-                    let rows = pretty_format_batches(&batches).expect("printable rows");
-                    format!("{schema:?}\n{rows}")
-                }
-                Err(e) => format!("error: {e}"),
-            }
-        })
     }
 
     const QUERY: &str = "SELECT a + b, a - b, a * b, b * (1 - a), a * 2.5, 1 + b, \

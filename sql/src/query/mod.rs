@@ -3,6 +3,8 @@
 //! (see [`information_schema`]), the `FILES` and `snapshot` table functions and DataFusion's built-in
 //! `generate_series`/`range`.
 
+#[cfg(test)]
+mod answers;
 mod avg_from_sums;
 mod catalog;
 mod compose;

@@ -16,8 +16,8 @@ use parquet::basic::{Compression as ParquetCompression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use super::stats::accumulate;
-use crate::catalog::{ColumnStats, FileMeta};
+use super::stats::file_stats;
+use crate::catalog::FileMeta;
 use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result};
 use crate::fs::temp_path;
@@ -107,9 +107,9 @@ pub struct RowsetWriter {
     relative_path: String,
     final_path: PathBuf,
     temp_path: PathBuf,
-    stats: Vec<ColumnStats>,
-    /// Columns with a value whose bounds could not be recorded: their bounds are dropped.
-    unbounded: Vec<bool>,
+    schema: SchemaRef,
+    /// NULLs written per column of `schema`.
+    null_counts: Vec<u64>,
     rows: u64,
     hook: Option<CrashHook>,
     io: Arc<dyn StorageIo>,
@@ -156,25 +156,15 @@ impl RowsetWriter {
             hasher: blake3::Hasher::new(),
             written: 0,
         };
-        let stats = schema
-            .fields()
-            .iter()
-            .map(|f| ColumnStats {
-                name: f.name().clone(),
-                min: None,
-                max: None,
-                null_count: 0,
-            })
-            .collect::<Vec<_>>();
-        let unbounded = vec![false; stats.len()];
-        let writer = ArrowWriter::try_new(sink, schema, Some(properties))?;
+        let null_counts = vec![0; schema.fields().len()];
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties))?;
         Ok(Self {
             writer: Some(writer),
             relative_path,
             final_path,
             temp_path,
-            stats,
-            unbounded,
+            schema,
+            null_counts,
             rows: 0,
             hook,
             io: io.clone(),
@@ -184,15 +174,8 @@ impl RowsetWriter {
 
     /// Appends a batch (of the schema given to `create`).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        for ((stats, unbounded), column) in self
-            .stats
-            .iter_mut()
-            .zip(self.unbounded.iter_mut())
-            .zip(batch.columns())
-        {
-            if !accumulate(stats, column.as_ref()) {
-                *unbounded = true;
-            }
+        for (nulls, column) in self.null_counts.iter_mut().zip(batch.columns()) {
+            *nulls += column.null_count() as u64;
         }
         self.rows += batch.num_rows() as u64;
         if let Some(writer) = self.writer.as_mut() {
@@ -223,11 +206,13 @@ impl RowsetWriter {
 
     /// Completes the file: Parquet footer, fsync, rename into place, fsync of the directory.
     pub fn finish(mut self) -> Result<FileMeta> {
-        let Some(writer) = self.writer.take() else {
+        let Some(mut writer) = self.writer.take() else {
             return Err(crate::error::StorageError::Unsupported(
                 "rowset writer already finished".into(),
             ));
         };
+        writer.flush()?;
+        let columns = file_stats(&self.schema, writer.flushed_row_groups(), &self.null_counts)?;
         let mut sink = writer.into_inner()?;
         sink.flush()
             .io_context(|| format!("writing {}", self.temp_path.display()))?;
@@ -246,12 +231,6 @@ impl RowsetWriter {
         if let Some(hook) = &self.hook {
             hook(CrashPoint::AfterTempWrite);
         }
-        for (stats, unbounded) in self.stats.iter_mut().zip(&self.unbounded) {
-            if *unbounded {
-                stats.min = None;
-                stats.max = None;
-            }
-        }
         self.io.rename_durable(&self.temp_path, &self.final_path)?;
         if let Some(hook) = &self.hook {
             hook(CrashPoint::AfterRename);
@@ -262,7 +241,7 @@ impl RowsetWriter {
             size_bytes: written,
             checksum: hasher.finalize().to_hex().to_string(),
             rows: self.rows,
-            columns: std::mem::take(&mut self.stats),
+            columns,
         })
     }
 }

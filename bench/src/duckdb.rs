@@ -13,6 +13,20 @@ use crate::memory::Peak;
 const SCRIPT: &str = include_str!("duckdb.py");
 const PYTHON: &str = "python3";
 
+/// One query run twice by DuckDB in a new process of its own.
+#[derive(Debug)]
+pub struct QueryRun {
+    /// Seconds of the second run, DuckDB's caches filled by the first (as tabvault's session has
+    /// run the query before): the time compared.
+    pub warm: f64,
+    /// Seconds of the first run, in the new process.
+    pub cold: f64,
+    /// The answer as text: cells joined by tabs, rows by newlines.
+    pub text: String,
+    /// Peak resident memory of the process during the first run.
+    pub peak: Peak,
+}
+
 /// A usable DuckDB.
 #[derive(Clone, Debug)]
 pub struct DuckDb {
@@ -88,23 +102,24 @@ impl DuckDb {
         ])
     }
 
-    /// Runs `sql` (`{t}` standing for the table) over the files listed in `list`; returns
-    /// (seconds, rows as text: cells joined by tabs, rows by newlines, the peak resident memory
-    /// of the DuckDB process during the query).
-    pub fn query_parquet(&self, list: &Path, sql: &str) -> Result<(f64, String, Peak)> {
+    /// Runs `sql` (`{t}` standing for the table) over the files listed in `list`, twice in a new
+    /// DuckDB process: see [`QueryRun`].
+    pub fn query_parquet(&self, list: &Path, sql: &str) -> Result<QueryRun> {
         self.query("query_parquet", list, sql)
     }
 
-    /// Runs `sql` (`{t}` standing for table `lineitem`) in the database file `db`; returns
-    /// (seconds, rows as text, peak resident memory).
-    pub fn query_native(&self, db: &Path, sql: &str) -> Result<(f64, String, Peak)> {
+    /// Runs `sql` (`{t}` standing for table `lineitem`) in the database file `db`, twice in a new
+    /// DuckDB process: see [`QueryRun`].
+    pub fn query_native(&self, db: &Path, sql: &str) -> Result<QueryRun> {
         self.query("query_native", db, sql)
     }
 
-    fn query(&self, mode: &str, target: &Path, sql: &str) -> Result<(f64, String, Peak)> {
-        let (secs, out) = self.call([OsStr::new(mode), target.as_os_str(), OsStr::new(sql)])?;
-        let mut fields = out.splitn(3, '\t');
-        let (Some(resident), Some(growth)) = (fields.next(), fields.next()) else {
+    fn query(&self, mode: &str, target: &Path, sql: &str) -> Result<QueryRun> {
+        let (warm, out) = self.call([OsStr::new(mode), target.as_os_str(), OsStr::new(sql)])?;
+        let mut fields = out.splitn(4, '\t');
+        let (Some(cold), Some(resident), Some(growth)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
             return Err(format!("unexpected duckdb query output: {out}").into());
         };
         let peak = Peak {
@@ -122,7 +137,12 @@ impl DuckDb {
                     .join("\t")
             })
             .collect();
-        Ok((secs, rows.join("\n"), peak))
+        Ok(QueryRun {
+            warm,
+            cold: cold.parse()?,
+            text: rows.join("\n"),
+            peak,
+        })
     }
 
     /// Loads the listed files into table `lineitem` of the database file `db` (untimed setup).

@@ -189,8 +189,6 @@ pub fn run(ctx: &Ctx, engine: &Engine) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Runs `sql` on the data directory `data` in a fresh `tabvault-bench peak-query` process and
-/// returns its peak resident memory.
 /// What DuckDB's first run of the query in each new process took (its timed run is the second).
 fn cold_note(cold: &Samples) -> String {
     if cold.values.is_empty() {
@@ -203,6 +201,8 @@ fn cold_note(cold: &Samples) -> String {
     )
 }
 
+/// Runs `sql` on the data directory `data` in a fresh `tabvault-bench peak-query` process and
+/// returns its peak resident memory.
 fn peak_in_child(data: &Path, sql: &str) -> Result<Peak> {
     let output = std::process::Command::new(std::env::current_exe()?)
         .arg("peak-query")

@@ -16,7 +16,7 @@ use parquet::basic::{Compression as ParquetCompression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use super::stats::file_stats;
+use super::stats::{STRING_BOUND_LEN_MAX, file_stats};
 use crate::catalog::FileMeta;
 use crate::crash::{CrashHook, CrashPoint};
 use crate::error::{IoContext, Result};
@@ -57,7 +57,8 @@ pub fn writer_properties(
     let mut builder = WriterProperties::builder()
         .set_compression(codec)
         .set_max_row_group_row_count(Some(row_group_rows))
-        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES_MAX);
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES_MAX)
+        .set_statistics_truncate_length(Some(STRING_BOUND_LEN_MAX));
     if let Some(field) = sorted_by.filter(|f| delta_encodable(f.data_type())) {
         let path = ColumnPath::from(field.name().as_str());
         builder = builder

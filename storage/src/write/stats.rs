@@ -16,9 +16,9 @@ use crate::error::Result;
 use crate::value::Value;
 
 /// Strings longer than this are not recorded as bounds (they would bloat the metadata log). The
-/// Parquet writer cuts longer bounds to the same length and marks them inexact
-/// (`DEFAULT_STATISTICS_TRUNCATE_LENGTH`), which [`row_group_bounds`] refuses.
-const STRING_BOUND_LEN_MAX: usize = 64;
+/// rowset writer has Parquet cut longer statistics to this length, which marks them inexact, and
+/// [`row_group_bounds`] refuses inexact bounds.
+pub(crate) const STRING_BOUND_LEN_MAX: usize = 64;
 
 /// The statistics of a file of `schema` whose row groups are `row_groups`, with `null_counts`
 /// NULLs per column (in `schema`'s order).

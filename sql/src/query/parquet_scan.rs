@@ -11,7 +11,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::catalog::Session;
 use datafusion::common::DFSchema;
 use datafusion::common::stats::Precision;
@@ -37,9 +37,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::union::UnionExec;
-use tabvault_storage::{
-    ColumnStats, CompareOp, Predicate, ScanRequest, TableVersion, TabletFile, Value,
-};
+use tabvault_storage::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile, Value};
 
 use crate::error::SqlError;
 use crate::query::filters::to_predicate;
@@ -221,17 +219,17 @@ fn files_scan(
         };
         return Ok(Arc::new(EmptyExec::new(projected)));
     }
-    let paths: HashMap<StorePath, PathBuf> = tablets
-        .iter()
-        .flatten()
-        .map(|file| (store_path(file), file.path.clone()))
-        .collect();
+    let mut paths: HashMap<StorePath, PathBuf> = HashMap::new();
     let files: Vec<Vec<PartitionedFile>> = tablets
         .iter()
         .map(|tablet| {
             tablet
                 .iter()
-                .map(|file| partitioned_file(file, version, &schema))
+                .map(|file| {
+                    let listed = partitioned_file(file, version, &schema);
+                    paths.insert(listed.object_meta.location.clone(), file.path.clone());
+                    listed
+                })
                 .collect()
         })
         .collect();
@@ -352,8 +350,8 @@ fn file_statistics(file: &TabletFile, version: &TableVersion, schema: &SchemaRef
                 null_count: Precision::Exact(
                     usize::try_from(stats.null_count).unwrap_or(usize::MAX),
                 ),
-                min_value: bound(stats, true, column, field.data_type()),
-                max_value: bound(stats, false, column, field.data_type()),
+                min_value: bound(stats.min.as_ref(), field.data_type()),
+                max_value: bound(stats.max.as_ref(), field.data_type()),
                 ..ColumnStatistics::new_unknown()
             }
         })
@@ -367,19 +365,36 @@ fn file_statistics(file: &TabletFile, version: &TableVersion, schema: &SchemaRef
     }
 }
 
-/// A recorded bound as a DataFusion scalar of the column's Arrow type.
-fn bound(
-    stats: &ColumnStats,
-    min: bool,
-    column: &tabvault_storage::ColumnDef,
-    data_type: &arrow::datatypes::DataType,
-) -> Precision<ScalarValue> {
-    let value = if min { &stats.min } else { &stats.max };
-    let scalar = value
-        .as_ref()
-        .and_then(|v| v.to_array(&column.ty, 1).ok())
-        .and_then(|array| ScalarValue::try_from_array(&array, 0).ok())
-        .filter(|s| s.data_type() == *data_type && !s.is_null());
+/// A recorded bound as a DataFusion scalar of the column's Arrow type `data_type`, built
+/// directly (planning converts every bound of every file it lists, so this stays cheap). A bound
+/// of another type than the column's, or of a type no scan compares with (strings, read as
+/// `Utf8View`), bounds nothing.
+fn bound(value: Option<&Value>, data_type: &DataType) -> Precision<ScalarValue> {
+    let scalar = value.and_then(|value| {
+        Some(match (value, data_type) {
+            (Value::Boolean(b), DataType::Boolean) => ScalarValue::Boolean(Some(*b)),
+            (Value::Int(i), DataType::Int8) => ScalarValue::Int8(Some(i8::try_from(*i).ok()?)),
+            (Value::Int(i), DataType::Int16) => ScalarValue::Int16(Some(i16::try_from(*i).ok()?)),
+            (Value::Int(i), DataType::Int32) => ScalarValue::Int32(Some(i32::try_from(*i).ok()?)),
+            (Value::Int(i), DataType::Int64) => ScalarValue::Int64(Some(*i)),
+            (Value::Float(x), DataType::Float32) => ScalarValue::Float32(Some(*x as f32)),
+            (Value::Float(x), DataType::Float64) => ScalarValue::Float64(Some(*x)),
+            (
+                Value::LargeInt(unscaled) | Value::Decimal { unscaled, scale: 0 },
+                DataType::Decimal128(precision, 0),
+            ) => ScalarValue::Decimal128(Some(*unscaled), *precision, 0),
+            (Value::Decimal { unscaled, scale }, DataType::Decimal128(precision, want))
+                if scale == want =>
+            {
+                ScalarValue::Decimal128(Some(*unscaled), *precision, *scale)
+            }
+            (Value::Date(d), DataType::Date32) => ScalarValue::Date32(Some(*d)),
+            (Value::DateTime(t), DataType::Timestamp(TimeUnit::Microsecond, None)) => {
+                ScalarValue::TimestampMicrosecond(Some(*t), None)
+            }
+            _ => return None,
+        })
+    });
     scalar.map_or(Precision::Absent, Precision::Exact)
 }
 

@@ -14,7 +14,7 @@ use crate::auth::{ROOT, UserStore};
 use crate::error::{Result, SqlError};
 use crate::parser::NewPassword;
 use crate::process::{ProcessHandle, ProcessList, Signal};
-use crate::query::{ImportPolicy, ImportScope};
+use crate::query::{COLUMN_CACHE_DEFAULT_BYTES, ColumnCache, ImportPolicy, ImportScope};
 use crate::session::Session;
 
 /// An open data directory. Cheap to clone; clones share everything.
@@ -31,6 +31,8 @@ struct Inner {
     runtime: tokio::runtime::Runtime,
     /// DataFusion's runtime (memory pool, caches), one for every query of this database.
     query_runtime: Arc<RuntimeEnv>,
+    /// Decoded columns kept between this database's queries.
+    column_cache: Arc<ColumnCache>,
 }
 
 impl std::fmt::Debug for Database {
@@ -68,6 +70,7 @@ impl Database {
                 processes: Arc::default(),
                 runtime,
                 query_runtime: Arc::new(RuntimeEnv::default()),
+                column_cache: Arc::new(ColumnCache::new(COLUMN_CACHE_DEFAULT_BYTES)),
             }),
         })
     }
@@ -94,6 +97,13 @@ impl Database {
     /// (see `native_session`).
     pub fn register_connection(&self, host: &str) -> ProcessHandle {
         self.inner.processes.register(host)
+    }
+
+    /// The cache of decoded columns that scans of this database's tables share: its budget
+    /// starts at [`COLUMN_CACHE_DEFAULT_BYTES`] and [`ColumnCache::set_budget`] changes it (0
+    /// turns it off).
+    pub fn column_cache(&self) -> &Arc<ColumnCache> {
+        &self.inner.column_cache
     }
 
     pub(crate) fn query_runtime(&self) -> Arc<RuntimeEnv> {

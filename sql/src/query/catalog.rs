@@ -147,10 +147,10 @@ impl SchemaProvider for DatabaseSchema {
             .engine
             .pin_table(&self.db, name)
             .map_err(|e| SqlError::from(e).into_datafusion())?;
-        Ok(Some(Arc::new(StorageTable::new(
-            version,
-            self.env.target_partitions,
-        ))))
+        Ok(Some(Arc::new(
+            StorageTable::new(version, self.env.target_partitions)
+                .with_column_cache(self.env.database.column_cache().clone()),
+        )))
     }
 
     fn table_exist(&self, name: &str) -> bool {

@@ -6,7 +6,9 @@
 #[cfg(test)]
 mod answers;
 mod avg_from_sums;
+mod cached_scan;
 mod catalog;
+mod column_cache;
 mod compose;
 mod decimal_to_double;
 mod dense_distinct;
@@ -46,6 +48,7 @@ use crate::error::{Result, SqlError};
 use crate::parser::parse_query;
 
 pub use catalog::VIEW_DEPTH_MAX;
+pub use column_cache::{COLUMN_CACHE_DEFAULT_BYTES, ColumnCache};
 pub(crate) use compose::{select_expr, select_where};
 pub use files::FilesFunction;
 pub use import::{ImportPolicy, ImportScope};
@@ -275,8 +278,9 @@ pub async fn stream_query(
 /// runs: then it may run on the calling thread and still hear KILL and `query_timeout` between
 /// polls. A join or UNNEST can turn one batch into millions of rows in one poll.
 fn bounded_per_poll(plan: &dyn ExecutionPlan) -> bool {
-    const BOUNDED: [&str; 15] = [
+    const BOUNDED: [&str; 16] = [
         "DataSourceExec",
+        "CachedScanExec",
         "CooperativeExec",
         "FilterExec",
         "ProjectionExec",

@@ -40,6 +40,8 @@ use datafusion::physical_plan::union::UnionExec;
 use tabvault_storage::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile, Value};
 
 use crate::error::SqlError;
+use crate::query::cached_scan::{cached_scan, served_from_cache};
+use crate::query::column_cache::ColumnCache;
 use crate::query::filters::to_predicate;
 use crate::query::local_reader::LocalFileReader;
 #[cfg(doc)]
@@ -101,12 +103,14 @@ impl ParquetFileReaderFactory for PinnedFiles {
 }
 
 /// What DataFusion asks of a scan: its `projection` (column indices), a `limit` on rows, and up to
-/// how many parallel streams (`partitions`) to read in.
+/// how many parallel streams (`partitions`) to read in; and the column cache it may be served
+/// from.
 #[derive(Clone, Copy)]
 pub(crate) struct ScanShape<'a> {
     pub(crate) projection: Option<&'a Vec<usize>>,
     pub(crate) limit: Option<usize>,
     pub(crate) partitions: usize,
+    pub(crate) column_cache: Option<&'a Arc<ColumnCache>>,
 }
 
 /// A plan reading `version`'s files that `request` selects, shaped as `shape` asks, returning only
@@ -207,6 +211,7 @@ fn files_scan(
         projection,
         limit,
         partitions,
+        column_cache,
     } = shape;
     let schema = query_schema(&version.schema().arrow_schema());
     let tablets = version
@@ -236,6 +241,30 @@ fn files_scan(
     let statistics = table_statistics(files.iter().flatten(), &schema);
     // Tablets dealt round-robin over the streams: each stream reads its files one after another.
     let streams = partitions.clamp(1, files.len());
+    if let Some(cache) = column_cache {
+        let read: Vec<usize> = projection
+            .cloned()
+            .unwrap_or_else(|| (0..schema.fields().len()).collect());
+        let read_schema = Arc::new(schema.project(&read)?);
+        let types: Vec<&DataType> = read_schema.fields().iter().map(|f| f.data_type()).collect();
+        let all: Vec<&TabletFile> = tablets.iter().flatten().collect();
+        let key = version.schema().key_columns.first();
+        let filters_key = request.predicates.iter().any(|p| Some(&p.column) == key);
+        if served_from_cache(cache, &all, &types, limit, filters_key) {
+            let mut groups: Vec<Vec<&TabletFile>> = vec![Vec::new(); streams];
+            for (i, tablet) in tablets.iter().enumerate() {
+                groups[i % streams].extend(tablet);
+            }
+            let statistics = statistics.project(Some(&read));
+            return Ok(cached_scan(
+                version,
+                groups,
+                read_schema,
+                statistics,
+                cache.clone(),
+            ));
+        }
+    }
     let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); streams];
     for (i, tablet) in files.into_iter().enumerate() {
         groups[i % streams].extend(tablet);

@@ -16,6 +16,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use tabvault_storage::{KeyModel, Predicate, RowsetKind, ScanRequest, TableVersion, Value};
 
+use crate::query::column_cache::ColumnCache;
 use crate::query::filters::to_predicate;
 use crate::query::parquet_scan::{ScanShape, parquet_scan};
 use crate::query::tablet_scan::tablet_scan;
@@ -59,6 +60,8 @@ pub struct StorageTable {
     /// Whether DataFusion was told which filters the scan applies itself ([`filter_pushdown`]
     /// with the version): then the scan checks those; otherwise DataFusion checks every filter.
     applies_filters: bool,
+    /// The decoded columns a scan may be served from ([`cached_scan`](super::cached_scan)).
+    column_cache: Option<Arc<ColumnCache>>,
 }
 
 impl StorageTable {
@@ -70,6 +73,15 @@ impl StorageTable {
             schema,
             partitions: partitions.max(1),
             applies_filters: true,
+            column_cache: None,
+        }
+    }
+
+    /// Lets scans be served from `cache`.
+    pub fn with_column_cache(self, cache: Arc<ColumnCache>) -> Self {
+        Self {
+            column_cache: Some(cache),
+            ..self
         }
     }
 
@@ -163,6 +175,7 @@ impl TableProvider for StorageTable {
                     projection,
                     limit,
                     partitions: self.partitions,
+                    column_cache: self.column_cache.as_ref(),
                 },
                 &checked,
             );

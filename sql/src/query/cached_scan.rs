@@ -1,0 +1,359 @@
+//! A DUPLICATE KEY scan served from the database's [`ColumnCache`]: each stream reads its files
+//! row group by row group, takes every column the cache holds and decodes only the missing ones
+//! (whole row groups, which it then keeps), and hands the row group on in batches. It prunes no
+//! row group or page by statistics, so [`parquet_scan`](super::parquet_scan) sends here only
+//! scans that would read whole row groups anyway and that fit in the cache
+//! ([`served_from_cache`]); key lookups, key ranges and `LIMIT` keep DataFusion's Parquet reader.
+
+use std::fmt;
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, RecordBatchReader};
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::Statistics;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::coop::make_cooperative;
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType, SchedulingType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
+    PlanProperties, ReplaceChildrenOptions, StatisticsArgs,
+};
+use tabvault_storage::{TableVersion, TabletFile};
+
+use crate::query::column_cache::ColumnCache;
+
+/// One rowset file a cached scan reads.
+#[derive(Clone, Debug)]
+struct CachedFile {
+    path: PathBuf,
+    /// Its content hash: the cache's key.
+    checksum: Arc<str>,
+}
+
+/// Whether a scan reading `columns` of `types` from `files`, with `limit`, that filters on the
+/// table's leading key column or not (`filters_key`), is served from `cache`: caching is on, no
+/// `LIMIT` (DataFusion's reader stops after one row group), no filter on the key (files are
+/// sorted by it, so the reader's row-group and page statistics skip most of a file), and what it
+/// decodes is estimated at no more than half the budget, so one large scan neither evicts what
+/// smaller ones keep nor holds more memory than the budget allows.
+pub(crate) fn served_from_cache(
+    cache: &ColumnCache,
+    files: &[&TabletFile],
+    types: &[&DataType],
+    limit: Option<usize>,
+    filters_key: bool,
+) -> bool {
+    if cache.budget() == 0 || limit.is_some() || filters_key {
+        return false;
+    }
+    let rows: u64 = files.iter().map(|f| f.meta.rows).sum();
+    let row_bytes: u64 = types.iter().map(|t| decoded_width(t)).sum();
+    rows.saturating_mul(row_bytes) <= (cache.budget() / 2) as u64
+}
+
+/// About how many bytes one decoded value of `data_type` takes: its width, a byte for a
+/// boolean, and for a string a 16-byte view plus as much again of text.
+fn decoded_width(data_type: &DataType) -> u64 {
+    match data_type {
+        DataType::Boolean => 1,
+        other => other.primitive_width().map_or(32, |w| w as u64),
+    }
+}
+
+/// A plan reading `groups` of files (one stream each) of `version` through `cache`, with the
+/// columns of `schema` (the query schema, projected), and `statistics` for the whole scan.
+pub(crate) fn cached_scan(
+    version: &TableVersion,
+    groups: Vec<Vec<&TabletFile>>,
+    schema: SchemaRef,
+    statistics: Statistics,
+    cache: Arc<ColumnCache>,
+) -> Arc<dyn ExecutionPlan> {
+    let groups: Vec<Arc<[CachedFile]>> = groups
+        .into_iter()
+        .map(|files| {
+            files
+                .into_iter()
+                .map(|file| CachedFile {
+                    path: file.path.clone(),
+                    checksum: file.meta.checksum.as_str().into(),
+                })
+                .collect()
+        })
+        .collect();
+    let properties = PlanProperties::new(
+        EquivalenceProperties::new(schema.clone()),
+        Partitioning::UnknownPartitioning(groups.len()),
+        EmissionType::Incremental,
+        Boundedness::Bounded,
+    )
+    .with_scheduling_type(SchedulingType::Cooperative);
+    Arc::new(CachedScanExec {
+        pin: version.clone(),
+        groups,
+        schema,
+        statistics: Arc::new(statistics),
+        cache,
+        properties: Arc::new(properties),
+    })
+}
+
+/// The plan [`cached_scan`] builds.
+pub(crate) struct CachedScanExec {
+    /// Keeps the files from being collected while the plan exists.
+    pin: TableVersion,
+    groups: Vec<Arc<[CachedFile]>>,
+    schema: SchemaRef,
+    statistics: Arc<Statistics>,
+    cache: Arc<ColumnCache>,
+    properties: Arc<PlanProperties>,
+}
+
+impl fmt::Debug for CachedScanExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedScanExec")
+            .field("table", &self.pin.table().name)
+            .field("streams", &self.groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DisplayAs for CachedScanExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let files: usize = self.groups.iter().map(|g| g.len()).sum();
+        let columns: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        write!(
+            f,
+            "CachedScanExec: table={}, files={files}, streams={}, columns=[{}]",
+            self.pin.table().name,
+            self.groups.len(),
+            columns.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for CachedScanExec {
+    fn name(&self) -> &'static str {
+        "CachedScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        _: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "CachedScanExec has no children".into(),
+            ))
+        }
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let files = self.groups.get(partition).cloned().ok_or_else(|| {
+            DataFusionError::Internal(format!("CachedScanExec has no stream {partition}"))
+        })?;
+        let batches = RowGroups {
+            _pin: self.pin.clone(),
+            files,
+            schema: self.schema.clone(),
+            cache: self.cache.clone(),
+            batch_size: context.session_config().batch_size().max(1),
+            file: 0,
+            footer: None,
+            row_group: 0,
+            current: None,
+        };
+        let stream =
+            RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::iter(batches));
+        Ok(make_cooperative(Box::pin(stream)))
+    }
+
+    fn statistics_from_inputs(
+        &self,
+        _input_stats: &[Arc<Statistics>],
+        args: &StatisticsArgs,
+    ) -> DfResult<Arc<Statistics>> {
+        Ok(match args.partition() {
+            None => self.statistics.clone(),
+            Some(_) => Arc::new(Statistics::new_unknown(&self.schema)),
+        })
+    }
+}
+
+/// One stream's batches: its files' row groups in order, each cut into batches.
+struct RowGroups {
+    _pin: TableVersion,
+    files: Arc<[CachedFile]>,
+    schema: SchemaRef,
+    cache: Arc<ColumnCache>,
+    batch_size: usize,
+    /// The file being read, its footer and its next row group.
+    file: usize,
+    footer: Option<ArrowReaderMetadata>,
+    row_group: usize,
+    /// The row group being handed on, and how many of its rows have been.
+    current: Option<(RecordBatch, usize)>,
+}
+
+impl Iterator for RowGroups {
+    type Item = DfResult<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((rows, done)) = &mut self.current {
+                if *done < rows.num_rows() {
+                    let len = self.batch_size.min(rows.num_rows() - *done);
+                    let batch = rows.slice(*done, len);
+                    *done += len;
+                    return Some(Ok(batch));
+                }
+                self.current = None;
+            }
+            let file = self.files.get(self.file)?.clone();
+            let footer = match self.footer.clone() {
+                Some(footer) => footer,
+                None => match footer(&self.cache, &file) {
+                    Ok(footer) => {
+                        self.footer = Some(footer.clone());
+                        footer
+                    }
+                    Err(e) => return Some(Err(self.stop(e))),
+                },
+            };
+            if self.row_group >= footer.metadata().num_row_groups() {
+                self.file += 1;
+                self.row_group = 0;
+                self.footer = None;
+                continue;
+            }
+            match row_group(&self.cache, &file, &footer, self.row_group, &self.schema) {
+                Ok(rows) => self.current = Some((rows, 0)),
+                Err(e) => return Some(Err(self.stop(e))),
+            }
+            self.row_group += 1;
+        }
+    }
+}
+
+impl RowGroups {
+    /// Ends the stream after an error.
+    fn stop(&mut self, e: DataFusionError) -> DataFusionError {
+        self.file = self.files.len();
+        self.current = None;
+        e
+    }
+}
+
+/// The decoded footer of `file`, from the cache or read now (and kept).
+fn footer(cache: &ColumnCache, file: &CachedFile) -> DfResult<ArrowReaderMetadata> {
+    if let Some(footer) = cache.footer(&file.checksum) {
+        return Ok(footer);
+    }
+    let opened = File::open(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+    let footer = ArrowReaderMetadata::load(&opened, ArrowReaderOptions::new())?;
+    cache.keep_footer(&file.checksum, footer.clone());
+    Ok(footer)
+}
+
+/// Row group `index` of `file` with the columns of `schema`: those the cache holds taken from
+/// it, the others decoded from the file together, cast to the query's types and kept.
+fn row_group(
+    cache: &ColumnCache,
+    file: &CachedFile,
+    footer: &ArrowReaderMetadata,
+    index: usize,
+    schema: &SchemaRef,
+) -> DfResult<RecordBatch> {
+    let rows = usize::try_from(footer.metadata().row_group(index).num_rows())
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
+    let mut columns: Vec<Option<ArrayRef>> = schema
+        .fields()
+        .iter()
+        .map(|field| cache.column(&file.checksum, index, field.name()))
+        .collect();
+    let missing: Vec<usize> = (0..columns.len())
+        .filter(|i| columns[*i].is_none())
+        .collect();
+    if !missing.is_empty() {
+        let roots = missing
+            .iter()
+            .map(|i| footer.schema().index_of(schema.field(*i).name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let opened = File::open(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(opened, footer.clone())
+            .with_row_groups(vec![index])
+            .with_projection(ProjectionMask::roots(footer.parquet_schema(), roots))
+            .with_batch_size(rows.max(1))
+            .build()?;
+        let read_schema = reader.schema();
+        let batches = reader.collect::<Result<Vec<_>, _>>()?;
+        let decoded = concat_batches(&read_schema, &batches)?;
+        for i in missing {
+            let field = schema.field(i);
+            let stored = decoded.column_by_name(field.name()).ok_or_else(|| {
+                DataFusionError::Internal(format!(
+                    "{} has no column {}",
+                    file.path.display(),
+                    field.name()
+                ))
+            })?;
+            let array = cast(stored, field.data_type())?;
+            cache.keep_column(&file.checksum, index, field.name(), array.clone());
+            columns[i] = Some(array);
+        }
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns.into_iter().flatten().collect(),
+        &options,
+    )?)
+}

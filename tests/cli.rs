@@ -264,3 +264,39 @@ fn interactive_shell_through_a_pty() {
         std::fs::read_to_string(home.path().join(".tabvault_history")).expect("history saved");
     assert!(history.contains("INSERT INTO t VALUES"), "{history}");
 }
+
+#[test]
+fn column_cache_bytes_sizes_the_cache_and_zero_turns_it_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let setup = tabvault(
+        dir.path(),
+        &[
+            "-e",
+            "CREATE DATABASE d; USE d; CREATE TABLE t (k INT, v INT) DUPLICATE KEY(k); \
+               INSERT INTO t VALUES (1, 10), (2, 20);",
+        ],
+    );
+    assert!(setup.status.success(), "{}", stderr(&setup));
+    let explain = "EXPLAIN SELECT sum(v) FROM d.t WHERE v > 5";
+    let cached = tabvault(dir.path(), &["-e", explain]);
+    assert!(cached.status.success(), "{}", stderr(&cached));
+    assert!(
+        stdout(&cached).contains("CachedScanExec"),
+        "{}",
+        stdout(&cached)
+    );
+    let off = tabvault(dir.path(), &["--column-cache-bytes", "0", "-e", explain]);
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert!(!stdout(&off).contains("CachedScanExec"), "{}", stdout(&off));
+    assert!(stdout(&off).contains("DataSourceExec"), "{}", stdout(&off));
+    let sum = tabvault(
+        dir.path(),
+        &[
+            "--column-cache-bytes",
+            "1048576",
+            "-e",
+            "SELECT sum(v) FROM d.t",
+        ],
+    );
+    assert!(stdout(&sum).contains("| 30 "), "{}", stdout(&sum));
+}

@@ -36,6 +36,9 @@ pub struct ServerConfig {
     /// Default `wait_timeout`: idle time between commands before the server closes the connection
     /// (a session may change its own with `SET wait_timeout = N`).
     pub wait_timeout: Duration,
+    /// Bytes of decoded columns the served database keeps between queries
+    /// ([`tabvault_sql::Database::column_cache`]); 0 turns the cache off.
+    pub column_cache_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +50,7 @@ impl Default for ServerConfig {
             max_connections_per_host: DEFAULT_MAX_CONNECTIONS_PER_HOST,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
+            column_cache_bytes: tabvault_sql::query::COLUMN_CACHE_DEFAULT_BYTES,
         }
     }
 }

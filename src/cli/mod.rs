@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tabvault::sql::Database;
-use tabvault::sql::query::ImportPolicy;
+use tabvault::sql::query::{COLUMN_CACHE_DEFAULT_BYTES, ImportPolicy};
 
 /// Command-line arguments.
 #[derive(Debug, clap::Parser)]
@@ -56,6 +56,11 @@ pub struct Args {
     #[arg(long = "import-max-bytes", value_name = "BYTES", global = true,
           default_value_t = ImportPolicy::DEFAULT_MAX_BYTES)]
     pub import_max_bytes: u64,
+    /// Bytes of decoded columns kept between queries, so that repeated scans skip decoding
+    /// Parquet pages; 0 turns the cache off.
+    #[arg(long = "column-cache-bytes", value_name = "BYTES", global = true,
+          default_value_t = COLUMN_CACHE_DEFAULT_BYTES)]
+    pub column_cache_bytes: usize,
     /// A subcommand (`serve`, `verify`, `verify-snapshot`) instead of the shell.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -93,7 +98,7 @@ pub fn run(args: Args) -> ExitCode {
     match &args.command {
         Some(Command::Serve(serve)) => {
             return match ImportPolicy::new(&args.import_roots, args.import_max_bytes) {
-                Ok(import) => serve::run(&args.data, serve, import),
+                Ok(import) => serve::run(&args.data, serve, import, args.column_cache_bytes),
                 Err(e) => {
                     eprintln!("ERROR: {e}");
                     ExitCode::FAILURE
@@ -106,6 +111,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     let session = Database::open(&args.data).and_then(|db| {
         db.set_import_policy(shell_import_policy(&args)?);
+        db.column_cache().set_budget(args.column_cache_bytes);
         db.session(&args.user, args.password.as_deref())
     });
     let mut session = match session {

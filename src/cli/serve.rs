@@ -43,8 +43,14 @@ pub struct ServeArgs {
     pub allow_passwordless_root: bool,
 }
 
-/// Serves until SIGINT/SIGTERM; exit code 1 when the server cannot start.
-pub fn run(data: &Path, args: &ServeArgs, import: ImportPolicy) -> ExitCode {
+/// Serves until SIGINT/SIGTERM, keeping up to `column_cache_bytes` of decoded columns; exit code 1
+/// when the server cannot start.
+pub fn run(
+    data: &Path,
+    args: &ServeArgs,
+    import: ImportPolicy,
+    column_cache_bytes: usize,
+) -> ExitCode {
     let config = ServerConfig {
         listen: args.listen,
         max_connections: args.max_connections,
@@ -52,6 +58,7 @@ pub fn run(data: &Path, args: &ServeArgs, import: ImportPolicy) -> ExitCode {
         max_connections_per_host: args.max_connections_per_host,
         handshake_timeout: Duration::from_secs(args.handshake_timeout_s),
         wait_timeout: Duration::from_secs(args.wait_timeout_s),
+        column_cache_bytes,
     };
     let served = RootAccess::from_sources(
         args.root_password_file.as_deref(),

@@ -68,14 +68,16 @@ impl PyDatabase {
 impl PyDatabase {
     /// Opens (creating or recovering) the data directory `path`, or a new temporary one when
     /// `path` is None, with a session of `user` (root by default), whose privileges every
-    /// statement is checked against.
+    /// statement is checked against; `column_cache_bytes` sizes the cache of decoded columns
+    /// (256 MiB when None, 0 turns it off).
     #[new]
-    #[pyo3(signature = (path = None, user = "root", password = None))]
+    #[pyo3(signature = (path = None, user = "root", password = None, column_cache_bytes = None))]
     fn new(
         py: Python<'_>,
         path: Option<PathBuf>,
         user: &str,
         password: Option<&str>,
+        column_cache_bytes: Option<usize>,
     ) -> PyResult<Self> {
         py.detach(|| {
             let (path, temporary) = match path {
@@ -89,6 +91,9 @@ impl PyDatabase {
                 }
             };
             let database = Database::open(&path).map_err(Failure::from)?;
+            if let Some(bytes) = column_cache_bytes {
+                database.column_cache().set_budget(bytes);
+            }
             let mut session = database.session(user, password).map_err(Failure::from)?;
             session.set_wait_for_jobs(false);
             Ok(Self {

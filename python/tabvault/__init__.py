@@ -18,12 +18,13 @@ from ._tabvault import Database, Error, Job, QueryResult
 __all__ = ["Database", "Error", "Job", "QueryResult", "open"]
 
 
-def open(path=None, user="root", password=None):
+def open(path=None, user="root", password=None, column_cache_bytes=None):
     """Opens (creating or recovering) the data directory ``path``.
 
     Without ``path``, opens a new temporary database, removed when it is closed: the quickest
     start for tests and notebooks. Statements run as ``user`` (root, without a password, unless
     one was set with SQL), with that user's privileges. Use it as a context manager to close it
-    when done. One process opens a data directory at a time.
+    when done. One process opens a data directory at a time. Scans keep decoded columns between
+    queries, up to ``column_cache_bytes`` (256 MiB when None; 0 turns the cache off).
     """
-    return Database(path, user, password)
+    return Database(path, user, password, column_cache_bytes)

@@ -141,3 +141,19 @@ def test_interrupt_stops_a_query_running_in_another_thread(tabvault_db):
         runner.join(0.05)
     assert "interrupted" in outcome["result"]
     assert tabvault_db.sql("SELECT 1 AS one").to_arrow().column("one")[0].as_py() == 1
+
+
+def test_column_cache_bytes_zero_reads_through_the_parquet_reader(tmp_path):
+    def plan(db):
+        rows = db.sql("EXPLAIN SELECT sum(v) FROM d.t WHERE v > 1").to_arrow()
+        return "\n".join(rows.column(1).to_pylist())
+
+    path = tmp_path / "data"
+    with tabvault.open(path) as db:
+        db.execute("CREATE DATABASE d; CREATE TABLE d.t (k INT, v INT) DUPLICATE KEY(k)")
+        db.insert("d.t", {"k": [1, 2, 3], "v": [10, 20, 30]})
+        assert "CachedScanExec" in plan(db)
+    with tabvault.open(path, column_cache_bytes=0) as db:
+        assert "CachedScanExec" not in plan(db)
+        assert "DataSourceExec" in plan(db)
+        assert db.sql("SELECT sum(v) AS s FROM d.t").to_arrow().column("s")[0].as_py() == 60

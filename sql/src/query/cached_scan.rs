@@ -292,13 +292,26 @@ impl RowGroups {
     }
 }
 
+/// `file`, opened; an error names it, as the Parquet reader's do (the SQL layer hides the data
+/// directory from users who are not admins).
+fn open(file: &CachedFile) -> DfResult<File> {
+    File::open(&file.path).map_err(|e| {
+        DataFusionError::External(format!("opening {}: {e}", file.path.display()).into())
+    })
+}
+
+/// An error decoding `file`, naming it.
+fn read_error(file: &CachedFile, e: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::External(format!("reading {}: {e}", file.path.display()).into())
+}
+
 /// The decoded footer of `file`, from the cache or read now (and kept).
 fn footer(cache: &ColumnCache, file: &CachedFile) -> DfResult<ArrowReaderMetadata> {
     if let Some(footer) = cache.footer(&file.checksum) {
         return Ok(footer);
     }
-    let opened = File::open(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
-    let footer = ArrowReaderMetadata::load(&opened, ArrowReaderOptions::new())?;
+    let footer = ArrowReaderMetadata::load(&open(file)?, ArrowReaderOptions::new())
+        .map_err(|e| read_error(file, e))?;
     cache.keep_footer(&file.checksum, footer.clone());
     Ok(footer)
 }
@@ -327,14 +340,17 @@ fn row_group(
             .iter()
             .map(|i| footer.schema().index_of(schema.field(*i).name()))
             .collect::<Result<Vec<_>, _>>()?;
-        let opened = File::open(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(opened, footer.clone())
-            .with_row_groups(vec![index])
-            .with_projection(ProjectionMask::roots(footer.parquet_schema(), roots))
-            .with_batch_size(rows.max(1))
-            .build()?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(open(file)?, footer.clone())
+                .with_row_groups(vec![index])
+                .with_projection(ProjectionMask::roots(footer.parquet_schema(), roots))
+                .with_batch_size(rows.max(1))
+                .build()
+                .map_err(|e| read_error(file, e))?;
         let read_schema = reader.schema();
-        let batches = reader.collect::<Result<Vec<_>, _>>()?;
+        let batches = reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| read_error(file, e))?;
         let decoded = concat_batches(&read_schema, &batches)?;
         for i in missing {
             let field = schema.field(i);

@@ -37,8 +37,9 @@ pub struct ServerConfig {
     /// (a session may change its own with `SET wait_timeout = N`).
     pub wait_timeout: Duration,
     /// Bytes of decoded columns the served database keeps between queries
-    /// ([`tabvault_sql::Database::column_cache`]); 0 turns the cache off.
-    pub column_cache_bytes: usize,
+    /// ([`tabvault_sql::Database::column_cache`]); 0 turns the cache off, and `None` leaves the
+    /// database's own setting.
+    pub column_cache_bytes: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -50,7 +51,7 @@ impl Default for ServerConfig {
             max_connections_per_host: DEFAULT_MAX_CONNECTIONS_PER_HOST,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
-            column_cache_bytes: tabvault_sql::query::COLUMN_CACHE_DEFAULT_BYTES,
+            column_cache_bytes: None,
         }
     }
 }

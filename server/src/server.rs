@@ -105,9 +105,9 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Binds `config.listen` and starts accepting connections in the background.
     pub fn start(database: Database, config: &ServerConfig) -> Result<Self, ServerError> {
-        database
-            .column_cache()
-            .set_budget(config.column_cache_bytes);
+        if let Some(bytes) = config.column_cache_bytes {
+            database.column_cache().set_budget(bytes);
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("tabvault-server")

@@ -121,3 +121,40 @@ fn key_filters_and_limits_keep_the_parquet_reader() {
         assert!(!plan.contains("CachedScanExec"), "{query}: {plan}");
     }
 }
+
+#[test]
+fn streams_share_out_row_groups_and_every_row_is_read_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = tabvault_storage::Engine::builder(dir.path())
+        .row_group_rows(700)
+        .open()
+        .expect("engine");
+    let database = tabvault_sql::Database::with_engine(engine).expect("database");
+    let mut s = database.root_session().expect("root");
+    run(
+        &mut s,
+        "CREATE DATABASE d; USE d;
+         CREATE TABLE t (k BIGINT, v BIGINT, s STRING) DUPLICATE KEY(k)
+           DISTRIBUTED BY HASH(k) BUCKETS 1;
+         INSERT INTO t SELECT value, value * 3 AS v, concat('row ', value) AS s
+           FROM generate_series(1, 20000)",
+    );
+    let query = "SELECT count(*), sum(v), count(DISTINCT s), min(s), max(s) FROM t WHERE v % 2 = 0";
+    assert!(physical_plan(&mut s, query).contains("CachedScanExec"));
+    let cold = rows(&run(&mut s, query));
+    let warm = rows(&run(&mut s, query));
+    database.column_cache().set_budget(0);
+    let parquet = rows(&run(&mut s, query));
+    assert_eq!(cold, parquet);
+    assert_eq!(warm, parquet);
+    assert_eq!(
+        parquet,
+        vec![vec![
+            "10000".to_owned(),
+            "300030000".to_owned(),
+            "10000".to_owned(),
+            "row 10".to_owned(),
+            "row 9998".to_owned()
+        ]]
+    );
+}

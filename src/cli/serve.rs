@@ -58,7 +58,7 @@ pub fn run(
         max_connections_per_host: args.max_connections_per_host,
         handshake_timeout: Duration::from_secs(args.handshake_timeout_s),
         wait_timeout: Duration::from_secs(args.wait_timeout_s),
-        column_cache_bytes,
+        column_cache_bytes: Some(column_cache_bytes),
     };
     let served = RootAccess::from_sources(
         args.root_password_file.as_deref(),

@@ -32,6 +32,7 @@ use datafusion::physical_plan::{
 use tabvault_storage::{TableVersion, TabletFile};
 
 use crate::query::column_cache::ColumnCache;
+use crate::query::provider::query_schema;
 
 /// One rowset file a cached scan reads.
 #[derive(Clone, Debug)]
@@ -71,37 +72,36 @@ fn decoded_width(data_type: &DataType) -> u64 {
     }
 }
 
-/// A plan reading `groups` of files (one stream each) of `version` through `cache`, with the
-/// columns of `schema` (the query schema, projected), and `statistics` for the whole scan.
+/// A plan reading `files` of `version` through `cache` in `streams` streams, which share out
+/// the files' row groups, with the columns of `schema` (the query schema, projected), and
+/// `statistics` for the whole scan.
 pub(crate) fn cached_scan(
     version: &TableVersion,
-    groups: Vec<Vec<&TabletFile>>,
+    files: &[&TabletFile],
+    streams: usize,
     schema: SchemaRef,
     statistics: Statistics,
     cache: Arc<ColumnCache>,
 ) -> Arc<dyn ExecutionPlan> {
-    let groups: Vec<Arc<[CachedFile]>> = groups
-        .into_iter()
-        .map(|files| {
-            files
-                .into_iter()
-                .map(|file| CachedFile {
-                    path: file.path.clone(),
-                    checksum: file.meta.checksum.as_str().into(),
-                })
-                .collect()
+    let files: Arc<[CachedFile]> = files
+        .iter()
+        .map(|file| CachedFile {
+            path: file.path.clone(),
+            checksum: file.meta.checksum.as_str().into(),
         })
         .collect();
+    let streams = streams.max(1);
     let properties = PlanProperties::new(
         EquivalenceProperties::new(schema.clone()),
-        Partitioning::UnknownPartitioning(groups.len()),
+        Partitioning::UnknownPartitioning(streams),
         EmissionType::Incremental,
         Boundedness::Bounded,
     )
     .with_scheduling_type(SchedulingType::Cooperative);
     Arc::new(CachedScanExec {
         pin: version.clone(),
-        groups,
+        files,
+        streams,
         schema,
         statistics: Arc::new(statistics),
         cache,
@@ -113,7 +113,9 @@ pub(crate) fn cached_scan(
 pub(crate) struct CachedScanExec {
     /// Keeps the files from being collected while the plan exists.
     pin: TableVersion,
-    groups: Vec<Arc<[CachedFile]>>,
+    files: Arc<[CachedFile]>,
+    /// Stream `i` reads row group `r` of file `f` when `(f + r) % streams == i`.
+    streams: usize,
     schema: SchemaRef,
     statistics: Arc<Statistics>,
     cache: Arc<ColumnCache>,
@@ -124,14 +126,14 @@ impl fmt::Debug for CachedScanExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedScanExec")
             .field("table", &self.pin.table().name)
-            .field("streams", &self.groups.len())
+            .field("streams", &self.streams)
             .finish_non_exhaustive()
     }
 }
 
 impl DisplayAs for CachedScanExec {
     fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        let files: usize = self.groups.iter().map(|g| g.len()).sum();
+        let files = self.files.len();
         let columns: Vec<&str> = self
             .schema
             .fields()
@@ -142,7 +144,7 @@ impl DisplayAs for CachedScanExec {
             f,
             "CachedScanExec: table={}, files={files}, streams={}, columns=[{}]",
             self.pin.table().name,
-            self.groups.len(),
+            self.streams,
             columns.join(", ")
         )
     }
@@ -197,12 +199,16 @@ impl ExecutionPlan for CachedScanExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
-        let files = self.groups.get(partition).cloned().ok_or_else(|| {
-            DataFusionError::Internal(format!("CachedScanExec has no stream {partition}"))
-        })?;
+        if partition >= self.streams {
+            return Err(DataFusionError::Internal(format!(
+                "CachedScanExec has no stream {partition}"
+            )));
+        }
         let batches = RowGroups {
             _pin: self.pin.clone(),
-            files,
+            files: self.files.clone(),
+            stream: partition,
+            streams: self.streams,
             schema: self.schema.clone(),
             cache: self.cache.clone(),
             batch_size: context.session_config().batch_size().max(1),
@@ -228,10 +234,12 @@ impl ExecutionPlan for CachedScanExec {
     }
 }
 
-/// One stream's batches: its files' row groups in order, each cut into batches.
+/// One stream's batches: its share of the files' row groups in order, each cut into batches.
 struct RowGroups {
     _pin: TableVersion,
     files: Arc<[CachedFile]>,
+    stream: usize,
+    streams: usize,
     schema: SchemaRef,
     cache: Arc<ColumnCache>,
     batch_size: usize,
@@ -274,6 +282,10 @@ impl Iterator for RowGroups {
                 self.footer = None;
                 continue;
             }
+            if (self.file + self.row_group) % self.streams != self.stream {
+                self.row_group += 1;
+                continue;
+            }
             match row_group(&self.cache, &file, &footer, self.row_group, &self.schema) {
                 Ok(rows) => self.current = Some((rows, 0)),
                 Err(e) => return Some(Err(self.stop(e))),
@@ -310,7 +322,11 @@ fn footer(cache: &ColumnCache, file: &CachedFile) -> DfResult<ArrowReaderMetadat
     if let Some(footer) = cache.footer(&file.checksum) {
         return Ok(footer);
     }
-    let footer = ArrowReaderMetadata::load(&open(file)?, ArrowReaderOptions::new())
+    let stored = ArrowReaderMetadata::load(&open(file)?, ArrowReaderOptions::new())
+        .map_err(|e| read_error(file, e))?;
+    // Strings decoded straight to the query's view type, as DataFusion's reader does.
+    let views = ArrowReaderOptions::new().with_schema(query_schema(stored.schema()));
+    let footer = ArrowReaderMetadata::try_new(stored.metadata().clone(), views)
         .map_err(|e| read_error(file, e))?;
     cache.keep_footer(&file.checksum, footer.clone());
     Ok(footer)
@@ -339,7 +355,8 @@ fn row_group(
         let roots = missing
             .iter()
             .map(|i| footer.schema().index_of(schema.field(*i).name()))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| read_error(file, e))?;
         let reader =
             ParquetRecordBatchReaderBuilder::new_with_metadata(open(file)?, footer.clone())
                 .with_row_groups(vec![index])
@@ -351,25 +368,22 @@ fn row_group(
         let batches = reader
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| read_error(file, e))?;
-        let decoded = concat_batches(&read_schema, &batches)?;
+        let decoded = concat_batches(&read_schema, &batches).map_err(|e| read_error(file, e))?;
         for i in missing {
             let field = schema.field(i);
-            let stored = decoded.column_by_name(field.name()).ok_or_else(|| {
-                DataFusionError::Internal(format!(
-                    "{} has no column {}",
-                    file.path.display(),
-                    field.name()
-                ))
-            })?;
-            let array = cast(stored, field.data_type())?;
+            let stored = decoded
+                .column_by_name(field.name())
+                .ok_or_else(|| read_error(file, format!("no column {}", field.name())))?;
+            let array = cast(stored, field.data_type()).map_err(|e| read_error(file, e))?;
             cache.keep_column(&file.checksum, index, field.name(), array.clone());
             columns[i] = Some(array);
         }
     }
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(
+    RecordBatch::try_new_with_options(
         schema.clone(),
         columns.into_iter().flatten().collect(),
         &options,
-    )?)
+    )
+    .map_err(|e| read_error(file, e))
 }

@@ -7,9 +7,9 @@
 //! decoding Parquet pages, as StarRocks' storage page cache and DuckDB's buffer pool let
 //! repeated queries do.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::{Array, ArrayRef};
 use datafusion::parquet::arrow::arrow_reader::ArrowReaderMetadata;
@@ -46,33 +46,37 @@ struct Entry {
     last_use: u64,
 }
 
-#[derive(Default)]
 struct Entries {
     map: HashMap<Key, Entry>,
+    /// The keys by their entries' last use, oldest first.
+    by_use: BTreeMap<u64, Key>,
     used: usize,
     clock: u64,
+    budget: usize,
 }
 
 impl Entries {
-    /// Evicts least recently used entries until `used` is at most `limit`.
-    fn evict_to(&mut self, limit: usize) {
-        while self.used > limit {
-            let oldest = self
-                .map
-                .iter()
-                .min_by_key(|(_, entry)| entry.last_use)
-                .map(|(key, _)| key.clone());
-            let Some(entry) = oldest.and_then(|key| self.map.remove(&key)) else {
+    /// The next use's stamp.
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// Evicts least recently used entries until `used` is within the budget.
+    fn evict(&mut self) {
+        while self.used > self.budget {
+            let Some((_, key)) = self.by_use.pop_first() else {
                 return;
             };
-            self.used -= entry.bytes;
+            if let Some(entry) = self.map.remove(&key) {
+                self.used -= entry.bytes;
+            }
         }
     }
 }
 
 /// A database's cache of decoded columns, shared by all its sessions.
 pub struct ColumnCache {
-    budget: AtomicUsize,
     entries: Mutex<Entries>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -91,8 +95,13 @@ impl ColumnCache {
     /// An empty cache holding up to `budget` bytes; 0 turns caching off.
     pub fn new(budget: usize) -> Self {
         Self {
-            budget: AtomicUsize::new(budget),
-            entries: Mutex::new(Entries::default()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                by_use: BTreeMap::new(),
+                used: 0,
+                clock: 0,
+                budget,
+            }),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -100,14 +109,15 @@ impl ColumnCache {
 
     /// How many bytes it may hold.
     pub fn budget(&self) -> usize {
-        self.budget.load(Ordering::Relaxed)
+        self.entries.lock().budget
     }
 
     /// Sets how many bytes it may hold, evicting what no longer fits; 0 empties it and turns
     /// caching off.
     pub fn set_budget(&self, budget: usize) {
-        self.budget.store(budget, Ordering::Relaxed);
-        self.entries.lock().evict_to(budget);
+        let mut entries = self.entries.lock();
+        entries.budget = budget;
+        entries.evict();
     }
 
     /// How many bytes its entries hold now.
@@ -178,11 +188,16 @@ impl ColumnCache {
             part,
         };
         let mut entries = self.entries.lock();
-        entries.clock += 1;
-        let now = entries.clock;
+        let now = entries.tick();
         let found = entries.map.get_mut(&key).map(|entry| {
-            entry.last_use = now;
-            entry.value.clone()
+            let before = std::mem::replace(&mut entry.last_use, now);
+            (before, entry.value.clone())
+        });
+        let found = found.map(|(before, value)| {
+            if let Some(key) = entries.by_use.remove(&before) {
+                entries.by_use.insert(now, key);
+            }
+            value
         });
         drop(entries);
         let counter = if found.is_some() {
@@ -197,26 +212,27 @@ impl ColumnCache {
     /// Adds an entry of `bytes`, evicting least recently used ones to make room; one larger than
     /// the whole budget is not kept.
     fn keep(&self, file: &Arc<str>, part: Part, value: Cached, bytes: usize) {
-        let budget = self.budget();
-        if bytes > budget {
-            return;
-        }
         let key = Key {
             file: file.clone(),
             part,
         };
         let mut entries = self.entries.lock();
-        entries.clock += 1;
+        if bytes > entries.budget {
+            return;
+        }
+        let now = entries.tick();
         let entry = Entry {
             value,
             bytes,
-            last_use: entries.clock,
+            last_use: now,
         };
-        if let Some(replaced) = entries.map.insert(key, entry) {
+        if let Some(replaced) = entries.map.insert(key.clone(), entry) {
             entries.used -= replaced.bytes;
+            entries.by_use.remove(&replaced.last_use);
         }
+        entries.by_use.insert(now, key);
         entries.used += bytes;
-        entries.evict_to(budget);
+        entries.evict();
     }
 }
 
@@ -247,6 +263,33 @@ mod tests {
         assert!(cache.column(&b, 0, "y").is_none(), "another column");
         assert_eq!(cache.used(), one * 2);
         assert_eq!((cache.hits(), cache.misses()), (3, 2));
+    }
+
+    #[test]
+    fn the_bookkeeping_matches_the_entries_through_replacements_and_evictions() {
+        let cache = ColumnCache::new(64 << 10);
+        let files: Vec<Arc<str>> = (0..5).map(|i| format!("f{i}").into()).collect();
+        for round in 0..400_usize {
+            let file = &files[round % files.len()];
+            cache.keep_column(file, round % 7, "x", array(1 + round * 37 % 900));
+            if round % 3 == 0 {
+                cache.column(&files[round % 4], round % 5, "x");
+            }
+            if round == 300 {
+                cache.set_budget(16 << 10);
+            }
+            let entries = cache.entries.lock();
+            let bytes: usize = entries.map.values().map(|e| e.bytes).sum();
+            assert_eq!(entries.used, bytes);
+            assert!(entries.used <= entries.budget);
+            assert_eq!(entries.map.len(), entries.by_use.len());
+            assert!(
+                entries
+                    .by_use
+                    .iter()
+                    .all(|(at, key)| entries.map.get(key).is_some_and(|e| e.last_use == *at))
+            );
+        }
     }
 
     #[test]

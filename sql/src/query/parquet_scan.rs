@@ -239,8 +239,6 @@ fn files_scan(
         })
         .collect();
     let statistics = table_statistics(files.iter().flatten(), &schema);
-    // Tablets dealt round-robin over the streams: each stream reads its files one after another.
-    let streams = partitions.clamp(1, files.len());
     if let Some(cache) = column_cache {
         let read: Vec<usize> = projection
             .cloned()
@@ -251,20 +249,20 @@ fn files_scan(
         let key = version.schema().key_columns.first();
         let filters_key = request.predicates.iter().any(|p| Some(&p.column) == key);
         if served_from_cache(cache, &all, &types, limit, filters_key) {
-            let mut groups: Vec<Vec<&TabletFile>> = vec![Vec::new(); streams];
-            for (i, tablet) in tablets.iter().enumerate() {
-                groups[i % streams].extend(tablet);
-            }
             let statistics = statistics.project(Some(&read));
-            return Ok(cached_scan(
+            let plan = cached_scan(
                 version,
-                groups,
+                &all,
+                partitions,
                 read_schema,
                 statistics,
                 cache.clone(),
-            ));
+            );
+            return Ok(plan);
         }
     }
+    // Tablets dealt round-robin over the streams: each stream reads its files one after another.
+    let streams = partitions.clamp(1, files.len());
     let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); streams];
     for (i, tablet) in files.into_iter().enumerate() {
         groups[i % streams].extend(tablet);

@@ -1,9 +1,10 @@
-//! A DUPLICATE KEY scan served from the database's [`ColumnCache`]: each stream reads its files
-//! row group by row group, takes every column the cache holds and decodes only the missing ones
-//! (whole row groups, which it then keeps), and hands the row group on in batches. It prunes no
-//! row group or page by statistics, so [`parquet_scan`](super::parquet_scan) sends here only
-//! scans that would read whole row groups anyway and that fit in the cache
-//! ([`served_from_cache`]); key lookups, key ranges and `LIMIT` keep DataFusion's Parquet reader.
+//! A DUPLICATE KEY scan served from the database's [`ColumnCache`]: its streams share out the
+//! files' row groups; each takes every column the cache holds and decodes only the missing ones
+//! (whole row groups, which it then keeps), and hands the row group on in batches. It skips row
+//! groups whose statistics rule out the pushed filters, but reads no page index and takes no
+//! dynamic filter, so [`parquet_scan`](super::parquet_scan) sends here only scans that fit in
+//! the cache and would read most row groups anyway ([`served_from_cache`]); key lookups, key
+//! ranges and `LIMIT` keep DataFusion's Parquet reader.
 
 use std::fmt;
 use std::fs::File;
@@ -15,6 +16,9 @@ use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::Statistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::physical_plan::parquet::{
+    ParquetAccessPlan, ParquetFileMetrics, RowGroupAccessPlanFilter,
+};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::parquet::arrow::ProjectionMask;
@@ -22,8 +26,10 @@ use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_optimizer::pruning::PruningPredicate;
 use datafusion::physical_plan::coop::make_cooperative;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType, SchedulingType};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
@@ -72,17 +78,28 @@ fn decoded_width(data_type: &DataType) -> u64 {
     }
 }
 
+/// What a cached scan reads: the columns of `schema` (the query schema, projected), with
+/// `statistics` for the whole scan, skipping the row groups `pruning` rules out.
+pub(crate) struct CachedRead {
+    pub(crate) schema: SchemaRef,
+    pub(crate) statistics: Statistics,
+    pub(crate) pruning: Option<Arc<PruningPredicate>>,
+}
+
 /// A plan reading `files` of `version` through `cache` in `streams` streams, which share out
-/// the files' row groups, with the columns of `schema` (the query schema, projected), and
-/// `statistics` for the whole scan.
+/// the files' row groups, as `read` says.
 pub(crate) fn cached_scan(
     version: &TableVersion,
     files: &[&TabletFile],
     streams: usize,
-    schema: SchemaRef,
-    statistics: Statistics,
+    read: CachedRead,
     cache: Arc<ColumnCache>,
 ) -> Arc<dyn ExecutionPlan> {
+    let CachedRead {
+        schema,
+        statistics,
+        pruning,
+    } = read;
     let files: Arc<[CachedFile]> = files
         .iter()
         .map(|file| CachedFile {
@@ -104,8 +121,10 @@ pub(crate) fn cached_scan(
         streams,
         schema,
         statistics: Arc::new(statistics),
+        pruning,
         cache,
         properties: Arc::new(properties),
+        metrics: ExecutionPlanMetricsSet::new(),
     })
 }
 
@@ -118,8 +137,11 @@ pub(crate) struct CachedScanExec {
     streams: usize,
     schema: SchemaRef,
     statistics: Arc<Statistics>,
+    pruning: Option<Arc<PruningPredicate>>,
     cache: Arc<ColumnCache>,
     properties: Arc<PlanProperties>,
+    /// Row groups pruned and matched by statistics, per file (EXPLAIN ANALYZE).
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl fmt::Debug for CachedScanExec {
@@ -209,6 +231,9 @@ impl ExecutionPlan for CachedScanExec {
             files: self.files.clone(),
             stream: partition,
             streams: self.streams,
+            pruning: self.pruning.clone(),
+            metrics: self.metrics.clone(),
+            wanted: Vec::new(),
             schema: self.schema.clone(),
             cache: self.cache.clone(),
             batch_size: context.session_config().batch_size().max(1),
@@ -220,6 +245,10 @@ impl ExecutionPlan for CachedScanExec {
         let stream =
             RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::iter(batches));
         Ok(make_cooperative(Box::pin(stream)))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
     }
 
     fn statistics_from_inputs(
@@ -240,6 +269,10 @@ struct RowGroups {
     files: Arc<[CachedFile]>,
     stream: usize,
     streams: usize,
+    pruning: Option<Arc<PruningPredicate>>,
+    metrics: ExecutionPlanMetricsSet,
+    /// Whether each row group of the file being read survives `pruning`.
+    wanted: Vec<bool>,
     schema: SchemaRef,
     cache: Arc<ColumnCache>,
     batch_size: usize,
@@ -270,6 +303,7 @@ impl Iterator for RowGroups {
                 Some(footer) => footer,
                 None => match footer(&self.cache, &file) {
                     Ok(footer) => {
+                        self.wanted = self.surviving(&file, &footer);
                         self.footer = Some(footer.clone());
                         footer
                     }
@@ -282,7 +316,9 @@ impl Iterator for RowGroups {
                 self.footer = None;
                 continue;
             }
-            if (self.file + self.row_group) % self.streams != self.stream {
+            if (self.file + self.row_group) % self.streams != self.stream
+                || !self.wanted[self.row_group]
+            {
                 self.row_group += 1;
                 continue;
             }
@@ -296,6 +332,27 @@ impl Iterator for RowGroups {
 }
 
 impl RowGroups {
+    /// Whether each row group of `file` may hold rows the pruning predicate lets through, by
+    /// its statistics.
+    fn surviving(&self, file: &CachedFile, footer: &ArrowReaderMetadata) -> Vec<bool> {
+        let groups = footer.metadata().row_groups();
+        let Some(pruning) = &self.pruning else {
+            return vec![true; groups.len()];
+        };
+        let name = file.path.to_string_lossy();
+        let metrics = ParquetFileMetrics::new(self.stream, &name, &self.metrics);
+        let mut plan = RowGroupAccessPlanFilter::new(ParquetAccessPlan::new_all(groups.len()));
+        plan.prune_by_statistics(
+            footer.schema(),
+            footer.parquet_schema(),
+            groups,
+            pruning,
+            &metrics,
+        );
+        let plan = plan.build();
+        (0..groups.len()).map(|i| plan.should_scan(i)).collect()
+    }
+
     /// Ends the stream after an error.
     fn stop(&mut self, e: DataFusionError) -> DataFusionError {
         self.file = self.files.len();

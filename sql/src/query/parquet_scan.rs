@@ -32,6 +32,7 @@ use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::object_store::path::Path as StorePath;
 use datafusion::parquet::arrow::async_reader::AsyncFileReader;
+use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
@@ -40,7 +41,7 @@ use datafusion::physical_plan::union::UnionExec;
 use tabvault_storage::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile, Value};
 
 use crate::error::SqlError;
-use crate::query::cached_scan::{cached_scan, served_from_cache};
+use crate::query::cached_scan::{CachedRead, cached_scan, served_from_cache};
 use crate::query::column_cache::ColumnCache;
 use crate::query::filters::to_predicate;
 use crate::query::local_reader::LocalFileReader;
@@ -102,14 +103,16 @@ impl ParquetFileReaderFactory for PinnedFiles {
     }
 }
 
-/// What DataFusion asks of a scan: its `projection` (column indices), a `limit` on rows, and up to
-/// how many parallel streams (`partitions`) to read in; and the column cache it may be served
-/// from.
+/// What DataFusion asks of a scan: its `projection` (column indices), a `limit` on rows, up to
+/// how many parallel streams (`partitions`) to read in, and the `filters` it pushed down (a
+/// scan from the column cache prunes row groups with them); and the column cache it may be
+/// served from.
 #[derive(Clone, Copy)]
 pub(crate) struct ScanShape<'a> {
     pub(crate) projection: Option<&'a Vec<usize>>,
     pub(crate) limit: Option<usize>,
     pub(crate) partitions: usize,
+    pub(crate) filters: &'a [Expr],
     pub(crate) column_cache: Option<&'a Arc<ColumnCache>>,
 }
 
@@ -211,6 +214,7 @@ fn files_scan(
         projection,
         limit,
         partitions,
+        filters,
         column_cache,
     } = shape;
     let schema = query_schema(&version.schema().arrow_schema());
@@ -254,8 +258,11 @@ fn files_scan(
                 version,
                 &all,
                 partitions,
-                read_schema,
-                statistics,
+                CachedRead {
+                    schema: read_schema,
+                    statistics,
+                    pruning: row_group_pruning(state, &schema, filters),
+                },
                 cache.clone(),
             );
             return Ok(plan);
@@ -298,6 +305,22 @@ fn files_scan(
         .with_limit(limit)
         .build();
     Ok(DataSourceExec::from_data_source(config))
+}
+
+/// The predicate that rules row groups out by their statistics for `filters` over `schema` (the
+/// table's query schema), if they rule any out: the filters DataFusion pushed into the scan,
+/// which it still checks above it, so a filter this cannot use only prunes less.
+fn row_group_pruning(
+    state: &dyn Session,
+    schema: &SchemaRef,
+    filters: &[Expr],
+) -> Option<Arc<PruningPredicate>> {
+    let predicate = conjunction(filters.iter().cloned().map(unnormalize_col))?;
+    let logical = DFSchema::try_from(schema.as_ref().clone()).ok()?;
+    let physical = state.create_physical_expr(predicate, &logical).ok()?;
+    PruningPredicateBuilder::new()
+        .with_file_schema(schema.clone())
+        .build(physical)
 }
 
 /// Whether `request` asks for one value of the table's leading key column and no file of

@@ -175,6 +175,7 @@ impl TableProvider for StorageTable {
                     projection,
                     limit,
                     partitions: self.partitions,
+                    filters,
                     column_cache: self.column_cache.as_ref(),
                 },
                 &checked,

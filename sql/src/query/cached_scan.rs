@@ -6,6 +6,7 @@
 //! the cache and would read most row groups anyway ([`served_from_cache`]); key lookups, key
 //! ranges and `LIMIT` keep DataFusion's Parquet reader.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning,
     PlanProperties, ReplaceChildrenOptions, StatisticsArgs,
 };
+use parking_lot::Mutex;
 use tabvault_storage::{TableVersion, TabletFile};
 
 use crate::query::column_cache::ColumnCache;
@@ -122,6 +124,7 @@ pub(crate) fn cached_scan(
         schema,
         statistics: Arc::new(statistics),
         pruning,
+        surviving: Surviving::default(),
         cache,
         properties: Arc::new(properties),
         metrics: ExecutionPlanMetricsSet::new(),
@@ -138,6 +141,7 @@ pub(crate) struct CachedScanExec {
     schema: SchemaRef,
     statistics: Arc<Statistics>,
     pruning: Option<Arc<PruningPredicate>>,
+    surviving: Surviving,
     cache: Arc<ColumnCache>,
     properties: Arc<PlanProperties>,
     /// Row groups pruned and matched by statistics, per file (EXPLAIN ANALYZE).
@@ -233,7 +237,8 @@ impl ExecutionPlan for CachedScanExec {
             streams: self.streams,
             pruning: self.pruning.clone(),
             metrics: self.metrics.clone(),
-            wanted: Vec::new(),
+            surviving: self.surviving.clone(),
+            wanted: Arc::from([]),
             schema: self.schema.clone(),
             cache: self.cache.clone(),
             batch_size: context.session_config().batch_size().max(1),
@@ -263,6 +268,10 @@ impl ExecutionPlan for CachedScanExec {
     }
 }
 
+/// Which row groups of each file (by index in the plan's files) survive pruning, shared by the
+/// plan's streams so that each file is pruned once.
+type Surviving = Arc<Mutex<HashMap<usize, Arc<[bool]>>>>;
+
 /// One stream's batches: its share of the files' row groups in order, each cut into batches.
 struct RowGroups {
     _pin: TableVersion,
@@ -271,8 +280,9 @@ struct RowGroups {
     streams: usize,
     pruning: Option<Arc<PruningPredicate>>,
     metrics: ExecutionPlanMetricsSet,
+    surviving: Surviving,
     /// Whether each row group of the file being read survives `pruning`.
-    wanted: Vec<bool>,
+    wanted: Arc<[bool]>,
     schema: SchemaRef,
     cache: Arc<ColumnCache>,
     batch_size: usize,
@@ -332,13 +342,16 @@ impl Iterator for RowGroups {
 }
 
 impl RowGroups {
-    /// Whether each row group of `file` may hold rows the pruning predicate lets through, by
-    /// its statistics.
-    fn surviving(&self, file: &CachedFile, footer: &ArrowReaderMetadata) -> Vec<bool> {
+    /// Whether each row group of the file being read may hold rows the pruning predicate lets
+    /// through, by its statistics; worked out by the first stream to read the file.
+    fn surviving(&self, file: &CachedFile, footer: &ArrowReaderMetadata) -> Arc<[bool]> {
         let groups = footer.metadata().row_groups();
         let Some(pruning) = &self.pruning else {
-            return vec![true; groups.len()];
+            return vec![true; groups.len()].into();
         };
+        if let Some(known) = self.surviving.lock().get(&self.file) {
+            return known.clone();
+        }
         let name = file.path.to_string_lossy();
         let metrics = ParquetFileMetrics::new(self.stream, &name, &self.metrics);
         let mut plan = RowGroupAccessPlanFilter::new(ParquetAccessPlan::new_all(groups.len()));
@@ -350,7 +363,9 @@ impl RowGroups {
             &metrics,
         );
         let plan = plan.build();
-        (0..groups.len()).map(|i| plan.should_scan(i)).collect()
+        let wanted: Arc<[bool]> = (0..groups.len()).map(|i| plan.should_scan(i)).collect();
+        self.surviving.lock().insert(self.file, wanted.clone());
+        wanted
     }
 
     /// Ends the stream after an error.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{physical_plan, root, rows, run};
+use common::{physical_plan, root, root_with_row_groups, rows, run};
 use tabvault_sql::Session;
 
 const SUMS: &str = "SELECT p, count(*) AS n, sum(v) AS sv, sum(d) AS sd, min(s) AS ms, \
@@ -124,13 +124,7 @@ fn key_filters_and_limits_keep_the_parquet_reader() {
 
 #[test]
 fn streams_share_out_row_groups_and_every_row_is_read_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = tabvault_storage::Engine::builder(dir.path())
-        .row_group_rows(700)
-        .open()
-        .expect("engine");
-    let database = tabvault_sql::Database::with_engine(engine).expect("database");
-    let mut s = database.root_session().expect("root");
+    let (_dir, database, mut s) = root_with_row_groups(700);
     run(
         &mut s,
         "CREATE DATABASE d; USE d;
@@ -161,13 +155,7 @@ fn streams_share_out_row_groups_and_every_row_is_read_once() {
 
 #[test]
 fn row_groups_are_pruned_by_their_statistics() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = tabvault_storage::Engine::builder(dir.path())
-        .row_group_rows(700)
-        .open()
-        .expect("engine");
-    let database = tabvault_sql::Database::with_engine(engine).expect("database");
-    let mut s = database.root_session().expect("root");
+    let (_dir, database, mut s) = root_with_row_groups(700);
     run(
         &mut s,
         "CREATE DATABASE d; USE d;

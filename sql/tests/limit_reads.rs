@@ -8,10 +8,8 @@ mod common;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use common::{rows, run};
+use common::{root_with_row_groups, rows, run};
 use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
-use tabvault_sql::Database;
-use tabvault_storage::Engine;
 
 /// Every `.parquet` file under `dir`.
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
@@ -51,13 +49,7 @@ fn metric(text: &str, name: &str) -> f64 {
 
 #[test]
 fn a_limit_reads_one_row_group_per_file_it_opens() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::builder(dir.path())
-        .row_group_rows(1000)
-        .open()
-        .expect("engine");
-    let database = Database::with_engine(engine).expect("database");
-    let mut s = database.root_session().expect("root");
+    let (dir, _database, mut s) = root_with_row_groups(1000);
     run(
         &mut s,
         "CREATE DATABASE d; USE d;

@@ -12,6 +12,19 @@ pub fn root() -> (tempfile::TempDir, Database, Session) {
     (dir, database, session)
 }
 
+/// A fresh database whose engine writes row groups of at most `rows` rows, and a root session on
+/// it: for tests of how scans read row groups.
+pub fn root_with_row_groups(rows: usize) -> (tempfile::TempDir, Database, Session) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = tabvault_storage::Engine::builder(dir.path())
+        .row_group_rows(rows)
+        .open()
+        .expect("engine");
+    let database = Database::with_engine(engine).expect("database");
+    let session = database.root_session().expect("root");
+    (dir, database, session)
+}
+
 /// A database in `data` and a root session on it (jobs waited for).
 pub fn root_in(data: &std::path::Path) -> (Database, Session) {
     let database = Database::open(data).expect("open");

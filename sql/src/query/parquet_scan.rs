@@ -228,21 +228,16 @@ fn files_scan(
         };
         return Ok(Arc::new(EmptyExec::new(projected)));
     }
-    let mut paths: HashMap<StorePath, PathBuf> = HashMap::new();
-    let files: Vec<Vec<PartitionedFile>> = tablets
+    let file_stats: Vec<Vec<Arc<Statistics>>> = tablets
         .iter()
         .map(|tablet| {
             tablet
                 .iter()
-                .map(|file| {
-                    let listed = partitioned_file(file, version, &schema);
-                    paths.insert(listed.object_meta.location.clone(), file.path.clone());
-                    listed
-                })
+                .map(|file| Arc::new(file_statistics(file, version, &schema)))
                 .collect()
         })
         .collect();
-    let statistics = table_statistics(files.iter().flatten(), &schema);
+    let statistics = table_statistics(file_stats.iter().flatten(), &schema);
     if let Some(cache) = column_cache {
         let read: Vec<usize> = projection
             .cloned()
@@ -268,6 +263,22 @@ fn files_scan(
             return Ok(plan);
         }
     }
+    let mut paths: HashMap<StorePath, PathBuf> = HashMap::new();
+    let files: Vec<Vec<PartitionedFile>> = tablets
+        .iter()
+        .zip(file_stats)
+        .map(|(tablet, stats)| {
+            tablet
+                .iter()
+                .zip(stats)
+                .map(|(file, stats)| {
+                    let listed = partitioned_file(file, stats);
+                    paths.insert(listed.object_meta.location.clone(), file.path.clone());
+                    listed
+                })
+                .collect()
+        })
+        .collect();
     // Tablets dealt round-robin over the streams: each stream reads its files one after another.
     let streams = partitions.clamp(1, files.len());
     let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); streams];
@@ -368,14 +379,10 @@ fn value_span(min: &Value, max: &Value) -> Option<i128> {
 }
 
 /// One rowset file as DataFusion lists it, with its recorded statistics.
-fn partitioned_file(
-    file: &TabletFile,
-    version: &TableVersion,
-    schema: &SchemaRef,
-) -> PartitionedFile {
+fn partitioned_file(file: &TabletFile, statistics: Arc<Statistics>) -> PartitionedFile {
     let mut listed = PartitionedFile::new(file.path.to_string_lossy(), file.meta.size_bytes);
     listed.object_meta.location = store_path(file);
-    listed.with_statistics(Arc::new(file_statistics(file, version, schema)))
+    listed.with_statistics(statistics)
 }
 
 /// The location DataFusion's local object store knows `file` by.
@@ -451,7 +458,7 @@ fn bound(value: Option<&Value>, data_type: &DataType) -> Precision<ScalarValue> 
 /// The table's statistics: the files' summed. A column with only NULLs in a file bounds nothing
 /// there, so the file is left out of that column's min and max.
 fn table_statistics<'a>(
-    files: impl Iterator<Item = &'a PartitionedFile>,
+    files: impl Iterator<Item = &'a Arc<Statistics>>,
     schema: &SchemaRef,
 ) -> Statistics {
     let mut total = Statistics::new_unknown(schema);
@@ -461,10 +468,7 @@ fn table_statistics<'a>(
         column.null_count = Precision::Exact(0);
     }
     let mut bounded = vec![false; total.column_statistics.len()];
-    for file in files {
-        let Some(stats) = &file.statistics else {
-            return Statistics::new_unknown(schema);
-        };
+    for stats in files {
         total.num_rows = total.num_rows.add(&stats.num_rows);
         total.total_byte_size = total.total_byte_size.add(&stats.total_byte_size);
         let columns = total

@@ -84,8 +84,8 @@ pub use value::{
 };
 
 /// Building blocks tabvault's own crates (snapshot, sql, bench) share with storage: durable file
-/// writes, private file modes, the data directory's names, content hashes, the Parquet writer's
-/// settings and Parquet field ids. Not part of the embedding API: they follow
+/// writes, private file modes, the data directory's names, content hashes, mapped rowset files,
+/// the Parquet writer's settings and Parquet field ids. Not part of the embedding API: they follow
 /// storage's internals and may change in any release.
 pub mod internal {
     pub use crate::engine::hash_file;
@@ -97,6 +97,7 @@ pub mod internal {
         PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, create_private_dir, private_file_options,
     };
     pub use crate::layout::{DATA_DIR, LOCK_FILE, LOST_FOUND_DIR, MARKER_FILE, META_DIR};
+    pub use crate::scan::map_rowset_file;
     pub use crate::schema::{field_id, has_field_ids, without_field_ids};
     pub use crate::write::{row_hashes, writer_properties};
 }

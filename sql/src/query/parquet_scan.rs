@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +38,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::union::UnionExec;
+use tabvault_storage::internal::map_rowset_file;
 use tabvault_storage::{CompareOp, Predicate, ScanRequest, TableVersion, TabletFile, Value};
 
 use crate::error::SqlError;
@@ -84,9 +85,17 @@ impl ParquetFileReaderFactory for PinnedFiles {
                 "{location} is not a file of the pinned table version"
             )));
         };
-        let file = File::open(path).map_err(|e| {
-            DataFusionError::External(format!("opening {}: {e}", path.display()).into())
-        })?;
+        let file = map_rowset_file(path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        if u64::try_from(file.len()).ok() != Some(size) {
+            return Err(DataFusionError::External(
+                format!(
+                    "{} is {} bytes long; the table version records {size}",
+                    path.display(),
+                    file.len()
+                )
+                .into(),
+            ));
+        }
         let file_metrics = ParquetFileMetrics::new(partition_index, location.as_ref(), metrics);
         let metadata = self.metadata.create_reader(
             partition_index,
@@ -94,12 +103,7 @@ impl ParquetFileReaderFactory for PinnedFiles {
             metadata_size_hint,
             metrics,
         )?;
-        Ok(Box::new(LocalFileReader::new(
-            file,
-            size,
-            metadata,
-            file_metrics,
-        )))
+        Ok(Box::new(LocalFileReader::new(file, metadata, file_metrics)))
     }
 }
 

@@ -7,5 +7,6 @@ mod reader;
 mod table_version;
 
 pub use predicate::{CompareOp, Predicate};
+pub use reader::map_rowset_file;
 pub(crate) use table_version::read_rowset_for_compaction;
 pub use table_version::{ScanRequest, TableVersion, TabletFile};

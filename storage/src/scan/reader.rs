@@ -42,8 +42,9 @@ pub(crate) fn file_may_match(rowset: &Rowset, predicates: &[BoundPredicate]) -> 
     })
 }
 
-/// Memory-maps a published, immutable rowset file.
-fn map_file(path: &Path) -> Result<Bytes> {
+/// The bytes of a published, immutable rowset file, memory-mapped: reads of it copy nothing and
+/// allocate nothing, and its pages are the page cache's.
+pub fn map_rowset_file(path: &Path) -> Result<Bytes> {
     let file = File::open(path).io_context(|| format!("opening {}", path.display()))?;
     // SAFETY: rowset files are immutable once published (written under a temp name, renamed, never
     // modified in place) and are only unlinked, which keeps the mapping valid.
@@ -64,7 +65,7 @@ pub(crate) fn read_rowset(
         return Ok(Vec::new());
     }
     let path = root.join(&rowset.file.path);
-    let bytes = map_file(&path)?;
+    let bytes = map_rowset_file(&path)?;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| StorageError::Corrupted {
             path: path.clone(),

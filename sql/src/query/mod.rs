@@ -33,11 +33,11 @@ use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::common::config::Dialect;
 use datafusion::error::Result as DfResult;
-use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::TaskContext;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as QueryStatement;
 use tabvault_storage::Engine;
@@ -244,17 +244,19 @@ pub async fn run_query(
     Ok((schema, batches))
 }
 
-/// A started query.
+/// A planned query, run when its rows are read.
 pub struct StartedQuery {
     /// The schema of its rows.
     pub schema: SchemaRef,
-    /// Its rows, computed as they are read.
-    pub stream: SendableRecordBatchStream,
+    /// Its physical plan, which holds the pins of the table versions it reads.
+    pub plan: Arc<dyn ExecutionPlan>,
+    /// What running the plan needs (the session's configuration and memory pool).
+    pub task: Arc<TaskContext>,
     /// Whether its plan may be read on the calling thread ([`bounded_per_poll`]).
     pub inline: bool,
 }
 
-/// Plans and starts one read-only query with `params` bound to its placeholders.
+/// Plans one read-only query with `params` bound to its placeholders.
 pub async fn stream_query(
     env: Arc<QueryEnv>,
     query: &QueryStatement,
@@ -265,10 +267,10 @@ pub async fn stream_query(
     let task = Arc::new(frame.task_ctx());
     let plan = frame.create_physical_plan().await?;
     let inline = bounded_per_poll(plan.as_ref());
-    let stream = execute_stream(plan, task)?;
     Ok(StartedQuery {
         schema,
-        stream,
+        plan,
+        task,
         inline,
     })
 }

@@ -99,11 +99,12 @@ fn every_row_comes_once_from_several_output_partitions() {
     for batch in stream {
         let batch = batch.expect("a batch");
         let result = tabvault_sql::QueryResult::rows(batch.schema(), vec![batch]);
-        streamed.extend(
-            rows(&result)
-                .iter()
-                .map(|r| (r[0].parse::<i64>().expect("k"), r[1].parse::<i64>().expect("v"))),
-        );
+        streamed.extend(rows(&result).iter().map(|r| {
+            (
+                r[0].parse::<i64>().expect("k"),
+                r[1].parse::<i64>().expect("v"),
+            )
+        }));
     }
     streamed.sort_unstable();
     assert_eq!(streamed, expected, "streamed");

@@ -75,8 +75,8 @@ impl SnapshotServiceBuilder {
 
     /// Parallel transfers per job (default 8; a BACKUP to a local-directory repository uses at
     /// most one less than the CPU count, since its copies are CPU-bound and writers go on). Every
-    /// job's transfers share the process's one transfer pool of 16 threads, so at most 16 run at
-    /// once in the process, whatever this says.
+    /// job's transfers share the process's one transfer pool of 16 threads, taking turns, so at
+    /// most 16 run at once in the process, whatever this says.
     pub fn transfer_threads(mut self, threads: usize) -> Self {
         self.upload_threads = threads.max(1);
         self

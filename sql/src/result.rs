@@ -20,7 +20,7 @@ use tabvault_snapshot::Job;
 use crate::database::{Database, Deadline};
 use crate::error::{Result, SqlError};
 use crate::process::{ProcessHandle, Signal};
-use crate::query::StartedQuery;
+use crate::query::PlannedQuery;
 use crate::session::hide_server_paths;
 
 /// The outcome of one statement.
@@ -176,7 +176,7 @@ impl std::fmt::Debug for RowStream {
 
 impl RowStream {
     pub(crate) fn new(
-        started: StartedQuery,
+        planned: PlannedQuery,
         database: Database,
         deadline: Option<Deadline>,
         cancel: Arc<Signal>,
@@ -184,9 +184,9 @@ impl RowStream {
         hide: Option<PathBuf>,
     ) -> Self {
         Self {
-            schema: started.schema,
-            rows: Rows::Planned(started.plan, started.task),
-            inline: started.inline,
+            schema: planned.schema,
+            rows: Rows::Planned(planned.plan, planned.task),
+            inline: planned.inline,
             database,
             deadline,
             cancel,

@@ -23,8 +23,8 @@ use crate::parser::{
 use crate::prepared::Prepared;
 use crate::process::{ProcessHandle, Signal};
 use crate::query::{
-    LazyImportScope, QueryEnv, StartedQuery, is_information_schema, plan_schema, run_query,
-    stream_query,
+    LazyImportScope, PlannedQuery, QueryEnv, is_information_schema, plan_query, plan_schema,
+    run_query,
 };
 use crate::result::{Output, QueryResult, RowStream};
 use crate::variables::{self, VariableValue};
@@ -282,9 +282,9 @@ impl Session {
             }
         };
         if let Statement::Query { query } = statement {
-            let started = exec.stream(query).map_err(hidden)?;
+            let planned = exec.plan_rows(query).map_err(hidden)?;
             return Ok(Output::Rows(RowStream::new(
-                started,
+                planned,
                 self.database.clone(),
                 exec.deadline,
                 exec.cancel,
@@ -420,11 +420,11 @@ impl Exec<'_> {
         self.query(&parse_query(sql)?)
     }
 
-    /// Plans a read-only query and starts it, its placeholders bound to the statement's
-    /// parameters: its schema and its stream of rows.
-    fn stream(&self, query: &QueryStatement) -> Result<StartedQuery> {
+    /// Plans a read-only query, its placeholders bound to the statement's parameters: its schema
+    /// and its plan, which runs when its rows are read.
+    fn plan_rows(&self, query: &QueryStatement) -> Result<PlannedQuery> {
         self.database.block_on(
-            stream_query(self.env(), query, self.params),
+            plan_query(self.env(), query, self.params),
             self.deadline,
             &self.cancel,
         )

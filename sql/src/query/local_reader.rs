@@ -2,11 +2,8 @@
 //! them. Rowset files are local and mostly in the page cache: a range is a slice of the mapping,
 //! with nothing allocated or copied. The object store's local reader instead opens the file again
 //! and hands each read to a blocking thread and back (a key lookup made about 64 such thread
-//! switches, and on this 2-core VM a switch to an idle core made a single lookup after a pause
-//! take 7–9 ms against 5 ms back to back). Positioned reads into fresh buffers, used before the
-//! mapping, faulted those buffers in while the other thread's allocations changed the process's
-//! mappings: a 10 M-row whole-table read spent a tenth of its time on that. The footer and page
-//! index still come through DataFusion's reader, with its metadata cache.
+//! switches, each a wake of an idle core on a small machine). The footer and page index still
+//! come through DataFusion's reader, with its metadata cache.
 
 use std::ops::Range;
 

@@ -245,7 +245,7 @@ pub async fn run_query(
 }
 
 /// A planned query, run when its rows are read.
-pub struct StartedQuery {
+pub struct PlannedQuery {
     /// The schema of its rows.
     pub schema: SchemaRef,
     /// Its physical plan, which holds the pins of the table versions it reads.
@@ -257,17 +257,17 @@ pub struct StartedQuery {
 }
 
 /// Plans one read-only query with `params` bound to its placeholders.
-pub async fn stream_query(
+pub async fn plan_query(
     env: Arc<QueryEnv>,
     query: &QueryStatement,
     params: &[ScalarValue],
-) -> Result<StartedQuery> {
+) -> Result<PlannedQuery> {
     let frame = plan_bound(&context(env), query, params).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let task = Arc::new(frame.task_ctx());
     let plan = frame.create_physical_plan().await?;
     let inline = bounded_per_poll(plan.as_ref());
-    Ok(StartedQuery {
+    Ok(PlannedQuery {
         schema,
         plan,
         task,

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,7 +51,8 @@ use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
 /// compaction, drop or GC removes a file) for as long as the plan that reads them lives. Each file
-/// is read with positioned reads in the asking task ([`LocalFileReader`]); its metadata through
+/// is mapped and its ranges served from the mapping in the asking task ([`LocalFileReader`]),
+/// once its length is checked against the version's record; its metadata comes through
 /// `metadata` (DataFusion's reader with the metadata cache).
 struct PinnedFiles {
     pin: TableVersion,

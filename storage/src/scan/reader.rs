@@ -47,7 +47,11 @@ pub(crate) fn file_may_match(rowset: &Rowset, predicates: &[BoundPredicate]) -> 
 pub fn map_rowset_file(path: &Path) -> Result<Bytes> {
     let file = File::open(path).io_context(|| format!("opening {}", path.display()))?;
     // SAFETY: rowset files are immutable once published (written under a temp name, renamed, never
-    // modified in place) and are only unlinked, which keeps the mapping valid.
+    // modified in place) and are only unlinked, which keeps the mapping valid. Their inodes are
+    // shared by hard links from local snapshots and same-filesystem repositories, which tabvault
+    // never modifies in place either (repository writes are temp-and-rename too). What the type
+    // system cannot rule out (another program truncating a link in place, a disk error on a
+    // mapped page) ends the process with SIGBUS instead of failing one read.
     #[allow(unsafe_code)]
     let map = unsafe { Mmap::map(&file) }.io_context(|| format!("mapping {}", path.display()))?;
     Ok(Bytes::from_owner(map))

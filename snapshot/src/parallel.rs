@@ -33,11 +33,11 @@ fn transfer_pool() -> Option<&'static ThreadPool> {
         .as_ref()
 }
 
-/// A job's files in flight and its first failure.
+/// A job's tasks in flight (queued or running) and its first failure.
 struct Progress<E> {
     in_flight: usize,
     first_error: Option<E>,
-    /// A file's work panicked: start no more (the panic is raised again once the rest end).
+    /// A file's work panicked: start no more tasks (the panic is raised again once the rest end).
     panicked: bool,
 }
 
@@ -48,7 +48,7 @@ impl<E> Progress<E> {
     }
 }
 
-/// One file's place among a job's files in flight, given back when its task ends, by unwinding
+/// One task's place among a job's tasks in flight, given back when the task ends, by unwinding
 /// too (so the job's thread, waiting for a free place, is never left waiting).
 struct InFlight<'a, E> {
     progress: &'a Mutex<Progress<E>>,

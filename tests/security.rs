@@ -344,17 +344,20 @@ fn show_lists_only_what_the_user_may_see() {
 fn errors_shown_to_users_without_admin_carry_no_server_paths() {
     // A table file lost under the engine (a disk fault, a careless `rm`), or cut short; the
     // query with LIMIT reads through DataFusion's Parquet reader, which checks each file's length.
-    let remove = |file: &std::path::Path| std::fs::remove_file(file);
-    let shorten = |file: &std::path::Path| {
+    fn remove(file: &std::path::Path) -> std::io::Result<()> {
+        std::fs::remove_file(file)
+    }
+    fn shorten(file: &std::path::Path) -> std::io::Result<()> {
         let length = std::fs::metadata(file)?.len();
         std::fs::OpenOptions::new()
             .write(true)
             .open(file)?
             .set_len(length / 2)
-    };
-    let damages: [(&dyn Fn(&std::path::Path) -> std::io::Result<()>, &str); 2] = [
-        (&remove, "SELECT * FROM d.t"),
-        (&shorten, "SELECT * FROM d.t LIMIT 1"),
+    }
+    type Damage = fn(&std::path::Path) -> std::io::Result<()>;
+    let damages: [(Damage, &str); 2] = [
+        (remove, "SELECT * FROM d.t"),
+        (shorten, "SELECT * FROM d.t LIMIT 1"),
     ];
     for (damage, query) in damages {
         let dir = tempfile::tempdir().expect("tempdir");

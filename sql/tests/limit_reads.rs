@@ -6,24 +6,9 @@
 mod common;
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
 
-use common::{root_with_row_groups, rows, run};
+use common::{parquet_files, root_with_row_groups, rows, run};
 use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
-
-/// Every `.parquet` file under `dir`.
-fn parquet_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(parquet_files(&path));
-        } else if path.extension().is_some_and(|e| e == "parquet") {
-            found.push(path);
-        }
-    }
-    found
-}
 
 /// The value of metric `name` in EXPLAIN ANALYZE's text: a count, written as DataFusion writes
 /// large ones (`457.8 K`, `1.2 M`).

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{physical_plan, root, rows, run};
+use common::{parquet_files, physical_plan, root, rows, run};
 use tabvault_sql::{Output, Session, parse_statement};
 
 fn setup(s: &mut Session) {
@@ -19,24 +19,6 @@ fn setup(s: &mut Session) {
     );
 }
 
-/// The table's rowset files.
-fn rowset_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                out.push(path);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&root.join("data"), &mut out);
-    out.sort();
-    out
-}
-
 #[test]
 fn a_file_of_another_length_is_an_error_naming_it() {
     let (dir, database, mut s) = root();
@@ -46,7 +28,7 @@ fn a_file_of_another_length_is_an_error_naming_it() {
     assert!(physical_plan(&mut s, query).contains("DataSourceExec"));
     assert_eq!(rows(&run(&mut s, query)), [["50000", "3750075000"]]);
 
-    let files = rowset_files(dir.path());
+    let files = parquet_files(&dir.path().join("data"));
     assert_eq!(files.len(), 4, "{files:?}");
     for (file, change) in [(&files[0], -100_i64), (&files[1], 100)] {
         let length = std::fs::metadata(file).expect("metadata").len();

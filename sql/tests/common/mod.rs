@@ -89,3 +89,18 @@ pub fn physical_plan(session: &mut Session, query: &str) -> String {
         .map(|row| row[plan].clone())
         .unwrap_or_else(|| panic!("no physical plan for {query}"))
 }
+
+/// Every `.parquet` file under `dir`, in path order.
+pub fn parquet_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(parquet_files(&path));
+        } else if path.extension().is_some_and(|e| e == "parquet") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}

@@ -1686,6 +1686,41 @@ fn verify_reports_a_flipped_byte() -> R {
     Ok(())
 }
 
+/// A rowset file whose length is not the one its catalog entry records (cut short, or grown) is
+/// corrupted for a scan, which names it, rather than read at the recorded offsets.
+#[test]
+fn a_scan_refuses_a_file_of_another_length() -> R {
+    let dir = tempfile::tempdir()?;
+    let engine = setup(dir.path())?;
+    let def = dup_def("t");
+    engine.create_table(DB, &def, false)?;
+    append_rows(&engine, &def, &dup_rows(0..20))?;
+    let victim = referenced_files(&engine)[0].clone();
+    let original = std::fs::read(&victim)?;
+    let length = u64::try_from(original.len())?;
+    for changed in [length - 10, length + 10] {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&victim)?
+            .set_len(changed)?;
+        let error = engine
+            .pin_table(DB, "t")?
+            .scan(&ScanRequest::all())
+            .expect_err("a file of another length");
+        assert!(
+            matches!(&error, StorageError::Corrupted { path, .. } if path == &victim),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains(&format!("{changed} bytes long")),
+            "{error}"
+        );
+    }
+    std::fs::write(&victim, &original)?;
+    assert!(engine.pin_table(DB, "t")?.scan(&ScanRequest::all()).is_ok());
+    Ok(())
+}
+
 /// A plan from a forged repository is refused as CREATE TABLE / CREATE VIEW would refuse it:
 /// partitions that overlap each other or an existing partition, a name given twice, a view with a
 /// repeated column. Nothing is installed.

@@ -137,7 +137,7 @@ mod tests {
                 .create_reader(0, listed.clone(), None, &metrics)
                 .expect("metadata reader");
             let mut reader = LocalFileReader::new(
-                tabvault_storage::internal::map_rowset_file(&path).expect("mapped"),
+                tabvault_storage::internal::map_rowset_file(&path, size).expect("mapped"),
                 metadata,
                 ParquetFileMetrics::new(0, "rows.parquet", &metrics),
             );

@@ -51,8 +51,8 @@ use crate::query::provider::query_schema;
 
 /// Hands DataFusion's readers the files of one pinned table version, holding the pin (so no
 /// compaction, drop or GC removes a file) for as long as the plan that reads them lives. Each file
-/// is mapped and its ranges served from the mapping in the asking task ([`LocalFileReader`]),
-/// once its length is checked against the version's record; its metadata comes through
+/// is mapped (its length checked against the version's record) and its ranges served from the
+/// mapping in the asking task ([`LocalFileReader`]); its metadata comes through
 /// `metadata` (DataFusion's reader with the metadata cache).
 struct PinnedFiles {
     pin: TableVersion,
@@ -85,17 +85,8 @@ impl ParquetFileReaderFactory for PinnedFiles {
                 "{location} is not a file of the pinned table version"
             )));
         };
-        let file = map_rowset_file(path).map_err(|e| DataFusionError::External(Box::new(e)))?;
-        if u64::try_from(file.len()).ok() != Some(size) {
-            return Err(DataFusionError::External(
-                format!(
-                    "{} is {} bytes long; the table version records {size}",
-                    path.display(),
-                    file.len()
-                )
-                .into(),
-            ));
-        }
+        let file =
+            map_rowset_file(path, size).map_err(|e| DataFusionError::External(Box::new(e)))?;
         let file_metrics = ParquetFileMetrics::new(partition_index, location.as_ref(), metrics);
         let metadata = self.metadata.create_reader(
             partition_index,

@@ -42,9 +42,11 @@ pub(crate) fn file_may_match(rowset: &Rowset, predicates: &[BoundPredicate]) -> 
     })
 }
 
-/// The bytes of a published, immutable rowset file, memory-mapped: reads of it copy nothing and
-/// allocate nothing, and its pages are the page cache's.
-pub fn map_rowset_file(path: &Path) -> Result<Bytes> {
+/// The bytes of a published, immutable rowset file whose catalog entry records `size` bytes,
+/// memory-mapped: reads of it copy nothing and allocate nothing, and its pages are the page
+/// cache's. A file of another length is corrupted (read at the recorded offsets, a longer one
+/// would give wrong bytes).
+pub fn map_rowset_file(path: &Path, size: u64) -> Result<Bytes> {
     let file = File::open(path).io_context(|| format!("opening {}", path.display()))?;
     // SAFETY: rowset files are immutable once published (written under a temp name, renamed, never
     // modified in place) and are only unlinked, which keeps the mapping valid. Their inodes are
@@ -54,6 +56,12 @@ pub fn map_rowset_file(path: &Path) -> Result<Bytes> {
     // mapped page) ends the process with SIGBUS instead of failing one read.
     #[allow(unsafe_code)]
     let map = unsafe { Mmap::map(&file) }.io_context(|| format!("mapping {}", path.display()))?;
+    if u64::try_from(map.len()).ok() != Some(size) {
+        return Err(StorageError::Corrupted {
+            path: path.to_path_buf(),
+            detail: format!("{} bytes long; the catalog records {size}", map.len()),
+        });
+    }
     Ok(Bytes::from_owner(map))
 }
 
@@ -69,7 +77,7 @@ pub(crate) fn read_rowset(
         return Ok(Vec::new());
     }
     let path = root.join(&rowset.file.path);
-    let bytes = map_rowset_file(&path)?;
+    let bytes = map_rowset_file(&path, rowset.file.size_bytes)?;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| StorageError::Corrupted {
             path: path.clone(),
